@@ -1,0 +1,3 @@
+from workbook_gen.cli import main
+
+main()

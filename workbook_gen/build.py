@@ -1,0 +1,194 @@
+"""The library's jobs, each a function the command line calls: validate, build, metrics, init, example."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbook_gen import __version__
+from workbook_gen.errors import InputError, OutputError, SettingsError
+from workbook_gen.export import to_csv, to_json
+from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company
+from workbook_gen.inputs.model import InputData
+from workbook_gen.inputs.read import read_inputs
+from workbook_gen.metrics.engine import Results, choose_split, compute, segment_values
+from workbook_gen.settings import SETTINGS_FILE, Settings, load_settings, settings_toml
+from workbook_gen.workbook.input_book import write_input_workbook
+from workbook_gen.workbook.writer import write_workbook
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLS = 16_384
+TEMPLATE_NAME = "input-template.xlsx"
+EXAMPLE_INPUT = "example-company.xlsx"
+
+Progress = Callable[[str], None]
+
+
+def load(input_path: Path | str, overrides: dict | None = None) -> tuple[InputData, Settings]:
+    path = Path(input_path)
+    settings = load_settings(path, overrides)
+    data = read_inputs(path)
+    return data.up_to(settings.as_of), settings
+
+
+def company_name(settings: Settings, input_path: Path) -> str:
+    if settings.company:
+        return settings.company
+    stem = Path(input_path).stem if Path(input_path).suffix else Path(input_path).name
+    return stem.replace("_", " ").replace("-", " ").strip().title() or "Company"
+
+
+def check_fits_excel(data: InputData) -> None:
+    """Refuse, before any work, inputs a workbook cannot hold."""
+    problems = []
+    if data.n_clients + 1 > EXCEL_MAX_ROWS:
+        problems.append(
+            f"MRR: {data.n_clients:,} clients do not fit in a worksheet (Excel's limit is {EXCEL_MAX_ROWS - 1:,} rows "
+            "below the header). Split the input, e.g. by segment, or aggregate small clients."
+        )
+    if 1 + len(data.attributes) + data.n_months > EXCEL_MAX_COLS:
+        problems.append(f"MRR: {data.n_months} month columns exceed Excel's {EXCEL_MAX_COLS:,} columns.")
+    if problems:
+        raise InputError(problems)
+
+
+def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
+    """Write to a temporary file beside ``target``, then rename: a failure never leaves half a file."""
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"Cannot write {target}: folder {folder} does not exist.")
+    if target.is_dir():
+        raise OutputError(f"Cannot write {target}: it is a folder.")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    output: Path
+    results: Results
+    company: str
+
+    def lines(self) -> list[str]:
+        m = self.results.total.monthly
+        last = self.results.months[-1]
+
+        def fmt(key, kind):
+            v = m[key][-1] if key in m else math.nan
+            if math.isnan(v):
+                return "n/a"
+            return {"money": f"{v:,.0f}", "pct": f"{v:.1%}", "x": f"{v:.2f}", "months": f"{v:.1f} months"}[
+                kind
+            ]
+
+        def change(key):
+            s = m[key]
+            if len(s) < 2 or math.isnan(s[-1]) or math.isnan(s[-2]):
+                return ""
+            return f" ({s[-1] - s[-2]:+.1%} pts MoM)" if key != "arr" else f" ({s[-1] / s[-2] - 1:+.1%} MoM)"
+
+        cur = self.results.settings.currency
+        return [
+            f"{self.company} — {last:%B %Y}",
+            f"  ARR               {cur} {fmt('arr', 'money')}{change('arr')}",
+            f"  ARR growth YoY    {fmt('arr_growth_yoy', 'pct')}",
+            f"  NRR (12m)         {fmt('nrr_12m', 'pct')}{change('nrr_12m')}",
+            f"  Quick ratio (3m)  {fmt('quick_ratio_3m', 'x')}",
+            f"  CAC payback       {fmt('cac_payback_months', 'months')}",
+            f"  Burn multiple     {fmt('burn_multiple', 'x')}",
+        ]
+
+
+def build(
+    input_path: Path | str,
+    output: Path | str,
+    overrides: dict | None = None,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    say = progress or (lambda _m: None)
+    input_path, output = Path(input_path), Path(output)
+    if output.resolve() == input_path.resolve():
+        raise OutputError("The output would overwrite the input file; choose another -o path.")
+    say(f"reading {input_path.name}")
+    data, settings = load(input_path, overrides)
+    check_fits_excel(data)
+    say(f"computing metrics for {data.n_clients:,} clients × {data.n_months} months")
+    results = compute(data, settings)
+    company = company_name(settings, input_path)
+    write_atomic(output, lambda tmp: write_workbook(tmp, data, results, settings, company, __version__, say))
+    return BuildSummary(output, results, company)
+
+
+def metrics(input_path: Path | str, fmt: str = "json", overrides: dict | None = None) -> str:
+    data, settings = load(input_path, overrides)
+    results = compute(data, settings)
+    return to_json(results) if fmt == "json" else to_csv(results)
+
+
+def validate(input_path: Path | str, overrides: dict | None = None) -> list[str]:
+    """Read and check the inputs; a one-screen summary of a clean input (problems raise)."""
+    data, settings = load(input_path, overrides)
+    split = choose_split(data, settings.split)
+    segs = segment_values(data, split) if split else ()
+    last = data.mrr[:, -1].sum()
+    active = int((data.mrr[:, -1] > 0).sum())
+    lines = [
+        f"{Path(input_path).name}: OK",
+        f"  clients          {data.n_clients:,} ({active:,} paying in the last month)",
+        f"  months           {data.n_months} ({data.months[0]:%Y-%m} to {data.months[-1]:%Y-%m})",
+        f"  attributes       {', '.join(data.attributes) or 'none'}",
+        f"  segments         {split + ': ' + ', '.join(segs) if split else 'none'}",
+        f"  last month MRR   {settings.currency} {last:,.2f}",
+    ]
+    if data.sm_by_segment:
+        lines.append(f"  S&M by segment   {', '.join(data.sm_by_segment)}")
+    lines += [f"  warning: {w}" for w in data.warnings]
+    return lines
+
+
+def init(folder: Path | str) -> list[Path]:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook, toml = folder / TEMPLATE_NAME, folder / SETTINGS_FILE
+    for p in (workbook, toml):
+        if p.exists():
+            raise OutputError(f"{p} already exists; not overwriting it.")
+    template = Path(__file__).resolve().parent.parent / "templates" / TEMPLATE_NAME
+    if template.is_file():
+        write_atomic(workbook, lambda tmp: tmp.write_bytes(template.read_bytes()))
+    else:
+        write_atomic(workbook, lambda tmp: write_input_workbook(tmp, None))
+    write_atomic(toml, lambda tmp: tmp.write_text(settings_toml(), encoding="utf-8"))
+    return [workbook, toml]
+
+
+def example(folder: Path | str) -> Path:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / EXAMPLE_INPUT
+    write_atomic(target, lambda tmp: write_input_workbook(tmp, example_company(), company=EXAMPLE_COMPANY))
+    toml = folder / SETTINGS_FILE
+    if not toml.exists():
+        toml.write_text(f'company = "{EXAMPLE_COMPANY}"\n', encoding="utf-8")
+    return target
+
+
+__all__ = ["build", "metrics", "validate", "init", "example", "load", "SettingsError"]

@@ -1,0 +1,108 @@
+"""Machine-readable exports of the results: the JSON of SPEC §7 and a tidy CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import numpy as np
+
+from workbook_gen.definitions import COHORT_TABLES, GROUPINGS
+from workbook_gen.metrics.engine import Results, Scope
+
+
+def _num(v) -> float | None:
+    v = float(v)
+    if math.isnan(v):
+        return None
+    return int(v) if v.is_integer() and abs(v) < 2**53 else v
+
+
+def _series(values: np.ndarray) -> list:
+    return [_num(v) for v in values]
+
+
+def _cohorts(scope: Scope) -> dict:
+    out = {}
+    for g in GROUPINGS:
+        t = scope.cohorts[g]
+        block: dict = {"periods": list(t.labels), "partial": [bool(x) for x in t.partial]}
+        for spec in COHORT_TABLES:
+            table = t.table(spec.key)
+            if table is None:
+                continue
+            if spec.single_column:
+                block[spec.key] = _series(table)
+            else:
+                block[spec.key] = [_series(table[p, : t.n - p]) for p in range(t.n)]
+        out[g] = block
+    return out
+
+
+def _views(scope: Scope, results: Results) -> dict:
+    out = {}
+    for name, view, g in (("quarterly", scope.quarterly, "quarter"), ("annual", scope.annual, "year")):
+        if view is not None:
+            out[name] = {
+                "periods": list(results.periods[g].labels),
+                **{k: _series(v) for k, v in view.items()},
+            }
+    return out
+
+
+def to_json_dict(results: Results) -> dict:
+    scopes = {}
+    for scope in results.scopes:
+        scopes[scope.name] = {
+            "monthly": {k: _series(v) for k, v in scope.monthly.items()},
+            **_views(scope, results),
+            "cohorts": _cohorts(scope),
+        }
+    return {"months": [f"{m:%Y-%m}" for m in results.months], "split": results.split, "scopes": scopes}
+
+
+def to_json(results: Results) -> str:
+    return json.dumps(to_json_dict(results), indent=1, allow_nan=False) + "\n"
+
+
+CSV_HEADER = ("scope", "metric", "period", "value", "grouping", "cohort", "age")
+
+
+def to_csv(results: Results) -> str:
+    """One value per line: monthly, quarterly and annual series, then cohort cells."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_HEADER)
+    months = [f"{m:%Y-%m}" for m in results.months]
+
+    def cell(v):
+        n = _num(v)
+        return "" if n is None else repr(n) if isinstance(n, float) else str(n)
+
+    for scope in results.scopes:
+        for key, values in scope.monthly.items():
+            for m, v in zip(months, values, strict=True):
+                w.writerow((scope.name, key, m, cell(v), "", "", ""))
+        for name, view, g in (("quarterly", scope.quarterly, "quarter"), ("annual", scope.annual, "year")):
+            if view is None:
+                continue
+            for key, values in view.items():
+                for label, v in zip(results.periods[g].labels, values, strict=True):
+                    w.writerow((scope.name, f"{name}.{key}", label, cell(v), "", "", ""))
+        for g in GROUPINGS:
+            t = scope.cohorts[g]
+            for spec in COHORT_TABLES:
+                table = t.table(spec.key)
+                if table is None:
+                    continue
+                for p in range(t.n):
+                    if spec.single_column:
+                        w.writerow((scope.name, f"cohort.{spec.key}", "", cell(table[p]), g, t.labels[p], ""))
+                        continue
+                    for age in range(t.n - p):
+                        w.writerow(
+                            (scope.name, f"cohort.{spec.key}", "", cell(table[p, age]), g, t.labels[p], age)
+                        )
+    return buf.getvalue()

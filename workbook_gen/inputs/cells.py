@@ -1,0 +1,117 @@
+"""Parsing single cells: month headers, numbers, percentages. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from xlsxwriter.utility import xl_col_to_name
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_MONTH_FORMATS = (
+    "%Y-%m",
+    "%Y-%m-%d",
+    "%Y/%m",
+    "%Y/%m/%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%b %Y",
+    "%B %Y",
+    "%b-%Y",
+    "%b-%y",
+    "%b %y",
+    "%m/%Y",
+    "%d/%m/%Y",
+)
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def cell_ref(sheet: str, row: int, col: int) -> str:
+    """``MRR!F17`` for 0-based row and column."""
+    return f"{sheet}!{xl_col_to_name(col)}{row + 1}"
+
+
+def month_of(value) -> dt.date | None:
+    """The first day of the month a header means, or None if it is not a month."""
+    if isinstance(value, dt.datetime):
+        return dt.date(value.year, value.month, 1)
+    if isinstance(value, dt.date):
+        return dt.date(value.year, value.month, 1)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        if 10000 <= value <= 80000:  # an Excel date serial (1927..2119)
+            d = EXCEL_EPOCH + dt.timedelta(days=int(value))
+            return dt.date(d.year, d.month, 1)
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        for fmt in _MONTH_FORMATS:
+            try:
+                d = dt.datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            return dt.date(d.year, d.month, 1)
+        try:
+            serial = float(text)
+        except ValueError:
+            return None
+        return month_of(serial)
+    return None
+
+
+def next_month(d: dt.date) -> dt.date:
+    return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def number_of(value) -> float | None:
+    """A numeric cell's value; text such as ``1,200.50`` is read too. None when not a number."""
+    if isinstance(value, bool | dt.date):
+        return None
+    if isinstance(value, int | float):
+        v = float(value)
+        return v if v == v and abs(v) != float("inf") else None
+    if isinstance(value, str):
+        text = value.strip()
+        if _THOUSANDS.match(text):
+            text = text.replace(",", "")
+        try:
+            v = float(text)
+        except ValueError:
+            return None
+        return v if v == v and abs(v) != float("inf") else None
+    return None
+
+
+def fraction_of(value) -> tuple[float | None, str | None]:
+    """Gross margin as a fraction 0-1. Returns (value, problem)."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        v = number_of(value.strip()[:-1])
+        if v is None:
+            return None, f"{value!r} is not a percentage"
+        v = v / 100.0
+    else:
+        v = number_of(value)
+        if v is None:
+            return None, f"{value!r} is not a number"
+        if v > 1:
+            return None, f"{_fmt(v)} is not a fraction; enter {_fmt(v / 100)} (or {_fmt(v)}%)"
+    if v < 0 or v > 1:
+        return None, f"{_fmt(v * 100)}% is outside 0-100%"
+    return v, None
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def text_of(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

@@ -1,0 +1,107 @@
+"""Seeded synthetic companies: the example company of ``workbook-gen example`` and benchmark inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from workbook_gen.inputs.cells import next_month
+from workbook_gen.inputs.model import InputData
+
+EXAMPLE_COMPANY = "Example SaaS Co"
+
+
+def month_range(start: dt.date, n: int) -> tuple[dt.date, ...]:
+    out = [start]
+    while len(out) < n:
+        out.append(next_month(out[-1]))
+    return tuple(out)
+
+
+def synthetic_company(
+    n_clients: int = 600,
+    n_months: int = 48,
+    seed: int = 7,
+    start: dt.date = dt.date(2022, 1, 1),
+    segments: tuple[tuple[str, float, float, float], ...] = (
+        # name, share of clients, starting MRR (median), monthly churn probability
+        ("Self-serve", 0.7, 120.0, 0.035),
+        ("Assisted", 0.3, 1400.0, 0.012),
+    ),
+    regions: tuple[str, ...] = ("North America", "EMEA", "APAC"),
+    segment_column: str = "Segment",
+) -> InputData:
+    """A plausible SaaS company: clients join over time (a few already paying in month 1), expand,
+    contract, churn and sometimes come back; S&M grows, gross margin drifts 70–80 %, burn declines."""
+    rng = np.random.default_rng(seed)
+    months = month_range(start, n_months)
+    names = [s[0] for s in segments]
+    shares = np.array([s[1] for s in segments])
+    seg = rng.choice(len(segments), size=n_clients, p=shares / shares.sum())
+    # Join month: ~5 % are the opening base; the rest arrive with a growing intake.
+    opening = rng.random(n_clients) < 0.05
+    weights = np.linspace(1.0, 3.0, n_months - 1)
+    join = np.where(opening, 0, 1 + rng.choice(n_months - 1, size=n_clients, p=weights / weights.sum()))
+    mrr = np.zeros((n_clients, n_months))
+    for c in range(n_clients):
+        _, _, price, churn_p = segments[seg[c]]
+        level = round(float(price * rng.lognormal(0.0, 0.5)), 0)
+        active = True
+        for t in range(join[c], n_months):
+            if active:
+                mrr[c, t] = level
+                u = rng.random()
+                if u < churn_p:
+                    active = False
+                elif u < churn_p + 0.04:
+                    level = round(level * rng.uniform(1.1, 1.6), 0)
+                elif u < churn_p + 0.055:
+                    level = max(round(level * rng.uniform(0.5, 0.9), 0), 10.0)
+            elif rng.random() < 0.03:  # win-back
+                active = True
+                mrr[c, t] = level
+    order = np.lexsort((np.arange(n_clients), join))
+    mrr, seg, join = mrr[order], seg[order], join[order]
+    ids = tuple(f"C{str(i + 1).zfill(max(5, len(str(n_clients))))}" for i in range(n_clients))
+    region = (
+        rng.choice(
+            len(regions),
+            size=n_clients,
+            p=np.array([0.5, 0.3, 0.2])[: len(regions)] / np.array([0.5, 0.3, 0.2])[: len(regions)].sum(),
+        )
+        if regions
+        else None
+    )
+    attributes = {
+        "Client name": [f"Client {i + 1}" for i in range(n_clients)],
+        segment_column: [names[s] for s in seg],
+    }
+    if regions:
+        attributes["Region"] = [regions[r] for r in region]
+    t = np.arange(n_months)
+    sm_total = np.round(45000 * (1.0 + 0.035 * t) * (1 + 0.08 * rng.standard_normal(n_months)), 0)
+    split = np.clip(0.35 + 0.1 * np.sin(t / 6.0), 0.2, 0.5)
+    sm_by_segment = {}
+    if len(names) == 2:
+        first = np.round(sm_total * split, 0)
+        sm_by_segment = {names[0]: first, names[1]: sm_total - first}
+    gm = np.round(0.70 + 0.10 * t / max(n_months - 1, 1) + 0.01 * rng.standard_normal(n_months), 4).clip(
+        0.6, 0.85
+    )
+    burn = np.round(260000 * np.exp(-t / 40.0) + 5000 * rng.standard_normal(n_months), 0)
+    return InputData(
+        client_ids=ids,
+        attributes=attributes,
+        months=months,
+        mrr=mrr,
+        sm_spend=sm_total,
+        gross_margin=gm,
+        net_burn=burn,
+        sm_by_segment=sm_by_segment,
+        source="example",
+    )
+
+
+def example_company() -> InputData:
+    return synthetic_company()

@@ -1,0 +1,104 @@
+"""The in-memory inputs: what every reader produces and everything downstream consumes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+SHEET_MRR = "MRR"
+SHEET_SM = "S&M"
+SHEET_GM = "Gross margin"
+SHEET_BURN = "Burn"
+INPUT_SHEETS = (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN)
+COL_CLIENT_ID = "Client ID"
+COL_MONTH = "Month"
+COL_SM = "Sales & marketing"
+COL_GM = "Gross margin"
+COL_BURN = "Net burn"
+
+
+@dataclass(frozen=True, eq=False)
+class InputData:
+    """Validated inputs.
+
+    ``mrr`` is clients × months (float, blank read as 0); ``attributes`` maps each attribute
+    column name to one value per client (text, number or None for blank), in sheet order.
+    ``sm_by_segment`` holds the optional per-segment spend columns of the S&M sheet.
+    """
+
+    client_ids: tuple[str, ...]
+    attributes: dict[str, list]
+    months: tuple[dt.date, ...]
+    mrr: np.ndarray
+    sm_spend: np.ndarray
+    gross_margin: np.ndarray
+    net_burn: np.ndarray
+    sm_by_segment: dict[str, np.ndarray] = field(default_factory=dict)
+    source: str = ""
+    checksums: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def n_clients(self) -> int:
+        return len(self.client_ids)
+
+    @property
+    def n_months(self) -> int:
+        return len(self.months)
+
+    def up_to(self, as_of: dt.date | None) -> InputData:
+        """The inputs with months after ``as_of`` dropped (SPEC §2.2 ``as_of``)."""
+        if as_of is None or as_of >= self.months[-1]:
+            return self
+        keep = sum(1 for m in self.months if m <= as_of)
+        if keep == 0:
+            from workbook_gen.errors import SettingsError
+
+            raise SettingsError(
+                f"as_of {as_of:%Y-%m} is before the first month of data ({self.months[0]:%Y-%m})."
+            )
+        return replace(
+            self,
+            months=self.months[:keep],
+            mrr=self.mrr[:, :keep],
+            sm_spend=self.sm_spend[:keep],
+            gross_margin=self.gross_margin[:keep],
+            net_burn=self.net_burn[:keep],
+            sm_by_segment={k: v[:keep] for k, v in self.sm_by_segment.items()},
+        )
+
+    def same_data(self, other: InputData) -> bool:
+        """True when both hold the same clients, attributes, months and numbers (source aside)."""
+        return (
+            self.client_ids == other.client_ids
+            and self.months == other.months
+            and list(self.attributes) == list(other.attributes)
+            and all(
+                [_norm(v) for v in self.attributes[k]] == [_norm(v) for v in other.attributes[k]]
+                for k in self.attributes
+            )
+            and np.array_equal(self.mrr, other.mrr)
+            and np.array_equal(self.sm_spend, other.sm_spend)
+            and np.array_equal(self.gross_margin, other.gross_margin)
+            and np.array_equal(self.net_burn, other.net_burn)
+            and sorted(self.sm_by_segment) == sorted(other.sm_by_segment)
+            and all(np.array_equal(v, other.sm_by_segment[k]) for k, v in self.sm_by_segment.items())
+        )
+
+
+def _norm(v):
+    return attribute_text(v)
+
+
+def attribute_text(value) -> str | None:
+    """An attribute value as text (numbers without a trailing .0); None for blank."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value != value:
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value)
+    return text if text.strip() else None

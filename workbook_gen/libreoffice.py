@@ -1,0 +1,64 @@
+"""LibreOffice, headless: full recalculation of a workbook and PDF export."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from workbook_gen.errors import WorkbookGenError
+
+# Always recalculate on load; without this LibreOffice keeps the cached values it finds.
+PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _profile(folder: Path) -> str:
+    user = folder / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(PROFILE, encoding="utf-8")
+    return folder.resolve().as_uri()
+
+
+def convert(source: Path, out_dir: Path, target: str, timeout: int = 1800) -> Path:
+    """Open ``source`` in LibreOffice (recalculating every formula) and save it as ``target``
+    (``xlsx`` or ``pdf``) in ``out_dir``. Returns the new file."""
+    exe = soffice()
+    if exe is None:
+        raise WorkbookGenError(
+            "LibreOffice (soffice) is not installed; on Debian: apt-get install libreoffice-calc-nogui"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="wbgen-lo-") as prof:
+        cmd = [
+            exe,
+            f"-env:UserInstallation={_profile(Path(prof))}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out_dir),
+            str(source),
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    result = out_dir / (source.stem + "." + target.split(":")[0])
+    if done.returncode != 0 or not result.exists():
+        raise WorkbookGenError(
+            f"LibreOffice could not convert {source.name}: {done.stderr.strip() or done.stdout.strip()}"
+        )
+    return result
+
+
+def recalculate(source: Path, out_dir: Path) -> Path:
+    return convert(source, out_dir, "xlsx")

@@ -1,0 +1,99 @@
+"""Cohort tables of SPEC §4 for one grouping (month, quarter or year).
+
+Input: the clients × months MRR matrix, gross margin per month, S&M spend per month (or None),
+and the grouping's :class:`Periods`. Output: a :class:`CohortTables` whose age tables are
+P × P arrays indexed ``[cohort period, age]``; cells with ``p + age`` past the last period are
+outside the data (see ``in_data``), undefined cells inside it are NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbook_gen.metrics.monthly import NAN, first_active, ratio
+from workbook_gen.metrics.periods import Periods
+
+
+@dataclass(frozen=True, eq=False)
+class CohortTables:
+    grouping: str
+    labels: tuple[str, ...]
+    partial: np.ndarray  # per period
+    size: np.ndarray
+    mrr: np.ndarray
+    nrr: np.ndarray
+    grr: np.ndarray
+    logo_retention: np.ndarray
+    cum_gp: np.ndarray
+    cac: np.ndarray | None
+    payback_age: np.ndarray | None
+
+    @property
+    def n(self) -> int:
+        return len(self.labels)
+
+    def in_data(self, p: int, age: int) -> bool:
+        return p + age < self.n
+
+    def table(self, key: str) -> np.ndarray | None:
+        return getattr(self, key)
+
+
+def cohort_of(mrr: np.ndarray, periods: Periods) -> np.ndarray:
+    """Each client's cohort period (0-based); -1 for a client never active."""
+    first = first_active(mrr)
+    return np.where(first >= 0, periods.index[np.maximum(first, 0)], -1)
+
+
+def cohort_tables(
+    mrr: np.ndarray,
+    gross_margin: np.ndarray,
+    sm_spend: np.ndarray | None,
+    periods: Periods,
+    cac_lag: int,
+) -> CohortTables:
+    n = len(periods)
+    end = periods.last  # end(p): last data month of period p
+    cohort = cohort_of(mrr, periods)
+    size = np.bincount(cohort[cohort >= 0], minlength=n).astype(float)
+    shape = (n, n)
+    mrr_t = np.full(shape, NAN)
+    grr = np.full(shape, NAN)
+    logo = np.full(shape, NAN)
+    cum_gp = np.full(shape, NAN)
+    gp_weights = np.asarray(gross_margin, dtype=float)
+    for p in range(n):
+        if size[p] == 0:
+            continue
+        members = mrr[cohort == p]
+        ends = end[p:]
+        at_end = members[:, ends]
+        base = members[:, end[p]]
+        ages = len(ends)
+        mrr_t[p, :ages] = at_end.sum(axis=0)
+        grr[p, :ages] = np.minimum(at_end, base[:, None]).sum(axis=0)
+        logo[p, :ages] = (at_end > 0).sum(axis=0) / size[p]
+        monthly_gp = members.sum(axis=0) * gp_weights
+        running = np.cumsum(monthly_gp[periods.first[p] :])
+        cum_gp[p, :ages] = running[ends - periods.first[p]]
+    base0 = mrr_t[:, :1]
+    nrr = ratio(mrr_t, base0)
+    grr = ratio(grr, base0)
+    cac = payback = None
+    if sm_spend is not None:
+        sm = np.asarray(sm_spend, dtype=float)
+        cac = np.full(n, NAN)
+        payback = np.full(n, NAN)
+        for p in range(1, n):
+            f, last = periods.first[p], periods.last[p]
+            if size[p] == 0 or f - cac_lag < 0:
+                continue
+            cac[p] = sm[f - cac_lag : last - cac_lag + 1].sum()
+            reached = np.flatnonzero(cum_gp[p, : n - p] >= cac[p])
+            if reached.size:
+                payback[p] = float(reached[0])
+    return CohortTables(
+        periods.grouping, periods.labels, periods.partial, size, mrr_t, nrr, grr, logo, cum_gp, cac, payback
+    )

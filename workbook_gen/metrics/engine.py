@@ -1,0 +1,152 @@
+"""Everything the workbook and the exports show, computed once into frozen results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workbook_gen.definitions import GROUPINGS, keys_for_scope
+from workbook_gen.errors import SettingsError
+from workbook_gen.inputs.model import InputData, attribute_text
+from workbook_gen.metrics.cohorts import CohortTables, cohort_tables
+from workbook_gen.metrics.monthly import Windows, monthly_series
+from workbook_gen.metrics.periods import Periods, make_periods, period_view
+from workbook_gen.settings import Settings
+
+UNASSIGNED = "Unassigned"
+MAX_SEGMENTS = 12
+
+
+def slugify(value: str) -> str:
+    """``Self-serve`` → ``self_serve`` (SPEC §6)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
+    return slug or "blank"
+
+
+@dataclass(frozen=True, eq=False)
+class Scope:
+    """Total, or one value of the split attribute."""
+
+    name: str  # "total" or "<split>=<value>" (the JSON scope key)
+    label: str  # "Total" or the value
+    slug: str | None
+    number: int | None  # 1-based segment number; None for the total
+    mask: np.ndarray | None
+    has_sm: bool
+    monthly: dict[str, np.ndarray]
+    cohorts: dict[str, CohortTables]
+    quarterly: dict[str, np.ndarray] | None = None
+    annual: dict[str, np.ndarray] | None = None
+
+    @property
+    def is_total(self) -> bool:
+        return self.number is None
+
+
+@dataclass(frozen=True, eq=False)
+class Results:
+    months: tuple[dt.date, ...]
+    settings: Settings
+    split: str | None
+    segments: tuple[str, ...]
+    periods: dict[str, Periods]
+    scopes: tuple[Scope, ...]
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def total(self) -> Scope:
+        return self.scopes[0]
+
+    def segment_scopes(self) -> tuple[Scope, ...]:
+        return self.scopes[1:]
+
+
+def choose_split(data: InputData, requested: str | None) -> str | None:
+    """The split attribute: the one asked for, or the first with 2–12 distinct values (SPEC §2.2)."""
+    if requested is not None and requested.strip().lower() == "none":
+        return None
+    if requested is not None:
+        names = {k.lower(): k for k in data.attributes}
+        actual = names.get(requested.strip().lower())
+        if actual is None:
+            have = ", ".join(data.attributes) or "none"
+            raise SettingsError(
+                f"Split column {requested!r} is not an attribute of the MRR sheet (found: {have})."
+            )
+        count = len(segment_values(data, actual))
+        if count > MAX_SEGMENTS:
+            raise SettingsError(
+                f"Split column {actual!r} has {count} distinct values; at most {MAX_SEGMENTS} make readable "
+                "segment tabs. Choose a coarser column (e.g. a segment or region) or --split none."
+            )
+        return actual
+    for name in data.attributes:
+        if 2 <= len({v for v in map(attribute_text, data.attributes[name]) if v is not None}) <= MAX_SEGMENTS:
+            return name
+    return None
+
+
+def segment_values(data: InputData, split: str) -> tuple[str, ...]:
+    values = [attribute_text(v) for v in data.attributes[split]]
+    named = sorted({v for v in values if v is not None})
+    return tuple(named + ([UNASSIGNED] if any(v is None for v in values) and UNASSIGNED not in named else []))
+
+
+def segment_labels(data: InputData, split: str) -> np.ndarray:
+    return np.array([attribute_text(v) or UNASSIGNED for v in data.attributes[split]], dtype=object)
+
+
+def windows_of(settings: Settings) -> Windows:
+    return Windows(
+        settings.cac_window, settings.cac_lag, settings.ltv_churn_window, settings.lifetime_cap_months
+    )
+
+
+def compute(data: InputData, settings: Settings) -> Results:
+    """Every SPEC §3–§5 number for the total and each segment."""
+    data = data.up_to(settings.as_of)
+    windows = windows_of(settings)
+    periods = {g: make_periods(data.months, g, settings.fiscal_year_start) for g in GROUPINGS}
+    warnings = list(data.warnings)
+
+    def scope(name, label, slug, number, mask, sm, burn) -> Scope:
+        mrr = data.mrr if mask is None else data.mrr[mask]
+        monthly = monthly_series(mrr, sm, data.gross_margin, burn, windows)
+        keep = keys_for_scope(number is None, sm is not None)
+        monthly = {k: monthly[k] for k in keep}
+        cohorts = {
+            g: cohort_tables(mrr, data.gross_margin, sm, periods[g], settings.cac_lag) for g in GROUPINGS
+        }
+        views = {}
+        if number is None:
+            views = {
+                "quarterly": period_view(monthly, periods["quarter"], settings.cac_lag),
+                "annual": period_view(monthly, periods["year"], settings.cac_lag),
+            }
+        return Scope(name, label, slug, number, mask, sm is not None, monthly, cohorts, **views)
+
+    scopes = [scope("total", "Total", None, None, None, data.sm_spend, data.net_burn)]
+    split = choose_split(data, settings.split)
+    values: tuple[str, ...] = ()
+    if split is not None:
+        values = segment_values(data, split)
+        labels = segment_labels(data, split)
+        sm_cols = {k.strip().lower(): v for k, v in data.sm_by_segment.items()}
+        used = set()
+        slugs: set[str] = set()
+        for number, value in enumerate(values, start=1):
+            slug = slugify(value)
+            while slug in slugs:
+                slug += "_"
+            slugs.add(slug)
+            sm = sm_cols.get(value.strip().lower())
+            if sm is not None:
+                used.add(value.strip().lower())
+            scopes.append(scope(f"{split}={value}", value, slug, number, labels == value, sm, None))
+        for k in data.sm_by_segment:
+            if k.strip().lower() not in used:
+                warnings.append(f"S&M: column {k!r} matches no value of {split!r}; it is not used.")
+    return Results(data.months, settings, split, values, periods, tuple(scopes), tuple(warnings))

@@ -1,0 +1,120 @@
+"""The state every tab module shares while the workbook is written."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workbook_gen.inputs.model import InputData
+from workbook_gen.metrics.engine import Results, Scope
+from workbook_gen.settings import Settings
+from workbook_gen.workbook.formats import Formats
+from workbook_gen.workbook.layout import Layout
+
+RESERVED_SHEETS = {
+    "cover",
+    "dashboard",
+    "mrr bridge",
+    "clients & arpa",
+    "retention",
+    "unit economics",
+    "quarterly",
+    "annual",
+    "segments",
+    "checks",
+    "glossary",
+    "mrr",
+    "s&m",
+    "gross margin",
+    "burn",
+    "timeline",
+    "client calc",
+}
+
+
+def sheet_safe(name: str, taken: set[str], limit: int = 31) -> str:
+    """A valid, unique sheet name close to ``name``."""
+    base = re.sub(r"[\[\]:*?/\\]", "-", name).strip("' ") or "Segment"
+    base = base[:limit]
+    candidate, n = base, 2
+    while candidate.lower() in taken:
+        suffix = f" ({n})"
+        candidate = base[: limit - len(suffix)] + suffix
+        n += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+@dataclass(eq=False)
+class ScopeSheets:
+    """Sheet names of one scope: its monthly series sheet per section and its cohort sheets."""
+
+    scope: Scope
+    monthly: dict[str, str]  # section -> sheet
+    cohorts: dict[str, str]  # grouping -> sheet
+    number_cell: str | None = None  # absolute ref to the segment number (segments only)
+    sm_col: int | None = None
+
+
+@dataclass(eq=False)
+class Book:
+    wb: object
+    fmt: Formats
+    layout: Layout
+    data: InputData
+    results: Results
+    settings: Settings
+    company: str
+    version: str
+    sheets: dict[str, object] = field(default_factory=dict)  # name -> worksheet
+    scope_sheets: list[ScopeSheets] = field(default_factory=list)
+    contents: list[tuple[str, str]] = field(default_factory=list)  # (sheet, what it shows)
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def period_text(self) -> str:
+        m = self.results.months
+        return f"{m[0]:%b %Y} – {m[-1]:%b %Y}"
+
+    def sheet(self, name: str):
+        return self.sheets[name]
+
+    def add_sheet(self, name: str, what: str = "", report: bool = True):
+        ws = self.wb.add_worksheet(name)
+        self.sheets[name] = ws
+        if what:
+            self.contents.append((name, what))
+        if report:
+            self.print_setup(ws)
+        return ws
+
+    def print_setup(self, ws, repeat_rows: tuple[int, int] | None = None) -> None:
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        company = self.company.replace("&", "&&")
+        ws.set_footer(f"&L&8{company}&C&8{self.period_text}&R&8Page &P of &N")
+        if repeat_rows:
+            ws.repeat_rows(*repeat_rows)
+        ws.hide_gridlines(2)
+
+    def define(self, name: str, ref: str) -> None:
+        self.wb.define_name(name, f"={ref}")
+
+
+def cached(value, undefined: str = "n/a"):
+    """The value a formula cell carries: the engine's number, or the text shown for undefined."""
+    if value is None:
+        return undefined
+    v = float(value)
+    if math.isnan(v):
+        return undefined
+    return v
+
+
+def as_float_array(values) -> np.ndarray:
+    return np.asarray(values, dtype=float)

@@ -1,0 +1,98 @@
+"""Named cell formats, defined once per workbook."""
+
+from __future__ import annotations
+
+from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO
+
+FONT = "Calibri"
+NAVY = "#1F3864"
+INPUT_FILL = "#FFF2CC"
+INPUT_FONT = "#0000FF"
+CALC_FILL = "#F2F2F2"
+GOOD = "#C6EFCE"
+OK = "#FFEB9C"
+BAD = "#FFC7CE"
+GOOD_FONT = "#006100"
+OK_FONT = "#9C5700"
+BAD_FONT = "#9C0006"
+
+
+class Formats:
+    """Every format the tabs use, by name: ``fmt.unit(PCT)``, ``fmt.title``, ``fmt.input_unit(CURRENCY)``."""
+
+    def __init__(self, workbook, currency_symbol: str):
+        self.wb = workbook
+        sym = currency_symbol.replace('"', "")
+        money = f'"{sym}"#,##0;-"{sym}"#,##0'
+        self.number_formats = {
+            CURRENCY: money,
+            COUNT: "#,##0",
+            PCT: "0.0%",
+            RATIO: "0.00",
+            MONTHS: "0.0",
+            "date": "mmm yyyy",
+            "text": "@",
+            "int": "0",
+        }
+        base = {"font_name": FONT, "font_size": 10}
+        self._cache: dict[tuple, object] = {}
+        add = lambda **kw: workbook.add_format({**base, **kw})  # noqa: E731
+        self.title = add(bold=True, font_size=14, font_color=NAVY)
+        self.subtitle = add(italic=True, font_color="#595959")
+        self.header = add(bold=True, bottom=1, bg_color="#D9E1F2", align="center")
+        self.header_left = add(bold=True, bottom=1, bg_color="#D9E1F2")
+        self.header_date = add(bold=True, bottom=1, bg_color="#D9E1F2", align="center", num_format="mmm yy")
+        self.section = add(bold=True, font_color="#FFFFFF", bg_color=NAVY)
+        self.label = add()
+        self.label_bold = add(bold=True)
+        self.name = add(font_color="#7F7F7F", italic=True)
+        self.unit_text = add(font_color="#7F7F7F")
+        self.note = add(italic=True, font_color="#7F7F7F", text_wrap=True, valign="top")
+        self.wrap = add(text_wrap=True, valign="top")
+        self.wrap_bold = add(text_wrap=True, valign="top", bold=True)
+        self.link = add(font_color="#0563C1", underline=1)
+        self.ok = add(bold=True, font_color=GOOD_FONT, bg_color=GOOD, align="center")
+        self.fail = add(bold=True, font_color=BAD_FONT, bg_color=BAD, align="center")
+        self.good = workbook.add_format({"bg_color": GOOD, "font_color": GOOD_FONT})
+        self.okay = workbook.add_format({"bg_color": OK, "font_color": OK_FONT})
+        self.bad = workbook.add_format({"bg_color": BAD, "font_color": BAD_FONT})
+        self.partial = workbook.add_format({"italic": True, "font_color": "#808080", "bg_color": "#EDEDED"})
+        self.input_text = add(font_color=INPUT_FONT, bg_color=INPUT_FILL)
+        self.input_header = add(bold=True, bottom=1, bg_color="#D9E1F2")
+        self.input_header_date = add(bold=True, bottom=1, bg_color="#D9E1F2", num_format="yyyy-mm-dd")
+        self.input_date = add(font_color=INPUT_FONT, bg_color=INPUT_FILL, num_format="yyyy-mm-dd")
+        self.kpi_value = {}
+        self._base = base
+
+    def _get(self, key: tuple, **props):
+        if key not in self._cache:
+            self._cache[key] = self.wb.add_format({**self._base, **props})
+        return self._cache[key]
+
+    def unit(self, unit: str, bold: bool = False):
+        """A calculated number in ``unit``; text results (n/a) align right."""
+        return self._get(("calc", unit, bold), num_format=self.number_formats[unit], align="right", bold=bold)
+
+    def unit_partial(self, unit: str):
+        """A value of a period that is not complete yet."""
+        return self._get(
+            ("partial", unit),
+            num_format=self.number_formats[unit],
+            align="right",
+            italic=True,
+            font_color="#808080",
+            bg_color="#EDEDED",
+        )
+
+    def input_unit(self, unit: str):
+        return self._get(
+            ("input", unit), num_format=self.number_formats[unit], font_color=INPUT_FONT, bg_color=INPUT_FILL
+        )
+
+    def kpi(self, unit: str):
+        return self._get(
+            ("kpi", unit), num_format=self.number_formats[unit], bold=True, font_size=12, align="right"
+        )
+
+    def calc_int(self):
+        return self._get(("calc_int",), num_format="0", align="right", font_color="#595959")

@@ -1,0 +1,297 @@
+"""The Excel formula of every monthly series (SPEC §3), for one scope.
+
+Each formula is the same across the timeline: month-dependent parts come from the Timeline
+row of month numbers, windows from the settings cells, and earlier months through
+``INDEX(row, t-k)``. Aggregation over clients uses SUMIFS / COUNTIFS where a criterion can
+express the condition and SUMPRODUCT where two months must be compared client by client.
+Undefined values are the text ``n/a`` (``n/m`` for a burn multiple without ARR growth).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbook_gen.definitions import series_name
+from workbook_gen.inputs.model import SHEET_BURN, SHEET_GM, SHEET_SM
+from workbook_gen.workbook.layout import CC_FIRST, CC_SEGMENT, TL_DATE, Layout
+
+NA = '"n/a"'
+NM = '"n/m"'
+GT0 = '">0"'
+
+
+@dataclass(frozen=True)
+class ScopeRefs:
+    """What restricts a scope: nothing for the total; for a segment, the Client calc segment
+    column compared with the cell holding the segment's number."""
+
+    slug: str | None = None
+    number_cell: str | None = None  # absolute reference to the segment number
+    sm_col: int | None = 1  # column of this scope's spend on the S&M sheet; None = no S&M
+    has_burn: bool = True
+
+
+class MonthlyFormulas:
+    def __init__(self, layout: Layout, refs: ScopeRefs, here: str):
+        self.lay = layout
+        self.refs = refs
+        self.here = here
+
+    # --- building blocks ----------------------------------------------------------------
+    def name(self, key: str) -> str:
+        return series_name(key, self.refs.slug)
+
+    def c(self, key: str, i: int) -> str:
+        """This scope's ``key`` in month i."""
+        return self.lay.series_cell(self.name(key), i, self.here)
+
+    def row(self, key: str) -> str:
+        return self.lay.series_row(self.name(key), self.here)
+
+    def back(self, key: str, i: int, k: str) -> str:
+        """``key`` k months before month i: INDEX(row, t-k)."""
+        return f"INDEX({self.row(key)},{self.t(i)}-{k})"
+
+    def window(self, key: str, i: int, start: str, end: str = "0") -> str:
+        """SUM of ``key`` from t-start to t-end."""
+        r = self.row(key)
+        t = self.t(i)
+        last = t if end == "0" else f"{t}-{end}"
+        return f"SUM(INDEX({r},{t}-{start}):INDEX({r},{last}))"
+
+    def t(self, i: int) -> str:
+        return self.lay.month_number(i, self.here)
+
+    def cur(self, i: int) -> str:
+        return self.lay.mrr_month(i, self.here)
+
+    def prev(self, i: int) -> str:
+        return self.lay.mrr_month(i - 1, self.here)
+
+    def seg_criteria(self) -> str:
+        if self.refs.number_cell is None:
+            return ""
+        return f",{self.lay.client_column(CC_SEGMENT, self.here)},{self.refs.number_cell}"
+
+    def seg_mask(self) -> str:
+        if self.refs.number_cell is None:
+            return ""
+        return f"({self.lay.client_column(CC_SEGMENT, self.here)}={self.refs.number_cell})*"
+
+    def sum_if(self, rng: str, *criteria: str) -> str:
+        crit = "".join(f",{c}" for c in criteria) + self.seg_criteria()
+        return f"SUMIFS({rng}{crit})" if crit else f"SUM({rng})"
+
+    def count_if(self, *criteria: str) -> str:
+        return f"COUNTIFS({','.join(criteria)}{self.seg_criteria()})"
+
+    def sumproduct(self, *factors: str) -> str:
+        return f"SUMPRODUCT({self.seg_mask()}{'*'.join(factors)})"
+
+    def setting(self, key: str) -> str:
+        return self.lay.setting(key)
+
+    @staticmethod
+    def div(num: str, den: str) -> str:
+        return f"IF({den}=0,{NA},{num}/{den})"
+
+    def after(self, months: int, i: int, body: str) -> str:
+        """``body`` from month ``months + 1`` on; n/a before (the window reaches before the data)."""
+        return f"IF({self.t(i)}<{months + 1},{NA},{body})"
+
+    def moved(self, i: int, body: str) -> str:
+        return self.after(1, i, body)
+
+    @staticmethod
+    def both(a: str, b: str, body: str) -> str:
+        return f"IF(AND(ISNUMBER({a}),ISNUMBER({b})),{body},{NA})"
+
+    def monthly_input(self, sheet: str, col: int, i: int) -> str:
+        lay = self.lay
+        month = lay.timeline(TL_DATE, i, self.here)
+        return f"SUMIFS({lay.input_column(sheet, col)},{lay.input_month_column(sheet)},{month})"
+
+    # --- the series ---------------------------------------------------------------------
+    def formula(self, key: str, i: int) -> str:
+        return "=" + getattr(self, f"f_{key}")(i)
+
+    def f_mrr_opening(self, i):
+        return self.moved(i, self.sum_if(self.prev(i)))
+
+    def f_mrr_closing(self, i):
+        return self.sum_if(self.cur(i))
+
+    def f_mrr_new(self, i):
+        return self.moved(i, self.sum_if(self.cur(i), self.lay.client_column(CC_FIRST, self.here), self.t(i)))
+
+    def f_mrr_reactivation(self, i):
+        entering = f"{self.sum_if(self.cur(i))}-{self.sum_if(self.cur(i), self.prev(i), GT0)}"
+        return self.moved(i, f"{entering}-{self.c('mrr_new', i)}")
+
+    def f_mrr_expansion(self, i):
+        p, c = self.prev(i), self.cur(i)
+        return self.moved(i, self.sumproduct(f"({p}>0)", f"({c}>{p})", f"({c}-{p})"))
+
+    def f_mrr_contraction(self, i):
+        p, c = self.prev(i), self.cur(i)
+        return self.moved(i, self.sumproduct(f"({c}>0)", f"({c}<{p})", f"({p}-{c})"))
+
+    def f_mrr_churn(self, i):
+        p = self.prev(i)
+        return self.moved(i, f"{self.sum_if(p)}-{self.sum_if(p, self.cur(i), GT0)}")
+
+    def f_mrr_net_new(self, i):
+        return self.moved(i, f"{self.c('mrr_closing', i)}-{self.c('mrr_opening', i)}")
+
+    def f_arr(self, i):
+        return f"12*{self.c('mrr_closing', i)}"
+
+    def f_mrr_growth_mom(self, i):
+        o = self.c("mrr_opening", i)
+        return self.moved(i, f"IF({o}=0,{NA},{self.c('mrr_closing', i)}/{o}-1)")
+
+    def f_arr_growth_yoy(self, i):
+        then = self.back("mrr_closing", i, "12")
+        return self.after(12, i, f"IF({then}=0,{NA},{self.c('mrr_closing', i)}/{then}-1)")
+
+    def f_clients_opening(self, i):
+        return self.moved(i, self.count_if(self.prev(i), GT0))
+
+    def f_clients_new(self, i):
+        return self.moved(i, self.count_if(self.lay.client_column(CC_FIRST, self.here), self.t(i)))
+
+    def f_clients_reactivated(self, i):
+        p, c = self.prev(i), self.cur(i)
+        body = f"{self.count_if(c, GT0)}-{self.count_if(p, GT0, c, GT0)}-{self.c('clients_new', i)}"
+        return self.moved(i, body)
+
+    def f_clients_churned(self, i):
+        p, c = self.prev(i), self.cur(i)
+        return self.moved(i, f"{self.count_if(p, GT0)}-{self.count_if(p, GT0, c, GT0)}")
+
+    def f_clients_expanded(self, i):
+        p, c = self.prev(i), self.cur(i)
+        return self.moved(i, self.sumproduct(f"({p}>0)", f"({c}>{p})"))
+
+    def f_clients_contracted(self, i):
+        p, c = self.prev(i), self.cur(i)
+        return self.moved(i, self.sumproduct(f"({c}>0)", f"({c}<{p})"))
+
+    def f_clients_closing(self, i):
+        return self.count_if(self.cur(i), GT0)
+
+    def f_arpa(self, i):
+        return self.div(self.c("mrr_closing", i), self.c("clients_closing", i))
+
+    def f_asp_new(self, i):
+        return self.moved(i, self.div(self.c("mrr_new", i), self.c("clients_new", i)))
+
+    def f_arpa_churned(self, i):
+        return self.moved(i, self.div(self.c("mrr_churn", i), self.c("clients_churned", i)))
+
+    def f_arpa_expanded(self, i):
+        p, c = self.prev(i), self.cur(i)
+        total = self.sumproduct(f"({p}>0)", f"({c}>{p})", c)
+        return self.moved(i, self.div(total, self.c("clients_expanded", i)))
+
+    def f_arpa_contracted(self, i):
+        p, c = self.prev(i), self.cur(i)
+        total = self.sumproduct(f"({c}>0)", f"({c}<{p})", c)
+        return self.moved(i, self.div(total, self.c("clients_contracted", i)))
+
+    def _gained(self, i):
+        return f"({self.c('mrr_new', i)}+{self.c('mrr_reactivation', i)}+{self.c('mrr_expansion', i)})"
+
+    def _lost(self, i):
+        return f"({self.c('mrr_contraction', i)}+{self.c('mrr_churn', i)})"
+
+    def f_quick_ratio(self, i):
+        return self.moved(i, self.div(self._gained(i), self._lost(i)))
+
+    def f_quick_ratio_3m(self, i):
+        gained = "+".join(self.window(k, i, "2") for k in ("mrr_new", "mrr_reactivation", "mrr_expansion"))
+        lost = "+".join(self.window(k, i, "2") for k in ("mrr_contraction", "mrr_churn"))
+        return self.after(3, i, self.div(f"({gained})", f"({lost})"))
+
+    def f_logo_churn_rate(self, i):
+        return self.moved(i, self.div(self.c("clients_churned", i), self.c("clients_opening", i)))
+
+    def f_gross_mrr_churn_rate(self, i):
+        return self.moved(i, self.div(self._lost(i), self.c("mrr_opening", i)))
+
+    def f_net_mrr_churn_rate(self, i):
+        net = f"({self._lost(i)}-{self.c('mrr_expansion', i)}-{self.c('mrr_reactivation', i)})"
+        return self.moved(i, self.div(net, self.c("mrr_opening", i)))
+
+    def _then(self, i):
+        return f"INDEX({self.lay.mrr_block(self.here)},0,{self.t(i)}-12)"
+
+    def f_nrr_12m(self, i):
+        then = self._then(i)
+        kept = self.sum_if(self.cur(i), then, GT0)
+        return self.after(12, i, self.div(kept, self.back("mrr_closing", i, "12")))
+
+    def f_grr_12m(self, i):
+        then, now = self._then(i), self.cur(i)
+        kept = self.sumproduct(f"(({now}<{then})*{now}+({now}>={then})*{then})")
+        return self.after(12, i, self.div(kept, self.back("mrr_closing", i, "12")))
+
+    def f_sm_spend(self, i):
+        return self.monthly_input(SHEET_SM, self.refs.sm_col, i)
+
+    def f_gross_margin(self, i):
+        return self.monthly_input(SHEET_GM, 1, i)
+
+    def f_net_burn(self, i):
+        return self.monthly_input(SHEET_BURN, 1, i)
+
+    def f_cac(self, i):
+        w, lag = self.setting("cac_window"), self.setting("cac_lag")
+        t = self.t(i)
+        new = self.window("clients_new", i, f"{w}+1")
+        spend = self.window("sm_spend", i, f"{lag}-{w}+1", lag)
+        return f"IF(OR({t}<{w}+1,{t}<{lag}+{w}),{NA},{self.div(spend, new)})"
+
+    def f_cac_payback_months(self, i):
+        w = self.setting("cac_window")
+        asp = f"{self.window('mrr_new', i, f'{w}+1')}/{self.window('clients_new', i, f'{w}+1')}"
+        cac = self.c("cac", i)
+        gm = self.c("gross_margin", i)
+        return f"IF(ISNUMBER({cac}),{self.div(cac, f'({asp}*{gm})')},{NA})"
+
+    def f_lifetime_months(self, i):
+        c, cap = self.setting("ltv_churn_window"), self.setting("lifetime_cap_months")
+        opened = self.window("clients_opening", i, f"{c}+1")
+        churned = self.window("clients_churned", i, f"{c}+1")
+        body = f"IF({opened}=0,{NA},IF({churned}=0,{cap},MIN({opened}/{churned},{cap})))"
+        return f"IF({self.t(i)}<{c}+1,{NA},{body})"
+
+    def f_ltv(self, i):
+        arpa, life = self.c("arpa", i), self.c("lifetime_months", i)
+        return self.both(arpa, life, f"{arpa}*{self.c('gross_margin', i)}*{life}")
+
+    def f_ltv_cac(self, i):
+        ltv, cac = self.c("ltv", i), self.c("cac", i)
+        return self.both(ltv, cac, self.div(ltv, cac))
+
+    def _arr_delta(self, i):
+        return f"({self.c('arr', i)}-{self.back('arr', i, '3')})"
+
+    def f_magic_number(self, i):
+        spend = self.window("sm_spend", i, "5", "3")
+        return self.after(5, i, self.div(self._arr_delta(i), spend))
+
+    def f_burn_multiple(self, i):
+        delta = self._arr_delta(i)
+        return self.after(3, i, f"IF({delta}<=0,{NM},{self.window('net_burn', i, '2')}/{delta})")
+
+    def f_revenue_ttm(self, i):
+        return self.after(11, i, self.window("mrr_closing", i, "11"))
+
+    def f_fcf_margin_ttm(self, i):
+        rev = self.c("revenue_ttm", i)
+        return self.after(11, i, self.div(f"-{self.window('net_burn', i, '11')}", rev))
+
+    def f_rule_of_40(self, i):
+        a, b = self.c("arr_growth_yoy", i), self.c("fcf_margin_ttm", i)
+        return self.both(a, b, f"{a}+{b}")

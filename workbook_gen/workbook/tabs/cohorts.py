@@ -1,0 +1,241 @@
+"""Cohort tabs (SPEC §4): per grouping an index block (size, CAC, payback age) and the age
+tables (MRR, NRR, GRR, logo retention, cumulative gross profit), cohorts down, ages across.
+
+Every cell is one formula shape for its whole table: the cohort's period number sits in
+column B, the age in the header row, and the months a (cohort, age) pair means come from
+the Timeline's period tables."""
+
+from __future__ import annotations
+
+from workbook_gen.definitions import (
+    COHORT_TABLES,
+    CURRENCY,
+    GROUPINGS,
+    PCT,
+    cohort_name,
+    series_name,
+)
+from workbook_gen.workbook.book import Book, ScopeSheets, cached
+from workbook_gen.workbook.formulas import NA
+from workbook_gen.workbook.layout import (
+    CC_SEGMENT,
+    CLIENT_COHORT_COL,
+    FIRST_COL,
+    TIMELINE,
+    Place,
+    cell,
+    on,
+    span,
+)
+from workbook_gen.workbook.tabs.common import sheet_header
+
+AGE_TABLES = [t for t in COHORT_TABLES if not t.single_column]
+IDX_LABEL, IDX_NUMBER, IDX_SIZE, IDX_CAC, IDX_PAYBACK, IDX_GP = range(6)
+TOP = 4
+
+
+def _groupings(ss: ScopeSheets) -> list[str]:
+    return [g for g in GROUPINGS if ss.cohorts[g]]
+
+
+def plan(book: Book, ss: ScopeSheets) -> None:
+    lay, scope = book.layout, ss.scope
+    rows: dict[str, int] = {}
+    for g in GROUPINGS:
+        sheet = ss.cohorts[g]
+        n = lay.n_periods[g]
+        row = rows.get(sheet, TOP)
+        # index block: section title, header, n rows
+        idx = row + 2
+        lay.register(f"_cohort_index_{g}_{scope.slug}", Place(sheet, idx, 0, 7, n))
+        lay.register(cohort_name(g, "size", scope.slug), Place(sheet, idx, IDX_SIZE, 1, n))
+        if scope.has_sm:
+            lay.register(cohort_name(g, "cac", scope.slug), Place(sheet, idx, IDX_CAC, 1, n))
+            lay.register(cohort_name(g, "payback_age", scope.slug), Place(sheet, idx, IDX_PAYBACK, 1, n))
+        row = idx + n + 1
+        for t in AGE_TABLES:
+            lay.register(cohort_name(g, t.key, scope.slug), Place(sheet, row + 2, FIRST_COL, n, n))
+            row += n + 3
+        rows[sheet] = row + 1
+
+
+def write(book: Book, ss: ScopeSheets) -> None:
+    lay, fmt, scope = book.layout, book.fmt, ss.scope
+    headed: set[str] = set()
+    for g in GROUPINGS:
+        sheet = ss.cohorts[g]
+        ws = book.sheet(sheet)
+        if sheet not in headed:
+            headed.add(sheet)
+            title = f"Cohorts by {g}" if scope.is_total else f"Segment {scope.label}: cohorts"
+            sheet_header(book, ws, f"{title} — {scope.label}")
+            ws.write_string(
+                2,
+                0,
+                "Cohort = period of the client's first paying month; age 0 = that period. "
+                "Grey italics: the period is not complete yet (its value is at the last month of data).",
+                fmt.note,
+            )
+            ws.set_column(0, 0, 14)
+            ws.set_column(1, 1, 8)
+            ws.set_column(2, 3, 12)
+            ws.set_column(4, 4 + max(lay.n_periods.values()), 11)
+            book.print_setup(ws)
+        _write_grouping(book, ss, ws, sheet, g)
+
+
+def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
+    lay, fmt, scope = book.layout, book.fmt, ss.scope
+    res = book.results
+    tables = scope.cohorts[g]
+    n = tables.n
+    idx = lay.place(f"_cohort_index_{g}_{scope.slug}")
+    first_tbl = lay.place(f"period_{g}_first").range(here)
+    last_tbl = lay.place(f"period_{g}_last").range(here)
+    label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), here)
+    coh = lay.client_column(CLIENT_COHORT_COL[g], here)
+    block = lay.mrr_block(here)
+    seg_crit = seg_mask = ""
+    if ss.number_cell:
+        seg = lay.client_column(CC_SEGMENT, here)
+        seg_crit = f",{seg},{ss.number_cell}"
+        seg_mask = f"({seg}={ss.number_cell})*"
+    partial_last = bool(res.periods[g].partial[-1])
+
+    # index block
+    top = idx.row - 2
+    ws.write_string(top, 0, f"Cohorts by {g}" + ("" if scope.is_total else f" — {scope.label}"), fmt.section)
+    for c in range(1, FIRST_COL + n):
+        ws.write_blank(top, c, None, fmt.section)
+    heads = ["Cohort", "#", "Size", "CAC", "Payback age", "GP to date"]
+    if not scope.has_sm:
+        heads[IDX_CAC] = "CAC (no S&M column)"
+        heads[IDX_PAYBACK] = ""
+    for c, h in enumerate(heads):
+        ws.write_string(top + 1, c, h, fmt.header)
+    sm_row = lay.series_row(series_name("sm_spend", scope.slug), here) if scope.has_sm else None
+    cum_gp_place = lay.place(cohort_name(g, "cum_gp", scope.slug))
+    for p in range(n):
+        r = idx.row + p
+        pc, size_c = cell(r, IDX_NUMBER, False, True), cell(r, IDX_SIZE, False, True)
+        label = tables.labels[p] + (" (opening base)" if p == 0 else "")
+        ws.write_formula(
+            r, IDX_LABEL, f'=INDEX({label_tbl},{pc})&IF({pc}=1," (opening base)","")', fmt.label, label
+        )
+        ws.write_formula(
+            r, IDX_NUMBER, f"=ROWS({cell(idx.row, IDX_NUMBER, True, True)}:{pc})", fmt.calc_int(), p + 1
+        )
+        ws.write_formula(
+            r, IDX_SIZE, f"=COUNTIFS({coh},{pc}{seg_crit})", fmt.unit("count"), float(tables.size[p])
+        )
+        gp_row = on(here, span(cum_gp_place.row + p, FIRST_COL, cum_gp_place.row + p, FIRST_COL + n - 1))
+        ws.write_formula(
+            r,
+            IDX_GP,
+            f"=IF({size_c}=0,{NA},INDEX({gp_row},ROWS({pc}:{cell(idx.row + n - 1, IDX_NUMBER, True, True)})))",
+            fmt.unit(CURRENCY),
+            cached(tables.cum_gp[p, n - p - 1]),
+        )
+        if sm_row is None:
+            continue
+        lag = lay.setting("cac_lag")
+        f, last = f"INDEX({first_tbl},{pc})", f"INDEX({last_tbl},{pc})"
+        cac_c = cell(r, IDX_CAC, False, True)
+        ws.write_formula(
+            r,
+            IDX_CAC,
+            f"=IF(OR({pc}=1,{size_c}=0,{f}-{lag}<1),{NA},SUM(INDEX({sm_row},{f}-{lag}):INDEX({sm_row},{last}-{lag})))",
+            fmt.unit(CURRENCY),
+            cached(tables.cac[p]),
+        )
+        ws.write_array_formula(
+            r,
+            IDX_PAYBACK,
+            r,
+            IDX_PAYBACK,
+            f"{{=IF(ISNUMBER({cac_c}),IFERROR(MATCH(TRUE,{gp_row}>={cac_c},0)-1,{NA}),{NA})}}",
+            fmt.unit("count"),
+            cached(tables.payback_age[p]),
+        )
+
+    def age_formula(key, pc, kc, size_c, r, col, top) -> str:
+        end_k = f"INDEX({block},0,INDEX({last_tbl},{pc}+{kc}))"
+        if key == "mrr":
+            return f"=IF({size_c}=0,{NA},SUMIFS({end_k},{coh},{pc}{seg_crit}))"
+        mrr_row = lay.place(cohort_name(g, "mrr", scope.slug)).row + (r - top)
+        mrr_k = cell(mrr_row, col)
+        mrr_0 = cell(mrr_row, FIRST_COL, False, True)
+        if key == "nrr":
+            return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},{mrr_k}/{mrr_0}),{NA})"
+        if key == "grr":
+            end_0 = f"INDEX({block},0,INDEX({last_tbl},{pc}))"
+            kept = (
+                f"SUMPRODUCT(({coh}={pc})*{seg_mask}(({end_k}<{end_0})*{end_k}+({end_k}>={end_0})*{end_0}))"
+            )
+            return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},{kept}/{mrr_0}),{NA})"
+        if key == "logo_retention":
+            return f'=IF({size_c}=0,{NA},COUNTIFS({coh},{pc},{end_k},">0"{seg_crit})/{size_c})'
+        if key == "cum_gp":
+            f = f"INDEX({first_tbl},{pc}+{kc})"
+            last = f"INDEX({last_tbl},{pc}+{kc})"
+            months = f"INDEX({block},0,{f}):INDEX({block},0,{last})"
+            margins = f"INDEX({gm_row},{f}):INDEX({gm_row},{last})"
+            left = cell(r, col - 1)
+            return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{left})+SUMPRODUCT(({coh}={pc})*{seg_mask}{months}*{margins}))"
+        raise KeyError(key)
+
+    # age tables
+    gm_row = lay.series_row(series_name("gross_margin", scope.slug), here)
+    for spec in AGE_TABLES:
+        place = lay.place(cohort_name(g, spec.key, scope.slug))
+        head = place.row - 1
+        ws.write_string(head - 1, 0, f"{spec.label} — {cohort_name(g, spec.key, scope.slug)}", fmt.label_bold)
+        ws.write_string(head - 1, FIRST_COL, spec.definition, fmt.subtitle)
+        for c, h in enumerate(("Cohort", "#", "Size", "")):
+            ws.write_string(head, c, h, fmt.header)
+        for k in range(n):
+            ws.write_number(head, FIRST_COL + k, k, fmt.header)
+        values = tables.table(spec.key)
+        style = fmt.unit(spec.unit)
+        style_partial = fmt.unit_partial(spec.unit)
+        for p in range(n):
+            r = place.row + p
+            ir = idx.row + p
+            ws.write_formula(
+                r,
+                0,
+                f"={cell(ir, IDX_LABEL)}",
+                fmt.label,
+                tables.labels[p] + (" (opening base)" if p == 0 else ""),
+            )
+            ws.write_formula(r, 1, f"={cell(ir, IDX_NUMBER)}", fmt.calc_int(), p + 1)
+            ws.write_formula(r, 2, f"={cell(ir, IDX_SIZE)}", fmt.unit("count"), float(tables.size[p]))
+            pc, size_c = cell(r, 1, False, True), cell(r, 2, False, True)
+            for k in range(n - p):
+                col = FIRST_COL + k
+                kc = cell(head, col, True, False)
+                formula = age_formula(spec.key, pc, kc, size_c, r, col, place.row)
+                partial = partial_last and p + k == n - 1
+                ws.write_formula(r, col, formula, style_partial if partial else style, cached(values[p, k]))
+        if spec.unit == PCT:
+            rng = span(place.row, FIRST_COL, place.row + n - 1, FIRST_COL + n - 1, False, False)
+            ws.conditional_format(
+                rng,
+                {
+                    "type": "3_color_scale",
+                    "min_color": "#F8696B",
+                    "mid_color": "#FFEB84",
+                    "max_color": "#63BE7B",
+                    "min_type": "num",
+                    "min_value": 0.5,
+                    "mid_type": "num",
+                    "mid_value": 0.9,
+                    "max_type": "num",
+                    "max_value": 1.2,
+                },
+            )
+        elif spec.key == "mrr":
+            rng = span(place.row, FIRST_COL, place.row + n - 1, FIRST_COL + n - 1, False, False)
+            ws.conditional_format(
+                rng, {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#5B9BD5"}
+            )

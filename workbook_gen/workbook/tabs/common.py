@@ -1,0 +1,61 @@
+"""Pieces every tab uses: row heads, sheet headers, the month header row."""
+
+from __future__ import annotations
+
+from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO
+from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.layout import DATE_ROW, FIRST_COL, TL_DATE
+
+UNIT_TEXT = {
+    CURRENCY: None,
+    COUNT: "#",
+    PCT: "%",
+    RATIO: "x",
+    MONTHS: "months",
+    "int": "#",
+    "date": "date",
+    "text": "",
+}
+
+
+def unit_text(unit: str, currency: str) -> str:
+    text = UNIT_TEXT.get(unit, unit)
+    return currency if text is None else text
+
+
+def write_row_head(ws, fmt, row: int, label: str, name: str = "", unit: str = "", currency: str = "") -> None:
+    ws.write_string(row, 0, label, fmt.label)
+    if name:
+        ws.write_string(row, 1, name, fmt.name)
+    if unit:
+        ws.write_string(row, 2, unit_text(unit, currency), fmt.unit_text)
+
+
+def sheet_header(book: Book, ws, title: str, subtitle: str | None = None) -> None:
+    ws.write_string(0, 0, title, book.fmt.title)
+    ws.write_string(
+        1, 0, subtitle or f"{book.company} · {book.settings.currency} · {book.period_text}", book.fmt.subtitle
+    )
+
+
+def month_header(book: Book, ws, here: str, row: int = DATE_ROW) -> None:
+    """Month dates across the timeline (linked to the Timeline sheet), and the column heads."""
+    lay, fmt = book.layout, book.fmt
+    for c, h in enumerate(("Metric", "Defined name", "Unit", "")):
+        ws.write_string(row, c, h, fmt.header_left)
+    for i, m in enumerate(book.results.months):
+        ws.write_formula(
+            row,
+            lay.col(i),
+            f"={lay.timeline(TL_DATE, i, here)}",
+            fmt.header_date,
+            float((m - m.__class__(1899, 12, 30)).days),
+        )
+
+
+def monthly_columns(book: Book, ws) -> None:
+    ws.set_column(0, 0, 32)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 2, 8)
+    ws.set_column(3, 3, 2)
+    ws.set_column(FIRST_COL, book.layout.last_col, 11)

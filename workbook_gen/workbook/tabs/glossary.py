@@ -1,0 +1,71 @@
+"""Glossary: every metric of the workbook with its defined name, definition, formula and benchmark,
+generated from the metric definitions (the same data the engine and JSON use)."""
+
+from __future__ import annotations
+
+from workbook_gen.definitions import COHORT_TABLES, METRICS, PERIOD_GROWTH, cohort_name
+from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.tabs.common import sheet_header, unit_text
+
+SHEET = "Glossary"
+HEADS = ("Metric", "Defined name", "Unit", "What it means", "How it is calculated", "Benchmark", "Note")
+GENERAL_NOTES = (
+    "Month 1 is the opening balance: it has closing MRR, clients and ARPA but no movements; every client paying "
+    "in month 1 belongs to the opening-base cohort.",
+    "Undefined values show as n/a (a zero denominator, or a window that reaches before the data) and n/m for a "
+    "burn multiple when ARR did not grow; they are never shown as 0. In the JSON export they are null.",
+    "Segment versions of a series are named <key>__<segment>, e.g. arr__self_serve; cohort tables "
+    "cohort_<month|quarter|year>_<table>[__<segment>].",
+    "Quarterly and annual views (quarterly_<key>, annual_<key>) sum flows, take stocks at the period's last "
+    "month and recompute ratios from the period's sums.",
+    "Settings such as the CAC window (W), CAC lag (L) and churn window (C) are cells on the Cover; the formulas "
+    "refer to them by name (setting_cac_window, ...).",
+)
+
+
+def write(book: Book) -> None:
+    fmt = book.fmt
+    ws = book.sheet(SHEET)
+    sheet_header(book, ws, "Glossary — what every number means")
+    row = 3
+    for c, h in enumerate(HEADS):
+        ws.write_string(row, c, h, fmt.header_left)
+    row += 1
+    symbol = book.settings.currency_symbol.strip()
+    for m in (*METRICS, PERIOD_GROWTH):
+        name = m.key if m is not PERIOD_GROWTH else "quarterly_mrr_growth / annual_mrr_growth"
+        cells = (
+            m.label,
+            name,
+            unit_text(m.unit, symbol),
+            m.definition,
+            m.formula,
+            m.benchmark.text if m.benchmark else "",
+            m.note,
+        )
+        for c, v in enumerate(cells):
+            ws.write_string(row, c, v, fmt.wrap_bold if c == 0 else fmt.wrap)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "Cohort tables", fmt.section)
+    row += 1
+    for t in COHORT_TABLES:
+        cells = (t.label, cohort_name("<g>", t.key), unit_text(t.unit, symbol), t.definition, "", "", "")
+        for c, v in enumerate(cells):
+            ws.write_string(row, c, v, fmt.wrap_bold if c == 0 else fmt.wrap)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "Conventions", fmt.section)
+    row += 1
+    for note in GENERAL_NOTES:
+        ws.merge_range(row, 0, row, len(HEADS) - 1, note, fmt.wrap)
+        ws.set_row(row, 30)
+        row += 1
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 2, 7)
+    ws.set_column(3, 4, 48)
+    ws.set_column(5, 5, 30)
+    ws.set_column(6, 6, 40)
+    ws.freeze_panes(4, 1)
+    ws.repeat_rows(3, 3)

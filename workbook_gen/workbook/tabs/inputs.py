@@ -1,0 +1,170 @@
+"""The four input sheets, laid out exactly as the input workbook (SPEC §2.1).
+
+Used for the copy inside the generated workbook (so it is itself a valid input), for the
+example company's input file and for the blank template of ``init``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from workbook_gen.definitions import CURRENCY, PCT
+from workbook_gen.inputs.model import (
+    COL_BURN,
+    COL_CLIENT_ID,
+    COL_GM,
+    COL_MONTH,
+    COL_SM,
+    SHEET_BURN,
+    SHEET_GM,
+    SHEET_MRR,
+    SHEET_SM,
+    InputData,
+)
+
+MONTH_WIDTH = 11
+
+
+def write_text(ws, row: int, col: int, value, fmt=None) -> None:
+    """Input text is data: always a string cell, never a formula or a link."""
+    ws.write_string(row, col, str(value), fmt)
+
+
+def write_attribute(ws, row: int, col: int, value, fmt) -> None:
+    if value is None:
+        return
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        ws.write_number(row, col, float(value), fmt)
+    else:
+        write_text(ws, row, col, value, fmt)
+
+
+def write_mrr_sheet(wb, fmt, data: InputData, validation_rows: int = 0):
+    ws = wb.add_worksheet(SHEET_MRR)
+    attrs = list(data.attributes)
+    write_text(ws, 0, 0, COL_CLIENT_ID, fmt.input_header)
+    for j, name in enumerate(attrs):
+        write_text(ws, 0, 1 + j, name, fmt.input_header)
+    first = 1 + len(attrs)
+    for i, m in enumerate(data.months):
+        ws.write_datetime(0, first + i, dt.datetime(m.year, m.month, m.day), fmt.input_header_date)
+    money = fmt.input_unit(CURRENCY)
+    columns = [data.attributes[a] for a in attrs]
+    mrr = data.mrr
+    for r, cid in enumerate(data.client_ids):
+        row = r + 1
+        write_text(ws, row, 0, cid, fmt.input_text)
+        for j, values in enumerate(columns):
+            write_attribute(ws, row, 1 + j, values[r], fmt.input_text)
+        values = mrr[r]
+        for i in values.nonzero()[0]:
+            ws.write_number(row, first + int(i), float(values[i]), money)
+    ws.set_column(0, 0, 14)
+    if attrs:
+        ws.set_column(1, len(attrs), 16)
+    ws.set_column(first, first + max(len(data.months), 1) - 1, MONTH_WIDTH, money)
+    ws.freeze_panes(1, first)
+    if validation_rows:
+        last = first + max(len(data.months), 1) - 1
+        ws.data_validation(
+            1,
+            first,
+            validation_rows,
+            last,
+            {
+                "validate": "decimal",
+                "criteria": ">=",
+                "value": 0,
+                "error_title": "MRR",
+                "error_message": "MRR is a number of 0 or more (leave blank for 0).",
+            },
+        )
+    return ws
+
+
+def _monthly_sheet(
+    wb, fmt, name, headers, months, columns, units, validation_rows=0, validations=None, blank=False
+):
+    ws = wb.add_worksheet(name)
+    write_text(ws, 0, 0, COL_MONTH, fmt.input_header)
+    for j, h in enumerate(headers):
+        write_text(ws, 0, 1 + j, h, fmt.input_header)
+    for r, m in enumerate(months):
+        ws.write_datetime(r + 1, 0, dt.datetime(m.year, m.month, 1), fmt.input_date)
+        for j, values in enumerate(columns):
+            if blank:
+                ws.write_blank(r + 1, 1 + j, None, fmt.input_unit(units[j]))
+            else:
+                ws.write_number(r + 1, 1 + j, float(values[r]), fmt.input_unit(units[j]))
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, max(len(headers), 1), 18)
+    ws.freeze_panes(1, 1)
+    for j, rule in enumerate(validations or []):
+        if rule and validation_rows:
+            ws.data_validation(1, 1 + j, validation_rows, 1 + j, rule)
+    return ws
+
+
+def write_monthly_sheets(
+    wb, fmt, data: InputData, validation_rows: int = 0, blank_values: bool = False
+) -> None:
+    """S&M, Gross margin and Burn. Returns the column of each value per sheet (segment spend by value)."""
+    months = data.months
+    seg_names = list(data.sm_by_segment)
+    spend_rule = {
+        "validate": "decimal",
+        "criteria": ">=",
+        "value": 0,
+        "error_message": "Spend is a number of 0 or more.",
+    }
+    _monthly_sheet(
+        wb,
+        fmt,
+        SHEET_SM,
+        [COL_SM, *seg_names],
+        months,
+        [data.sm_spend, *[data.sm_by_segment[k] for k in seg_names]],
+        [CURRENCY] * (1 + len(seg_names)),
+        validation_rows,
+        [spend_rule] * (1 + len(seg_names)),
+        blank_values,
+    )
+    gm_rule = {
+        "validate": "decimal",
+        "criteria": "between",
+        "minimum": 0,
+        "maximum": 1,
+        "error_message": "Gross margin is a fraction from 0 to 1 (75 % is 0.75).",
+    }
+    _monthly_sheet(
+        wb,
+        fmt,
+        SHEET_GM,
+        [COL_GM],
+        months,
+        [data.gross_margin],
+        [PCT],
+        validation_rows,
+        [gm_rule],
+        blank_values,
+    )
+    _monthly_sheet(
+        wb,
+        fmt,
+        SHEET_BURN,
+        [COL_BURN],
+        months,
+        [data.net_burn],
+        [CURRENCY],
+        validation_rows,
+        [
+            {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": -1e15,
+                "maximum": 1e15,
+                "error_message": "Net burn is a number (negative when cash is generated).",
+            }
+        ],
+        blank_values,
+    )

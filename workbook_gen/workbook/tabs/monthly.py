@@ -1,0 +1,119 @@
+"""Monthly series tabs (MRR bridge, Clients & ARPA, Retention, Unit economics).
+
+The total scope has one tab per section; a segment has all sections on its own tab. The same
+code writes both: a scope is a loop variable, never a copy.
+"""
+
+from __future__ import annotations
+
+import math
+
+from workbook_gen.definitions import BY_KEY, CURRENCY, METRICS, SECTIONS, UNIT, series_name
+from workbook_gen.workbook.book import Book, ScopeSheets, cached
+from workbook_gen.workbook.formulas import MonthlyFormulas, ScopeRefs
+from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
+from workbook_gen.workbook.tabs.common import month_header, monthly_columns, sheet_header, write_row_head
+
+SEGMENT_NUMBER_ROW = 2
+CHART_ROWS = (
+    ("mrr_contraction", "Contraction (negative, for the chart)"),
+    ("mrr_churn", "Churn (negative, for the chart)"),
+)
+SM_KEYS = ("cac", "cac_payback_months", "ltv_cac", "magic_number")
+
+
+def section_keys(ss: ScopeSheets, section: str) -> list[str]:
+    return [m.key for m in METRICS if m.section == section and m.key in ss.scope.monthly]
+
+
+def chart_name(key: str, slug: str | None) -> str:
+    return f"_chart_{series_name(key, slug)}"
+
+
+def plan(book: Book, ss: ScopeSheets) -> None:
+    """Assign every series of the scope a row; record the rows in the layout."""
+    lay, scope = book.layout, ss.scope
+    rows: dict[str, int] = {}
+    for section in SECTIONS:
+        sheet = ss.monthly[section]
+        row = rows.get(sheet, HEADER_ROWS)
+        row += 1  # section heading
+        for key in section_keys(ss, section):
+            lay.register(series_name(key, scope.slug), Place(sheet, row, FIRST_COL, lay.n_months))
+            row += 1
+        if section == SECTIONS[0]:
+            for key, _ in CHART_ROWS:
+                lay.register(chart_name(key, scope.slug), Place(sheet, row, FIRST_COL, lay.n_months))
+                row += 1
+        if section == UNIT and not scope.is_total and not scope.has_sm:
+            row += 1  # the note saying why S&M metrics are absent
+        rows[sheet] = row + 1
+
+
+def write(book: Book, ss: ScopeSheets) -> None:
+    lay, fmt, scope = book.layout, book.fmt, ss.scope
+    refs = ScopeRefs(scope.slug, ss.number_cell, ss.sm_col, scope.is_total)
+    done_headers: set[str] = set()
+    for section in SECTIONS:
+        sheet = ss.monthly[section]
+        ws = book.sheet(sheet)
+        if sheet not in done_headers:
+            done_headers.add(sheet)
+            title = section if scope.is_total else f"Segment: {scope.label}"
+            sheet_header(book, ws, f"{title} — {scope.label if scope.is_total else book.results.split}")
+            if not scope.is_total:
+                ws.write_string(
+                    SEGMENT_NUMBER_ROW,
+                    0,
+                    f"Segment number (row of {scope.label!r} in the Timeline list)",
+                    fmt.label,
+                )
+                ws.write_number(SEGMENT_NUMBER_ROW, 2, scope.number, fmt.input_unit("int"))
+            month_header(book, ws, sheet)
+            monthly_columns(book, ws)
+            ws.freeze_panes(HEADER_ROWS, FIRST_COL)
+            book.print_setup(ws, repeat_rows=(3, 3))
+            ws.repeat_columns(0, 0)
+        keys = section_keys(ss, section)
+        first_row = lay.place(series_name(keys[0], scope.slug)).row
+        ws.write_string(first_row - 1, 0, section, fmt.section)
+        for c in range(1, FIRST_COL + lay.n_months):
+            ws.write_blank(first_row - 1, c, None, fmt.section)
+        f = MonthlyFormulas(lay, refs, sheet)
+        for key in keys:
+            metric = BY_KEY[key]
+            name = series_name(key, scope.slug)
+            row = lay.place(name).row
+            write_row_head(
+                ws, fmt, row, metric.label, name, metric.unit, book.settings.currency_symbol.strip()
+            )
+            bold = key in ("mrr_closing", "arr", "clients_closing")
+            style = fmt.unit(metric.unit, bold)
+            values = scope.monthly[key]
+            for i in range(lay.n_months):
+                undefined = "n/m" if key == "burn_multiple" and i >= 3 else "n/a"
+                ws.write_formula(row, lay.col(i), f.formula(key, i), style, cached(values[i], undefined))
+        if section == SECTIONS[0]:
+            for key, label in CHART_ROWS:
+                row = lay.place(chart_name(key, scope.slug)).row
+                ws.write_string(row, 0, label, fmt.note)
+                src = scope.monthly[key]
+                for i in range(lay.n_months):
+                    ref = lay.series_cell(series_name(key, scope.slug), i, sheet)
+                    v = src[i]
+                    ws.write_formula(
+                        row,
+                        lay.col(i),
+                        f"=IF(ISNUMBER({ref}),-{ref},0)",
+                        fmt.unit(CURRENCY),
+                        0.0 if math.isnan(v) else -v,
+                    )
+        if section == UNIT and not scope.is_total and not scope.has_sm:
+            row = lay.place(series_name(keys[-1], scope.slug)).row + 1
+            ws.write_string(
+                row,
+                0,
+                f"CAC, CAC payback, LTV:CAC and magic number need a column headed {scope.label!r} on the S&M "
+                "sheet; burn multiple, FCF margin and Rule of 40 are company-wide (see the total).",
+                fmt.note,
+            )

@@ -1,0 +1,153 @@
+"""Writes the output workbook (SPEC §6): plans every tab's place, then lets each tab module
+write itself, then defines the workbook's names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import xlsxwriter
+
+from workbook_gen.definitions import GROUPINGS, SECTIONS
+from workbook_gen.inputs.model import SHEET_SM, InputData
+from workbook_gen.metrics.engine import Results
+from workbook_gen.settings import Settings
+from workbook_gen.workbook.book import RESERVED_SHEETS, Book, ScopeSheets, sheet_safe
+from workbook_gen.workbook.formats import Formats
+from workbook_gen.workbook.layout import CLIENT_CALC, TIMELINE, Layout, cell, on
+from workbook_gen.workbook.tabs import (
+    checks,
+    clientcalc,
+    cohorts,
+    compare,
+    cover,
+    dashboard,
+    glossary,
+    monthly,
+    periods,
+    timeline,
+)
+from workbook_gen.workbook.tabs.inputs import write_monthly_sheets, write_mrr_sheet
+from workbook_gen.workbook.tabs.monthly import SEGMENT_NUMBER_ROW
+
+COHORT_SHEETS = {"month": "Cohorts (month)", "quarter": "Cohorts (quarter)", "year": "Cohorts (year)"}
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": False,
+}
+
+Progress = Callable[[str], None]
+
+
+def write_workbook(
+    path: Path,
+    data: InputData,
+    results: Results,
+    settings: Settings,
+    company: str,
+    version: str,
+    progress: Progress | None = None,
+) -> None:
+    say = progress or (lambda _msg: None)
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    last = results.months[-1]
+    wb.set_properties(
+        {
+            "title": f"{company} — SaaS metrics {last:%b %Y}",
+            "company": company,
+            "comments": f"workbook-gen {version}",
+            "created": dt.datetime(last.year, last.month, 1),
+        }
+    )
+    layout = Layout(
+        data.n_clients,
+        len(results.months),
+        len(data.attributes),
+        {g: len(results.periods[g]) for g in GROUPINGS},
+    )
+    book = Book(wb, Formats(wb, settings.currency_symbol), layout, data, results, settings, company, version)
+    book.checksums = dict(data.checksums)
+
+    # 1. Sheets in the order a CFO reads them (inputs last but before the calculation sheets).
+    book.add_sheet("Cover", "Contents, settings and input checksums")
+    book.add_sheet("Dashboard", "Latest KPIs against benchmarks, main charts")
+    taken = set(RESERVED_SHEETS) | {s.lower() for s in COHORT_SHEETS.values()}
+    total = results.total
+    total_sheets = ScopeSheets(total, {s: s for s in SECTIONS}, COHORT_SHEETS, sm_col=1)
+    what = {
+        SECTIONS[0]: "MRR movements month by month, ARR and growth",
+        SECTIONS[1]: "Clients, new / churned / reactivated, ARPA and ASP",
+        SECTIONS[2]: "Quick ratio, churn rates, NRR and GRR",
+        SECTIONS[3]: "CAC, payback, LTV, magic number, burn multiple, Rule of 40",
+    }
+    for s in SECTIONS:
+        book.add_sheet(s, what[s])
+    book.add_sheet("Quarterly", "Fiscal quarters: flows summed, stocks at quarter end, ratios recomputed")
+    book.add_sheet("Annual", "Fiscal years, built the same way as the quarters")
+    for g in GROUPINGS:
+        book.add_sheet(COHORT_SHEETS[g], f"Cohorts by {g} of first payment: MRR, NRR, GRR, logos, GP vs CAC")
+    book.scope_sheets.append(total_sheets)
+    sm_columns = {k.strip().lower(): 2 + j for j, k in enumerate(data.sm_by_segment)}
+    for scope in results.segment_scopes():
+        name = sheet_safe(scope.label, taken, 22)
+        cohort_sheet = sheet_safe(f"{scope.label[:22]} cohorts", taken)
+        book.add_sheet(name, f"Segment {scope.label}: every client-based series")
+        book.add_sheet(cohort_sheet, f"Segment {scope.label}: cohort tables")
+        ss = ScopeSheets(
+            scope,
+            {s: name for s in SECTIONS},
+            {g: cohort_sheet for g in GROUPINGS},
+            number_cell=on(name, cell(SEGMENT_NUMBER_ROW, 2, True, True)),
+            sm_col=sm_columns.get(scope.label.strip().lower()) if scope.has_sm else None,
+        )
+        book.scope_sheets.append(ss)
+    if results.segments:
+        book.add_sheet("Segments", f"Segments of {results.split} side by side")
+    book.add_sheet("Checks", "Bridge identity, segments sum to total, input coverage")
+    book.add_sheet("Glossary", "Every metric: definition, formula, defined name, benchmark")
+    say("writing input sheets")
+    book.sheets["MRR"] = write_mrr_sheet(wb, book.fmt, data)
+    write_monthly_sheets(wb, book.fmt, data)
+    for s in ("S&M", "Gross margin", "Burn"):
+        book.sheets[s] = wb.get_worksheet_by_name(s)
+    book.contents.append(("MRR", "Input: MRR per client per month"))
+    book.contents.append((SHEET_SM, "Input: sales & marketing spend (total and per segment)"))
+    book.contents.append(("Gross margin", "Input: gross margin per month"))
+    book.contents.append(("Burn", "Input: net burn per month"))
+    book.add_sheet(TIMELINE, "Calculation: months, fiscal periods, period tables", report=False)
+    book.add_sheet(
+        CLIENT_CALC, "Calculation: first paying month, cohort and segment of each client", report=False
+    )
+
+    # 2. Plan every named block before any formula refers to one.
+    timeline.plan(book)
+    for ss in book.scope_sheets:
+        monthly.plan(book, ss)
+        cohorts.plan(book, ss)
+    periods.plan(book)
+
+    # 3. Write.
+    say("writing calculation sheets")
+    timeline.write(book)
+    clientcalc.write(book)
+    for ss in book.scope_sheets:
+        say(f"writing {ss.scope.label} series and cohorts")
+        monthly.write(book, ss)
+        cohorts.write(book, ss)
+    periods.write(book)
+    if results.segments:
+        compare.write(book)
+    checks.write(book)
+    glossary.write(book)
+    dashboard.write(book)
+    cover.write(book)
+
+    # 4. The public names (SPEC §6).
+    for name, place in layout.places.items():
+        if not name.startswith("_"):
+            book.define(name, place.range())
+    say("saving")
+    wb.close()
