@@ -1,0 +1,124 @@
+"""The heart of the suite: LibreOffice recalculates the generated workbook from its input sheets
+and must get exactly the engine's numbers, for every defined name of every scope."""
+
+from __future__ import annotations
+
+import subprocess
+
+import openpyxl
+import pytest
+from helpers import expected_names, mismatches, read_names
+
+from workbook_gen.build import build, load
+from workbook_gen.inputs.example import synthetic_company
+from workbook_gen.libreoffice import convert, recalculate
+from workbook_gen.metrics.engine import compute
+from workbook_gen.workbook.input_book import write_input_workbook
+
+pytestmark = pytest.mark.libreoffice
+
+FOUR_REGIONS = (
+    ("North America", 0.4, 300.0, 0.02),
+    ("EMEA", 0.3, 250.0, 0.025),
+    ("APAC", 0.2, 150.0, 0.03),
+    ("LATAM", 0.1, 90.0, 0.04),
+)
+
+
+def test_recalculated_example_equals_engine(example_recalculated, example_results):
+    expected = expected_names(example_results)
+    assert len(expected) > 240  # every series and cohort table of the total and both segments
+    bad = mismatches(expected, read_names(example_recalculated, expected))
+    assert bad == []
+
+
+def test_recalculation_really_happened(example_recalculated):
+    """LibreOffice must have recalculated, not kept our cached values: the Checks summary is
+    a formula whose cached text we wrote ourselves; a recalculated copy still says OK, and the
+    months row is recomputed from the MRR header."""
+    wb = openpyxl.load_workbook(example_recalculated, data_only=True)
+    assert wb["Checks"]["C3"].value == "All checks OK"
+    wb.close()
+
+
+def _edit_and_recalc(src, tmp_path, edit):
+    wb = openpyxl.load_workbook(src)
+    edit(wb)
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    wb.close()
+    return edited, recalculate(edited, tmp_path / "recalc")
+
+
+def test_live_formulas_follow_edited_inputs(libreoffice, tmp_path):
+    company = synthetic_company(n_clients=90, n_months=27, seed=3)
+    src = tmp_path / "small.xlsx"
+    write_input_workbook(src, company)
+    built = tmp_path / "built.xlsx"
+    build(src, built)
+
+    def edit(wb):
+        ws = wb["MRR"]
+        first_month_col = 1 + len(company.attributes) + 1  # 1-based column of month 1
+        last = first_month_col + company.n_months - 1
+        paying = [r for r in range(2, 2 + company.n_clients) if (ws.cell(r, last).value or 0) > 0]
+        ws.cell(paying[0], last).value = None  # churns in the last month
+        ws.cell(paying[1], last).value = ws.cell(paying[1], last).value + 500  # expands
+        ws.cell(paying[2], last - 5).value = 0  # drops out five months ago, then comes back
+        ws.cell(2 + company.n_clients - 1, first_month_col + 3).value = 75  # an earlier first month
+        wb["Gross margin"]["B5"].value = 0.5
+        wb["S&M"]["B8"].value = 123456
+
+    edited, recalculated = _edit_and_recalc(built, tmp_path, edit)
+    data, settings = load(edited)
+    results = compute(data, settings)
+    before = compute(*load(src))
+    assert results.total.monthly["mrr_closing"][-1] != before.total.monthly["mrr_closing"][-1]
+    expected = expected_names(results)
+    assert mismatches(expected, read_names(recalculated, expected)) == []
+
+
+def test_four_region_split_with_settings(libreoffice, tmp_path):
+    """A third dataset: four regions, no per-segment S&M, non-default windows and fiscal year."""
+    company = synthetic_company(
+        n_clients=150, n_months=30, seed=11, segments=FOUR_REGIONS, segment_column="Region", regions=()
+    )
+    src = tmp_path / "regions.xlsx"
+    write_input_workbook(src, company)
+    out = tmp_path / "regions-workbook.xlsx"
+    overrides = {
+        "cac_window": 2,
+        "cac_lag": 1,
+        "ltv_churn_window": 6,
+        "fiscal_year_start": 4,
+        "lifetime_cap_months": 36,
+    }
+    build(src, out, overrides)
+    results = compute(*load(src, overrides))
+    assert [s.label for s in results.segment_scopes()] == ["APAC", "EMEA", "LATAM", "North America"]
+    assert not any(s.has_sm for s in results.segment_scopes())
+    expected = expected_names(results)
+    assert "cac__emea" not in expected and "arr__north_america" in expected
+    recalculated = recalculate(out, tmp_path / "recalc")
+    assert mismatches(expected, read_names(recalculated, expected)) == []
+
+
+def test_dashboard_prints_landscape_one_page_wide(example_workbook, tmp_path, libreoffice):
+    pdf = convert(example_workbook, tmp_path, "pdf")
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "3", str(pdf)], capture_output=True, text=True, check=False
+    )
+    if info.returncode != 0:
+        pytest.skip("pdfinfo (poppler-utils) is not installed")
+    sizes = [line for line in info.stdout.splitlines() if line.startswith("Page") and "size" in line]
+    for line in sizes:
+        w, h = (float(x) for x in line.split(":")[1].split("pts")[0].split("x"))
+        assert w > h, line  # landscape
+    text = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    assert "dashboard" in text.lower()
+    assert "#VALUE!" not in text and "###" not in text and "#N/A" not in text
+    whole = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    for bad in ("#VALUE!", "#REF!", "#NAME?", "#DIV/0!", "Err:"):
+        assert bad not in whole, bad
