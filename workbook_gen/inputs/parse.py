@@ -214,21 +214,26 @@ def parse_monthly(
     return out, where, rows
 
 
+INVALID = float("nan")  # a value already reported as a problem
+
+
 def _monthly_value(raw, kind: str, ref: str, problems: list[str]) -> float | None:
+    """The cell's number; None when blank; INVALID (NaN) once a problem has been reported."""
     if is_blank(raw):
         return None
     if kind == "fraction":
         v, problem = fraction_of(raw)
         if problem:
             problems.append(f"{ref}: gross margin {problem}.")
+            return INVALID
         return v
     v = number_of(raw)
     if v is None:
         problems.append(f"{ref}: {raw!r} is not a number.")
-        return None
+        return INVALID
     if kind == "spend" and v < 0:
         problems.append(f"{ref}: negative spend {v:g}.")
-        return None
+        return INVALID
     return v
 
 
@@ -259,6 +264,8 @@ def align_monthly(
             if m not in data:
                 continue
             v = data[m][field_name]
+            if v is not None and v != v:  # reported already
+                continue
             if v is None:
                 if field_name not in optional_fields:
                     problems.append(f"{cell_ref(label, rows[m], c)}: blank value for {m:%Y-%m}.")
@@ -277,7 +284,7 @@ def assemble(
     checksums: dict[str, str],
     warnings: list[str],
 ) -> InputData:
-    segments = {k: v for k, v in sm.items() if k != "sm_spend"}
+    segments = {k: v for k, v in sm.items() if k not in ("sm_spend", "gross_margin", "net_burn")}
     return InputData(
         client_ids=table.client_ids,
         attributes=table.attributes,

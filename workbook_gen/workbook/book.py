@@ -91,10 +91,17 @@ class Book:
             self.print_setup(ws)
         return ws
 
-    def print_setup(self, ws, repeat_rows: tuple[int, int] | None = None) -> None:
+    def print_setup(self, ws, repeat_rows: tuple[int, int] | None = None, timeline: bool = False) -> None:
+        """Landscape A4 with footer. Report tabs print one page wide; tabs on the monthly timeline
+        (or cohort grids) print one page tall with their label columns repeated on every page, so a
+        long timeline stays legible (about a year per page) instead of shrinking to one unreadable page."""
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
+        if timeline:
+            ws.fit_to_pages(0, 1)
+            ws.repeat_columns(0, 2)
+        else:
+            ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         company = self.company.replace("&", "&&")
         ws.set_footer(f"&L&8{company}&C&8{self.period_text}&R&8Page &P of &N")

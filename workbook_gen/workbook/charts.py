@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workbook_gen.definitions import BY_KEY, CURRENCY, series_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import TIMELINE, TL_DATE
 
@@ -78,3 +79,111 @@ def new_chart(
 
 def color(i: int) -> dict:
     return {"color": PALETTE[i % len(PALETTE)]}
+
+
+def money_format(book: Book) -> str:
+    return book.fmt.number_formats[CURRENCY]
+
+
+def chart_name(key: str, slug: str | None) -> str:
+    """The unnamed helper rows that show contraction and churn as negative bars."""
+    return f"_chart_{series_name(key, slug)}"
+
+
+PALETTE_DARK = "#1F3864"
+MOVEMENTS = (
+    ("mrr_new", "New", False),
+    ("mrr_reactivation", "Reactivation", False),
+    ("mrr_expansion", "Expansion", False),
+    ("mrr_contraction", "Contraction", True),
+    ("mrr_churn", "Churn", True),
+)
+
+
+def _movements(book: Book, slug, window, title):
+    chart = new_chart(book, "column", title, "stacked", money_format(book))
+    for i, (key, label, negative) in enumerate(MOVEMENTS):
+        name = chart_name(key, slug) if negative else series_name(key, slug)
+        chart.add_series(row_series(book, name, label, window, fill=color(i + 1), gap=40))
+    return chart
+
+
+def _right_line(book: Book, chart, name: str, label: str, window, num_format: str):
+    line = new_chart(book, "line", "")
+    line.add_series(
+        row_series(
+            book,
+            name,
+            f"{label} (right axis)",
+            window,
+            y2_axis=True,
+            line={"color": PALETTE_DARK, "width": 2.25},
+        )
+    )
+    line.set_y2_axis({"num_format": num_format, "num_font": {"size": 8}})
+    chart.combine(line)
+    return chart
+
+
+def _lines(book: Book, slug, keys, title: str, num_format: str, window):
+    chart = new_chart(book, "line", title, None, num_format)
+    for i, key in enumerate(keys):
+        chart.add_series(
+            row_series(book, series_name(key, slug), BY_KEY[key].label, window, line={**color(i), "width": 2})
+        )
+    return chart
+
+
+def _columns(book: Book, slug, key: str, title: str, num_format: str, window):
+    chart = new_chart(book, "column", title, None, num_format)
+    chart.add_series(
+        row_series(book, series_name(key, slug), BY_KEY[key].label, window, fill=color(0), gap=50)
+    )
+    chart.set_legend({"none": True})
+    return chart
+
+
+def monthly_chart(book: Book, kind: str, slug: str | None, window):
+    """One of the standard charts of SPEC §6 for a scope, over the months of ``window``."""
+    money = money_format(book)
+    if kind == "bridge":
+        chart = _movements(book, slug, window, "MRR bridge")
+        return _right_line(book, chart, series_name("mrr_closing", slug), "Closing MRR", window, money)
+    if kind == "quick_ratio":
+        chart = _movements(book, slug, window, "Quick ratio: MRR gained vs lost")
+        return _right_line(book, chart, series_name("quick_ratio", slug), "Quick ratio", window, "0.0")
+    if kind == "arr":
+        return _columns(book, slug, "arr", "ARR", money, window)
+    if kind == "clients":
+        chart = _columns(book, slug, "clients_closing", "Paying clients", "#,##0", window)
+        chart.set_legend({"position": "bottom", "font": {"size": 8}})
+        return chart
+    if kind == "arpa":
+        return _lines(
+            book,
+            slug,
+            ["arpa", "asp_new", "arpa_churned"],
+            "ARPA drivers: ARPA vs new vs churned",
+            money,
+            window,
+        )
+    if kind == "retention":
+        return _lines(
+            book, slug, ["nrr_12m", "grr_12m"], "Net and gross revenue retention (12 months)", "0%", window
+        )
+    if kind == "payback":
+        chart = new_chart(book, "column", "CAC payback (months) and LTV:CAC", None, "0")
+        chart.add_series(
+            row_series(
+                book,
+                series_name("cac_payback_months", slug),
+                "CAC payback, months",
+                window,
+                fill=color(1),
+                gap=60,
+            )
+        )
+        return _right_line(book, chart, series_name("ltv_cac", slug), "LTV:CAC", window, "0.0")
+    if kind == "burn_multiple":
+        return _columns(book, slug, "burn_multiple", "Burn multiple (3 months)", "0.0", window)
+    raise KeyError(kind)

@@ -118,7 +118,7 @@ def write(book: Book) -> None:
         live, {"type": "formula", "criteria": f'=AND({top_left}<>"OK",{top_left}<>"n/a")', "format": fmt.bad}
     )
     ws.conditional_format(live, {"type": "formula", "criteria": f'={top_left}="OK"', "format": fmt.good})
-    book.print_setup(ws, repeat_rows=(3, 3))
+    book.print_setup(ws, repeat_rows=(3, 3), timeline=True)
 
 
 def _status(diff: float):

@@ -16,6 +16,7 @@ from workbook_gen.definitions import (
     series_name,
 )
 from workbook_gen.workbook.book import Book, ScopeSheets, cached
+from workbook_gen.workbook.charts import color, money_format, new_chart
 from workbook_gen.workbook.formulas import NA
 from workbook_gen.workbook.layout import (
     CC_SEGMENT,
@@ -32,6 +33,8 @@ from workbook_gen.workbook.tabs.common import sheet_header
 AGE_TABLES = [t for t in COHORT_TABLES if not t.single_column]
 IDX_LABEL, IDX_NUMBER, IDX_SIZE, IDX_CAC, IDX_PAYBACK, IDX_GP = range(6)
 TOP = 4
+CHART_SPACE = 18  # rows kept free above the tables for the two cohort charts
+CHART_GROUPING = "quarter"
 
 
 def _groupings(ss: ScopeSheets) -> list[str]:
@@ -44,7 +47,8 @@ def plan(book: Book, ss: ScopeSheets) -> None:
     for g in GROUPINGS:
         sheet = ss.cohorts[g]
         n = lay.n_periods[g]
-        row = rows.get(sheet, TOP)
+        charts_here = sheet == ss.cohorts[CHART_GROUPING]
+        row = rows.get(sheet, TOP + (CHART_SPACE if charts_here else 0))
         # index block: section title, header, n rows
         idx = row + 2
         lay.register(f"_cohort_index_{g}_{scope.slug}", Place(sheet, idx, 0, 7, n))
@@ -76,12 +80,68 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 "Grey italics: the period is not complete yet (its value is at the last month of data).",
                 fmt.note,
             )
-            ws.set_column(0, 0, 14)
+            ws.set_column(0, 0, 22)
             ws.set_column(1, 1, 8)
             ws.set_column(2, 3, 12)
             ws.set_column(4, 4 + max(lay.n_periods.values()), 11)
             book.print_setup(ws)
+            if lay.n_periods[g] > 16:
+                ws.fit_to_pages(0, 0)
+                ws.set_print_scale(55)
+                ws.repeat_columns(0, 2)
         _write_grouping(book, ss, ws, sheet, g)
+    _charts(book, ss)
+
+
+def _charts(book: Book, ss: ScopeSheets) -> None:
+    """Cohort NRR curves and cumulative gross profit against CAC, for the quarterly cohorts."""
+    lay, scope, g = book.layout, ss.scope, CHART_GROUPING
+    sheet = ss.cohorts[g]
+    ws = book.sheet(sheet)
+    n = lay.n_periods[g]
+    if n < 3:
+        return  # fewer than two cohorts after the opening base: nothing to chart yet
+    nrr = lay.place(cohort_name(g, "nrr", scope.slug))
+    head = nrr.row - 1
+    curves = new_chart(book, "line", f"Cohort NRR by quarter of acquisition — {scope.label}", None, "0%")
+    curves.set_x_axis({"name": "Age (quarters)", "name_font": {"size": 8}, "num_font": {"size": 8}})
+    picked = [p for p in range(max(1, n - 9), n - 1)]
+    for j, p in enumerate(picked):
+        r = nrr.row + p
+        curves.add_series(
+            {
+                "name": [sheet, r, 0],
+                "categories": [sheet, head, FIRST_COL, head, FIRST_COL + n - 1],
+                "values": [sheet, r, FIRST_COL, r, FIRST_COL + n - 1 - p],
+                "line": {**color(j), "width": 1.75},
+            }
+        )
+    ws.insert_chart(TOP, 0, curves, {"x_offset": 5, "y_offset": 5})
+    idx = lay.place(f"_cohort_index_{g}_{scope.slug}")
+    gp = new_chart(
+        book, "column", f"Cumulative gross profit vs CAC by cohort — {scope.label}", None, money_format(book)
+    )
+    cats = [sheet, idx.row + 1, IDX_LABEL, idx.row + n - 1, IDX_LABEL]
+    if scope.has_sm:
+        gp.add_series(
+            {
+                "name": "CAC",
+                "categories": cats,
+                "values": [sheet, idx.row + 1, IDX_CAC, idx.row + n - 1, IDX_CAC],
+                "fill": color(4),
+                "gap": 60,
+            }
+        )
+    gp.add_series(
+        {
+            "name": "Gross profit to date",
+            "categories": cats,
+            "values": [sheet, idx.row + 1, IDX_GP, idx.row + n - 1, IDX_GP],
+            "fill": color(2),
+        }
+    )
+    gp.set_x_axis({"num_font": {"size": 8, "rotation": -45}})
+    ws.insert_chart(TOP, 0, gp, {"x_offset": 650, "y_offset": 5})
 
 
 def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:

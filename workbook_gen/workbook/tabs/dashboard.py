@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, COUNT, CURRENCY, PCT, series_name
+from workbook_gen.definitions import BY_KEY, COUNT, PCT
 from workbook_gen.workbook.book import Book, cached
-from workbook_gen.workbook.charts import color, month_window, new_chart, row_series
-from workbook_gen.workbook.tabs.monthly import chart_name
+from workbook_gen.workbook.charts import month_window, monthly_chart
 
 SHEET = "Dashboard"
 KPIS = (
@@ -29,11 +28,8 @@ KPIS = (
     "rule_of_40",
 )
 TABLE_TOP = 5
+DASHBOARD_CHARTS = ("bridge", "arr", "quick_ratio", "retention", "payback", "burn_multiple")
 COLS = ("Metric", "Latest", "Previous month", "Change", "12 months ago", "Benchmark", "Good at", "OK at")
-
-
-def _money(book: Book) -> str:
-    return book.fmt.number_formats[CURRENCY]
 
 
 def write(book: Book) -> None:
@@ -92,7 +88,7 @@ def write(book: Book) -> None:
         )
         bench = m.benchmark
         if bench:
-            ws.write_string(row, 5, bench.text, fmt.note)
+            ws.write_string(row, 5, bench.text, fmt.note_wrap)
             ws.write_number(row, 6, bench.good, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
             ws.write_number(row, 7, bench.ok, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
             g, o = f"$G{row + 1}", f"$H{row + 1}"
@@ -146,114 +142,6 @@ def write(book: Book) -> None:
 
 def _charts(book: Book, ws, top: int) -> None:
     window = month_window(book, 24)
-    money = _money(book)
-    charts = [
-        bridge_chart(book, None, window),
-        _single(book, "arr", "ARR", "column", money, window),
-        _quick_ratio(book, window),
-        _lines(book, ["nrr_12m", "grr_12m"], "Net and gross revenue retention (12 months)", "0%", window),
-        _payback(book, window),
-        _single(book, "burn_multiple", "Burn multiple (3 months)", "column", "0.0", window),
-    ]
+    charts = [monthly_chart(book, kind, None, window) for kind in DASHBOARD_CHARTS]
     for k, chart in enumerate(charts):
         ws.insert_chart(top + (k // 2) * 16, (k % 2) * 5, chart, {"x_offset": 5, "y_offset": 5})
-
-
-def bridge_chart(book: Book, slug: str | None, window, title: str = "MRR bridge"):
-    chart = new_chart(book, "column", title, "stacked", _money(book))
-    for i, (key, label) in enumerate(
-        (("mrr_new", "New"), ("mrr_reactivation", "Reactivation"), ("mrr_expansion", "Expansion"))
-    ):
-        chart.add_series(row_series(book, series_name(key, slug), label, window, fill=color(i + 1), gap=40))
-    chart.add_series(
-        row_series(book, chart_name("mrr_contraction", slug), "Contraction", window, fill=color(3))
-    )
-    chart.add_series(row_series(book, chart_name("mrr_churn", slug), "Churn", window, fill=color(4)))
-    line = new_chart(book, "line", title)
-    line.add_series(
-        row_series(
-            book,
-            series_name("mrr_closing", slug),
-            "Closing MRR (right axis)",
-            window,
-            y2_axis=True,
-            line={"color": PALETTE_DARK, "width": 2.25},
-        )
-    )
-    chart.combine(line)
-    line.set_y2_axis({"num_format": _money(book), "num_font": {"size": 8}})
-    return chart
-
-
-PALETTE_DARK = "#1F3864"
-
-
-def _single(book: Book, key: str, title: str, kind: str, num_format: str, window):
-    chart = new_chart(book, kind, title, None, num_format)
-    chart.add_series(
-        row_series(
-            book,
-            key,
-            BY_KEY[key].label,
-            window,
-            **({"fill": color(0)} if kind == "column" else {"line": color(0)}),
-        )
-    )
-    chart.set_legend({"none": True})
-    return chart
-
-
-def _lines(book: Book, keys, title: str, num_format: str, window):
-    chart = new_chart(book, "line", title, None, num_format)
-    for i, key in enumerate(keys):
-        chart.add_series(row_series(book, key, BY_KEY[key].label, window, line={**color(i), "width": 2}))
-    return chart
-
-
-def _quick_ratio(book: Book, window):
-    chart = new_chart(book, "column", "Quick ratio: MRR gained vs lost", "stacked", _money(book))
-    for i, (name, label) in enumerate(
-        (
-            ("mrr_new", "New"),
-            ("mrr_reactivation", "Reactivation"),
-            ("mrr_expansion", "Expansion"),
-            (chart_name("mrr_contraction", None), "Contraction"),
-            (chart_name("mrr_churn", None), "Churn"),
-        )
-    ):
-        chart.add_series(row_series(book, name, label, window, fill=color(i + 1), gap=40))
-    line = new_chart(book, "line", "")
-    line.add_series(
-        row_series(
-            book,
-            "quick_ratio",
-            "Quick ratio (right axis)",
-            window,
-            y2_axis=True,
-            line={"color": PALETTE_DARK, "width": 2.25},
-        )
-    )
-    line.set_y2_axis({"num_format": "0.0", "num_font": {"size": 8}})
-    chart.combine(line)
-    return chart
-
-
-def _payback(book: Book, window):
-    chart = new_chart(book, "column", "CAC payback (months) and LTV:CAC", None, "0")
-    chart.add_series(
-        row_series(book, "cac_payback_months", "CAC payback, months", window, fill=color(1), gap=60)
-    )
-    line = new_chart(book, "line", "")
-    line.add_series(
-        row_series(
-            book,
-            "ltv_cac",
-            "LTV:CAC (right axis)",
-            window,
-            y2_axis=True,
-            line={"color": PALETTE_DARK, "width": 2.25},
-        )
-    )
-    line.set_y2_axis({"num_format": "0.0", "num_font": {"size": 8}})
-    chart.combine(line)
-    return chart

@@ -10,6 +10,7 @@ import math
 
 from workbook_gen.definitions import BY_KEY, CURRENCY, METRICS, SECTIONS, UNIT, series_name
 from workbook_gen.workbook.book import Book, ScopeSheets, cached
+from workbook_gen.workbook.charts import chart_name, month_window, monthly_chart
 from workbook_gen.workbook.formulas import MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
 from workbook_gen.workbook.tabs.common import month_header, monthly_columns, sheet_header, write_row_head
@@ -19,15 +20,17 @@ CHART_ROWS = (
     ("mrr_contraction", "Contraction (negative, for the chart)"),
     ("mrr_churn", "Churn (negative, for the chart)"),
 )
-SM_KEYS = ("cac", "cac_payback_months", "ltv_cac", "magic_number")
+SECTION_CHARTS = {
+    SECTIONS[0]: ("bridge", "arr"),
+    SECTIONS[1]: ("clients", "arpa"),
+    SECTIONS[2]: ("quick_ratio", "retention"),
+    SECTIONS[3]: ("payback", "burn_multiple"),
+}
+SEGMENT_CHARTS = ("bridge", "clients", "arpa", "retention")
 
 
 def section_keys(ss: ScopeSheets, section: str) -> list[str]:
     return [m.key for m in METRICS if m.section == section and m.key in ss.scope.monthly]
-
-
-def chart_name(key: str, slug: str | None) -> str:
-    return f"_chart_{series_name(key, slug)}"
 
 
 def plan(book: Book, ss: ScopeSheets) -> None:
@@ -72,8 +75,7 @@ def write(book: Book, ss: ScopeSheets) -> None:
             month_header(book, ws, sheet)
             monthly_columns(book, ws)
             ws.freeze_panes(HEADER_ROWS, FIRST_COL)
-            book.print_setup(ws, repeat_rows=(3, 3))
-            ws.repeat_columns(0, 0)
+            book.print_setup(ws, repeat_rows=(3, 3), timeline=True)
         keys = section_keys(ss, section)
         first_row = lay.place(series_name(keys[0], scope.slug)).row
         ws.write_string(first_row - 1, 0, section, fmt.section)
@@ -117,3 +119,23 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 "sheet; burn multiple, FCF margin and Rule of 40 are company-wide (see the total).",
                 fmt.note,
             )
+    _charts(book, ss)
+
+
+def _charts(book: Book, ss: ScopeSheets) -> None:
+    """Charts under the rows of each monthly tab of the scope."""
+    lay, scope = book.layout, ss.scope
+    window = month_window(book)
+    by_sheet: dict[str, list[str]] = {}
+    for section in SECTIONS:
+        sheet = ss.monthly[section]
+        if scope.is_total:
+            by_sheet.setdefault(sheet, []).extend(SECTION_CHARTS[section])
+        else:
+            by_sheet[sheet] = list(SEGMENT_CHARTS) + (["payback"] if scope.has_sm else [])
+    for sheet, kinds in by_sheet.items():
+        bottom = max(p.row for p in lay.places.values() if p.sheet == sheet) + 3
+        ws = book.sheet(sheet)
+        for k, kind in enumerate(kinds):
+            chart = monthly_chart(book, kind, scope.slug, window)
+            ws.insert_chart(bottom + (k // 2) * 16, 0, chart, {"x_offset": 10 + (k % 2) * 640, "y_offset": 5})

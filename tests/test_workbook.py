@@ -1,0 +1,219 @@
+"""Structure of the generated workbook, checked without a spreadsheet engine."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import openpyxl
+import pytest
+from helpers import expected_names, mismatches, read_names
+
+from workbook_gen.build import build
+from workbook_gen.definitions import GROUPINGS, KEYS, cohort_name
+from workbook_gen.inputs.example import synthetic_company
+from workbook_gen.inputs.model import InputData
+from workbook_gen.inputs.read import read_inputs
+from workbook_gen.workbook.input_book import write_input_workbook
+
+EXPECTED_TABS = [
+    "Cover",
+    "Dashboard",
+    "MRR bridge",
+    "Clients & ARPA",
+    "Retention",
+    "Unit economics",
+    "Quarterly",
+    "Annual",
+    "Cohorts (month)",
+    "Cohorts (quarter)",
+    "Cohorts (year)",
+    "Assisted",
+    "Assisted cohorts",
+    "Self-serve",
+    "Self-serve cohorts",
+    "Segments",
+    "Checks",
+    "Glossary",
+    "MRR",
+    "S&M",
+    "Gross margin",
+    "Burn",
+    "Timeline",
+    "Client calc",
+]
+VOLATILE = re.compile(r"\b(OFFSET|INDIRECT|TODAY|NOW|RAND|RANDBETWEEN|CELL|INFO)\(")
+FORBIDDEN = re.compile(
+    r"\b(LET|LAMBDA|XLOOKUP|FILTER|SORT|UNIQUE|SEQUENCE|XMATCH|IFS|SWITCH|TEXTJOIN|CONCAT)\("
+)
+WHOLE_COLUMN = re.compile(r"(?<![A-Z0-9_])\$?[A-Z]{1,3}:\$?[A-Z]{1,3}(?![0-9])")
+REF = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\d(])")
+
+
+@pytest.fixture(scope="module")
+def formulas(example_workbook):
+    wb = openpyxl.load_workbook(example_workbook)
+    yield wb
+    wb.close()
+
+
+def _text(value) -> str | None:
+    if isinstance(value, str) and value.startswith("="):
+        return value
+    if hasattr(value, "text"):  # ArrayFormula
+        return value.text
+    return None
+
+
+def test_tabs_in_reading_order(formulas):
+    assert formulas.sheetnames == EXPECTED_TABS
+
+
+def test_cached_values_equal_engine(example_workbook, example_results):
+    expected = expected_names(example_results)
+    assert mismatches(expected, read_names(example_workbook, expected)) == []
+
+
+def test_defined_names_cover_spec(formulas, example_results):
+    names = set(formulas.defined_names)
+    assert "months" in names
+    for key in KEYS:
+        assert key in names, key
+    for g in GROUPINGS:
+        for table in ("size", "mrr", "nrr", "grr", "logo_retention", "cum_gp", "cac", "payback_age"):
+            assert cohort_name(g, table) in names
+            assert cohort_name(g, table, "self_serve") in names
+    assert "arr__self_serve" in names and "nrr_12m__assisted" in names
+    assert "burn_multiple__assisted" not in names  # burn is company-wide only
+    assert "cac__assisted" in names  # the S&M sheet has an Assisted column
+
+
+def test_every_named_cell_is_a_formula(formulas, example_results):
+    for name, rows in expected_names(example_results).items():
+        ((sheet, ref),) = list(formulas.defined_names[name].destinations)
+        cells = formulas[sheet][ref.replace("$", "")]
+        cells = cells if isinstance(cells[0], tuple) else (cells,)
+        for r, row in enumerate(cells):
+            for c, cell in enumerate(row):
+                if rows[r][c] is None:
+                    assert cell.value is None, f"{name} {cell.coordinate} should be blank past the data"
+                else:
+                    assert _text(cell.value), f"{name} {cell.coordinate} is not a formula: {cell.value!r}"
+
+
+def _r1c1(formula: str, row: int, col: int) -> str:
+    def swap(m):
+        cabs, letters, rabs, digits = m.groups()
+        c = openpyxl.utils.column_index_from_string(letters)
+        r = int(digits)
+        cpart = f"C{c}" if cabs else f"C[{c - col}]"
+        rpart = f"R{r}" if rabs else f"R[{r - row}]"
+        return rpart + cpart
+
+    return REF.sub(swap, formula)
+
+
+def test_one_formula_per_row_across_the_timeline(formulas, example_results):
+    """No 'inconsistent formula': every monthly series row is one formula in R1C1 terms."""
+    for key in example_results.total.monthly:
+        ((sheet, ref),) = list(formulas.defined_names[key].destinations)
+        row = formulas[sheet][ref.replace("$", "")][0]
+        shapes = {_r1c1(_text(c.value), c.row, c.column) for c in row}
+        assert len(shapes) == 1, f"{key}: {len(shapes)} different formulas"
+
+
+def test_portable_non_volatile_formulas(formulas):
+    seen = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                text = _text(cell.value)
+                if not text:
+                    continue
+                seen += 1
+                assert not VOLATILE.search(text), f"{ws.title}!{cell.coordinate}: {text}"
+                assert not FORBIDDEN.search(text), f"{ws.title}!{cell.coordinate}: {text}"
+                assert not WHOLE_COLUMN.search(text), f"{ws.title}!{cell.coordinate}: {text}"
+    assert seen > 10_000
+
+
+def _formula_counts(path) -> dict[str, int]:
+    wb = openpyxl.load_workbook(path)
+    counts = {
+        ws.title: sum(1 for row in ws.iter_rows() for c in row if _text(c.value)) for ws in wb.worksheets
+    }
+    wb.close()
+    return counts
+
+
+def test_formula_count_does_not_grow_with_clients(tmp_path):
+    counts = []
+    for n in (40, 160):
+        company = synthetic_company(n_clients=n, n_months=18, seed=5)
+        src = tmp_path / f"in{n}.xlsx"
+        write_input_workbook(src, company)
+        out = tmp_path / f"out{n}.xlsx"
+        build(src, out)
+        counts.append(_formula_counts(out))
+    small, large = counts
+    assert {k: v for k, v in small.items() if k != "Client calc"} == {
+        k: v for k, v in large.items() if k != "Client calc"
+    }
+    # Client calc: a fixed handful of helper columns per client row.
+    assert small["Client calc"] / 40 == large["Client calc"] / 160 <= 5
+
+
+def test_native_charts(example_workbook):
+    with zipfile.ZipFile(example_workbook) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 12
+    assert sum("<c:barChart>" in c for c in charts) >= 6
+    assert sum("<c:lineChart>" in c for c in charts) >= 6
+    titled = [re.search(r"<c:title>", c) for c in charts]
+    assert all(titled)
+
+
+def test_same_inputs_same_bytes(example_input, tmp_path):
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    build(example_input, a, {"company": "Example SaaS Co"})
+    build(example_input, b, {"company": "Example SaaS Co"})
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_output_is_a_valid_input(example_workbook, example_input):
+    again = read_inputs(example_workbook)
+    original = read_inputs(example_input)
+    assert again.same_data(original)
+
+
+def test_formula_looking_text_stays_text(tmp_path):
+    base = synthetic_company(n_clients=12, n_months=6, seed=2)
+    ids = list(base.client_ids)
+    ids[0] = '=HYPERLINK("http://example.com","click")'
+    ids[1] = "+cmd|' /C calc'!A0"
+    names = list(base.attributes["Client name"])
+    names[2] = "@SUM(1+1)"
+    names[3] = "-2+3"
+    attrs = {**base.attributes, "Client name": names}
+    data = InputData(
+        tuple(ids),
+        attrs,
+        base.months,
+        base.mrr,
+        base.sm_spend,
+        base.gross_margin,
+        base.net_burn,
+        base.sm_by_segment,
+    )
+    src = tmp_path / "evil.xlsx"
+    write_input_workbook(src, data)
+    out = tmp_path / "out.xlsx"
+    build(src, out)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["MRR"]
+    assert ws["A2"].value == ids[0] and ws["A2"].data_type == "s"
+    assert ws["A3"].value == ids[1] and ws["A3"].data_type == "s"
+    assert ws["B4"].value == "@SUM(1+1)" and ws["B4"].data_type == "s"
+    assert ws["B5"].value == "-2+3" and ws["B5"].data_type == "s"
+    assert read_inputs(out).client_ids[:2] == tuple(ids[:2])
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)  # no formula on an input sheet
