@@ -103,7 +103,9 @@ class BuildSummary:
             s = m[key]
             if len(s) < 2 or math.isnan(s[-1]) or math.isnan(s[-2]):
                 return ""
-            return f" ({s[-1] - s[-2]:+.1%} pts MoM)" if key != "arr" else f" ({s[-1] / s[-2] - 1:+.1%} MoM)"
+            if key == "arr":
+                return f" ({s[-1] / s[-2] - 1:+.1%} MoM)"
+            return f" ({(s[-1] - s[-2]) * 100:+.1f} pts MoM)"
 
         cur = self.results.settings.currency
         return [

@@ -7,12 +7,31 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+from xlsxwriter.worksheet import Worksheet
 
 from workbook_gen.inputs.model import InputData
 from workbook_gen.metrics.engine import Results, Scope
 from workbook_gen.settings import Settings
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.layout import Layout
+
+
+class PortableWorksheet(Worksheet):
+    """A worksheet for formulas that use only Excel 2016 functions (a test enforces it).
+
+    xlsxwriter scans every formula with some thirty regular expressions for dynamic-array
+    functions that need an ``_xlfn.`` prefix; none can occur here, and the scan was most of the
+    build time, so it is skipped: the formula is written as given."""
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        if formula.startswith("{"):
+            formula = formula[1:]
+        if formula.startswith("="):
+            formula = formula[1:]
+        if formula.endswith("}"):
+            formula = formula[:-1]
+        return formula
+
 
 RESERVED_SHEETS = {
     "cover",
@@ -83,7 +102,7 @@ class Book:
         return self.sheets[name]
 
     def add_sheet(self, name: str, what: str = "", report: bool = True):
-        ws = self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name, worksheet_class=PortableWorksheet)
         self.sheets[name] = ws
         if what:
             self.contents.append((name, what))
