@@ -26,8 +26,10 @@ TIMELINE_ROWS = {"month": TL_NUMBER, "quarter": TL_QUARTER, "year": TL_YEAR}
 TIMELINE_LABELS = {"month": TL_MLABEL, "quarter": TL_QLABEL, "year": TL_YLABEL}
 
 # Columns of the Client calc sheet.
-CC_ID, CC_FIRST, CC_QUARTER, CC_YEAR, CC_SEGMENT = range(5)
+CC_ID, CC_FIRST, CC_QUARTER, CC_YEAR, CC_SEGMENT, CC_BASE_M, CC_BASE_Q, CC_BASE_Y = range(8)
 CLIENT_COHORT_COL = {"month": CC_FIRST, "quarter": CC_QUARTER, "year": CC_YEAR}
+# MRR at the end of the client's cohort period (the base its cohort GRR is measured against).
+CLIENT_BASE_COL = {"month": CC_BASE_M, "quarter": CC_BASE_Q, "year": CC_BASE_Y}
 
 
 def cell(row: int, col: int, row_abs: bool = False, col_abs: bool = False) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbook_gen.definitions import CURRENCY, GROUPINGS
 from workbook_gen.inputs.model import SHEET_MRR
 from workbook_gen.metrics.cohorts import cohort_of
 from workbook_gen.metrics.engine import UNASSIGNED, segment_labels
@@ -18,7 +19,9 @@ from workbook_gen.workbook.layout import (
     CC_QUARTER,
     CC_SEGMENT,
     CC_YEAR,
+    CLIENT_BASE_COL,
     CLIENT_CALC,
+    CLIENT_COHORT_COL,
     TL_QUARTER,
     TL_YEAR,
     cell,
@@ -30,9 +33,16 @@ from workbook_gen.workbook.layout import (
 def write(book: Book) -> None:
     lay, fmt, res, data = book.layout, book.fmt, book.results, book.data
     ws = book.sheet(CLIENT_CALC)
-    heads = ["Client ID", "First paying month #", "Cohort quarter #", "Cohort year #"]
-    if res.split:
-        heads.append(f"Segment # ({res.split})")
+    heads = [
+        "Client ID",
+        "First paying month #",
+        "Cohort quarter #",
+        "Cohort year #",
+        f"Segment # ({res.split})" if res.split else "Segment # (no split)",
+        "MRR at end of cohort month",
+        "MRR at end of cohort quarter",
+        "MRR at end of cohort year",
+    ]
     for c, h in enumerate(heads):
         ws.write_string(0, c, h, fmt.header_left)
     ws.set_column(0, 0, 14)
@@ -52,6 +62,14 @@ def write(book: Book) -> None:
         unassigned = lookup.get(UNASSIGNED, 0)
     first_col, last_col = lay.mrr_col(0), lay.mrr_col(lay.n_months - 1)
     calc = fmt.calc_int()
+    money = fmt.unit(CURRENCY)
+    cohort_number = {"month": first, "quarter": coh_q, "year": coh_y}
+    bases = {}
+    for g in GROUPINGS:
+        idx = np.maximum(cohort_number[g] - 1, 0)
+        ends = res.periods[g].last[idx]
+        bases[g] = np.where(first > 0, data.mrr[np.arange(data.n_clients), ends], 0.0)
+    last_tables = {g: lay.place(f"period_{g}_last").range(CLIENT_CALC) for g in GROUPINGS}
     for r in range(data.n_clients):
         row = r + 1
         ws.write_formula(row, CC_ID, f"={on(SHEET_MRR, cell(row, 0))}", fmt.label, data.client_ids[r])
@@ -66,6 +84,15 @@ def write(book: Book) -> None:
         ws.write_formula(
             row, CC_YEAR, f"=IF({f}=0,0,INDEX({year_row},{f}))", calc, int(coh_y[r]) if first[r] else 0
         )
+        for g in GROUPINGS:
+            k = cell(row, CLIENT_COHORT_COL[g])
+            ws.write_formula(
+                row,
+                CLIENT_BASE_COL[g],
+                f"=IF({k}=0,0,INDEX({months},INDEX({last_tables[g]},{k})))",
+                money,
+                float(bases[g][r]),
+            )
         if seg_numbers is not None:
             a = lay.mrr_attribute(split_col, row)
             ws.write_formula(

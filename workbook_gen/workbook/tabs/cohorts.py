@@ -20,6 +20,7 @@ from workbook_gen.workbook.charts import color, money_format, new_chart
 from workbook_gen.workbook.formulas import NA
 from workbook_gen.workbook.layout import (
     CC_SEGMENT,
+    CLIENT_BASE_COL,
     CLIENT_COHORT_COL,
     FIRST_COL,
     TIMELINE,
@@ -228,11 +229,13 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
         if key == "nrr":
             return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},{mrr_k}/{mrr_0}),{NA})"
         if key == "grr":
-            end_0 = f"INDEX({block},0,INDEX({last_tbl},{pc}))"
-            kept = (
-                f"SUMPRODUCT(({coh}={pc})*{seg_mask}(({end_k}<{end_0})*{end_k}+({end_k}>={end_0})*{end_0}))"
-            )
-            return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},{kept}/{mrr_0}),{NA})"
+            # Σ min(now, base) = Σ base + Σ over clients below their base of (now − base); Σ base = age-0 MRR.
+            base = lay.client_column(CLIENT_BASE_COL[g], here)
+            below = f"SUMPRODUCT(({coh}={pc})*{seg_mask}({end_k}<{base})*({end_k}-{base}))"
+            return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},({mrr_0}+{below})/{mrr_0}),{NA})"
+        if key == "cum_gp" and g == "month":
+            # one month per age: the cohort's MRR of that month (the MRR table) times its gross margin
+            return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{cell(r, col - 1)})+{mrr_k}*INDEX({gm_row},INDEX({last_tbl},{pc}+{kc})))"
         if key == "logo_retention":
             return f'=IF({size_c}=0,{NA},COUNTIFS({coh},{pc},{end_k},">0"{seg_crit})/{size_c})'
         if key == "cum_gp":

@@ -1,0 +1,103 @@
+"""Settings change the numbers as defined; segments; limits; JSON equals the workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+from helpers import read_names
+
+import workbook_gen.build as build_mod
+from workbook_gen.build import build, load, metrics
+from workbook_gen.errors import InputError, SettingsError
+from workbook_gen.metrics.engine import compute, slugify
+from workbook_gen.settings import Settings, load_settings
+
+
+def test_slugs():
+    assert slugify("Self-serve") == "self_serve"
+    assert slugify("North America") == "north_america"
+    assert slugify("  EMEA & UK ") == "emea_uk"
+
+
+def test_settings_file_and_overrides(tmp_path):
+    (tmp_path / "in.xlsx").write_bytes(b"")
+    (tmp_path / "workbook-gen.toml").write_text('cac_window = 6\ncurrency = "EUR"\nas_of = "2024-06"\n')
+    s = load_settings(tmp_path / "in.xlsx", {"cac_window": 2})
+    assert (s.cac_window, s.currency, s.as_of) == (2, "EUR", dt.date(2024, 6, 1))
+    assert s.currency_symbol == "€"
+    with pytest.raises(SettingsError, match="fiscal_year_start must be a month number"):
+        Settings().with_overrides(fiscal_year_start=13)
+
+
+def test_each_setting_changes_the_numbers(example_data):
+    base = compute(example_data, Settings())
+    m = base.total.monthly
+
+    def other(**kw):
+        return compute(example_data, Settings(**kw)).total.monthly
+
+    assert not np.allclose(other(cac_window=6)["cac"][12:], m["cac"][12:])
+    assert not np.allclose(other(cac_lag=2)["cac"][12:], m["cac"][12:])
+    assert not np.allclose(other(ltv_churn_window=3)["ltv"][12:], m["ltv"][12:])
+    assert not np.allclose(other(lifetime_cap_months=12)["ltv"][12:], m["ltv"][12:])
+    fy = compute(example_data, Settings(fiscal_year_start=4))
+    assert fy.periods["quarter"].labels[0] == "FY2022 Q4"
+    assert len(fy.periods["year"]) == 5
+    cut = compute(example_data, Settings(as_of=dt.date(2024, 6, 1)))
+    assert cut.months[-1] == dt.date(2024, 6, 1)
+    assert cut.total.monthly["arr"][-1] == m["arr"][29]
+
+
+def test_split_none_and_default(example_data):
+    assert compute(example_data, Settings(split="none")).segments == ()
+    res = compute(example_data, Settings())
+    assert res.split == "Segment" and res.segments == ("Assisted", "Self-serve")
+    assert [s.name for s in res.scopes] == ["total", "Segment=Assisted", "Segment=Self-serve"]
+    region = compute(example_data, Settings(split="Region"))
+    assert region.segments == ("APAC", "EMEA", "North America")
+    assert not any(s.has_sm for s in region.segment_scopes())  # no S&M column per region
+    assert "cac" not in region.scopes[1].monthly and "ltv" in region.scopes[1].monthly
+
+
+def test_blank_split_value_is_unassigned(example_data):
+    from dataclasses import replace
+
+    seg = list(example_data.attributes["Segment"])
+    seg[0] = None
+    data = replace(example_data, attributes={**example_data.attributes, "Segment": seg})
+    res = compute(data, Settings())
+    assert res.segments == ("Assisted", "Self-serve", "Unassigned")
+    assert res.scopes[-1].cohorts["month"].size.sum() == 1
+
+
+def test_build_refuses_more_rows_than_excel_before_writing(example_input, tmp_path, monkeypatch):
+    monkeypatch.setattr(build_mod, "EXCEL_MAX_ROWS", 100)
+    out = tmp_path / "x.xlsx"
+    with pytest.raises(InputError, match="do not fit in a worksheet"):
+        build(example_input, out)
+    assert not out.exists()
+
+
+def test_metrics_json_equals_workbook_for_every_scope(example_input, example_workbook):
+    doc = json.loads(metrics(example_input, "json", {"company": "Example SaaS Co"}))
+    names = {}
+    for scope_name, scope in doc["scopes"].items():
+        slug = None if scope_name == "total" else slugify(scope_name.split("=", 1)[1])
+        for key in ("arr", "nrr_12m", "quick_ratio", "ltv", "clients_new"):
+            names[key if slug is None else f"{key}__{slug}"] = scope["monthly"][key]
+    got = read_names(example_workbook, names)
+    for name, values in names.items():
+        row = got[name][0]
+        for v, cell in zip(values, row, strict=True):
+            if v is None:
+                assert cell in ("n/a", "n/m"), name
+            else:
+                assert cell == pytest.approx(v, rel=1e-12), name
+
+
+def test_load_applies_as_of(example_input):
+    data, settings = load(example_input, {"as_of": "2023-12"})
+    assert data.n_months == 24 and settings.as_of == dt.date(2023, 12, 1)
