@@ -33,6 +33,8 @@ class PortableWorksheet(Worksheet):
         return formula
 
 
+MONTHS_PER_PAGE = 12  # a printed monthly tab shows about a year per landscape page
+
 RESERVED_SHEETS = {
     "cover",
     "dashboard",
@@ -112,12 +114,12 @@ class Book:
 
     def print_setup(self, ws, repeat_rows: tuple[int, int] | None = None, timeline: bool = False) -> None:
         """Landscape A4 with footer. Report tabs print one page wide; tabs on the monthly timeline
-        (or cohort grids) print one page tall with their label columns repeated on every page, so a
+        print about a year per page across, with their label columns repeated on every page, so a
         long timeline stays legible (about a year per page) instead of shrinking to one unreadable page."""
         ws.set_landscape()
         ws.set_paper(9)  # A4
         if timeline:
-            ws.fit_to_pages(0, 1)
+            ws.fit_to_pages(max(1, math.ceil(self.layout.n_months / MONTHS_PER_PAGE)), 0)
             ws.repeat_columns(0, 2)
         else:
             ws.fit_to_pages(1, 0)

@@ -63,6 +63,7 @@ def new_chart(
             "num_format": "mmm yy",
             "num_font": {"size": 8, "rotation": -45},
             "major_tick_mark": "none",
+            "label_position": "low",
         }
     )
     y = {"num_font": {"size": 8}, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}

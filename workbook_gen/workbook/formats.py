@@ -48,7 +48,6 @@ class Formats:
         self.name = add(font_color="#7F7F7F", italic=True)
         self.unit_text = add(font_color="#7F7F7F")
         self.note = add(italic=True, font_color="#7F7F7F")
-        self.note_wrap = add(italic=True, font_color="#7F7F7F", text_wrap=True, valign="top")
         self.wrap = add(text_wrap=True, valign="top")
         self.wrap_bold = add(text_wrap=True, valign="top", bold=True)
         self.link = add(font_color="#0563C1", underline=1)

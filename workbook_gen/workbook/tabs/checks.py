@@ -9,7 +9,7 @@ from workbook_gen.definitions import BY_KEY, series_name
 from workbook_gen.inputs.model import SHEET_BURN, SHEET_GM, SHEET_SM
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, TL_DATE, cell, span
-from workbook_gen.workbook.tabs.common import month_header, monthly_columns, sheet_header
+from workbook_gen.workbook.tabs.common import month_header, monthly_columns, section_row, sheet_header
 
 SHEET = "Checks"
 TOLERANCE = 0.005  # currency units; well below a cent of rounding
@@ -44,9 +44,7 @@ def write(book: Book) -> None:
 
     def section(title: str):
         nonlocal row
-        ws.write_string(row, 0, title, fmt.section)
-        for c in range(1, FIRST_COL + lay.n_months):
-            ws.write_blank(row, c, None, fmt.section)
+        section_row(fmt, ws, row, title, FIRST_COL + lay.n_months)
         row += 1
 
     section("MRR bridge identity: opening + new + reactivation + expansion − contraction − churn = closing")

@@ -29,7 +29,7 @@ from workbook_gen.workbook.layout import (
     on,
     span,
 )
-from workbook_gen.workbook.tabs.common import sheet_header
+from workbook_gen.workbook.tabs.common import section_row, sheet_header
 
 AGE_TABLES = [t for t in COHORT_TABLES if not t.single_column]
 IDX_LABEL, IDX_NUMBER, IDX_SIZE, IDX_CAC, IDX_PAYBACK, IDX_GP = range(6)
@@ -165,9 +165,8 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
 
     # index block
     top = idx.row - 2
-    ws.write_string(top, 0, f"Cohorts by {g}" + ("" if scope.is_total else f" — {scope.label}"), fmt.section)
-    for c in range(1, FIRST_COL + n):
-        ws.write_blank(top, c, None, fmt.section)
+    title = f"Cohorts by {g}" + ("" if scope.is_total else f" — {scope.label}")
+    section_row(fmt, ws, top, title, FIRST_COL + n)
     heads = ["Cohort", "#", "Size", "CAC", "Payback age", "GP to date"]
     if not scope.has_sm:
         heads[IDX_CAC] = "CAC (no S&M column)"

@@ -59,3 +59,10 @@ def monthly_columns(book: Book, ws) -> None:
     ws.set_column(2, 2, 8)
     ws.set_column(3, 3, 2)
     ws.set_column(FIRST_COL, book.layout.last_col, 11)
+
+
+def section_row(fmt, ws, row: int, title: str, width: int) -> None:
+    """A dark band with a title across ``width`` columns."""
+    ws.write_string(row, 0, title, fmt.section)
+    for c in range(1, width):
+        ws.write_blank(row, c, None, fmt.section)

@@ -6,6 +6,7 @@ from dataclasses import fields
 
 from workbook_gen.settings import SETTING_HELP
 from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.tabs.common import section_row
 
 SHEET = "Cover"
 NUMERIC_SETTINGS = ("cac_window", "cac_lag", "ltv_churn_window", "lifetime_cap_months", "fiscal_year_start")
@@ -30,17 +31,14 @@ def write(book: Book) -> None:
         fmt.note,
     )
     row = 4
-    ws.write_string(row, 0, "Contents", fmt.section)
-    ws.write_blank(row, 1, None, fmt.section)
+    section_row(fmt, ws, row, "Contents", 3)
     row += 1
     for sheet, what in book.contents:
         ws.write_url(row, 0, f"internal:'{sheet.replace(chr(39), chr(39) * 2)}'!A1", fmt.link, sheet)
         ws.write_string(row, 1, what, fmt.label)
         row += 1
     row += 1
-    ws.write_string(row, 0, "Settings used", fmt.section)
-    ws.write_blank(row, 1, None, fmt.section)
-    ws.write_blank(row, 2, None, fmt.section)
+    section_row(fmt, ws, row, "Settings used", 3)
     row += 1
     for f in fields(s):
         value = getattr(s, f.name)
@@ -58,9 +56,7 @@ def write(book: Book) -> None:
         ws.write_string(row, 2, SETTING_HELP[f.name], fmt.note)
         row += 1
     row += 1
-    ws.write_string(row, 0, "Input files (SHA-256)", fmt.section)
-    ws.write_blank(row, 1, None, fmt.section)
-    ws.write_blank(row, 2, None, fmt.section)
+    section_row(fmt, ws, row, "Input files (SHA-256)", 3)
     row += 1
     for name, digest in sorted(book.checksums.items()):
         ws.write_string(row, 0, name, fmt.label)
@@ -68,7 +64,7 @@ def write(book: Book) -> None:
         row += 1
     if res.warnings:
         row += 1
-        ws.write_string(row, 0, "Warnings", fmt.section)
+        section_row(fmt, ws, row, "Warnings", 3)
         row += 1
         for w in res.warnings:
             ws.write_string(row, 0, w, fmt.note)

@@ -88,7 +88,7 @@ def write(book: Book) -> None:
         )
         bench = m.benchmark
         if bench:
-            ws.write_string(row, 5, bench.text, fmt.note_wrap)
+            ws.write_string(row, 5, bench.text, fmt.note)
             ws.write_number(row, 6, bench.good, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
             ws.write_number(row, 7, bench.ok, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
             g, o = f"$G{row + 1}", f"$H{row + 1}"
@@ -132,7 +132,7 @@ def write(book: Book) -> None:
     )
     ws.set_column(0, 0, 30)
     ws.set_column(1, 4, 15)
-    ws.set_column(5, 5, 44)
+    ws.set_column(5, 5, 58)
     ws.set_column(6, 7, 9)
     ws.set_column(8, 20, 10)
     _charts(book, ws, note_row + 2)

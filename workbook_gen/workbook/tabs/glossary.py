@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from workbook_gen.definitions import COHORT_TABLES, METRICS, PERIOD_GROWTH, cohort_name
 from workbook_gen.workbook.book import Book
-from workbook_gen.workbook.tabs.common import sheet_header, unit_text
+from workbook_gen.workbook.tabs.common import section_row, sheet_header, unit_text
 
 SHEET = "Glossary"
 HEADS = ("Metric", "Defined name", "Unit", "What it means", "How it is calculated", "Benchmark", "Note")
@@ -32,30 +32,24 @@ def write(book: Book) -> None:
         ws.write_string(row, c, h, fmt.header_left)
     row += 1
     symbol = book.settings.currency_symbol.strip()
+
+    def entry(cells) -> None:
+        nonlocal row
+        for c, v in enumerate(cells):
+            ws.write_string(row, c, v, fmt.wrap_bold if c == 0 else fmt.wrap)
+        row += 1
+
     for m in (*METRICS, PERIOD_GROWTH):
         name = m.key if m is not PERIOD_GROWTH else "quarterly_mrr_growth / annual_mrr_growth"
-        cells = (
-            m.label,
-            name,
-            unit_text(m.unit, symbol),
-            m.definition,
-            m.formula,
-            m.benchmark.text if m.benchmark else "",
-            m.note,
-        )
-        for c, v in enumerate(cells):
-            ws.write_string(row, c, v, fmt.wrap_bold if c == 0 else fmt.wrap)
-        row += 1
+        bench = m.benchmark.text if m.benchmark else ""
+        entry((m.label, name, unit_text(m.unit, symbol), m.definition, m.formula, bench, m.note))
     row += 1
-    ws.write_string(row, 0, "Cohort tables", fmt.section)
+    section_row(fmt, ws, row, "Cohort tables", len(HEADS))
     row += 1
     for t in COHORT_TABLES:
-        cells = (t.label, cohort_name("<g>", t.key), unit_text(t.unit, symbol), t.definition, "", "", "")
-        for c, v in enumerate(cells):
-            ws.write_string(row, c, v, fmt.wrap_bold if c == 0 else fmt.wrap)
-        row += 1
+        entry((t.label, cohort_name("<g>", t.key), unit_text(t.unit, symbol), t.definition, "", "", ""))
     row += 1
-    ws.write_string(row, 0, "Conventions", fmt.section)
+    section_row(fmt, ws, row, "Conventions", len(HEADS))
     row += 1
     for note in GENERAL_NOTES:
         ws.merge_range(row, 0, row, len(HEADS) - 1, note, fmt.wrap)

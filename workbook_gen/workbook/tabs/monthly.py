@@ -13,7 +13,13 @@ from workbook_gen.workbook.book import Book, ScopeSheets, cached
 from workbook_gen.workbook.charts import chart_name, month_window, monthly_chart
 from workbook_gen.workbook.formulas import MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
-from workbook_gen.workbook.tabs.common import month_header, monthly_columns, sheet_header, write_row_head
+from workbook_gen.workbook.tabs.common import (
+    month_header,
+    monthly_columns,
+    section_row,
+    sheet_header,
+    write_row_head,
+)
 
 SEGMENT_NUMBER_ROW = 2
 CHART_ROWS = (
@@ -78,9 +84,7 @@ def write(book: Book, ss: ScopeSheets) -> None:
             book.print_setup(ws, repeat_rows=(3, 3), timeline=True)
         keys = section_keys(ss, section)
         first_row = lay.place(series_name(keys[0], scope.slug)).row
-        ws.write_string(first_row - 1, 0, section, fmt.section)
-        for c in range(1, FIRST_COL + lay.n_months):
-            ws.write_blank(first_row - 1, c, None, fmt.section)
+        section_row(fmt, ws, first_row - 1, section, FIRST_COL + lay.n_months)
         f = MonthlyFormulas(lay, refs, sheet)
         for key in keys:
             metric = BY_KEY[key]
