@@ -113,7 +113,12 @@ def write(book: Book) -> None:
     live = span(first_row, FIRST_COL, row - 1, lay.last_col, False, False)
     top_left = cell(first_row, FIRST_COL)
     ws.conditional_format(
-        live, {"type": "formula", "criteria": f'=AND({top_left}<>"OK",{top_left}<>"n/a")', "format": fmt.bad}
+        live,
+        {
+            "type": "formula",
+            "criteria": f'=AND({top_left}<>"",{top_left}<>"OK",{top_left}<>"n/a")',
+            "format": fmt.bad,
+        },
     )
     ws.conditional_format(live, {"type": "formula", "criteria": f'={top_left}="OK"', "format": fmt.good})
     book.print_setup(ws, repeat_rows=(3, 3), timeline=True)

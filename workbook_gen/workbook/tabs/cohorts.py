@@ -156,11 +156,12 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), here)
     coh = lay.client_column(CLIENT_COHORT_COL[g], here)
     block = lay.mrr_block(here)
-    seg_crit = seg_mask = ""
+    seg_crit = seg_mask = seg_arg = ""
     if ss.number_cell:
         seg = lay.client_column(CC_SEGMENT, here)
         seg_crit = f",{seg},{ss.number_cell}"
         seg_mask = f"({seg}={ss.number_cell})*"
+        seg_arg = f"--({seg}={ss.number_cell}),"
     partial_last = bool(res.periods[g].partial[-1])
 
     # index block
@@ -230,7 +231,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
         if key == "grr":
             # Σ min(now, base) = Σ base + Σ over clients below their base of (now − base); Σ base = age-0 MRR.
             base = lay.client_column(CLIENT_BASE_COL[g], here)
-            below = f"SUMPRODUCT(({coh}={pc})*{seg_mask}({end_k}<{base})*({end_k}-{base}))"
+            below = f"SUMPRODUCT(--({coh}={pc}),{seg_arg}--({end_k}<{base}),{end_k}-{base})"
             return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},({mrr_0}+{below})/{mrr_0}),{NA})"
         if key == "cum_gp" and g == "month":
             # one month per age: the cohort's MRR of that month (the MRR table) times its gross margin

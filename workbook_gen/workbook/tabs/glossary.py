@@ -3,11 +3,14 @@ generated from the metric definitions (the same data the engine and JSON use).""
 
 from __future__ import annotations
 
+import math
+
 from workbook_gen.definitions import COHORT_TABLES, METRICS, PERIOD_GROWTH, cohort_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.tabs.common import section_row, sheet_header, unit_text
 
 SHEET = "Glossary"
+WIDTHS = (26, 24, 7, 48, 48, 30, 40)
 HEADS = ("Metric", "Defined name", "Unit", "What it means", "How it is calculated", "Benchmark", "Note")
 GENERAL_NOTES = (
     "Month 1 is the opening balance: it has closing MRR, clients and ARPA but no movements; every client paying "
@@ -35,8 +38,11 @@ def write(book: Book) -> None:
 
     def entry(cells) -> None:
         nonlocal row
+        lines = 1
         for c, v in enumerate(cells):
             ws.write_string(row, c, v, fmt.wrap_bold if c == 0 else fmt.wrap)
+            lines = max(lines, math.ceil(len(v) * 1.1 / WIDTHS[c]))
+        ws.set_row(row, 13.5 * lines)  # spreadsheets do not grow wrapped rows on their own
         row += 1
 
     for m in (*METRICS, PERIOD_GROWTH):
@@ -55,11 +61,7 @@ def write(book: Book) -> None:
         ws.merge_range(row, 0, row, len(HEADS) - 1, note, fmt.wrap)
         ws.set_row(row, 30)
         row += 1
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 1, 24)
-    ws.set_column(2, 2, 7)
-    ws.set_column(3, 4, 48)
-    ws.set_column(5, 5, 30)
-    ws.set_column(6, 6, 40)
+    for c, width in enumerate(WIDTHS):
+        ws.set_column(c, c, width)
     ws.freeze_panes(4, 1)
     ws.repeat_rows(3, 3)
