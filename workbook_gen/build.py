@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook_gen import __version__
-from workbook_gen.errors import InputError, OutputError, SettingsError
+from workbook_gen.errors import InputError, OutputError
 from workbook_gen.export import to_csv, to_json
 from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company
 from workbook_gen.inputs.model import InputData
@@ -193,4 +193,4 @@ def example(folder: Path | str) -> Path:
     return target
 
 
-__all__ = ["build", "metrics", "validate", "init", "example", "load", "SettingsError"]
+__all__ = ["build", "metrics", "validate", "init", "example", "load"]

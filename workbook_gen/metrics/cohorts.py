@@ -29,6 +29,7 @@ class CohortTables:
     cum_gp: np.ndarray
     cac: np.ndarray | None
     payback_age: np.ndarray | None
+    calendar: np.ndarray | None = None  # P × months: cohort MRR per calendar month (NaN before the cohort)
 
     @property
     def n(self) -> int:
@@ -63,9 +64,11 @@ def cohort_tables(
     grr = np.full(shape, NAN)
     logo = np.full(shape, NAN)
     cum_gp = np.full(shape, NAN)
+    calendar = np.full((n, mrr.shape[1]), NAN)
     gp_weights = np.asarray(gross_margin, dtype=float)
     for p in range(n):
         if size[p] == 0:
+            calendar[p, periods.first[p] :] = 0.0
             continue
         members = mrr[cohort == p]
         ends = end[p:]
@@ -75,6 +78,7 @@ def cohort_tables(
         mrr_t[p, :ages] = at_end.sum(axis=0)
         grr[p, :ages] = np.minimum(at_end, base[:, None]).sum(axis=0)
         logo[p, :ages] = (at_end > 0).sum(axis=0) / size[p]
+        calendar[p, periods.first[p] :] = members.sum(axis=0)[periods.first[p] :]
         monthly_gp = members.sum(axis=0) * gp_weights
         running = np.cumsum(monthly_gp[periods.first[p] :])
         cum_gp[p, :ages] = running[ends - periods.first[p]]
@@ -95,5 +99,16 @@ def cohort_tables(
             if reached.size:
                 payback[p] = float(reached[0])
     return CohortTables(
-        periods.grouping, periods.labels, periods.partial, size, mrr_t, nrr, grr, logo, cum_gp, cac, payback
+        periods.grouping,
+        periods.labels,
+        periods.partial,
+        size,
+        mrr_t,
+        nrr,
+        grr,
+        logo,
+        cum_gp,
+        cac,
+        payback,
+        calendar,
     )

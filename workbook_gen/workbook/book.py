@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from xlsxwriter.worksheet import Worksheet
 
+from workbook_gen.inputs.cells import EXCEL_EPOCH
 from workbook_gen.inputs.model import InputData
 from workbook_gen.metrics.engine import Results, Scope
 from workbook_gen.settings import Settings
@@ -132,6 +133,11 @@ class Book:
 
     def define(self, name: str, ref: str) -> None:
         self.wb.define_name(name, f"={ref}")
+
+
+def excel_serial(d) -> float:
+    """A date as the number a spreadsheet stores for it (the cached value of a date formula)."""
+    return float((d - EXCEL_EPOCH).days)
 
 
 def cached(value, undefined: str = "n/a"):

@@ -33,6 +33,7 @@ class Formats:
             "date": "mmm yyyy",
             "text": "@",
             "int": "0",
+            "currency_cents": money.replace("#,##0", "#,##0.000"),
         }
         base = {"font_name": FONT, "font_size": 10}
         self._cache: dict[tuple, object] = {}

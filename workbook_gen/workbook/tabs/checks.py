@@ -32,7 +32,10 @@ def write(book: Book) -> None:
     ws.freeze_panes(HEADER_ROWS, FIRST_COL)
     row = HEADER_ROWS + 1
     first_row = row
-    tol = f"{TOLERANCE}"
+    # The tolerance is an input cell the check formulas refer to, not a constant inside them.
+    ws.write_string(2, FIRST_COL, "Tolerance", fmt.label_bold)
+    ws.write_number(2, FIRST_COL + 1, TOLERANCE, fmt.input_unit("currency_cents"))
+    tol = cell(2, FIRST_COL + 1, True, True)
 
     def ok_row(label: str, name: str, formula_of, value_of):
         nonlocal row

@@ -15,7 +15,7 @@ from workbook_gen.definitions import (
     cohort_name,
     series_name,
 )
-from workbook_gen.workbook.book import Book, ScopeSheets, cached
+from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
 from workbook_gen.workbook.charts import color, money_format, new_chart
 from workbook_gen.workbook.formulas import NA
 from workbook_gen.workbook.layout import (
@@ -24,8 +24,10 @@ from workbook_gen.workbook.layout import (
     CLIENT_COHORT_COL,
     FIRST_COL,
     TIMELINE,
+    TL_DATE,
     Place,
     cell,
+    column_name,
     on,
     span,
 )
@@ -36,6 +38,9 @@ IDX_LABEL, IDX_NUMBER, IDX_SIZE, IDX_CAC, IDX_PAYBACK, IDX_GP = range(6)
 TOP = 4
 CHART_SPACE = 18  # rows kept free above the tables for the two cohort charts
 CHART_GROUPING = "quarter"
+# Groupings whose periods span several months get a block of cohort MRR by calendar month (on the
+# monthly timeline), from which cumulative gross profit is summed cheaply instead of client by client.
+CALENDAR_GROUPINGS = ("quarter", "year")
 
 
 def _groupings(ss: ScopeSheets) -> list[str]:
@@ -61,7 +66,14 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         for t in AGE_TABLES:
             lay.register(cohort_name(g, t.key, scope.slug), Place(sheet, row + 2, FIRST_COL, n, n))
             row += n + 3
+        if g in CALENDAR_GROUPINGS:
+            lay.register(_calendar_name(g, scope.slug), Place(sheet, row + 2, FIRST_COL, lay.n_months, n))
+            row += n + 3
         rows[sheet] = row + 1
+
+
+def _calendar_name(g: str, slug: str | None) -> str:
+    return f"_cohort_calendar_{g}_{slug}"
 
 
 def write(book: Book, ss: ScopeSheets) -> None:
@@ -92,6 +104,44 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 ws.repeat_columns(0, 2)
         _write_grouping(book, ss, ws, sheet, g)
     _charts(book, ss)
+
+
+def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, coh: str, seg_crit: str) -> None:
+    """Cohort MRR by calendar month, on the monthly timeline: one SUMIFS per cell from the cohort's
+    first month on. Cumulative gross profit sums its rows month by month."""
+    lay, fmt, scope = book.layout, book.fmt, ss.scope
+    tables = scope.cohorts[g]
+    cal = lay.place(_calendar_name(g, scope.slug))
+    idx = lay.place(f"_cohort_index_{g}_{scope.slug}")
+    head = cal.row - 1
+    ws.write_string(head - 1, 0, f"Cohort MRR by calendar month — by {g} of first payment", fmt.label_bold)
+    for c, h in enumerate(("Cohort", "#", "Size", "")):
+        ws.write_string(head, c, h, fmt.header)
+    for i, m in enumerate(book.results.months):
+        ws.write_formula(
+            head, lay.col(i), f"={lay.timeline(TL_DATE, i, here)}", fmt.header_date, excel_serial(m)
+        )
+    first = book.results.periods[g].first
+    style = fmt.unit(CURRENCY)
+    for p in range(tables.n):
+        r = cal.row + p
+        ir = idx.row + p
+        ws.write_formula(r, 0, f"={cell(ir, IDX_LABEL)}", fmt.label, _label(tables, p))
+        ws.write_formula(r, 1, f"={cell(ir, IDX_NUMBER)}", fmt.calc_int(), p + 1)
+        ws.write_formula(r, 2, f"={cell(ir, IDX_SIZE)}", fmt.unit("count"), float(tables.size[p]))
+        pc = cell(r, 1, False, True)
+        for i in range(int(first[p]), lay.n_months):
+            ws.write_formula(
+                r,
+                lay.col(i),
+                f"=SUMIFS({lay.mrr_month(i, here)},{coh},{pc}{seg_crit})",
+                style,
+                cached(tables.calendar[p, i]),
+            )
+
+
+def _label(tables, p: int) -> str:
+    return tables.labels[p] + (" (opening base)" if p == 0 else "")
 
 
 def _charts(book: Book, ss: ScopeSheets) -> None:
@@ -156,11 +206,10 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), here)
     coh = lay.client_column(CLIENT_COHORT_COL[g], here)
     block = lay.mrr_block(here)
-    seg_crit = seg_mask = seg_arg = ""
+    seg_crit = seg_arg = ""
     if ss.number_cell:
         seg = lay.client_column(CC_SEGMENT, here)
         seg_crit = f",{seg},{ss.number_cell}"
-        seg_mask = f"({seg}={ss.number_cell})*"
         seg_arg = f"--({seg}={ss.number_cell}),"
     partial_last = bool(res.periods[g].partial[-1])
 
@@ -179,7 +228,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     for p in range(n):
         r = idx.row + p
         pc, size_c = cell(r, IDX_NUMBER, False, True), cell(r, IDX_SIZE, False, True)
-        label = tables.labels[p] + (" (opening base)" if p == 0 else "")
+        label = _label(tables, p)
         ws.write_formula(
             r, IDX_LABEL, f'=INDEX({label_tbl},{pc})&IF({pc}=1," (opening base)","")', fmt.label, label
         )
@@ -239,16 +288,21 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
         if key == "logo_retention":
             return f'=IF({size_c}=0,{NA},COUNTIFS({coh},{pc},{end_k},">0"{seg_crit})/{size_c})'
         if key == "cum_gp":
+            # the months of age k, from the cohort's calendar row, times each month's gross margin
+            cal = lay.place(_calendar_name(g, scope.slug))
+            cal_r = cal.row + (r - top)
+            cal_row = f"${column_name(FIRST_COL)}{cal_r + 1}:${column_name(FIRST_COL + lay.n_months - 1)}{cal_r + 1}"
             f = f"INDEX({first_tbl},{pc}+{kc})"
             last = f"INDEX({last_tbl},{pc}+{kc})"
-            months = f"INDEX({block},0,{f}):INDEX({block},0,{last})"
-            margins = f"INDEX({gm_row},{f}):INDEX({gm_row},{last})"
-            left = cell(r, col - 1)
-            return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{left})+SUMPRODUCT(({coh}={pc})*{seg_mask}{months}*{margins}))"
+            gp = f"SUMPRODUCT(INDEX({cal_row},{f}):INDEX({cal_row},{last}),INDEX({gm_row},{f}):INDEX({gm_row},{last}))"
+            return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{cell(r, col - 1)})+{gp})"
         raise KeyError(key)
 
-    # age tables
     gm_row = lay.series_row(series_name("gross_margin", scope.slug), here)
+    if g in CALENDAR_GROUPINGS:
+        _write_calendar(book, ss, ws, here, g, coh, seg_crit)
+
+    # age tables
     for spec in AGE_TABLES:
         place = lay.place(cohort_name(g, spec.key, scope.slug))
         head = place.row - 1
@@ -269,7 +323,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
                 0,
                 f"={cell(ir, IDX_LABEL)}",
                 fmt.label,
-                tables.labels[p] + (" (opening base)" if p == 0 else ""),
+                _label(tables, p),
             )
             ws.write_formula(r, 1, f"={cell(ir, IDX_NUMBER)}", fmt.calc_int(), p + 1)
             ws.write_formula(r, 2, f"={cell(ir, IDX_SIZE)}", fmt.unit("count"), float(tables.size[p]))

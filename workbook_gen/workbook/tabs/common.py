@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO
-from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.book import Book, excel_serial
 from workbook_gen.workbook.layout import DATE_ROW, FIRST_COL, TL_DATE
 
 UNIT_TEXT = {
@@ -49,7 +49,7 @@ def month_header(book: Book, ws, here: str, row: int = DATE_ROW) -> None:
             lay.col(i),
             f"={lay.timeline(TL_DATE, i, here)}",
             fmt.header_date,
-            float((m - m.__class__(1899, 12, 30)).days),
+            excel_serial(m),
         )
 
 

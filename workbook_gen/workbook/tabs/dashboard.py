@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from workbook_gen.definitions import BY_KEY, COUNT, PCT
-from workbook_gen.workbook.book import Book, cached
+from workbook_gen.workbook.book import Book, cached, excel_serial
 from workbook_gen.workbook.charts import month_window, monthly_chart
 
 SHEET = "Dashboard"
@@ -47,7 +47,7 @@ def write(book: Book) -> None:
         1,
         "=INDEX(months,COUNT(months))",
         book.wb.add_format({"num_format": "mmmm yyyy", "bold": True}),
-        float((last - last.__class__(1899, 12, 30)).days),
+        excel_serial(last),
     )
     for c, h in enumerate(COLS):
         ws.write_string(TABLE_TOP - 1, c, h, fmt.header if c else fmt.header_left)

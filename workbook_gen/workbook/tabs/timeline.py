@@ -3,11 +3,9 @@ and the list of segment values. Calculation sheet."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from workbook_gen.definitions import GROUPINGS
 from workbook_gen.metrics.periods import fiscal_position, fiscal_year
-from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.book import Book, excel_serial
 from workbook_gen.workbook.layout import (
     FIRST_COL,
     TIMELINE,
@@ -89,7 +87,7 @@ def write(book: Book) -> None:
             - (fiscal_year(res.months[0], fys) * 4 + fiscal_position(res.months[0], fys) // 3)
             + 1
         )
-        ws.write_formula(TL_DATE, c, f"={mrr_header(i)}", date_fmt, _serial(m))
+        ws.write_formula(TL_DATE, c, f"={mrr_header(i)}", date_fmt, excel_serial(m))
         ws.write_formula(
             TL_NUMBER,
             c,
@@ -162,7 +160,3 @@ def _period_tables(book: Book, ws) -> None:
                 r, 3, f"={fc}+COUNTIF({number_row},{pc})-1", fmt.calc_int(), int(periods.last[p]) + 1
             )
             ws.write_string(r, 4, "partial" if periods.partial[p] else "", fmt.label)
-
-
-def _serial(d: dt.date) -> float:
-    return float((d - dt.date(1899, 12, 30)).days)
