@@ -122,3 +122,36 @@ def test_dashboard_prints_landscape_one_page_wide(example_workbook, tmp_path, li
     whole = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     for bad in ("#VALUE!", "#REF!", "#NAME?", "#DIV/0!", "Err:"):
         assert bad not in whole, bad
+
+
+def test_build_with_pdf(libreoffice, tmp_path):
+    from click.testing import CliRunner
+
+    from workbook_gen.cli import main
+
+    company = synthetic_company(n_clients=40, n_months=14, seed=9)
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, company)
+    out = tmp_path / "pack.xlsx"
+    result = CliRunner().invoke(main, ["build", str(src), "-o", str(out), "--pdf", "-q"])
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "pack.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert f"wrote {pdf}" in result.stdout
+
+
+def test_numeric_split_values(libreoffice, tmp_path):
+    """A split on a numeric attribute (plan tier 1, 2, 3): the workbook matches the segment by its text."""
+    from dataclasses import replace
+
+    base = synthetic_company(n_clients=60, n_months=14, seed=21)
+    tiers = [float(1 + i % 3) for i in range(base.n_clients)]
+    data = replace(base, attributes={"Plan tier": tiers}, sm_by_segment={})
+    src = tmp_path / "tiers.xlsx"
+    write_input_workbook(src, data)
+    out = tmp_path / "tiers-workbook.xlsx"
+    build(src, out)
+    results = compute(*load(src))
+    assert results.segments == ("1", "2", "3")
+    expected = expected_names(results)
+    assert mismatches(expected, read_names(recalculate(out, tmp_path / "recalc"), expected)) == []

@@ -139,6 +139,18 @@ def build(
     return BuildSummary(output, results, company)
 
 
+def export_pdf(workbook: Path) -> Path:
+    """Print the workbook to PDF beside it with LibreOffice (every tab, with its print setup)."""
+    from workbook_gen.libreoffice import convert
+
+    workbook = Path(workbook)
+    target = workbook.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="wbgen-pdf-") as tmp:
+        made = convert(workbook, Path(tmp), "pdf")
+        write_atomic(target, lambda out: out.write_bytes(made.read_bytes()))
+    return target
+
+
 def metrics(input_path: Path | str, fmt: str = "json", overrides: dict | None = None) -> str:
     data, settings = load(input_path, overrides)
     results = compute(data, settings)

@@ -114,8 +114,9 @@ def validate(input_path: Path, **kwargs) -> None:
     help="Where to write the workbook (.xlsx).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
+@click.option("--pdf", is_flag=True, help="Also print the workbook to OUTPUT.pdf (needs LibreOffice).")
 @setting_options
-def build_cmd(input_path: Path, output: Path, quiet: bool, **kwargs) -> None:
+def build_cmd(input_path: Path, output: Path, quiet: bool, pdf: bool, **kwargs) -> None:
     """Build the metrics workbook from INPUT into OUTPUT."""
     start = time.perf_counter()
 
@@ -125,6 +126,9 @@ def build_cmd(input_path: Path, output: Path, quiet: bool, **kwargs) -> None:
 
     summary = _run(lambda: build.build(input_path, output, _overrides(kwargs), progress))
     click.echo(f"wrote {summary.output}")
+    if pdf:
+        progress("printing to PDF with LibreOffice")
+        click.echo(f"wrote {_run(lambda: build.export_pdf(summary.output))}")
     click.echo("\n".join(summary.lines()))
 
 

@@ -6,6 +6,7 @@ grow with clients beyond these few columns."""
 from __future__ import annotations
 
 import numpy as np
+from xlsxwriter.utility import quote_sheetname
 
 from workbook_gen.definitions import CURRENCY, GROUPINGS
 from workbook_gen.inputs.model import SHEET_MRR
@@ -24,9 +25,7 @@ from workbook_gen.workbook.layout import (
     CLIENT_COHORT_COL,
     TL_QUARTER,
     TL_YEAR,
-    cell,
-    on,
-    span,
+    column_name,
 )
 
 
@@ -70,35 +69,45 @@ def write(book: Book) -> None:
         ends = res.periods[g].last[idx]
         bases[g] = np.where(first > 0, data.mrr[np.arange(data.n_clients), ends], 0.0)
     last_tables = {g: lay.place(f"period_{g}_last").range(CLIENT_CALC) for g in GROUPINGS}
+    # One formula text per column, with {n} for the row number: the loop only fills in rows.
+    mrr = quote_sheetname(SHEET_MRR)
+    months = f"{mrr}!{column_name(first_col)}{{n}}:{column_name(last_col)}{{n}}"
+    f = f"{column_name(CC_FIRST)}{{n}}"
+    texts = {
+        CC_ID: f"={mrr}!A{{n}}",
+        CC_FIRST: f"{{{{=IFERROR(MATCH(TRUE,{months}>0,0),0)}}}}",
+        CC_QUARTER: f"=IF({f}=0,0,INDEX({quarter_row},{f}))",
+        CC_YEAR: f"=IF({f}=0,0,INDEX({year_row},{f}))",
+    }
+    for g in GROUPINGS:
+        k = f"{column_name(CLIENT_COHORT_COL[g])}{{n}}"
+        texts[CLIENT_BASE_COL[g]] = f"=IF({k}=0,0,INDEX({months},INDEX({last_tables[g]},{k})))"
+    if seg_numbers is not None:
+        a = f"{mrr}!{column_name(1 + split_col)}{{n}}"
+        texts[CC_SEGMENT] = f'=IF(LEN({a})=0,{unassigned},IFERROR(MATCH(""&{a},{seg_list},0),0))'
+    values = {
+        CC_FIRST: first.tolist(),
+        CC_QUARTER: np.where(first > 0, coh_q, 0).tolist(),
+        CC_YEAR: np.where(first > 0, coh_y, 0).tolist(),
+        **{CLIENT_BASE_COL[g]: bases[g].tolist() for g in GROUPINGS},
+    }
+    if seg_numbers is not None:
+        values[CC_SEGMENT] = seg_numbers.tolist()
+    styles = {
+        CC_FIRST: calc,
+        CC_QUARTER: calc,
+        CC_YEAR: calc,
+        CC_SEGMENT: calc,
+        **{CLIENT_BASE_COL[g]: money for g in GROUPINGS},
+    }
+    ids = data.client_ids
     for r in range(data.n_clients):
         row = r + 1
-        ws.write_formula(row, CC_ID, f"={on(SHEET_MRR, cell(row, 0))}", fmt.label, data.client_ids[r])
-        months = on(SHEET_MRR, span(row, first_col, row, last_col, False, False))
+        n = row + 1
+        ws.write_formula(row, CC_ID, texts[CC_ID].format(n=n), fmt.label, ids[r])
         ws.write_array_formula(
-            row, CC_FIRST, row, CC_FIRST, f"{{=IFERROR(MATCH(TRUE,{months}>0,0),0)}}", calc, int(first[r])
+            row, CC_FIRST, row, CC_FIRST, texts[CC_FIRST].format(n=n), calc, values[CC_FIRST][r]
         )
-        f = cell(row, CC_FIRST)
-        ws.write_formula(
-            row, CC_QUARTER, f"=IF({f}=0,0,INDEX({quarter_row},{f}))", calc, int(coh_q[r]) if first[r] else 0
-        )
-        ws.write_formula(
-            row, CC_YEAR, f"=IF({f}=0,0,INDEX({year_row},{f}))", calc, int(coh_y[r]) if first[r] else 0
-        )
-        for g in GROUPINGS:
-            k = cell(row, CLIENT_COHORT_COL[g])
-            ws.write_formula(
-                row,
-                CLIENT_BASE_COL[g],
-                f"=IF({k}=0,0,INDEX({months},INDEX({last_tables[g]},{k})))",
-                money,
-                float(bases[g][r]),
-            )
-        if seg_numbers is not None:
-            a = lay.mrr_attribute(split_col, row)
-            ws.write_formula(
-                row,
-                CC_SEGMENT,
-                f"=IF(LEN({a})=0,{unassigned},IFERROR(MATCH({a},{seg_list},0),0))",
-                calc,
-                int(seg_numbers[r]),
-            )
+        for col, text in texts.items():
+            if col not in (CC_ID, CC_FIRST):
+                ws.write_formula(row, col, text.format(n=n), styles[col], values[col][r])
