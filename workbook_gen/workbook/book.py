@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellFormulaTuple, Worksheet
 
 from workbook_gen.inputs.cells import EXCEL_EPOCH
 from workbook_gen.inputs.model import InputData
@@ -23,6 +23,18 @@ class PortableWorksheet(Worksheet):
     xlsxwriter scans every formula with some thirty regular expressions for dynamic-array
     functions that need an ``_xlfn.`` prefix; none can occur here, and the scan was most of the
     build time, so it is skipped: the formula is written as given."""
+
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        # As xlsxwriter's own, without its search for dynamic-array functions (none can occur here).
+        if self._check_dimensions(row, col):
+            return -1
+        if formula.startswith("{") and formula.endswith("}"):
+            return self._write_array_formula(row, col, row, col, formula, cell_format, value)
+        formula = self._prepare_formula(formula)
+        if self.constant_memory and row > self.previous_row:
+            self._write_single_row(row)
+        self.table[row][col] = CellFormulaTuple(formula, cell_format, value)
+        return 0
 
     def _prepare_formula(self, formula, expand_future_functions=False):
         if formula.startswith("{"):
