@@ -155,3 +155,32 @@ def test_numeric_split_values(libreoffice, tmp_path):
     assert results.segments == ("1", "2", "3")
     expected = expected_names(results)
     assert mismatches(expected, read_names(recalculate(out, tmp_path / "recalc"), expected)) == []
+
+
+def _values(path):
+    wb = openpyxl.load_workbook(path, data_only=True)
+    out = {
+        ws.title: {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value not in (None, "")}
+        for ws in wb.worksheets
+    }
+    wb.close()
+    return out
+
+
+def test_every_cached_value_equals_the_recalculated_one(example_workbook, example_recalculated):
+    """Beyond the named ranges: every formula cell of every tab (dashboard tables, comparison, checks,
+    period labels, helper columns) shows before recalculation what LibreOffice computes."""
+    import math
+
+    cached, recalculated = _values(example_workbook), _values(example_recalculated)
+    bad = []
+    for sheet, cells in cached.items():
+        for ref, value in cells.items():
+            got = recalculated[sheet].get(ref)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                ok = isinstance(got, int | float) and math.isclose(value, got, rel_tol=1e-9, abs_tol=1e-6)
+            else:
+                ok = value == got
+            if not ok:
+                bad.append(f"{sheet}!{ref}: cached {value!r}, recalculated {got!r}")
+    assert bad[:20] == [], f"{len(bad)} cells differ"

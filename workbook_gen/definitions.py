@@ -536,8 +536,6 @@ COHORT_TABLES: tuple[CohortTable, ...] = (
     ),
 )
 
-COHORT_BY_KEY = {t.key: t for t in COHORT_TABLES}
-
 
 # Quarterly and annual views: how each row is built from the months of a period.
 # flow = sum of the months; stock = value at the period's last month; opening = value

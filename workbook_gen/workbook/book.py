@@ -6,7 +6,6 @@ import math
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 from xlsxwriter.worksheet import CellFormulaTuple, Worksheet
 
 from workbook_gen.inputs.cells import EXCEL_EPOCH
@@ -160,7 +159,3 @@ def cached(value, undefined: str = "n/a"):
     if math.isnan(v):
         return undefined
     return v
-
-
-def as_float_array(values) -> np.ndarray:
-    return np.asarray(values, dtype=float)

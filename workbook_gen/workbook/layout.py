@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
-from workbook_gen.inputs.model import SHEET_BURN, SHEET_GM, SHEET_MRR, SHEET_SM
+from workbook_gen.inputs.model import SHEET_MRR
 
 FIRST_COL = 4  # column E: the first month on every monthly sheet
 HEADER_ROWS = 4  # title, subtitle, blank, month header
@@ -113,9 +113,6 @@ class Layout:
             here,
         )
 
-    def mrr_attribute(self, j: int, row: int) -> str:
-        return on(SHEET_MRR, cell(row, 1 + j))
-
     def client_column(self, col: int, here: str | None = None) -> str:
         return on(CLIENT_CALC, span(self.mrr_first_row, col, self.mrr_last_row, col), here)
 
@@ -149,6 +146,3 @@ class Layout:
 
 def column_name(col: int) -> str:
     return xl_col_to_name(col)
-
-
-INPUT_SHEET_NAMES = (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN)

@@ -66,3 +66,17 @@ def section_row(fmt, ws, row: int, title: str, width: int) -> None:
     ws.write_string(row, 0, title, fmt.section)
     for c in range(1, width):
         ws.write_blank(row, c, None, fmt.section)
+
+
+# Trailing twelve months: the last twelve months, from month 2 at the earliest (month 1 has no movements).
+T12_START = "MAX(2,COUNT(months)-11)"
+
+
+def t12_slice(n_months: int) -> slice:
+    """The engine's side of :func:`t12_sum`: 0-based months of the trailing window."""
+    return slice(max(1, n_months - 12), n_months)
+
+
+def t12_sum(name: str) -> str:
+    """Formula: the sum of a named monthly row over the trailing twelve months."""
+    return f"SUM(INDEX({name},{T12_START}):INDEX({name},COUNT(months)))"

@@ -8,7 +8,7 @@ from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO, series
 from workbook_gen.metrics.monthly import ratio
 from workbook_gen.workbook.book import Book, cached
 from workbook_gen.workbook.charts import color, month_window, new_chart, row_series
-from workbook_gen.workbook.tabs.common import sheet_header
+from workbook_gen.workbook.tabs.common import sheet_header, t12_slice, t12_sum
 
 SHEET = "Segments"
 TOP = 4
@@ -31,15 +31,6 @@ ROWS = (
 )
 
 
-def _window(n: int) -> slice:
-    return slice(max(1, n - 12), n)
-
-
-def _t12(name: str) -> str:
-    start = "MAX(2,COUNT(months)-11)"
-    return f"SUM(INDEX({name},{start}):INDEX({name},COUNT(months)))"
-
-
 def write(book: Book) -> None:
     fmt, res = book.fmt, book.results
     ws = book.sheet(SHEET)
@@ -56,7 +47,7 @@ def write(book: Book) -> None:
     for j, scope in enumerate(scopes):
         ws.write_string(TOP - 1, 1 + j, scope.label, fmt.header)
     n = len(res.months)
-    w = _window(n)
+    w = t12_slice(n)
     for r, (label, unit, kind, keys) in enumerate(ROWS):
         row = TOP + r
         ws.write_string(row, 0, label, fmt.label)
@@ -70,13 +61,14 @@ def write(book: Book) -> None:
                 formula = f'=IF(INDEX(arr,COUNT(months))=0,"n/a",INDEX({nm[0]},COUNT(months))/INDEX(arr,COUNT(months)))'
                 value = ratio(m["arr"][-1], res.total.monthly["arr"][-1])
             elif kind == "t12":
-                formula = f'=IF(COUNT(months)<2,"n/a",IF({_t12(nm[1])}=0,"n/a",{_t12(nm[0])}/{_t12(nm[1])}))'
+                formula = f'=IF(COUNT(months)<2,"n/a",IF({t12_sum(nm[1])}=0,"n/a",{t12_sum(nm[0])}/{t12_sum(nm[1])}))'
                 value = ratio(np.sum(m[keys[0]][w]), np.sum(m[keys[1]][w])) if n > 1 else np.nan
             else:
                 gained = "+".join(
-                    _t12(series_name(k, scope.slug)) for k in ("mrr_new", "mrr_reactivation", "mrr_expansion")
+                    t12_sum(series_name(k, scope.slug))
+                    for k in ("mrr_new", "mrr_reactivation", "mrr_expansion")
                 )
-                lost = "+".join(_t12(series_name(k, scope.slug)) for k in ("mrr_contraction", "mrr_churn"))
+                lost = "+".join(t12_sum(series_name(k, scope.slug)) for k in ("mrr_contraction", "mrr_churn"))
                 formula = f'=IF(COUNT(months)<2,"n/a",IF(({lost})=0,"n/a",({gained})/({lost})))'
                 g = sum(np.sum(m[k][w]) for k in ("mrr_new", "mrr_reactivation", "mrr_expansion"))
                 lo = sum(np.sum(m[k][w]) for k in ("mrr_contraction", "mrr_churn"))

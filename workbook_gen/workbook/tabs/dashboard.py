@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, COUNT, PCT
+import numpy as np
+
+from workbook_gen.definitions import BY_KEY, COUNT, CURRENCY, PCT, RATIO
+from workbook_gen.metrics.monthly import ratio
 from workbook_gen.workbook.book import Book, cached, excel_serial
 from workbook_gen.workbook.charts import month_window, monthly_chart
+from workbook_gen.workbook.tabs.common import T12_START, t12_slice, t12_sum
 
 SHEET = "Dashboard"
 KPIS = (
@@ -135,9 +139,61 @@ def write(book: Book) -> None:
     ws.set_column(5, 5, 58)
     ws.set_column(6, 7, 9)
     ws.set_column(8, 20, 10)
-    _charts(book, ws, note_row + 2)
+    bottom = _trailing(book, ws, note_row + 2)
+    _charts(book, ws, bottom + 2)
     book.print_setup(ws)
     ws.fit_to_pages(1, 0)
+
+
+# Trailing twelve months (label, unit, numerator keys, denominator keys or None for a plain sum).
+TRAILING = (
+    ("New + reactivation MRR", CURRENCY, ("mrr_new", "mrr_reactivation"), None),
+    ("Expansion MRR", CURRENCY, ("mrr_expansion",), None),
+    ("Churn + contraction MRR", CURRENCY, ("mrr_churn", "mrr_contraction"), None),
+    ("Net new MRR", CURRENCY, ("mrr_net_new",), None),
+    (
+        "Quick ratio",
+        RATIO,
+        ("mrr_new", "mrr_reactivation", "mrr_expansion"),
+        ("mrr_contraction", "mrr_churn"),
+    ),
+    ("New clients", COUNT, ("clients_new",), None),
+    ("Logo churn per month", PCT, ("clients_churned",), ("clients_opening",)),
+    ("Recurring revenue", CURRENCY, ("mrr_closing",), None),
+    ("Sales & marketing spend", CURRENCY, ("sm_spend",), None),
+    ("S&M per new client", CURRENCY, ("sm_spend",), ("clients_new",)),
+    ("Net burn", CURRENCY, ("net_burn",), None),
+)
+
+
+def _trailing(book: Book, ws, top: int) -> int:
+    """Flows of the trailing twelve months, and ratios recomputed from those sums. Returns the last row."""
+    fmt, res = book.fmt, book.results
+    monthly = res.total.monthly
+    window = t12_slice(len(res.months))
+    ws.write_string(top, 0, "Trailing twelve months", fmt.header_left)
+    ws.write_string(top, 1, "Sum / ratio", fmt.header)
+    ws.write_string(top, 2, "From", fmt.header)
+    ws.write_formula(
+        top, 3, f"=INDEX(months,{T12_START})", fmt.header_date, excel_serial(res.months[window.start])
+    )
+    ws.write_string(top, 4, "to latest month", fmt.header_left)
+    row = top
+    for label, unit, num, den in TRAILING:
+        row += 1
+        ws.write_string(row, 0, label, fmt.label)
+        top_sum = "+".join(t12_sum(k) for k in num)
+        value = sum(np.sum(monthly[k][window]) for k in num)
+        if den is None:
+            formula = top_sum
+        else:
+            bottom = "+".join(t12_sum(k) for k in den)
+            formula = f'IF(({bottom})=0,"n/a",({top_sum})/({bottom}))'
+            value = ratio(value, sum(np.sum(monthly[k][window]) for k in den))
+        if window.start >= window.stop:
+            value = math.nan  # a single month of data has no trailing movements
+        ws.write_formula(row, 1, f'=IF(COUNT(months)<2,"n/a",{formula})', fmt.unit(unit), cached(value))
+    return row
 
 
 def _charts(book: Book, ws, top: int) -> None:
