@@ -84,8 +84,9 @@ def write(book: Book, ss: ScopeSheets) -> None:
         ws = book.sheet(sheet)
         if sheet not in headed:
             headed.add(sheet)
-            title = f"Cohorts by {g}" if scope.is_total else f"Segment {scope.label}: cohorts"
-            sheet_header(book, ws, f"{title} — {scope.label}")
+            split = book.results.split
+            title = f"Cohorts by {g} — Total" if scope.is_total else f"{split}: {scope.label} — cohorts"
+            sheet_header(book, ws, title)
             ws.write_string(
                 2,
                 0,

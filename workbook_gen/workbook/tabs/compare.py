@@ -34,7 +34,7 @@ ROWS = (
 def write(book: Book) -> None:
     fmt, res = book.fmt, book.results
     ws = book.sheet(SHEET)
-    sheet_header(book, ws, f"Segments side by side — {res.split}")
+    sheet_header(book, ws, f"Segments side by side — by {res.split}")
     ws.write_string(
         2,
         0,

@@ -52,8 +52,10 @@ def write(book: Book) -> None:
                 "company": book.company,
                 "as_of": f"{res.months[-1]:%Y-%m}",
             }.get(f.name, "" if value is None else str(value))
-            ws.write_string(row, 1, text, fmt.input_text)
-        ws.write_string(row, 2, SETTING_HELP[f.name], fmt.note)
+            ws.write_string(row, 1, text, fmt.label)
+        live = f.name in NUMERIC_SETTINGS
+        help_text = SETTING_HELP[f.name] + ("" if live else " (Applied when the workbook is built.)")
+        ws.write_string(row, 2, help_text, fmt.note)
         row += 1
     row += 1
     section_row(fmt, ws, row, "Input files (SHA-256)", 3)

@@ -68,8 +68,8 @@ def write(book: Book, ss: ScopeSheets) -> None:
         ws = book.sheet(sheet)
         if sheet not in done_headers:
             done_headers.add(sheet)
-            title = section if scope.is_total else f"Segment: {scope.label}"
-            sheet_header(book, ws, f"{title} — {scope.label if scope.is_total else book.results.split}")
+            title = f"{section} — Total" if scope.is_total else f"{book.results.split}: {scope.label}"
+            sheet_header(book, ws, title)
             if not scope.is_total:
                 ws.write_string(
                     SEGMENT_NUMBER_ROW,
