@@ -184,3 +184,22 @@ def test_every_cached_value_equals_the_recalculated_one(example_workbook, exampl
             if not ok:
                 bad.append(f"{sheet}!{ref}: cached {value!r}, recalculated {got!r}")
     assert bad[:20] == [], f"{len(bad)} cells differ"
+
+
+def test_split_values_with_wildcard_characters(libreoffice, tmp_path):
+    """Segment values are matched literally: 'A?' must not take the clients of 'A1', nor '*' those of others."""
+    from dataclasses import replace
+
+    base = synthetic_company(n_clients=48, n_months=13, seed=5)
+    values = ["A1", "A?", "A*", "~x"]
+    data = replace(
+        base, attributes={"Tier": [values[i % 4] for i in range(base.n_clients)]}, sm_by_segment={}
+    )
+    src = tmp_path / "wild.xlsx"
+    write_input_workbook(src, data)
+    out = tmp_path / "wild-workbook.xlsx"
+    build(src, out)
+    results = compute(*load(src))
+    assert set(results.segments) == set(values)
+    expected = expected_names(results)
+    assert mismatches(expected, read_names(recalculate(out, tmp_path / "recalc"), expected)) == []

@@ -84,7 +84,9 @@ def write(book: Book) -> None:
         texts[CLIENT_BASE_COL[g]] = f"=IF({k}=0,0,INDEX({months},INDEX({last_tables[g]},{k})))"
     if seg_numbers is not None:
         a = f"{mrr}!{column_name(1 + split_col)}{{n}}"
-        texts[CC_SEGMENT] = f'=IF(LEN({a})=0,{unassigned},IFERROR(MATCH(""&{a},{seg_list},0),0))'
+        # Matched as text, with the wildcard characters * ? ~ escaped so that a value is only itself.
+        escaped = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(""&{a},"~","~~"),"*","~*"),"?","~?")'
+        texts[CC_SEGMENT] = f"=IF(LEN({a})=0,{unassigned},IFERROR(MATCH({escaped},{seg_list},0),0))"
     values = {
         CC_FIRST: first.tolist(),
         CC_QUARTER: np.where(first > 0, coh_q, 0).tolist(),
