@@ -59,7 +59,9 @@ def test_split_none_and_default(example_data):
     region = compute(example_data, Settings(split="Region"))
     assert region.segments == ("APAC", "EMEA", "North America")
     assert not any(s.has_sm for s in region.segment_scopes())  # no S&M column per region
-    assert "cac" not in region.scopes[1].monthly and "ltv" in region.scopes[1].monthly
+    monthly = region.scopes[1].monthly
+    assert "cac" not in monthly and "burn_multiple" not in monthly and "rule_of_40" not in monthly
+    assert "ltv" in monthly and "net_burn" in monthly and "sm_spend" not in monthly
 
 
 def test_blank_split_value_is_unassigned(example_data):

@@ -84,8 +84,8 @@ def test_defined_names_cover_spec(formulas, example_results):
             assert cohort_name(g, table) in names
             assert cohort_name(g, table, "self_serve") in names
     assert "arr__self_serve" in names and "nrr_12m__assisted" in names
-    assert "burn_multiple__assisted" not in names  # burn is company-wide only
-    assert "cac__assisted" in names  # the S&M sheet has an Assisted column
+    assert "net_burn__assisted" in names  # the company's burn, shown for every segment
+    assert "cac__assisted" in names and "burn_multiple__self_serve" in names  # S&M columns for both segments
 
 
 def test_every_named_cell_is_a_formula(formulas, example_results):

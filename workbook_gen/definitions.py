@@ -18,8 +18,7 @@ MONTHS = "months"
 
 # Which scopes carry a metric (SPEC §5).
 ALL = "all"  # total and every segment
-SM = "sm"  # total; a segment only when the S&M sheet has a column for it
-TOTAL = "total"  # total only (needs company-wide burn)
+SM = "sm"  # total; a segment only when the S&M sheet has a column for it (SPEC §5)
 
 # Sections, in the order a CFO reads them; each is a tab for the total scope.
 BRIDGE = "MRR bridge"
@@ -365,8 +364,8 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "Cash consumed in the month; negative means cash generated (input).",
         "input: Burn sheet",
-        scope=TOTAL,
         first_month=1,
+        note="Burn is a company-wide input: a segment shows the company's burn.",
     ),
     _m(
         "cac",
@@ -432,7 +431,8 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "Cash burned for each unit of new ARR over the last three months; n/m when ARR did not grow.",
         "Σ net burn[t−2 … t] ÷ (ARR[t] − ARR[t−3])",
-        scope=TOTAL,
+        scope=SM,
+        note="For a segment: the company's burn against the segment's new ARR.",
         first_month=4,
         benchmark=Benchmark("1 or less is strong, up to 2 acceptable early", good=1, ok=2, higher=False),
     ),
@@ -453,7 +453,8 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "Free cash flow of the trailing twelve months as a share of revenue (burn is negative cash flow).",
         "− Σ net burn[t−11 … t] ÷ revenue (TTM)",
-        scope=TOTAL,
+        scope=SM,
+        note="For a segment: the company's burn against the segment's revenue.",
         first_month=12,
     ),
     _m(
@@ -463,7 +464,7 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "ARR growth plus FCF margin; 40 % or more is the usual bar.",
         "ARR growth (YoY) + FCF margin (TTM)",
-        scope=TOTAL,
+        scope=SM,
         first_month=13,
         benchmark=Benchmark("40 % or more", good=0.4, ok=0.2),
     ),
@@ -477,8 +478,6 @@ def keys_for_scope(is_total: bool, has_sm: bool) -> tuple[str, ...]:
     """The metric keys a scope carries (SPEC §5)."""
     out = []
     for m in METRICS:
-        if m.scope == TOTAL and not is_total:
-            continue
         if m.scope == SM and not (is_total or has_sm):
             continue
         out.append(m.key)

@@ -145,7 +145,7 @@ def compute(data: InputData, settings: Settings) -> Results:
             sm = sm_cols.get(value.strip().lower())
             if sm is not None:
                 used.add(value.strip().lower())
-            scopes.append(scope(f"{split}={value}", value, slug, number, labels == value, sm, None))
+            scopes.append(scope(f"{split}={value}", value, slug, number, labels == value, sm, data.net_burn))
         for k in data.sm_by_segment:
             if k.strip().lower() not in used:
                 warnings.append(f"S&M: column {k!r} matches no value of {split!r}; it is not used.")

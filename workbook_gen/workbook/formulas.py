@@ -28,7 +28,6 @@ class ScopeRefs:
     slug: str | None = None
     number_cell: str | None = None  # absolute reference to the segment number
     sm_col: int | None = 1  # column of this scope's spend on the S&M sheet; None = no S&M
-    has_burn: bool = True
 
 
 class MonthlyFormulas:

@@ -61,7 +61,7 @@ def plan(book: Book, ss: ScopeSheets) -> None:
 
 def write(book: Book, ss: ScopeSheets) -> None:
     lay, fmt, scope = book.layout, book.fmt, ss.scope
-    refs = ScopeRefs(scope.slug, ss.number_cell, ss.sm_col, scope.is_total)
+    refs = ScopeRefs(scope.slug, ss.number_cell, ss.sm_col)
     done_headers: set[str] = set()
     for section in SECTIONS:
         sheet = ss.monthly[section]
@@ -119,8 +119,8 @@ def write(book: Book, ss: ScopeSheets) -> None:
             ws.write_string(
                 row,
                 0,
-                f"CAC, CAC payback, LTV:CAC and magic number need a column headed {scope.label!r} on the S&M "
-                "sheet; burn multiple, FCF margin and Rule of 40 are company-wide (see the total).",
+                f"CAC, CAC payback, LTV:CAC, magic number, burn multiple, FCF margin and Rule of 40 need a column "
+                f"headed {scope.label!r} on the S&M sheet: spend is matched to a segment only through its own column.",
                 fmt.note,
             )
     _charts(book, ss)
