@@ -61,7 +61,8 @@ def test_split_none_and_default(example_data):
     assert not any(s.has_sm for s in region.segment_scopes())  # no S&M column per region
     monthly = region.scopes[1].monthly
     assert "cac" not in monthly and "burn_multiple" not in monthly and "rule_of_40" not in monthly
-    assert "ltv" in monthly and "net_burn" in monthly and "sm_spend" not in monthly
+    assert "ltv" in monthly and "net_burn" in monthly
+    assert np.isnan(monthly["sm_spend"]).all()  # no S&M column for the region: unknown, not 0
 
 
 def test_blank_split_value_is_unassigned(example_data):

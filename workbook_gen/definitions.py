@@ -345,8 +345,8 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "Total sales and marketing cost of the month (input).",
         "input: S&M sheet",
-        scope=SM,
         first_month=1,
+        note="A segment's spend is the S&M column headed with its name; without one it is undefined.",
     ),
     _m(
         "gross_margin",

@@ -115,6 +115,8 @@ def compute(data: InputData, settings: Settings) -> Results:
     def scope(name, label, slug, number, mask, sm, burn) -> Scope:
         mrr = data.mrr if mask is None else data.mrr[mask]
         monthly = monthly_series(mrr, sm, data.gross_margin, burn, windows)
+        if sm is None:  # a segment without its own S&M column: its spend is unknown, not zero
+            monthly["sm_spend"] = np.full(len(data.months), np.nan)
         keep = keys_for_scope(number is None, sm is not None)
         monthly = {k: monthly[k] for k in keep}
         cohorts = {

@@ -243,6 +243,8 @@ class MonthlyFormulas:
         return self.after(12, i, self.div(kept, base))
 
     def f_sm_spend(self, i):
+        if self.refs.sm_col is None:
+            return NA  # no S&M column for this segment (the tab says so)
         return self.monthly_input(SHEET_SM, self.refs.sm_col, i)
 
     def f_gross_margin(self, i):
