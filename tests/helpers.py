@@ -7,7 +7,7 @@ import math
 import numpy as np
 import openpyxl
 
-from workbook_gen.definitions import COHORT_TABLES, GROUPINGS, cohort_name, series_name
+from workbook_gen.definitions import GROUPINGS, cohort_name, series_name
 from workbook_gen.metrics.engine import Results
 
 UNDEFINED_TEXT = {"n/a", "n/m", ""}
@@ -22,10 +22,7 @@ def expected_names(results: Results) -> dict[str, list[list]]:
             out[series_name(key, scope.slug)] = [list(values)]
         for g in GROUPINGS:
             t = scope.cohorts[g]
-            for spec in COHORT_TABLES:
-                table = t.table(spec.key)
-                if table is None:
-                    continue
+            for spec, table in t.present():
                 name = cohort_name(g, spec.key, scope.slug)
                 if spec.single_column:
                     out[name] = [[v] for v in table]

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from workbook_gen.definitions import COHORT_TABLES, GROUPINGS
+from workbook_gen.definitions import GROUPINGS
 from workbook_gen.metrics.engine import Results, Scope
 
 
@@ -29,10 +29,7 @@ def _cohorts(scope: Scope) -> dict:
     for g in GROUPINGS:
         t = scope.cohorts[g]
         block: dict = {"periods": list(t.labels), "partial": [bool(x) for x in t.partial]}
-        for spec in COHORT_TABLES:
-            table = t.table(spec.key)
-            if table is None:
-                continue
+        for spec, table in t.present():
             if spec.single_column:
                 block[spec.key] = _series(table)
             else:
@@ -93,10 +90,7 @@ def to_csv(results: Results) -> str:
                     w.writerow((scope.name, f"{name}.{key}", label, cell(v), "", "", ""))
         for g in GROUPINGS:
             t = scope.cohorts[g]
-            for spec in COHORT_TABLES:
-                table = t.table(spec.key)
-                if table is None:
-                    continue
+            for spec, table in t.present():
                 for p in range(t.n):
                     if spec.single_column:
                         w.writerow((scope.name, f"cohort.{spec.key}", "", cell(table[p]), g, t.labels[p], ""))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbook_gen.definitions import COHORT_TABLES
 from workbook_gen.metrics.monthly import NAN, first_active, ratio
 from workbook_gen.metrics.periods import Periods
 
@@ -40,6 +41,13 @@ class CohortTables:
 
     def table(self, key: str) -> np.ndarray | None:
         return getattr(self, key)
+
+    def present(self):
+        """(table definition, values) for each SPEC §4 table this scope has (CAC ones only with S&M)."""
+        for spec in COHORT_TABLES:
+            values = self.table(spec.key)
+            if values is not None:
+                yield spec, values
 
 
 def cohort_of(mrr: np.ndarray, periods: Periods) -> np.ndarray:
