@@ -28,6 +28,8 @@ ROWS = (
     ("Logo churn per month (T12M)", PCT, "t12", ("clients_churned", "clients_opening")),
     ("LTV (latest)", CURRENCY, "latest", ("ltv",)),
     ("Client lifetime (latest)", MONTHS, "latest", ("lifetime_months",)),
+    ("CAC payback (latest)", MONTHS, "latest", ("cac_payback_months",)),
+    ("LTV:CAC (latest)", RATIO, "latest", ("ltv_cac",)),
 )
 
 
@@ -54,7 +56,10 @@ def write(book: Book) -> None:
         for j, scope in enumerate(scopes):
             m = scope.monthly
             nm = [series_name(k, scope.slug) for k in keys]
-            if kind == "latest":
+            if kind == "latest" and keys[0] not in m:
+                formula = '="n/a"'  # an S&M-based metric of a segment without its own S&M column
+                value = np.nan
+            elif kind == "latest":
                 formula = f"=INDEX({nm[0]},COUNT(months))"
                 value = m[keys[0]][-1]
             elif kind == "share":
