@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from workbook_gen.definitions import BY_KEY, CURRENCY, series_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import TIMELINE, TL_DATE
@@ -144,8 +146,36 @@ def _columns(book: Book, slug, key: str, title: str, num_format: str, window):
     return chart
 
 
+# The series whose first defined month starts each chart (earlier months would plot n/a as zero).
+CHART_START_KEYS = {
+    "bridge": ("mrr_new",),
+    "quick_ratio": ("quick_ratio",),
+    "arr": ("arr",),
+    "clients": ("clients_closing",),
+    "arpa": ("arpa",),
+    "retention": ("nrr_12m",),
+    "payback": ("cac_payback_months", "ltv_cac"),
+    "burn_multiple": ("burn_multiple",),
+}
+
+
+def defined_window(book: Book, slug: str | None, keys, window: tuple[int, int]) -> tuple[int, int]:
+    """``window`` starting no earlier than the first month in which one of ``keys`` has a value."""
+    scope = next(s for s in book.results.scopes if s.slug == slug)
+    firsts = [
+        int(np.argmax(np.isfinite(v)))
+        for k in keys
+        if k in scope.monthly
+        for v in [scope.monthly[k]]
+        if np.isfinite(v).any()
+    ]
+    start = max(window[0], min(firsts)) if firsts else window[0]
+    return min(start, window[1]), window[1]
+
+
 def monthly_chart(book: Book, kind: str, slug: str | None, window):
     """One of the standard charts of SPEC §6 for a scope, over the months of ``window``."""
+    window = defined_window(book, slug, CHART_START_KEYS[kind], window)
     money = money_format(book)
     if kind == "bridge":
         chart = _movements(book, slug, window, "MRR bridge")
