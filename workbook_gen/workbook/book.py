@@ -105,7 +105,6 @@ class Book:
     sheets: dict[str, object] = field(default_factory=dict)  # name -> worksheet
     scope_sheets: list[ScopeSheets] = field(default_factory=list)
     contents: list[tuple[str, str]] = field(default_factory=list)  # (sheet, what it shows)
-    checksums: dict[str, str] = field(default_factory=dict)
 
     @property
     def period_text(self) -> str:
@@ -149,6 +148,12 @@ class Book:
 def excel_serial(d) -> float:
     """A date as the number a spreadsheet stores for it (the cached value of a date formula)."""
     return float((d - EXCEL_EPOCH).days)
+
+
+def undefined_text(key: str, i: int) -> str:
+    """What a monthly formula shows when month i (0-based) of ``key`` is undefined: a burn multiple
+    whose window is in the data but whose ARR did not grow is "n/m"; everything else "n/a"."""
+    return "n/m" if key == "burn_multiple" and i >= 3 else "n/a"
 
 
 def cached(value, undefined: str = "n/a"):

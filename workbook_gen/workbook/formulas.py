@@ -84,6 +84,10 @@ class MonthlyFormulas:
     def count_if(self, *criteria: str) -> str:
         return f"COUNTIFS({','.join(criteria)}{self.seg_criteria()})"
 
+    def seg_arguments(self) -> str:
+        """The segment condition as leading SUMPRODUCT arguments (empty for the total)."""
+        return "".join(f"--({c})," for c in self.seg_condition())
+
     def sumproduct(self, conditions: list[str], value: str | None = None) -> str:
         """Σ over clients meeting every condition (of ``value``, or a count). Each condition is its own
         ``--(…)`` argument: LibreOffice evaluates that form about a third faster than one product."""

@@ -69,7 +69,6 @@ def write_workbook(
         {g: len(results.periods[g]) for g in GROUPINGS},
     )
     book = Book(wb, Formats(wb, settings.currency_symbol), layout, data, results, settings, company, version)
-    book.checksums = dict(data.checksums)
 
     # 1. Sheets in the order a CFO reads them (inputs last but before the calculation sheets).
     book.add_sheet("Cover", "Contents, settings and input checksums")

@@ -17,9 +17,8 @@ from workbook_gen.definitions import (
 )
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
 from workbook_gen.workbook.charts import color, money_format, new_chart
-from workbook_gen.workbook.formulas import NA
+from workbook_gen.workbook.formulas import NA, MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import (
-    CC_SEGMENT,
     CLIENT_BASE_COL,
     CLIENT_COHORT_COL,
     FIRST_COL,
@@ -207,11 +206,8 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), here)
     coh = lay.client_column(CLIENT_COHORT_COL[g], here)
     block = lay.mrr_block(here)
-    seg_crit = seg_arg = ""
-    if ss.number_cell:
-        seg = lay.client_column(CC_SEGMENT, here)
-        seg_crit = f",{seg},{ss.number_cell}"
-        seg_arg = f"--({seg}={ss.number_cell}),"
+    scope_formulas = MonthlyFormulas(lay, ScopeRefs(scope.slug, ss.number_cell, ss.sm_col), here)
+    seg_crit, seg_arg = scope_formulas.seg_criteria(), scope_formulas.seg_arguments()
     partial_last = bool(res.periods[g].partial[-1])
 
     # index block

@@ -60,7 +60,7 @@ def write(book: Book) -> None:
     row += 1
     section_row(fmt, ws, row, "Input files (SHA-256)", 3)
     row += 1
-    for name, digest in sorted(book.checksums.items()):
+    for name, digest in sorted(book.data.checksums.items()):
         ws.write_string(row, 0, name, fmt.label)
         ws.write_string(row, 1, digest, fmt.name)
         row += 1

@@ -8,7 +8,7 @@ import numpy as np
 
 from workbook_gen.definitions import BY_KEY, COUNT, CURRENCY, PCT, RATIO
 from workbook_gen.metrics.monthly import ratio
-from workbook_gen.workbook.book import Book, cached, excel_serial
+from workbook_gen.workbook.book import Book, cached, excel_serial, undefined_text
 from workbook_gen.workbook.charts import month_window, monthly_chart
 from workbook_gen.workbook.tabs.common import T12_START, t12_slice, t12_sum
 
@@ -62,15 +62,16 @@ def write(book: Book) -> None:
         values = monthly[key]
         ws.write_string(row, 0, m.label, fmt.label)
         style = fmt.kpi(m.unit)
-        undefined = "n/m" if key == "burn_multiple" else "n/a"
-        ws.write_formula(row, 1, f"=INDEX({key},COUNT(months))", style, cached(values[-1], undefined))
+        ws.write_formula(
+            row, 1, f"=INDEX({key},COUNT(months))", style, cached(values[-1], undefined_text(key, t - 1))
+        )
         prev = values[-2] if t > 1 else math.nan
         ws.write_formula(
             row,
             2,
             f'=IF(COUNT(months)>1,INDEX({key},COUNT(months)-1),"n/a")',
             fmt.unit(m.unit),
-            cached(prev, undefined if t > 4 else "n/a"),
+            cached(prev, undefined_text(key, t - 2)),
         )
         change = values[-1] - prev if t > 1 else math.nan
         change_unit = PCT if m.unit == PCT else m.unit
@@ -88,7 +89,7 @@ def write(book: Book) -> None:
             4,
             f'=IF(COUNT(months)>12,INDEX({key},COUNT(months)-12),"n/a")',
             fmt.unit(m.unit),
-            cached(ago, undefined if t > 15 else "n/a"),
+            cached(ago, undefined_text(key, t - 13)),
         )
         bench = m.benchmark
         if bench:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from workbook_gen.definitions import BY_KEY, CURRENCY, METRICS, SECTIONS, UNIT, series_name
-from workbook_gen.workbook.book import Book, ScopeSheets, cached
+from workbook_gen.workbook.book import Book, ScopeSheets, cached, undefined_text
 from workbook_gen.workbook.charts import chart_name, month_window, monthly_chart
 from workbook_gen.workbook.formulas import MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
@@ -97,8 +97,9 @@ def write(book: Book, ss: ScopeSheets) -> None:
             style = fmt.unit(metric.unit, bold)
             values = scope.monthly[key]
             for i in range(lay.n_months):
-                undefined = "n/m" if key == "burn_multiple" and i >= 3 else "n/a"
-                ws.write_formula(row, lay.col(i), f.formula(key, i), style, cached(values[i], undefined))
+                ws.write_formula(
+                    row, lay.col(i), f.formula(key, i), style, cached(values[i], undefined_text(key, i))
+                )
         if section == SECTIONS[0]:
             for key, label in CHART_ROWS:
                 row = lay.place(chart_name(key, scope.slug)).row
