@@ -98,17 +98,21 @@ def validated(s: Settings) -> Settings:
     return s
 
 
-def load_settings(input_path: Path, overrides: dict | None = None) -> Settings:
-    """Defaults, then ``workbook-gen.toml`` beside the input (or inside it, for a CSV folder), then overrides."""
+def settings_file_values(input_path: Path) -> dict:
+    """The raw values of ``workbook-gen.toml`` beside the input (or inside it, for a CSV folder); {} if none."""
     base = input_path if input_path.is_dir() else input_path.parent
-    settings = Settings()
     toml_path = base / SETTINGS_FILE
-    if toml_path.is_file():
-        try:
-            data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SettingsError(f"{toml_path.name}: not valid TOML ({exc}).") from None
-        settings = settings.with_overrides(**data)
+    if not toml_path.is_file():
+        return {}
+    try:
+        return tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{toml_path.name}: not valid TOML ({exc}).") from None
+
+
+def load_settings(input_path: Path, overrides: dict | None = None, base: Settings | None = None) -> Settings:
+    """``base`` (the defaults), then ``workbook-gen.toml`` beside the input, then overrides."""
+    settings = (base or Settings()).with_overrides(**settings_file_values(input_path))
     return settings.with_overrides(**(overrides or {}))
 
 

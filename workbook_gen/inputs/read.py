@@ -31,6 +31,7 @@ from workbook_gen.inputs.parse import (
     parse_monthly,
     parse_mrr_wide,
 )
+from workbook_gen.inputs.trailing import trim_blank_trailing_months
 
 #: Limits against zip bombs: total uncompressed size, and the compression ratio of a large member.
 MAX_UNCOMPRESSED = 4 * 1024**3
@@ -113,6 +114,10 @@ def read_xlsx_grids(path: Path, sheets: tuple[str, ...]) -> tuple[dict[str, list
 def read_xlsx_inputs(path: Path) -> InputData:
     grids, problems = read_xlsx_grids(path, (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN))
     warnings: list[str] = []
+    trimmed = trim_blank_trailing_months(
+        grids.get(SHEET_MRR), [(s, grids.get(s)) for s in (SHEET_SM, SHEET_GM, SHEET_BURN)], path.name
+    )
+    warnings += [trimmed] if trimmed else []
     table = parse_mrr_wide(grids[SHEET_MRR], SHEET_MRR, problems) if SHEET_MRR in grids else None
     parsed = {}
     for sheet, cols, extra in (
@@ -156,18 +161,24 @@ def read_csv_inputs(folder: Path) -> InputData:
     problems: list[str] = []
     warnings: list[str] = []
     mrr_path, monthly_path = folder / MRR_CSV, folder / MONTHLY_CSV
+    label = folder.resolve().name or str(folder)  # "." is named by the folder it means
     for p in (mrr_path, monthly_path):
         if not p.is_file():
-            problems.append(f"{folder.name or folder}: missing {p.name}.")
+            problems.append(
+                f"folder {label}: missing {p.name} (a folder input holds mrr.csv and monthly.csv)."
+            )
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, label)
     mrr_grid = _read_csv(mrr_path)
     header = [(h or "").strip().lower() for h in (mrr_grid[0] if mrr_grid else [])]
+    monthly_grid = _read_csv(monthly_path)
     if len(header) >= 3 and header[0] in ("client_id", "client id") and header[1] == "month":
         table = parse_mrr_long(mrr_grid, MRR_CSV, problems)
     else:
+        trimmed = trim_blank_trailing_months(mrr_grid, [(MONTHLY_CSV, monthly_grid)], folder.name or MRR_CSV)
+        warnings += [trimmed] if trimmed else []
         table = parse_mrr_wide(mrr_grid, MRR_CSV, problems)
-    parsed = parse_monthly(_read_csv(monthly_path), MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend")
+    parsed = parse_monthly(monthly_grid, MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend")
     series = None
     if table is not None and parsed is not None:
         optional = set(parsed[1]) - {"sm_spend", "gross_margin", "net_burn"}
