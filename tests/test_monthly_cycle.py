@@ -295,3 +295,21 @@ def test_changes_tab_recalculates_to_its_cached_values(libreoffice, tmp_path, la
                 bad.append(f"{c.coordinate}: cached {c.value!r}, recalculated {got!r}")
     assert bad[:20] == []
     assert numbers > 20
+
+
+def test_an_explicit_split_travels_an_automatic_one_is_chosen_again(tmp_path, source):
+    pack = tmp_path / "by-region.xlsx"
+    build(source, pack, {"split": "Region"})
+    other = tmp_path / "other"
+    other.mkdir()
+    summary = build(add_month(pack, other / "next.xlsx"), tmp_path / "next-pack.xlsx")
+    assert summary.results.split == "Region"
+    assert "    split                Region  (the Cover of next.xlsx)" in summary.lines()
+    auto = tmp_path / "auto.xlsx"
+    build(source, auto)
+    cover = {r[0]: r for r in openpyxl.load_workbook(auto)["Cover"].iter_rows(values_only=True) if r[0]}
+    assert cover["split"][1] == "Segment" and cover["split"][3].startswith("automatic: ")
+    from workbook_gen.inputs.pack import read_pack_settings
+
+    assert "split" not in read_pack_settings(auto)
+    assert read_pack_settings(source) is None  # an input workbook is not a pack

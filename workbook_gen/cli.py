@@ -97,9 +97,10 @@ def main() -> None:
     """Turn MRR per client, S&M spend, gross margin and net burn into a live SaaS metrics workbook.
 
     \b
-    Once a month: add the new month to last month's pack (or to the input workbook), then
+    Once a month, add the new month to a copy of last month's pack, then:
       workbook-gen build PACK.xlsx --previous LAST.xlsx -o NEW.xlsx
-    Settings: options, then workbook-gen.toml beside the input, then the pack's Cover, then defaults.
+    Settings: options, then workbook-gen.toml beside the input, then the
+    pack's Cover, then the defaults.
     Exit codes: 0 ok, 1 bad input or settings, 2 usage."""
 
 
@@ -130,7 +131,6 @@ def validate(input_path: Path, **kwargs) -> None:
     chosen, and the settings that differ from the defaults. Every problem is listed with its sheet and
     cell; exit code 1 when there is any.
 
-    \b
     INPUT is an .xlsx input workbook (or last month's pack), or a folder with mrr.csv and monthly.csv."""
     lines = _run(lambda: build.validate(input_path, _overrides(kwargs)))
     click.echo("\n".join(lines))
@@ -177,7 +177,6 @@ def build_cmd(
     cohorts, segment tabs, checks and glossary. Prints a short KPI summary, the settings that differ from
     the defaults and where each came from, and with --previous what changed since last month's pack.
 
-    \b
     INPUT is an .xlsx input workbook, or last month's pack with a month added (its Cover carries the
     settings: company, currency, split, windows), or a folder with mrr.csv and monthly.csv. Settings
     come from options, then workbook-gen.toml beside INPUT, then the pack's Cover, then the defaults."""
@@ -219,7 +218,6 @@ def metrics(input_path: Path, fmt: str, output: Path | None, **kwargs) -> None:
     """Print every metric of INPUT as JSON or tidy CSV: the same numbers as the workbook, undefined
     values as null (JSON) or empty (CSV).
 
-    \b
     INPUT is an .xlsx input workbook (or last month's pack), or a folder with mrr.csv and monthly.csv."""
     text = _run(lambda: build.metrics(input_path, fmt, _overrides(kwargs)))
     if output is None:
