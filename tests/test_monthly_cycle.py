@@ -313,3 +313,21 @@ def test_an_explicit_split_travels_an_automatic_one_is_chosen_again(tmp_path, so
 
     assert "split" not in read_pack_settings(auto)
     assert read_pack_settings(source) is None  # an input workbook is not a pack
+
+
+def test_settings_of_a_pack_without_the_new_names_are_read_from_the_cover_rows(tmp_path, last_pack):
+    """A pack of an earlier version has no setting_company / setting_currency / setting_split names and no
+    source column: its Cover's "Settings used" rows are read by their labels."""
+    from workbook_gen.inputs.pack import read_pack_settings
+
+    old = tmp_path / "old-version.xlsx"
+    wb = openpyxl.load_workbook(last_pack)
+    for name in ("setting_company", "setting_currency", "setting_split"):
+        del wb.defined_names[name]
+    for row in wb["Cover"].iter_rows():
+        if len(row) > 3:
+            row[3].value = None
+    wb.save(old)
+    carried = read_pack_settings(old)
+    assert carried["company"] == "Acme Ltd" and carried["currency"] == "EUR" and carried["cac_window"] == 4
+    assert carried["split"] == "Segment"  # no record of how it was chosen: kept as it was
