@@ -331,3 +331,13 @@ def test_settings_of_a_pack_without_the_new_names_are_read_from_the_cover_rows(t
     carried = read_pack_settings(old)
     assert carried["company"] == "Acme Ltd" and carried["currency"] == "EUR" and carried["cac_window"] == 4
     assert carried["split"] == "Segment"  # no record of how it was chosen: kept as it was
+
+
+def test_previous_cannot_be_the_input_itself(tmp_path, last_pack):
+    """Edited in place, last month's pack no longer holds last month's numbers: refused, with the routine."""
+    edited = add_month(last_pack, tmp_path / "pack.xlsx")
+    result = CliRunner().invoke(
+        main, ["build", str(edited), "-o", str(tmp_path / "o.xlsx"), "--previous", str(edited)]
+    )
+    assert result.exit_code == 1
+    assert "pack.xlsx is both INPUT and --previous: keep last month's pack untouched" in result.output

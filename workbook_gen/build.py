@@ -54,7 +54,7 @@ def display_name(path: Path | str) -> str:
 def company_name(settings: Settings, input_path: Path) -> str:
     if settings.company:
         return settings.company
-    stem = Path(input_path).stem if Path(input_path).suffix else Path(input_path).name
+    stem = Path(input_path).stem if Path(input_path).suffix else display_name(input_path)
     return stem.replace("_", " ").replace("-", " ").strip().title() or "Company"
 
 
@@ -154,7 +154,14 @@ def build(
         raise OutputError(
             "The output would overwrite last month's pack (--previous); choose another -o path."
         )
-    say(f"reading {input_path.name}")
+    if previous is not None and input_path.resolve() == Path(previous).resolve():
+        raise InputError(
+            [
+                f"{input_path.name} is both INPUT and --previous: keep last month's pack untouched, add the "
+                "new month to a copy of it, and build the copy with --previous pointing at the original."
+            ]
+        )
+    say(f"reading {display_name(input_path)}")
     data, settings, sources = load_with_sources(input_path, overrides)
     check_fits_excel(data)
     last_pack = None

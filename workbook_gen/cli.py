@@ -118,7 +118,8 @@ def init(directory: Path) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def example(directory: Path) -> None:
     """Write the example company's input workbook, example-company.xlsx (600 clients, 48 months, two
-    segments), and a workbook-gen.toml naming the company into DIRECTORY (created if missing)."""
+    segments), into DIRECTORY (created if missing), with a workbook-gen.toml naming the company unless
+    one is there already."""
     path = _run(lambda: build.example(directory))
     click.echo(f"wrote {path}")
 
