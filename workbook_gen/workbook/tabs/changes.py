@@ -39,7 +39,7 @@ def write(book: Book, changes: Changes) -> None:
     ws = book.sheet(SHEET)
     date_fmt = book.wb.add_format({"num_format": "mmm yyyy", "align": "left", "font_size": 10})
     points_fmt = book.wb.add_format(
-        {"num_format": '+0.0" pts";-0.0" pts";0.0" pts"', "align": "right", "font_size": 10}
+        {"num_format": '+0.00" pts";-0.00" pts";0.00" pts"', "align": "right", "font_size": 10}
     )
     ws.write_string(0, 0, "Changes since last pack", fmt.title)
     ws.write_string(
@@ -73,7 +73,7 @@ def write(book: Book, changes: Changes) -> None:
         row += 1
         for c, h in enumerate(heads):
             if h:
-                ws.write_string(row, c, h, fmt.header_left)
+                ws.write_string(row, c, h, fmt.header if c in (LAST, THIS, DIFF) else fmt.header_left)
             else:
                 ws.write_blank(row, c, None, fmt.header_left)
         row += 1
