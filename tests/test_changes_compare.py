@@ -48,7 +48,7 @@ def as_previous(data: InputData, settings: Settings | None = None, name="last.xl
 
 
 def shown_now(results, settings: Settings | None = None, company="Acme"):
-    from workbook_gen.build import shown_settings
+    from workbook_gen.cycle import shown_settings
 
     settings = settings or Settings()
 

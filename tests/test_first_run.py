@@ -229,3 +229,16 @@ def test_build_of_tiny_company_names_split_in_summary(tmp_path):
         "    split                Segment  (automatic: the column named 'Segment' (2 values))"
         in summary.lines()
     )
+
+
+def test_csv_inputs_with_blank_trailing_months(tmp_path):
+    (tmp_path / "mrr.csv").write_text(
+        "Client ID,Segment,2024-01,2024-02,2024-03\nC1,A,10,20,\nC2,B,5,5,\n", encoding="utf-8"
+    )
+    (tmp_path / "monthly.csv").write_text(
+        "month,sm_spend,gross_margin,net_burn\n2024-01,1,0.7,5\n2024-02,1,0.7,5\n2024-03,,,\n",
+        encoding="utf-8",
+    )
+    data, _ = load(tmp_path)
+    assert data.n_months == 2 and data.mrr.tolist() == [[10.0, 20.0], [5.0, 5.0]]
+    assert any("2024-03" in w and "left out" in w for w in data.warnings)

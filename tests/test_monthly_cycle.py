@@ -215,9 +215,11 @@ def test_clients_that_disappear_or_appear_in_history(tmp_path, last_pack):
 def test_previous_must_be_a_pack(tmp_path, source, last_pack):
     runner = CliRunner()
     out = tmp_path / "x.xlsx"
-    result = runner.invoke(main, ["build", str(source), "-o", str(out), "--previous", str(source)])
+    not_a_pack = tmp_path / "inputs-copy.xlsx"
+    shutil.copyfile(source, not_a_pack)
+    result = runner.invoke(main, ["build", str(source), "-o", str(out), "--previous", str(not_a_pack)])
     assert result.exit_code == 1
-    assert "acme-inputs.xlsx is not a workbook-gen pack" in result.output
+    assert "inputs-copy.xlsx is not a workbook-gen pack" in result.output
     assert not out.exists()
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a zip")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_gen import __version__
+from workbook_gen.cycle import changes_since, check_previous, read_previous
 from workbook_gen.errors import InputError, OutputError
 from workbook_gen.export import to_csv, to_json
 from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company
@@ -150,35 +151,15 @@ def build(
     input_path, output = Path(input_path), Path(output)
     if output.resolve() == input_path.resolve():
         raise OutputError("The output would overwrite the input file; choose another -o path.")
-    if previous is not None and output.resolve() == Path(previous).resolve():
-        raise OutputError(
-            "The output would overwrite last month's pack (--previous); choose another -o path."
-        )
-    if previous is not None and input_path.resolve() == Path(previous).resolve():
-        raise InputError(
-            [
-                f"{input_path.name} is both INPUT and --previous: keep last month's pack untouched, add the "
-                "new month to a copy of it, and build the copy with --previous pointing at the original."
-            ]
-        )
+    check_previous(input_path, output, previous)
     say(f"reading {display_name(input_path)}")
     data, settings, sources = load_with_sources(input_path, overrides)
     check_fits_excel(data)
-    last_pack = None
-    if previous is not None:
-        from workbook_gen.inputs.pack import read_previous_pack
-
-        say(f"reading last month's pack {Path(previous).name}")
-        last_pack = read_previous_pack(previous)
+    last_pack = read_previous(previous, say)
     say(f"computing metrics for {data.n_clients:,} clients × {data.n_months} months")
     results = compute(data, settings)
     company = company_name(settings, input_path)
-    split, why = split_choice(data, settings.split)
-    changes = None
-    if last_pack is not None:
-        from workbook_gen.metrics.changes import compare_packs
-
-        changes = compare_packs(last_pack, data, results, shown_settings(settings, company, split))
+    changes = changes_since(last_pack, data, results, settings, company)
     write_atomic(
         output,
         lambda tmp: write_workbook(
@@ -189,18 +170,9 @@ def build(
         output,
         results,
         company,
-        describe(settings, sources, company, split, why),
+        describe(settings, sources, company, *split_choice(data, settings.split)),
         changes.summary_lines() if changes is not None else [],
     )
-
-
-def shown_settings(settings: Settings, company: str, split: str | None) -> dict[str, object]:
-    """The settings as a pack's Cover shows them (to compare with last month's pack)."""
-    from workbook_gen.inputs.pack import COMPARED
-
-    shown = {k: getattr(settings, k) for k in COMPARED}
-    shown.update(company=company, split=split or "none")
-    return shown
 
 
 def export_pdf(workbook: Path) -> Path:

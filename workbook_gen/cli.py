@@ -132,7 +132,10 @@ def validate(input_path: Path, **kwargs) -> None:
     chosen, and the settings that differ from the defaults. Every problem is listed with its sheet and
     cell; exit code 1 when there is any.
 
-    INPUT is an .xlsx input workbook (or last month's pack), or a folder with mrr.csv and monthly.csv."""
+    \b
+    INPUT is an .xlsx input workbook (or last month's pack), or a folder
+    with mrr.csv and monthly.csv; settings from workbook-gen.toml beside
+    INPUT or the pack's Cover apply, options win."""
     lines = _run(lambda: build.validate(input_path, _overrides(kwargs)))
     click.echo("\n".join(lines))
 
@@ -178,9 +181,12 @@ def build_cmd(
     cohorts, segment tabs, checks and glossary. Prints a short KPI summary, the settings that differ from
     the defaults and where each came from, and with --previous what changed since last month's pack.
 
-    INPUT is an .xlsx input workbook, or last month's pack with a month added (its Cover carries the
-    settings: company, currency, split, windows), or a folder with mrr.csv and monthly.csv. Settings
-    come from options, then workbook-gen.toml beside INPUT, then the pack's Cover, then the defaults."""
+    \b
+    INPUT is an .xlsx input workbook, or last month's pack with a month
+    added (its Cover carries the settings: company, currency, split,
+    windows), or a folder with mrr.csv and monthly.csv. Settings come from
+    options, then workbook-gen.toml beside INPUT, then the pack's Cover,
+    then the defaults."""
     start = time.perf_counter()
 
     def progress(message: str) -> None:
@@ -219,7 +225,10 @@ def metrics(input_path: Path, fmt: str, output: Path | None, **kwargs) -> None:
     """Print every metric of INPUT as JSON or tidy CSV: the same numbers as the workbook, undefined
     values as null (JSON) or empty (CSV).
 
-    INPUT is an .xlsx input workbook (or last month's pack), or a folder with mrr.csv and monthly.csv."""
+    \b
+    INPUT is an .xlsx input workbook (or last month's pack), or a folder
+    with mrr.csv and monthly.csv; settings from workbook-gen.toml beside
+    INPUT or the pack's Cover apply, options win."""
     text = _run(lambda: build.metrics(input_path, fmt, _overrides(kwargs)))
     if output is None:
         sys.stdout.write(text)
