@@ -61,18 +61,20 @@ class _Tags:
     def cell_ref(self) -> re.Pattern:
         return re.compile(self._el(b"c") + self._r() + b'([A-Z]+)([0-9]+)"')
 
-    def cell_ref_where(self, cols: bytes, rows: bytes) -> re.Pattern:
-        return re.compile(self._el(b"c") + self._r() + b"(" + cols + b")(" + rows + b')"')
+    def cell_ref_where(self, ref: bytes) -> re.Pattern:
+        """Cells whose reference matches the pattern ``ref``."""
+        return re.compile(self._el(b"c") + self._r() + b"(?:" + ref + b')"')
 
     @functools.cached_property
     def unnumbered(self) -> re.Pattern:
         return re.compile(b"<(?:\\w+:)?(?:row|c)(?![^>]*\\sr=)[\\s>/]")
 
     @functools.cached_property
-    def formula_no_value(self) -> re.Pattern:
+    def formulas_no_value(self) -> tuple[re.Pattern, re.Pattern]:
+        """A formula (``<f>…</f>``, or a shared one ``<f …/>``) followed by no value or an empty one."""
         p = re.escape(self.prefix) if self.fast else b"(?:\\w+:)?"
-        value = b"(?:<" + p + b"v\\s*/>|<" + p + b"v>\\s*</" + p + b"v>)?"
-        return re.compile(b"(?:</" + p + b"f>|<" + p + b"f\\b[^>]*/>)\\s*" + value + b"\\s*</" + p + b"c>")
+        rest = b"\\s*(?:<" + p + b"v\\s*/>|<" + p + b"v>\\s*</" + p + b"v>)?\\s*</" + p + b"c>"
+        return re.compile(b"</" + p + b"f>" + rest), re.compile(b"<" + p + b"f\\b[^>]*/>" + rest)
 
     @functools.cached_property
     def merge(self) -> re.Pattern:
@@ -80,14 +82,12 @@ class _Tags:
 
     def canonical(self, data: bytes) -> bool:
         """True when every row and cell element in ``data`` starts with its ``r`` attribute."""
-        p = self.prefix
-        return (
-            data.count(b"<" + p + b"row ") == data.count(b"<" + p + b'row r="')
-            and data.count(b"<" + p + b"c ") == data.count(b"<" + p + b'c r="')
-            and b"<" + p + b"c>" not in data
-            and b"<" + p + b"row>" not in data
-            and b"<" + p + b"c/>" not in data
-        )
+        return not self._odd.search(data)
+
+    @functools.cached_property
+    def _odd(self) -> re.Pattern:
+        p = re.escape(self.prefix)
+        return re.compile(b"<" + p + b'(?:c|row)(?! r=")[\\s>/]')
 
 
 class ScanError(Exception):
@@ -191,25 +191,20 @@ def sheet_parts(path: Path, z: zipfile.ZipFile) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=512)
-def _wider_than(tags: _Tags, col: int) -> re.Pattern:
-    return tags.cell_ref_where(_greater_column(col).encode(), b"[0-9]+")
-
-
-@functools.lru_cache(maxsize=512)
-def _below(tags: _Tags, row: int) -> re.Pattern:
-    return tags.cell_ref_where(b"[A-Z]+", _greater_number(row).encode())
+def _beyond(tags: _Tags, row: int, col: int) -> re.Pattern:
+    """A cell right of column ``col`` or below row ``row``: one pass finds either."""
+    wider = b"(" + _greater_column(col).encode() + b")([0-9]+)"
+    lower = b"([A-Z]+)(" + _greater_number(row).encode() + b")"
+    return tags.cell_ref_where(wider + b"|" + lower)
 
 
 def _grow(tags: _Tags, data: bytes, rows: int, cols: int) -> tuple[int, int]:
     """The largest row and column of any cell in ``data``, at least ``rows`` and ``cols``. Each search
     runs at the regex engine's speed and only looks for a cell beyond the largest seen so far."""
     pos = 0
-    while cols < 16_384 and (m := _wider_than(tags, cols).search(data, pos)):
-        cols, pos = _col_number(m.group(1).decode()), m.start()
-        rows = max(rows, int(m.group(2)))
-    pos = 0
-    while rows <= 1_048_576 and (m := _below(tags, rows).search(data, pos)):
-        rows, pos = int(m.group(2)), m.start()
+    while cols < 16_384 and rows <= 1_048_576 and (m := _beyond(tags, rows, cols).search(data, pos)):
+        col, row = m.group(1) or m.group(3), m.group(2) or m.group(4)
+        cols, rows, pos = max(cols, _col_number(col.decode())), max(rows, int(row)), m.start()
     return rows, cols
 
 
@@ -263,8 +258,8 @@ def scan_sheet(path: Path, z: zipfile.ZipFile, sheet: str, part: str) -> SheetSc
                 rows, cols = _grow(tags, data, rows, cols)
                 if rows * cols > MAX_GRID_CELLS or rows > 1_048_576:
                     break
-                if b"f>" in data or b"f/>" in data or b"f " in data:
-                    for m in tags.formula_no_value.finditer(data):
+                if b"<" + prefix + b"f" in data:
+                    for m in (m for rx in tags.formulas_no_value for m in rx.finditer(data)):
                         if len(formulas) < 20:
                             start = data.rfind(b"<" + prefix + b"c ", 0, m.start())
                             ref = tags.cell_ref.match(data, start) if start >= 0 else None
