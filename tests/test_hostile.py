@@ -21,7 +21,9 @@ import pytest
 from click.testing import CliRunner
 from test_inputs import MONTHS, make_xlsx
 
+from workbook_gen.build import build as build_job
 from workbook_gen.cli import main
+from workbook_gen.errors import OutputError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,8 +99,11 @@ def test_csv_folder_members_are_inputs(tmp_path):
     folder = csv_folder(tmp_path / "csv", "client_id,month,mrr\nC1,2024-01,5\nC1,2024-02,6\n")
     before = {p.name: digest(p) for p in folder.iterdir()}
     refused("metrics", folder, "-o", folder / "monthly.csv", says="is one of the inputs")
-    refused("build", folder, "-o", folder / "mrr.csv", says="is one of the inputs")
-    refused("build", folder / "mrr.csv", "-o", folder / "monthly.csv", says="is one of the inputs")
+    # The command line already refuses a build output that is not .xlsx; the job itself refuses too.
+    assert run("build", folder, "-o", folder / "mrr.csv").exit_code == 2
+    for source, target in ((folder, folder / "mrr.csv"), (folder / "mrr.csv", folder / "monthly.csv")):
+        with pytest.raises(OutputError, match="is one of the inputs"):
+            build_job(source, target)
     assert {p.name: digest(p) for p in folder.iterdir()} == before
 
 
@@ -329,8 +334,8 @@ def test_settings_file_schema(tmp_path, toml, says):
 def test_settings_options_schema(tmp_path):
     src = make_xlsx(tmp_path / "in.xlsx")
     for value in ("nan", "inf", "-inf", "0"):
-        refused("validate", src, "--lifetime-cap-months", value, says="options: lifetime_cap_months must be")
-    refused("validate", src, "--cac-window", "0", says="options: cac_window must be from 1 to 120")
+        refused("metrics", src, "--lifetime-cap-months", value, says="options: lifetime_cap_months must be")
+    refused("metrics", src, "--cac-window", "0", says="options: cac_window must be from 1 to 120")
 
 
 # --- output handling --------------------------------------------------------------------------------

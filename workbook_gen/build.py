@@ -6,7 +6,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_gen import __version__
@@ -15,9 +15,11 @@ from workbook_gen.export import to_csv, to_json
 from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company
 from workbook_gen.inputs.model import SHEET_MRR, InputData
 from workbook_gen.inputs.read import read_inputs
-from workbook_gen.metrics.engine import Results, choose_split, compute, segment_values
+from workbook_gen.metrics.engine import Results, compute, segment_values, split_choice
 from workbook_gen.output import refuse_overwriting_inputs, write_atomic
-from workbook_gen.settings import SETTINGS_FILE, Settings, load_settings, settings_toml
+from workbook_gen.setting_sources import describe, resolve_settings
+from workbook_gen.settings import SETTINGS_FILE, Settings, settings_toml
+from workbook_gen.workbook.book import undefined_text
 from workbook_gen.workbook.input_book import write_input_workbook
 from workbook_gen.workbook.writer import write_workbook
 
@@ -30,8 +32,16 @@ Progress = Callable[[str], None]
 
 
 def load(input_path: Path | str, overrides: dict | None = None) -> tuple[InputData, Settings]:
+    data, settings, _sources = load_with_sources(input_path, overrides)
+    return data, settings
+
+
+def load_with_sources(
+    input_path: Path | str, overrides: dict | None = None
+) -> tuple[InputData, Settings, dict[str, str]]:
+    """The inputs and settings, and where each setting came from (option, settings file, the pack's Cover)."""
     path = Path(input_path)
-    settings = load_settings(path, overrides)
+    settings, sources = resolve_settings(path, overrides)
     data = read_inputs(path)
     data = data.up_to(settings.as_of)
     if data.n_months < 2:
@@ -49,13 +59,19 @@ def load(input_path: Path | str, overrides: dict | None = None) -> tuple[InputDa
             ],
             path.name,
         )
-    return data, settings
+    return data, settings, sources
+
+
+def display_name(path: Path | str) -> str:
+    """A path as messages name it: the file or folder name (``.`` is named by the folder it means)."""
+    path = Path(path)
+    return path.name or path.resolve().name or str(path)
 
 
 def company_name(settings: Settings, input_path: Path) -> str:
     if settings.company:
         return settings.company
-    stem = Path(input_path).stem if Path(input_path).suffix else Path(input_path).name
+    stem = Path(input_path).stem if Path(input_path).suffix else display_name(input_path)
     return stem.replace("_", " ").replace("-", " ").strip().title() or "Company"
 
 
@@ -78,6 +94,8 @@ class BuildSummary:
     output: Path
     results: Results
     company: str
+    settings_lines: list[str] = field(default_factory=list)
+    changes_lines: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         m = self.results.total.monthly
@@ -86,7 +104,7 @@ class BuildSummary:
         def fmt(key, kind):
             v = m[key][-1] if key in m else math.nan
             if math.isnan(v):
-                return "n/a"
+                return undefined_text(key, len(self.results.months) - 1)
             return {"money": f"{v:,.0f}", "pct": f"{v:.1%}", "x": f"{v:.2f}", "months": f"{v:.1f} months"}[
                 kind
             ]
@@ -110,6 +128,8 @@ class BuildSummary:
             f"  Quick ratio (3m)  {fmt('quick_ratio_3m', 'x')}",
             f"  CAC payback       {fmt('cac_payback_months', 'months')}",
             f"  Burn multiple     {fmt('burn_multiple', 'x')}",
+            *(["  Settings:", *self.settings_lines] if self.settings_lines else []),
+            *self.changes_lines,
         ]
 
 
@@ -118,24 +138,68 @@ def build(
     output: Path | str,
     overrides: dict | None = None,
     progress: Progress | None = None,
+    previous: Path | str | None = None,
 ) -> BuildSummary:
     say = progress or (lambda _m: None)
     input_path, output = Path(input_path), Path(output)
-    refuse_overwriting_inputs(output, [input_path])
-    say(f"reading {input_path.name}")
-    data, settings = load(input_path, overrides)
+    refuse_overwriting_inputs(output, [input_path] + ([Path(previous)] if previous is not None else []))
+    if previous is not None and input_path.resolve() == Path(previous).resolve():
+        raise InputError(
+            [
+                f"{input_path.name} is both INPUT and --previous: keep last month's pack untouched, add the "
+                "new month to a copy of it, and build the copy with --previous pointing at the original."
+            ]
+        )
+    say(f"reading {display_name(input_path)}")
+    data, settings, sources = load_with_sources(input_path, overrides)
     check_fits_excel(data)
+    last_pack = None
+    if previous is not None:
+        from workbook_gen.inputs.pack import read_previous_pack
+
+        say(f"reading last month's pack {Path(previous).name}")
+        last_pack = read_previous_pack(previous)
     say(f"computing metrics for {data.n_clients:,} clients × {data.n_months} months")
     results = compute(data, settings)
     company = company_name(settings, input_path)
+    split, why = split_choice(data, settings.split)
+    changes = None
+    if last_pack is not None:
+        from workbook_gen.metrics.changes import compare_packs
+
+        changes = compare_packs(last_pack, data, results, shown_settings(settings, company, split))
     write_atomic(
         output,
         lambda tmp: write_workbook(
-            tmp, data, results, settings, company, __version__, say, tmpdir=tmp.parent
+            tmp,
+            data,
+            results,
+            settings,
+            company,
+            __version__,
+            say,
+            tmpdir=tmp.parent,
+            sources=sources,
+            changes=changes,
         ),
-        inputs=[input_path],
+        inputs=[input_path] + ([Path(previous)] if previous is not None else []),
     )
-    return BuildSummary(output, results, company)
+    return BuildSummary(
+        output,
+        results,
+        company,
+        describe(settings, sources, company, split, why),
+        changes.summary_lines() if changes is not None else [],
+    )
+
+
+def shown_settings(settings: Settings, company: str, split: str | None) -> dict[str, object]:
+    """The settings as a pack's Cover shows them (to compare with last month's pack)."""
+    from workbook_gen.inputs.pack import COMPARED
+
+    shown = {k: getattr(settings, k) for k in COMPARED}
+    shown.update(company=company, split=split or "none")
+    return shown
 
 
 def export_pdf(workbook: Path, inputs=()) -> Path:
@@ -166,21 +230,28 @@ def metrics(
 
 def validate(input_path: Path | str, overrides: dict | None = None) -> list[str]:
     """Read and check the inputs; a one-screen summary of a clean input (problems raise)."""
-    data, settings = load(input_path, overrides)
-    split = choose_split(data, settings.split)
+    data, settings, sources = load_with_sources(input_path, overrides)
+    split, why = split_choice(data, settings.split)
     segs = segment_values(data, split) if split else ()
     last = data.mrr[:, -1].sum()
     active = int((data.mrr[:, -1] > 0).sum())
     lines = [
-        f"{Path(input_path).name}: OK",
+        f"{display_name(input_path)}: OK",
         f"  clients          {data.n_clients:,} ({active:,} paying in the last month)",
         f"  months           {data.n_months} ({data.months[0]:%Y-%m} to {data.months[-1]:%Y-%m})",
         f"  attributes       {', '.join(data.attributes) or 'none'}",
-        f"  segments         {split + ': ' + ', '.join(segs) if split else 'none'}",
+        f"  segments         {split + ': ' + ', '.join(segs) if split else 'none'} ({why})",
         f"  last month MRR   {settings.currency} {last:,.2f}",
     ]
     if data.sm_by_segment:
         lines.append(f"  S&M by segment   {', '.join(data.sm_by_segment)}")
+    settings_lines = [
+        line
+        for line in describe(settings, sources, company_name(settings, input_path), split, why)
+        if not line.lstrip().startswith(("split ", "company "))
+    ]
+    if settings_lines:
+        lines += ["  settings:", *settings_lines]
     lines += [f"  warning: {w}" for w in data.warnings]
     return lines
 

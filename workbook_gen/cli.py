@@ -58,28 +58,47 @@ class GuardedGroup(click.Group):
             ) from None
 
 
-def setting_options(f):
-    """The SPEC §2.2 settings as options; each overrides workbook-gen.toml."""
-    options = [
-        click.option("--company", help="Company name for the cover and footers."),
-        click.option("--currency", help="Currency code for number formats (USD, EUR, GBP, ...)."),
-        click.option("--split", help='Attribute column for the segment tabs, or "none".'),
-        click.option("--cac-window", type=int, help="Months summed in CAC, ASP and payback (default 3)."),
-        click.option(
-            "--cac-lag", type=int, help="Months S&M is lagged before matching new clients (default 0)."
-        ),
-        click.option(
-            "--ltv-churn-window", type=int, help="Months of logo churn averaged in LTV (default 12)."
-        ),
-        click.option("--lifetime-cap-months", type=float, help="Cap on client lifetime in LTV (default 60)."),
-        click.option(
-            "--fiscal-year-start", type=int, help="First month of the fiscal year, 1-12 (default 1)."
-        ),
-        click.option("--as-of", help="Ignore months after this one (YYYY-MM)."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+SETTING_OPTIONS = {
+    "company": click.option(
+        "--company", help="Company name on the cover and page footers (default: the input file's name)."
+    ),
+    "currency": click.option(
+        "--currency", help="Currency code for number formats: USD, EUR, GBP, ... (default USD)."
+    ),
+    "split": click.option(
+        "--split",
+        help='Attribute column of the MRR sheet that defines the segments, or "none" '
+        "(default: a column named Segment, else the first with 2-12 values shared by several clients).",
+    ),
+    "cac_window": click.option(
+        "--cac-window", type=int, help="Months summed in CAC, ASP and CAC payback (default 3)."
+    ),
+    "cac_lag": click.option(
+        "--cac-lag", type=int, help="Months S&M spend is lagged before it meets new clients (default 0)."
+    ),
+    "ltv_churn_window": click.option(
+        "--ltv-churn-window", type=int, help="Months of logo churn averaged in LTV (default 12)."
+    ),
+    "lifetime_cap_months": click.option(
+        "--lifetime-cap-months", type=float, help="Cap on client lifetime in LTV, in months (default 60)."
+    ),
+    "fiscal_year_start": click.option(
+        "--fiscal-year-start", type=int, help="First month of the fiscal year, 1-12 (default 1)."
+    ),
+    "as_of": click.option("--as-of", help="Ignore months after this one, YYYY-MM (default: the last month)."),
+}
+
+
+def setting_options(*keys: str):
+    """The SPEC §2.2 settings a command uses, as options; each overrides workbook-gen.toml and the settings
+    carried on the Cover of a pack given as INPUT."""
+
+    def decorate(f):
+        for key in reversed(keys or tuple(SETTING_OPTIONS)):
+            f = SETTING_OPTIONS[key](f)
+        return f
+
+    return decorate
 
 
 SETTING_KEYS = (
@@ -102,56 +121,100 @@ def _overrides(kwargs: dict) -> dict:
 @click.group(cls=GuardedGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="workbook-gen")
 def main() -> None:
-    """Turn MRR per client, S&M spend, gross margin and net burn into a live SaaS metrics workbook."""
+    """Turn MRR per client, S&M spend, gross margin and net burn into a live SaaS metrics workbook.
+
+    \b
+    Once a month, add the new month to a copy of last month's pack, then:
+      workbook-gen build PACK.xlsx --previous LAST.xlsx -o NEW.xlsx
+    Settings: options, then workbook-gen.toml beside the input, then the
+    pack's Cover, then the defaults.
+    Exit codes: 0 ok, 1 bad input or settings, 2 usage."""
 
 
-@main.command(context_settings=CONTEXT)
+@main.command(context_settings=CONTEXT, short_help="Write a blank input workbook and settings file.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Write a blank input workbook and a commented workbook-gen.toml into DIRECTORY."""
+    """Write a blank input workbook (input-template.xlsx, with a Read me sheet) and a commented
+    workbook-gen.toml into DIRECTORY (created if missing). Existing files are never overwritten."""
     paths = _run(lambda: build.init(directory))
     for p in paths:
         say(f"wrote {p}")
 
 
-@main.command(context_settings=CONTEXT)
+@main.command(context_settings=CONTEXT, short_help="Write the example company's input workbook.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def example(directory: Path) -> None:
-    """Write the example company's input workbook (600 clients, 48 months) into DIRECTORY."""
+    """Write the example company's input workbook, example-company.xlsx (600 clients, 48 months, two
+    segments), into DIRECTORY (created if missing), with a workbook-gen.toml naming the company unless
+    one is there already."""
     path = _run(lambda: build.example(directory))
     say(f"wrote {path}")
 
 
-@main.command(context_settings=CONTEXT)
+@main.command(context_settings=CONTEXT, short_help="Check the inputs and summarise them.")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@setting_options
+@setting_options("currency", "split", "as_of")
 def validate(input_path: Path, **kwargs) -> None:
-    """Check INPUT (an .xlsx workbook or a folder with mrr.csv and monthly.csv) and summarise it."""
+    """Check INPUT and print a one-screen summary: clients, months, the segment split and why it was
+    chosen, and the settings that differ from the defaults. Every problem is listed with its sheet and
+    cell; exit code 1 when there is any.
+
+    INPUT is an .xlsx input workbook (or last month's pack), or a folder with mrr.csv and monthly.csv."""
     lines = _run(lambda: build.validate(input_path, _overrides(kwargs)))
     say("\n".join(lines))
 
 
-@main.command("build", context_settings=CONTEXT)
+def _xlsx_path(_ctx, _param, value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() != ".xlsx":
+        hint = (
+            " To get a PDF, write the .xlsx and add --pdf (it prints OUT.pdf beside it)."
+            if value.suffix.lower() == ".pdf"
+            else ""
+        )
+        raise click.BadParameter(f"{value.name!r} must end in .xlsx.{hint}")
+    return value
+
+
+@main.command("build", context_settings=CONTEXT, short_help="Build the metrics workbook (the board pack).")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
+    metavar="OUT.xlsx",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Where to write the workbook (.xlsx).",
+    callback=_xlsx_path,
+    help="Where to write the workbook; must end in .xlsx. Replaced atomically if it exists.",
+)
+@click.option(
+    "--previous",
+    metavar="LAST.xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Last month's pack: add a 'Changes since last pack' tab listing restated history "
+    "(metrics and client MRR that changed in months both packs cover) and changed settings.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
-@click.option("--pdf", is_flag=True, help="Also print the workbook to OUTPUT.pdf (needs LibreOffice).")
-@setting_options
-def build_cmd(input_path: Path, output: Path, quiet: bool, pdf: bool, **kwargs) -> None:
-    """Build the metrics workbook from INPUT into OUTPUT."""
+@click.option(
+    "--pdf", is_flag=True, help="Also print the workbook to a PDF beside OUT.xlsx (needs LibreOffice)."
+)
+@setting_options()
+def build_cmd(
+    input_path: Path, output: Path, previous: Path | None, quiet: bool, pdf: bool, **kwargs
+) -> None:
+    """Build the SaaS metrics workbook from INPUT and write it to OUT.xlsx: every metric a live formula,
+    cohorts, segment tabs, checks and glossary. Prints a short KPI summary, the settings that differ from
+    the defaults and where each came from, and with --previous what changed since last month's pack.
+
+    INPUT is an .xlsx input workbook, or last month's pack with a month added (its Cover carries the
+    settings: company, currency, split, windows), or a folder with mrr.csv and monthly.csv. Settings
+    come from options, then workbook-gen.toml beside INPUT, then the pack's Cover, then the defaults."""
     start = time.perf_counter()
 
     def progress(message: str) -> None:
         if not quiet:
             say(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
 
-    summary = _run(lambda: build.build(input_path, output, _overrides(kwargs), progress))
+    summary = _run(lambda: build.build(input_path, output, _overrides(kwargs), progress, previous))
     say(f"wrote {summary.output}")
     if pdf:
         progress("printing to PDF with LibreOffice")
@@ -159,7 +222,7 @@ def build_cmd(input_path: Path, output: Path, quiet: bool, pdf: bool, **kwargs) 
     say("\n".join(summary.lines()))
 
 
-@main.command(context_settings=CONTEXT)
+@main.command(context_settings=CONTEXT, short_help="Print every metric as JSON or CSV.")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -167,7 +230,8 @@ def build_cmd(input_path: Path, output: Path, quiet: bool, pdf: bool, **kwargs) 
     type=click.Choice(["json", "csv"]),
     default="json",
     show_default=True,
-    help="Output format.",
+    help="json: {months, split, scopes: {total, <split>=<value>: {monthly, quarterly, annual, cohorts}}}; "
+    "csv: tidy rows scope,metric,period,value,grouping,cohort,age.",
 )
 @click.option(
     "-o",
@@ -175,9 +239,14 @@ def build_cmd(input_path: Path, output: Path, quiet: bool, pdf: bool, **kwargs) 
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of standard output.",
 )
-@setting_options
+@setting_options(
+    "split", "cac_window", "cac_lag", "ltv_churn_window", "lifetime_cap_months", "fiscal_year_start", "as_of"
+)
 def metrics(input_path: Path, fmt: str, output: Path | None, **kwargs) -> None:
-    """Print every metric of INPUT as JSON or tidy CSV (the same numbers as the workbook)."""
+    """Print every metric of INPUT as JSON or tidy CSV: the same numbers as the workbook, undefined
+    values as null (JSON) or empty (CSV).
+
+    INPUT is an .xlsx input workbook (or last month's pack), or a folder with mrr.csv and monthly.csv."""
     text = _run(lambda: build.metrics(input_path, fmt, _overrides(kwargs), output))
     if output is None:
         sys.stdout.write(printable(text) if sys.stdout.isatty() else text)

@@ -154,19 +154,24 @@ def parse_as_of(value) -> dt.date:
     raise ValueError(text)
 
 
-def load_settings(input_path: Path, overrides: dict | None = None) -> Settings:
-    """Defaults, then ``workbook-gen.toml`` beside the input (or inside it, for a CSV folder), then overrides."""
+def settings_file_values(input_path: Path) -> dict:
+    """The raw values of ``workbook-gen.toml`` beside the input (or inside it, for a CSV folder); {} if none."""
     base = input_path if input_path.is_dir() else input_path.parent
-    settings = Settings()
     toml_path = base / SETTINGS_FILE
-    if toml_path.is_file():
-        try:
-            data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SettingsError(f"{toml_path.name}: not valid TOML ({exc}).") from None
-        except OSError as exc:
-            raise SettingsError(f"{toml_path.name}: cannot be read ({exc.strerror or exc}).") from None
-        settings = settings.with_overrides(data, source=toml_path.name)
+    if not toml_path.is_file():
+        return {}
+    try:
+        return tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{toml_path.name}: not valid TOML ({exc}).") from None
+    except OSError as exc:
+        raise SettingsError(f"{toml_path.name}: cannot be read ({exc.strerror or exc}).") from None
+
+
+def load_settings(input_path: Path, overrides: dict | None = None, base: Settings | None = None) -> Settings:
+    """``base`` (the defaults), then ``workbook-gen.toml`` beside the input, then overrides; every value
+    checked against :data:`SCHEMA`."""
+    settings = (base or Settings()).with_overrides(settings_file_values(input_path), source=SETTINGS_FILE)
     return settings.with_overrides(overrides or {}, source="options")
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,8 @@ from workbook_gen.inputs.parse import (
     parse_monthly,
     parse_mrr_wide,
 )
-from workbook_gen.inputs.xlsxscan import ScanError, scan_workbook
+from workbook_gen.inputs.trailing import trim_blank_trailing_months
+from workbook_gen.inputs.xlsxscan import ScanError, check_zip_package, scan_workbook
 
 MRR_CSV = "mrr.csv"
 MONTHLY_CSV = "monthly.csv"
@@ -72,6 +74,19 @@ def read_inputs(path: Path | str) -> InputData:
     if path.is_dir() or path.suffix.lower() == ".csv":
         return read_csv_inputs(path if path.is_dir() else path.parent)
     return read_xlsx_inputs(path)
+
+
+def check_package(path: Path) -> None:
+    """Refuse a file that is not a zip package, or one that would unpack to a bomb (before any parsing)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            check_zip_package(path, z)
+    except (zipfile.BadZipFile, OSError):
+        raise InputError(
+            [f"{path.name}: not a spreadsheet (expected an .xlsx workbook or CSV files)."]
+        ) from None
+    except ScanError as exc:
+        raise InputError([str(exc)]) from None
 
 
 def read_xlsx_grids(path: Path, sheets: tuple[str, ...]) -> tuple[dict[str, list[list]], list[str]]:
@@ -110,6 +125,10 @@ def read_xlsx_inputs(path: Path) -> InputData:
     grids, problems = read_xlsx_grids(path, (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN))
     warnings: list[str] = []
     style = NumberStyle()
+    trimmed = trim_blank_trailing_months(
+        grids.get(SHEET_MRR), [(s, grids.get(s)) for s in (SHEET_SM, SHEET_GM, SHEET_BURN)], path.name
+    )
+    warnings += [trimmed] if trimmed else []
     table = parse_mrr_wide(grids[SHEET_MRR], SHEET_MRR, problems, style) if SHEET_MRR in grids else None
     parsed = {}
     for sheet, cols, extra in (
@@ -207,23 +226,27 @@ def read_csv_inputs(folder: Path) -> InputData:
     problems: list[str] = []
     warnings: list[str] = []
     mrr_path, monthly_path = folder / MRR_CSV, folder / MONTHLY_CSV
+    label = folder.resolve().name or str(folder)  # "." is named by the folder it means
     for p in (mrr_path, monthly_path):
         if os.path.lexists(p) and not p.is_file():
-            problems.append(f"{folder.name or folder}: {p.name} is not a regular file.")
+            problems.append(f"folder {label}: {p.name} is not a regular file.")
         elif not p.is_file():
-            problems.append(f"{folder.name or folder}: missing {p.name}.")
+            problems.append(
+                f"folder {label}: missing {p.name} (a folder input holds mrr.csv and monthly.csv)."
+            )
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, label)
     style = NumberStyle()
     mrr_grid = _read_csv(mrr_path)
     header = [(h or "").strip().lower() for h in (mrr_grid[0] if mrr_grid else [])]
+    monthly_grid = _read_csv(monthly_path)
     if len(header) >= 3 and header[0] in ("client_id", "client id") and header[1] == "month":
         table = parse_mrr_long(mrr_grid, MRR_CSV, problems, style)
     else:
+        trimmed = trim_blank_trailing_months(mrr_grid, [(MONTHLY_CSV, monthly_grid)], folder.name or MRR_CSV)
+        warnings += [trimmed] if trimmed else []
         table = parse_mrr_wide(mrr_grid, MRR_CSV, problems, style)
-    parsed = parse_monthly(
-        _read_csv(monthly_path), MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend", style=style
-    )
+    parsed = parse_monthly(monthly_grid, MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend", style=style)
     series = None
     if table is not None and parsed is not None:
         optional = set(parsed[1]) - {"sm_spend", "gross_margin", "net_burn"}

@@ -128,7 +128,7 @@ def _col_number(letters: str) -> int:
     return n
 
 
-def _check_package(path: Path, z: zipfile.ZipFile) -> None:
+def check_zip_package(path: Path, z: zipfile.ZipFile) -> None:
     infos = z.infolist()
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED:
@@ -324,7 +324,7 @@ def scan_workbook(path: Path, sheets: tuple[str, ...]) -> list[str]:
         raise ScanError(f"{path.name}: not a spreadsheet (expected an .xlsx workbook or CSV files).")
     try:
         with zipfile.ZipFile(path) as z:
-            _check_package(path, z)
+            check_zip_package(path, z)
             parts = sheet_parts(path, z)
             by_lower = {n.strip().lower(): n for n in parts}
             problems: list[str] = []

@@ -65,9 +65,16 @@ class Results:
 
 
 def choose_split(data: InputData, requested: str | None) -> str | None:
-    """The split attribute: the one asked for, or the first with 2–12 distinct values (SPEC §2.2)."""
+    """The split attribute: the one asked for, or the automatic choice of SPEC §2.2."""
+    return split_choice(data, requested)[0]
+
+
+def split_choice(data: InputData, requested: str | None) -> tuple[str | None, str]:
+    """The split attribute and why it was chosen (SPEC §2.2): the one asked for; else a column named
+    ``Segment`` with 2–12 values; else the first attribute with 2–12 distinct values that is not unique
+    per client (a name or an ID never splits); else none."""
     if requested is not None and requested.strip().lower() == "none":
-        return None
+        return None, "segments turned off (split = none)"
     if requested is not None:
         names = {k.lower(): k for k in data.attributes}
         actual = names.get(requested.strip().lower())
@@ -82,11 +89,33 @@ def choose_split(data: InputData, requested: str | None) -> str | None:
                 f"Split column {actual!r} has {count} distinct values; at most {MAX_SEGMENTS} make readable "
                 "segment tabs. Choose a coarser column (e.g. a segment or region) or --split none."
             )
-        return actual
-    for name in data.attributes:
-        if 2 <= len({v for v in map(attribute_text, data.attributes[name]) if v is not None}) <= MAX_SEGMENTS:
-            return name
-    return None
+        return actual, "as set"
+    counts = {name: _distinct(data.attributes[name]) for name in data.attributes}
+    for name, (n, _unique) in counts.items():
+        if name.strip().lower() == "segment" and 2 <= n <= MAX_SEGMENTS:
+            return name, f"automatic: the column named {name!r} ({n} values)"
+    skipped = []
+    for name, (n, unique) in counts.items():
+        if not 2 <= n <= MAX_SEGMENTS:
+            continue
+        if unique:
+            skipped.append(name)
+            continue
+        why = f"automatic: the first attribute with 2-{MAX_SEGMENTS} values ({n})"
+        if skipped:
+            why += f"; {', '.join(map(repr, skipped))} skipped (a different value for every client)"
+        return name, why
+    if not data.attributes:
+        return None, "automatic: none (the MRR sheet has no attribute columns)"
+    why = f"automatic: none (no attribute has 2-{MAX_SEGMENTS} values shared by several clients)"
+    return None, why
+
+
+def _distinct(values: list) -> tuple[int, bool]:
+    """How many distinct values, and whether every client has a value of its own."""
+    texts = [t for t in map(attribute_text, values) if t is not None]
+    n = len(set(texts))
+    return n, len(values) > 1 and n == len(values)
 
 
 def segment_values(data: InputData, split: str) -> tuple[str, ...]:

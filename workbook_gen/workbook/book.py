@@ -66,6 +66,7 @@ RESERVED_SHEETS = {
     "burn",
     "timeline",
     "client calc",
+    "changes since last pack",
 }
 
 
@@ -106,6 +107,7 @@ class Book:
     sheets: dict[str, object] = field(default_factory=dict)  # name -> worksheet
     scope_sheets: list[ScopeSheets] = field(default_factory=list)
     contents: list[tuple[str, str]] = field(default_factory=list)  # (sheet, what it shows)
+    sources: dict[str, str] = field(default_factory=dict)  # setting -> where it came from
 
     @property
     def period_text(self) -> str:

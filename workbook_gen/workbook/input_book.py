@@ -29,12 +29,21 @@ READ_ME = (
         "One row per month: total sales & marketing spend. Optional extra columns headed with a segment value "
         "(e.g. Self-serve, Assisted) give the spend of that segment.",
     ),
+    (
+        "Months",
+        "The template comes with six month columns (Jan-Jun 2025) as an example: overwrite the dates with "
+        "your own months, and add columns (and rows on S&M, Gross margin and Burn) for more. Months left "
+        "blank at the end on every sheet are ignored (with a warning), so unused template months do no "
+        "harm; delete them when you like.",
+    ),
     ("Gross margin", "One row per month: gross margin as a fraction (0.75 or 75 %)."),
     ("Burn", "One row per month: net burn, the cash consumed (negative when cash is generated)."),
     (
         "Next month",
         "Add a month column to MRR and a row to the other sheets, then run workbook-gen build again. "
-        "The generated workbook carries these same four sheets, so it can be the next input.",
+        "The generated workbook carries these same four sheets and its settings, so it can be the next "
+        "input: add the month to a copy of last month's pack and build it with --previous LAST.xlsx to "
+        "see what history changed.",
     ),
     (
         "Settings",

@@ -113,6 +113,10 @@ class Layout:
             here,
         )
 
+    def mrr_cell(self, client: int, i: int, here: str | None = None) -> str:
+        """One client's MRR in month i: ``client`` is its 0-based position in the inputs (absolute ref)."""
+        return on(SHEET_MRR, cell(self.mrr_first_row + client, self.mrr_col(i), True, True), here)
+
     def client_column(self, col: int, here: str | None = None) -> str:
         return on(CLIENT_CALC, span(self.mrr_first_row, col, self.mrr_last_row, col), here)
 

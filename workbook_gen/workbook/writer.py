@@ -16,6 +16,7 @@ from workbook_gen.settings import Settings
 from workbook_gen.workbook.book import RESERVED_SHEETS, Book, ScopeSheets, sheet_safe
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.layout import CLIENT_CALC, TIMELINE, Layout, cell, on
+from workbook_gen.workbook.tabs import changes as changes_tab
 from workbook_gen.workbook.tabs import (
     checks,
     clientcalc,
@@ -51,6 +52,8 @@ def write_workbook(
     version: str,
     progress: Progress | None = None,
     tmpdir: Path | None = None,
+    sources: dict[str, str] | None = None,
+    changes=None,
 ) -> None:
     say = progress or (lambda _msg: None)
     # xlsxwriter's own temporary files go to ``tmpdir`` (the output's scratch folder, cleaned by the caller).
@@ -72,10 +75,13 @@ def write_workbook(
         {g: len(results.periods[g]) for g in GROUPINGS},
     )
     book = Book(wb, Formats(wb, settings.currency_symbol), layout, data, results, settings, company, version)
+    book.sources = dict(sources or {})
 
     # 1. Sheets in the order a CFO reads them (inputs last but before the calculation sheets).
     book.add_sheet("Cover", "Contents, settings and input checksums")
     book.add_sheet("Dashboard", "Latest KPIs against benchmarks, main charts")
+    if changes is not None:
+        book.add_sheet(changes_tab.SHEET, f"What changed since last month's pack ({changes.previous})")
     taken = set(RESERVED_SHEETS) | {s.lower() for s in COHORT_SHEETS.values()}
     total = results.total
     total_sheets = ScopeSheets(total, {s: s for s in SECTIONS}, COHORT_SHEETS, sm_col=1)
@@ -145,6 +151,8 @@ def write_workbook(
     checks.write(book)
     glossary.write(book)
     dashboard.write(book)
+    if changes is not None:
+        changes_tab.write(book, changes)
     cover.write(book)
 
     # 4. The public names (SPEC §6).

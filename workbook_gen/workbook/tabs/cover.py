@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from workbook_gen.metrics.engine import split_choice
 from workbook_gen.settings import SETTING_HELP
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.tabs.common import section_row
 
 SHEET = "Cover"
+CARRIED_TEXT = ("company", "currency", "split")
 NUMERIC_SETTINGS = ("cac_window", "cac_lag", "ltv_churn_window", "lifetime_cap_months", "fiscal_year_start")
 
 
@@ -38,11 +40,13 @@ def write(book: Book) -> None:
         ws.write_string(row, 1, what, fmt.label)
         row += 1
     row += 1
-    section_row(fmt, ws, row, "Settings used", 3)
+    section_row(fmt, ws, row, "Settings used", 4)
     row += 1
+    why_split = split_choice(book.data, s.split)[1]
     for f in fields(s):
         value = getattr(s, f.name)
         ws.write_string(row, 0, f.name, fmt.label)
+        ws.write_string(row, 3, _source(book, f.name, why_split), fmt.note)
         if f.name in NUMERIC_SETTINGS:
             ws.write_number(row, 1, float(value), fmt.input_unit("int"))
             book.define(f"setting_{f.name}", f"Cover!$B${row + 1}")
@@ -53,6 +57,8 @@ def write(book: Book) -> None:
                 "as_of": f"{res.months[-1]:%Y-%m}",
             }.get(f.name, "" if value is None else str(value))
             ws.write_string(row, 1, text, fmt.label)
+            if f.name in CARRIED_TEXT:  # read back when this pack is the next month's input
+                book.define(f"setting_{f.name}", f"Cover!$B${row + 1}")
         live = f.name in NUMERIC_SETTINGS
         help_text = SETTING_HELP[f.name] + ("" if live else " (Applied when the workbook is built.)")
         ws.write_string(row, 2, help_text, fmt.note)
@@ -74,3 +80,15 @@ def write(book: Book) -> None:
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 66)
     ws.set_column(2, 2, 70)
+    ws.set_column(3, 3, 40)
+
+
+def _source(book: Book, key: str, why_split: str) -> str:
+    """Where the setting came from (an automatic split says so: the next build chooses again)."""
+    if key == "split" and (key not in book.sources or why_split != "as set"):
+        return why_split if key not in book.sources else f"{book.sources[key]}; {why_split}"
+    if key == "company" and key not in book.sources:
+        return "the input's file name" if book.settings.company is None else "default"
+    if key == "as_of" and key not in book.sources:
+        return "last month with data"
+    return book.sources.get(key, "default")
