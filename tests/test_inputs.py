@@ -168,9 +168,9 @@ def test_not_a_spreadsheet(tmp_path):
 
 
 def test_zip_bomb_is_refused(tmp_path, monkeypatch):
-    import workbook_gen.inputs.read as read
+    import workbook_gen.inputs.xlsxscan as xlsxscan
 
-    monkeypatch.setattr(read, "MAX_UNCOMPRESSED", 1000)
+    monkeypatch.setattr(xlsxscan, "MAX_UNCOMPRESSED", 1000)
     path = make_xlsx(tmp_path / "in.xlsx")
     assert "over the 4 GiB limit" in problems_of(path)[0]
 

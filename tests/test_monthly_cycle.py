@@ -236,7 +236,7 @@ def test_previous_must_be_a_pack(tmp_path, source, last_pack):
     assert result.exit_code == 1 and "carry no saved values" in result.output
     # Never written over last month's pack.
     result = runner.invoke(main, ["build", str(source), "-o", str(last_pack), "--previous", str(last_pack)])
-    assert result.exit_code == 1 and "overwrite last month's pack" in result.output
+    assert result.exit_code == 1 and "refusing to write over it" in result.output
 
 
 def test_previous_pack_reads_its_own_numbers(last_pack):

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from workbook_gen import __version__
 from workbook_gen.cycle import changes_since, check_previous, read_previous
-from workbook_gen.errors import InputError, OutputError
+from workbook_gen.errors import InputError, OutputError, SettingsError
 from workbook_gen.export import to_csv, to_json
 from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company
-from workbook_gen.inputs.model import InputData
+from workbook_gen.inputs.model import SHEET_MRR, InputData
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.engine import Results, compute, segment_values, split_choice
+from workbook_gen.output import refuse_overwriting_inputs, write_atomic
 from workbook_gen.setting_sources import describe, resolve_settings
 from workbook_gen.settings import SETTINGS_FILE, Settings, settings_toml
 from workbook_gen.workbook.book import undefined_text
@@ -43,7 +44,23 @@ def load_with_sources(
     path = Path(input_path)
     settings, sources = resolve_settings(path, overrides)
     data = read_inputs(path)
-    return data.up_to(settings.as_of), settings, sources
+    data = data.up_to(settings.as_of)
+    if data.n_months < 2:
+        # Month 1 is the opening balance: with one month there is no movement, rate or ratio to show.
+        only = f"{data.months[0]:%Y-%m}"
+        if settings.as_of is not None:
+            raise SettingsError(
+                f"as_of {only} leaves a single month of data; a pack needs at least two months "
+                "(month 1 is the opening balance). Choose a later month."
+            )
+        raise InputError(
+            [
+                f"{SHEET_MRR}: only one month ({only}); at least two months are needed (month 1 is the "
+                "opening balance, movements start in month 2). Add the previous or the next month."
+            ],
+            path.name,
+        )
+    return data, settings, sources
 
 
 def display_name(path: Path | str) -> str:
@@ -73,31 +90,6 @@ def check_fits_excel(data: InputData) -> None:
         raise InputError(problems)
 
 
-def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
-    """Write to a temporary file beside ``target``, then rename: a failure never leaves half a file."""
-    target = Path(target)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"Cannot write {target}: folder {folder} does not exist.")
-    if target.is_dir():
-        raise OutputError(f"Cannot write {target}: it is a folder.")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 @dataclass(frozen=True)
 class BuildSummary:
     output: Path
@@ -120,8 +112,10 @@ class BuildSummary:
 
         def change(key):
             s = m[key]
-            if len(s) < 2 or math.isnan(s[-1]) or math.isnan(s[-2]):
+            if len(s) < 2 or not (math.isfinite(s[-1]) and math.isfinite(s[-2])):
                 return ""
+            if key == "arr" and s[-2] == 0:
+                return ""  # growth from zero is undefined
             if key == "arr":
                 return f" ({s[-1] / s[-2] - 1:+.1%} MoM)"
             return f" ({(s[-1] - s[-2]) * 100:+.1f} pts MoM)"
@@ -149,8 +143,7 @@ def build(
 ) -> BuildSummary:
     say = progress or (lambda _m: None)
     input_path, output = Path(input_path), Path(output)
-    if output.resolve() == input_path.resolve():
-        raise OutputError("The output would overwrite the input file; choose another -o path.")
+    refuse_overwriting_inputs(output, [input_path] + ([Path(previous)] if previous is not None else []))
     check_previous(input_path, output, previous)
     say(f"reading {display_name(input_path)}")
     data, settings, sources = load_with_sources(input_path, overrides)
@@ -163,8 +156,18 @@ def build(
     write_atomic(
         output,
         lambda tmp: write_workbook(
-            tmp, data, results, settings, company, __version__, say, sources=sources, changes=changes
+            tmp,
+            data,
+            results,
+            settings,
+            company,
+            __version__,
+            say,
+            tmpdir=tmp.parent,
+            sources=sources,
+            changes=changes,
         ),
+        inputs=[input_path] + ([Path(previous)] if previous is not None else []),
     )
     return BuildSummary(
         output,
@@ -175,7 +178,7 @@ def build(
     )
 
 
-def export_pdf(workbook: Path) -> Path:
+def export_pdf(workbook: Path, inputs=()) -> Path:
     """Print the workbook to PDF beside it with LibreOffice (every tab, with its print setup)."""
     from workbook_gen.libreoffice import convert
 
@@ -183,14 +186,22 @@ def export_pdf(workbook: Path) -> Path:
     target = workbook.with_suffix(".pdf")
     with tempfile.TemporaryDirectory(prefix="wbgen-pdf-") as tmp:
         made = convert(workbook, Path(tmp), "pdf")
-        write_atomic(target, lambda out: out.write_bytes(made.read_bytes()))
+        write_atomic(target, lambda out: out.write_bytes(made.read_bytes()), inputs=inputs)
     return target
 
 
-def metrics(input_path: Path | str, fmt: str = "json", overrides: dict | None = None) -> str:
+def metrics(
+    input_path: Path | str, fmt: str = "json", overrides: dict | None = None, output: Path | None = None
+) -> str:
+    """The metrics as JSON or CSV text; also written atomically to ``output`` when given."""
+    if output is not None:
+        refuse_overwriting_inputs(output, [input_path])
     data, settings = load(input_path, overrides)
     results = compute(data, settings)
-    return to_json(results) if fmt == "json" else to_csv(results)
+    text = to_json(results) if fmt == "json" else to_csv(results)
+    if output is not None:
+        write_atomic(output, lambda tmp: tmp.write_text(text, encoding="utf-8"), inputs=[input_path])
+    return text
 
 
 def validate(input_path: Path | str, overrides: dict | None = None) -> list[str]:
@@ -221,30 +232,49 @@ def validate(input_path: Path | str, overrides: dict | None = None) -> list[str]
     return lines
 
 
-def init(folder: Path | str) -> list[Path]:
+def _new_folder(folder: Path | str, names: tuple[str, ...]) -> list[Path]:
+    """The paths ``names`` in ``folder`` (created if need be); refuses if any of them exists already."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    workbook, toml = folder / TEMPLATE_NAME, folder / SETTINGS_FILE
-    for p in (workbook, toml):
-        if p.exists():
-            raise OutputError(f"{p} already exists; not overwriting it.")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} is a file, not a folder.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"Cannot create the folder {folder}: {exc.strerror or exc}.") from None
+    paths = [folder / n for n in names]
+    existing = [p for p in paths if os.path.lexists(p)]
+    if existing:
+        shown = "; ".join(f"{p} already exists" for p in existing)
+        raise OutputError(f"{shown}. Not overwriting: move it away or choose another folder.")
+    return paths
+
+
+def init(folder: Path | str) -> list[Path]:
+    workbook, toml = _new_folder(folder, (TEMPLATE_NAME, SETTINGS_FILE))
     template = Path(__file__).resolve().parent.parent / "templates" / TEMPLATE_NAME
     if template.is_file():
-        write_atomic(workbook, lambda tmp: tmp.write_bytes(template.read_bytes()))
+        write_atomic(workbook, lambda tmp: tmp.write_bytes(template.read_bytes()), overwrite=False)
     else:
-        write_atomic(workbook, lambda tmp: write_input_workbook(tmp, None))
-    write_atomic(toml, lambda tmp: tmp.write_text(settings_toml(), encoding="utf-8"))
+        write_atomic(workbook, lambda tmp: write_input_workbook(tmp, None), overwrite=False)
+    write_atomic(toml, lambda tmp: tmp.write_text(settings_toml(), encoding="utf-8"), overwrite=False)
     return [workbook, toml]
 
 
 def example(folder: Path | str) -> Path:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / EXAMPLE_INPUT
-    write_atomic(target, lambda tmp: write_input_workbook(tmp, example_company(), company=EXAMPLE_COMPANY))
-    toml = folder / SETTINGS_FILE
-    if not toml.exists():
-        toml.write_text(f'company = "{EXAMPLE_COMPANY}"\n', encoding="utf-8")
+    """The example company's inputs; an existing workbook-gen.toml in ``folder`` is left as it is."""
+    (target,) = _new_folder(folder, (EXAMPLE_INPUT,))
+    write_atomic(
+        target,
+        lambda tmp: write_input_workbook(tmp, example_company(), company=EXAMPLE_COMPANY),
+        overwrite=False,
+    )
+    toml = Path(folder) / SETTINGS_FILE
+    if not os.path.lexists(toml):
+        write_atomic(
+            toml,
+            lambda tmp: tmp.write_text(f'company = "{EXAMPLE_COMPANY}"\n', encoding="utf-8"),
+            overwrite=False,
+        )
     return target
 
 

@@ -1,6 +1,7 @@
 """The command line: a thin click shell over :mod:`workbook_gen.build`.
 
-Exit codes: 0 ok, 1 bad input (or settings, or an unwritable output), 2 usage.
+Exit codes: 0 ok, 1 bad input (or settings, or an unwritable output), 2 usage, 70 internal error,
+128 + N interrupted by signal N.
 """
 
 from __future__ import annotations
@@ -13,22 +14,48 @@ import click
 
 from workbook_gen import __version__, build
 from workbook_gen.errors import WorkbookGenError
+from workbook_gen.text import printable
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+
+
 class UserError(click.ClickException):
-    exit_code = 1
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
 
     def show(self, file=None) -> None:
-        click.echo(f"Error: {self.format_message()}", err=True)
+        click.echo(f"Error: {printable(self.format_message())}", err=True)
 
 
 def _run(job):
     try:
         return job()
     except WorkbookGenError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(str(exc), exc.exit_code) from None
+
+
+def say(text: str, err: bool = False) -> None:
+    """Everything printed passes here: input text never reaches the terminal as control characters."""
+    click.echo(printable(text), err=err)
+
+
+class GuardedGroup(click.Group):
+    """The last line of defence: anything unexpected becomes one line and exit 70, never a traceback.
+    Expected problems (bad input, settings, output) are :class:`WorkbookGenError` and handled in ``_run``."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            raise UserError(
+                f"internal error, please report: {type(exc).__name__}: {exc}", INTERNAL_ERROR
+            ) from None
 
 
 SETTING_OPTIONS = {
@@ -91,7 +118,7 @@ def _overrides(kwargs: dict) -> dict:
     return {k: kwargs.pop(k) for k in SETTING_KEYS if k in kwargs}
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=GuardedGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="workbook-gen")
 def main() -> None:
     """Turn MRR per client, S&M spend, gross margin and net burn into a live SaaS metrics workbook.
@@ -111,7 +138,7 @@ def init(directory: Path) -> None:
     workbook-gen.toml into DIRECTORY (created if missing). Existing files are never overwritten."""
     paths = _run(lambda: build.init(directory))
     for p in paths:
-        click.echo(f"wrote {p}")
+        say(f"wrote {p}")
 
 
 @main.command(context_settings=CONTEXT, short_help="Write the example company's input workbook.")
@@ -121,7 +148,7 @@ def example(directory: Path) -> None:
     segments), into DIRECTORY (created if missing), with a workbook-gen.toml naming the company unless
     one is there already."""
     path = _run(lambda: build.example(directory))
-    click.echo(f"wrote {path}")
+    say(f"wrote {path}")
 
 
 @main.command(context_settings=CONTEXT, short_help="Check the inputs and summarise them.")
@@ -137,7 +164,7 @@ def validate(input_path: Path, **kwargs) -> None:
     with mrr.csv and monthly.csv; settings from workbook-gen.toml beside
     INPUT or the pack's Cover apply, options win."""
     lines = _run(lambda: build.validate(input_path, _overrides(kwargs)))
-    click.echo("\n".join(lines))
+    say("\n".join(lines))
 
 
 def _xlsx_path(_ctx, _param, value: Path | None) -> Path | None:
@@ -191,14 +218,14 @@ def build_cmd(
 
     def progress(message: str) -> None:
         if not quiet:
-            click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
+            say(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
 
     summary = _run(lambda: build.build(input_path, output, _overrides(kwargs), progress, previous))
-    click.echo(f"wrote {summary.output}")
+    say(f"wrote {summary.output}")
     if pdf:
         progress("printing to PDF with LibreOffice")
-        click.echo(f"wrote {_run(lambda: build.export_pdf(summary.output))}")
-    click.echo("\n".join(summary.lines()))
+        say(f"wrote {_run(lambda: build.export_pdf(summary.output, [input_path]))}")
+    say("\n".join(summary.lines()))
 
 
 @main.command(context_settings=CONTEXT, short_help="Print every metric as JSON or CSV.")
@@ -229,12 +256,11 @@ def metrics(input_path: Path, fmt: str, output: Path | None, **kwargs) -> None:
     INPUT is an .xlsx input workbook (or last month's pack), or a folder
     with mrr.csv and monthly.csv; settings from workbook-gen.toml beside
     INPUT or the pack's Cover apply, options win."""
-    text = _run(lambda: build.metrics(input_path, fmt, _overrides(kwargs)))
+    text = _run(lambda: build.metrics(input_path, fmt, _overrides(kwargs), output))
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(printable(text) if sys.stdout.isatty() else text)
     else:
-        _run(lambda: build.write_atomic(output, lambda tmp: tmp.write_text(text, encoding="utf-8")))
-        click.echo(f"wrote {output}", err=True)
+        say(f"wrote {output}", err=True)
 
 
 if __name__ == "__main__":

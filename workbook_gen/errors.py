@@ -28,3 +28,11 @@ class SettingsError(WorkbookGenError):
 
 class OutputError(WorkbookGenError):
     """The output cannot be written where asked."""
+
+
+class Interrupted(WorkbookGenError):
+    """The run was stopped by a signal (Ctrl-C, SIGTERM); nothing was written."""
+
+    def __init__(self, signum: int, name: str):
+        self.exit_code = 128 + signum
+        super().__init__(f"interrupted by {name}; nothing was written and the previous output is intact.")

@@ -11,6 +11,7 @@ import numpy as np
 
 from workbook_gen.definitions import GROUPINGS
 from workbook_gen.metrics.engine import Results, Scope
+from workbook_gen.text import csv_text
 
 
 def _num(v) -> float | None:
@@ -70,7 +71,16 @@ CSV_HEADER = ("scope", "metric", "period", "value", "grouping", "cohort", "age")
 def to_csv(results: Results) -> str:
     """One value per line: monthly, quarterly and annual series, then cohort cells."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    raw = csv.writer(buf, lineterminator="\n")
+
+    class _Writer:
+        """Text columns (scope, metric, period, grouping, cohort) escaped; value and age are numbers."""
+
+        @staticmethod
+        def writerow(row):
+            raw.writerow([v if i in (3, 6) else csv_text(v) for i, v in enumerate(row)])
+
+    w = _Writer()
     w.writerow(CSV_HEADER)
     months = [f"{m:%Y-%m}" for m in results.months]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -43,28 +45,97 @@ class Settings:
     def currency_symbol(self) -> str:
         return CURRENCY_SYMBOLS.get(self.currency.upper(), self.currency.upper() + " ")
 
-    def with_overrides(self, **values) -> Settings:
-        clean = {k: v for k, v in values.items() if v is not None}
-        return validated(replace(self, **{k: _coerce(k, v) for k, v in clean.items()}))
+    def with_overrides(self, values: dict | None = None, /, source: str = "", **more) -> Settings:
+        """These settings with ``values`` applied; None means "keep". Every value is checked against
+        :data:`SCHEMA` and every problem reported at once (``source`` names the file or the options)."""
+        given = {**(values or {}), **more}
+        problems, clean = [], {}
+        for key, value in given.items():
+            if value is None:
+                continue
+            rule = SCHEMA.get(key) if isinstance(key, str) else None
+            if rule is None:
+                known = ", ".join(SCHEMA)
+                problems.append(f"Unknown setting {str(key)!r}. Known settings: {known}.")
+                continue
+            try:
+                clean[key] = rule.check(value)
+            except ValueError as exc:
+                problems.append(f"{key} {exc} (got {_show(value)}).")
+        if problems:
+            head = f"{source}: " if source else ""
+            if len(problems) == 1:
+                raise SettingsError(head + problems[0])
+            raise SettingsError(
+                f"{head}{len(problems)} problems in the settings:\n" + "\n".join(f"  - {p}" for p in problems)
+            )
+        return replace(self, **clean)
 
 
-def _coerce(key: str, value):
-    kinds = {f.name: f.type for f in fields(Settings)}
-    if key not in kinds:
-        known = ", ".join(sorted(kinds))
-        raise SettingsError(f"Unknown setting {key!r}. Known settings: {known}.")
-    try:
-        if key in {"cac_window", "cac_lag", "ltv_churn_window", "fiscal_year_start"}:
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError
-            return int(value)
-        if key == "lifetime_cap_months":
-            return float(value)
-        if key == "as_of":
-            return parse_as_of(value)
-        return str(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"Setting {key!r} has an invalid value {value!r}.") from None
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one setting is checked: its type, and its range for numbers."""
+
+    kind: str  # "text" | "int" | "number" | "month"
+    low: float | None = None
+    high: float | None = None
+    pattern: str | None = None
+    hint: str = ""
+
+    def check(self, value):
+        if self.kind == "month":
+            try:
+                return parse_as_of(value)
+            except (TypeError, ValueError):
+                raise ValueError("must be a month such as 2025-12") from None
+        if self.kind == "text":
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError("must be non-empty text")
+            text = value.strip()
+            if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text) or len(text) > 100:
+                raise ValueError("must be at most 100 printable characters")
+            if self.pattern and not re.fullmatch(self.pattern, text):
+                raise ValueError(self.hint)
+            return text
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"must be a number{self._range()}")
+        if not math.isfinite(value):
+            raise ValueError(f"must be a finite number{self._range()}")
+        if self.kind == "int":
+            if not float(value).is_integer():
+                raise ValueError(f"must be a whole number{self._range()}")
+            value = int(value)
+        else:
+            value = float(value)
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            raise ValueError(self.hint or f"must be{self._range()}")
+        return value
+
+    def _range(self) -> str:
+        if self.low is None:
+            return ""
+        return f" from {self.low:g} to {self.high:g}"
+
+
+#: The one schema for every setting, whether it comes from workbook-gen.toml or an option.
+SCHEMA: dict[str, Rule] = {
+    "company": Rule("text"),
+    "currency": Rule(
+        "text", pattern=r"[A-Za-z]{2,5}", hint="must be a currency code of 2 to 5 letters, e.g. EUR"
+    ),
+    "split": Rule("text"),
+    "cac_window": Rule("int", 1, 120),
+    "cac_lag": Rule("int", 0, 120),
+    "ltv_churn_window": Rule("int", 1, 120),
+    "lifetime_cap_months": Rule("number", 1, 1200),
+    "fiscal_year_start": Rule("int", 1, 12, hint="must be a month number from 1 to 12"),
+    "as_of": Rule("month"),
+}
 
 
 def parse_as_of(value) -> dt.date:
@@ -72,30 +143,15 @@ def parse_as_of(value) -> dt.date:
         return value.date().replace(day=1)
     if isinstance(value, dt.date):
         return value.replace(day=1)
-    text = str(value).strip()
+    if not isinstance(value, str):
+        raise ValueError(value)
+    text = value.strip()
     for fmt in ("%Y-%m", "%Y-%m-%d"):
         try:
             return dt.datetime.strptime(text, fmt).date().replace(day=1)
         except ValueError:
             pass
     raise ValueError(text)
-
-
-def validated(s: Settings) -> Settings:
-    problems = []
-    if s.cac_window < 1:
-        problems.append("cac_window must be at least 1 month.")
-    if s.cac_lag < 0:
-        problems.append("cac_lag cannot be negative.")
-    if s.ltv_churn_window < 1:
-        problems.append("ltv_churn_window must be at least 1 month.")
-    if s.lifetime_cap_months <= 0:
-        problems.append("lifetime_cap_months must be positive.")
-    if not 1 <= s.fiscal_year_start <= 12:
-        problems.append("fiscal_year_start must be a month number from 1 to 12.")
-    if problems:
-        raise SettingsError("Invalid settings: " + " ".join(problems))
-    return s
 
 
 def settings_file_values(input_path: Path) -> dict:
@@ -108,12 +164,15 @@ def settings_file_values(input_path: Path) -> dict:
         return tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{toml_path.name}: not valid TOML ({exc}).") from None
+    except OSError as exc:
+        raise SettingsError(f"{toml_path.name}: cannot be read ({exc.strerror or exc}).") from None
 
 
 def load_settings(input_path: Path, overrides: dict | None = None, base: Settings | None = None) -> Settings:
-    """``base`` (the defaults), then ``workbook-gen.toml`` beside the input, then overrides."""
-    settings = (base or Settings()).with_overrides(**settings_file_values(input_path))
-    return settings.with_overrides(**(overrides or {}))
+    """``base`` (the defaults), then ``workbook-gen.toml`` beside the input, then overrides; every value
+    checked against :data:`SCHEMA`."""
+    settings = (base or Settings()).with_overrides(settings_file_values(input_path), source=SETTINGS_FILE)
+    return settings.with_overrides(overrides or {}, source="options")
 
 
 def settings_toml() -> str:

@@ -24,6 +24,38 @@ _MONTH_FORMATS = (
     "%d/%m/%Y",
 )
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DOTTED = re.compile(r"^[-+]?[1-9]\d{0,2}(\.\d{3})+$")  # "1.200": 1.2, or 1200 with "." for thousands?
+
+#: Larger amounts per month are refused as a typing or export error (they would overflow sums).
+MAX_AMOUNT = 1e12
+
+
+class NumberStyle:
+    """The text numbers of one input: where "," first separates thousands, and the values such as
+    ``1.200`` that are then ambiguous (a decimal point, or a European thousands separator)."""
+
+    def __init__(self) -> None:
+        self.comma_at: tuple[str, str] | None = None
+        self.dotted: list[tuple[str, str]] = []
+
+    def see(self, value, ref: str) -> None:
+        if not isinstance(value, str):
+            return
+        text = value.strip()
+        if _DOTTED.match(text):
+            self.dotted.append((ref, text))
+        elif self.comma_at is None and "," in text and _THOUSANDS.match(text):
+            self.comma_at = (ref, text)
+
+    def problems(self) -> list[str]:
+        if self.comma_at is None:
+            return []
+        where, example = self.comma_at
+        return [
+            f"{ref}: {text!r} is ambiguous: {where} ({example!r}) uses ',' for thousands, so this may be "
+            f"{float(text):g} or {text.replace('.', '')}. Write it without separators."
+            for ref, text in self.dotted
+        ]
 
 
 def cell_ref(sheet: str, row: int, col: int) -> str:

@@ -22,7 +22,7 @@ from workbook_gen.definitions import METRICS
 from workbook_gen.errors import InputError
 from workbook_gen.inputs.cells import month_of
 from workbook_gen.inputs.model import InputData
-from workbook_gen.inputs.read import _check_zip, read_xlsx_inputs
+from workbook_gen.inputs.read import check_package, read_xlsx_inputs
 
 COVER = "Cover"
 #: The settings a pack's Cover carries to the next build (``as_of`` is not carried: it is the last
@@ -77,7 +77,7 @@ def parse_ref(text: str) -> Ref | None:
 
 def defined_names(path: Path) -> dict[str, Ref]:
     """Workbook-level defined names that point at one range. Empty for a workbook without names."""
-    _check_zip(path)
+    check_package(path)
     try:
         with zipfile.ZipFile(path) as z:
             xml = z.read("xl/workbook.xml")
@@ -198,7 +198,10 @@ def read_pack_settings(path: Path) -> dict[str, object] | None:
     path = Path(path)
     if path.is_dir() or path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
         return None
-    names = defined_names(path)
+    try:
+        names = defined_names(path)
+    except InputError:
+        return None  # not readable as a pack: reading the inputs names the problem properly
     if not is_pack(names):
         return None
     pack = PackBook(path, names)

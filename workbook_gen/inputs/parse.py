@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from workbook_gen.inputs.cells import (
+    MAX_AMOUNT,
+    NumberStyle,
     cell_ref,
     fraction_of,
     is_blank,
@@ -42,7 +44,9 @@ class MrrTable:
     mrr: np.ndarray
 
 
-def parse_mrr_wide(grid: Grid, label: str, problems: list[str]) -> MrrTable | None:
+def parse_mrr_wide(
+    grid: Grid, label: str, problems: list[str], style: NumberStyle | None = None
+) -> MrrTable | None:
     """Wide layout: Client ID, attribute columns, then one contiguous ascending month column each."""
     grid = _pad(grid)
     if not grid or all(is_blank(v) for v in grid[0]):
@@ -110,7 +114,7 @@ def parse_mrr_wide(grid: Grid, label: str, problems: list[str]) -> MrrTable | No
         ids.append(cid)
     attributes = {text_of(header[c]): [_attr(grid[r][c]) for r in rows] for c in attr_cols}
     block = np.array([[grid[r][c] for c in month_cols] for r in rows], dtype=object)
-    mrr = _numbers(block, label, [rows[i] for i in range(len(rows))], month_cols, problems, "MRR")
+    mrr = _numbers(block, label, [rows[i] for i in range(len(rows))], month_cols, problems, "MRR", style)
     return MrrTable(tuple(ids), attributes, tuple(months), mrr)
 
 
@@ -122,7 +126,15 @@ def _attr(value):
     return value if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
-def _numbers(block: np.ndarray, label: str, rows: list[int], cols: list[int], problems: list[str], what: str):
+def _numbers(
+    block: np.ndarray,
+    label: str,
+    rows: list[int],
+    cols: list[int],
+    problems: list[str],
+    what: str,
+    style: NumberStyle | None = None,
+):
     """Non-negative numbers from an object block (blank = 0), vectorised; problems name each bad cell."""
     flat = pd.Series(block.ravel(), dtype=object)
     blank = flat.isna() | flat.map(lambda v: isinstance(v, str) and not v.strip())
@@ -132,11 +144,13 @@ def _numbers(block: np.ndarray, label: str, rows: list[int], cols: list[int], pr
     other = ~(blank | plain)
     for i in np.flatnonzero(other.to_numpy()):
         v = number_of(flat.iat[i])
+        r, c = divmod(i, block.shape[1])
         if v is None:
-            r, c = divmod(i, block.shape[1])
             problems.append(f"{cell_ref(label, rows[r], cols[c])}: {flat.iat[i]!r} is not a number.")
         else:
             values[i] = v
+            if style is not None:
+                style.see(flat.iat[i], cell_ref(label, rows[r], cols[c]))
     bad = ~np.isfinite(values)
     values[bad] = 0.0
     for i in np.flatnonzero(bad):
@@ -145,6 +159,14 @@ def _numbers(block: np.ndarray, label: str, rows: list[int], cols: list[int], pr
     for i in np.flatnonzero(values < 0):
         r, c = divmod(i, block.shape[1])
         problems.append(f"{cell_ref(label, rows[r], cols[c])}: negative {what} {values[i]:g}.")
+    huge = np.abs(values) > MAX_AMOUNT
+    for i in np.flatnonzero(huge):
+        r, c = divmod(i, block.shape[1])
+        problems.append(
+            f"{cell_ref(label, rows[r], cols[c])}: {what} {values[i]:g} is implausibly large (over "
+            f"{MAX_AMOUNT:g} a month); check the cell."
+        )
+    values[huge] = 0.0
     return values.reshape(block.shape)
 
 
@@ -159,7 +181,12 @@ class MonthlyColumn:
 
 
 def parse_monthly(
-    grid: Grid, label: str, columns: list[MonthlyColumn], problems: list[str], extra_kind: str | None = None
+    grid: Grid,
+    label: str,
+    columns: list[MonthlyColumn],
+    problems: list[str],
+    extra_kind: str | None = None,
+    style: NumberStyle | None = None,
 ) -> tuple[dict[dt.date, dict[str, float | None]], dict[str, int], dict[dt.date, int]] | None:
     """A sheet of ``Month`` + value columns. Returns {month: {field: value}}, the column of each field
     (extra columns keyed by header) and the row of each month."""
@@ -209,6 +236,8 @@ def parse_monthly(
         values: dict[str, float | None] = {}
         for field_name, c in where.items():
             values[field_name] = _monthly_value(row[c], kinds[field_name], cell_ref(label, r, c), problems)
+            if style is not None:
+                style.see(row[c], cell_ref(label, r, c))
         out[m] = values
         rows[m] = r
     return out, where, rows
@@ -233,6 +262,9 @@ def _monthly_value(raw, kind: str, ref: str, problems: list[str]) -> float | Non
         return INVALID
     if kind == "spend" and v < 0:
         problems.append(f"{ref}: negative spend {v:g}.")
+        return INVALID
+    if abs(v) > MAX_AMOUNT:
+        problems.append(f"{ref}: {v:g} is implausibly large (over {MAX_AMOUNT:g} a month); check the cell.")
         return INVALID
     return v
 

@@ -6,13 +6,23 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from workbook_gen.errors import InputError
-from workbook_gen.inputs.cells import cell_ref, is_blank, month_of, next_month, number_of, text_of
+from workbook_gen.inputs.cells import (
+    MAX_AMOUNT,
+    NumberStyle,
+    cell_ref,
+    is_blank,
+    month_of,
+    next_month,
+    number_of,
+    text_of,
+)
 from workbook_gen.inputs.model import (
     COL_BURN,
     COL_GM,
@@ -32,10 +42,8 @@ from workbook_gen.inputs.parse import (
     parse_mrr_wide,
 )
 from workbook_gen.inputs.trailing import trim_blank_trailing_months
+from workbook_gen.inputs.xlsxscan import ScanError, check_zip_package, scan_workbook
 
-#: Limits against zip bombs: total uncompressed size, and the compression ratio of a large member.
-MAX_UNCOMPRESSED = 4 * 1024**3
-MAX_RATIO = 200
 MRR_CSV = "mrr.csv"
 MONTHLY_CSV = "monthly.csv"
 
@@ -68,37 +76,35 @@ def read_inputs(path: Path | str) -> InputData:
     return read_xlsx_inputs(path)
 
 
-def _check_zip(path: Path) -> None:
+def check_package(path: Path) -> None:
+    """Refuse a file that is not a zip package, or one that would unpack to a bomb (before any parsing)."""
     try:
         with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
+            check_zip_package(path, z)
     except (zipfile.BadZipFile, OSError):
         raise InputError(
             [f"{path.name}: not a spreadsheet (expected an .xlsx workbook or CSV files)."]
         ) from None
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNCOMPRESSED:
-        raise InputError(
-            [f"{path.name}: the workbook unpacks to {total / 1024**3:.1f} GiB, over the 4 GiB limit."]
-        )
-    for i in infos:
-        if i.file_size > 10 * 1024**2 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise InputError(
-                [f"{path.name}: part {i.filename} is compressed suspiciously well; refusing to read it."]
-            )
+    except ScanError as exc:
+        raise InputError([str(exc)]) from None
 
 
 def read_xlsx_grids(path: Path, sheets: tuple[str, ...]) -> tuple[dict[str, list[list]], list[str]]:
+    """The cell grids of ``sheets``; problems of the file found before (and while) reading them."""
     from python_calamine import CalamineWorkbook
 
-    _check_zip(path)
+    try:
+        problems = scan_workbook(path, sheets)
+    except ScanError as exc:
+        raise InputError([str(exc)]) from None
+    if problems:
+        raise InputError(problems, path.name)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several error types for unreadable files
         raise InputError([f"{path.name}: not a readable spreadsheet ({exc})."]) from None
     names = {n.strip().lower(): n for n in book.sheet_names}
     grids: dict[str, list[list]] = {}
-    problems: list[str] = []
     for sheet in sheets:
         actual = names.get(sheet.lower())
         if actual is None:
@@ -106,7 +112,11 @@ def read_xlsx_grids(path: Path, sheets: tuple[str, ...]) -> tuple[dict[str, list
                 f"{path.name}: missing sheet {sheet!r} (sheets found: {', '.join(book.sheet_names)})."
             )
             continue
-        rows = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+        try:
+            rows = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+        except Exception as exc:  # a corrupt sheet part: calamine's XML or zip errors
+            problems.append(f"{sheet}: the sheet cannot be read ({exc}); re-save the file.")
+            continue
         grids[sheet] = [[None if v == "" else v for v in row] for row in rows]
     return grids, problems
 
@@ -114,11 +124,12 @@ def read_xlsx_grids(path: Path, sheets: tuple[str, ...]) -> tuple[dict[str, list
 def read_xlsx_inputs(path: Path) -> InputData:
     grids, problems = read_xlsx_grids(path, (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN))
     warnings: list[str] = []
+    style = NumberStyle()
     trimmed = trim_blank_trailing_months(
         grids.get(SHEET_MRR), [(s, grids.get(s)) for s in (SHEET_SM, SHEET_GM, SHEET_BURN)], path.name
     )
     warnings += [trimmed] if trimmed else []
-    table = parse_mrr_wide(grids[SHEET_MRR], SHEET_MRR, problems) if SHEET_MRR in grids else None
+    table = parse_mrr_wide(grids[SHEET_MRR], SHEET_MRR, problems, style) if SHEET_MRR in grids else None
     parsed = {}
     for sheet, cols, extra in (
         (SHEET_SM, SM_COLUMNS, "spend"),
@@ -126,13 +137,14 @@ def read_xlsx_inputs(path: Path) -> InputData:
         (SHEET_BURN, BURN_COLUMNS, None),
     ):
         if sheet in grids:
-            parsed[sheet] = parse_monthly(grids[sheet], sheet, cols, problems, extra_kind=extra)
+            parsed[sheet] = parse_monthly(grids[sheet], sheet, cols, problems, extra_kind=extra, style=style)
     series = {}
     if table is not None:
         for sheet, p in parsed.items():
             if p is not None:
                 optional = set(p[1]) - {"sm_spend", "gross_margin", "net_burn"}
                 series[sheet] = align_monthly(p, sheet, table.months, problems, warnings, optional)
+    problems += style.problems()
     if problems:
         raise InputError(problems, path.name)
     return assemble(
@@ -146,15 +158,68 @@ def read_xlsx_inputs(path: Path) -> InputData:
     )
 
 
+#: A CSV input larger than this is refused before it is read (100,000 clients × 120 months is ~100 MB).
+MAX_CSV_BYTES = 1024**3
+#: The longest field csv reads (its default); longer ones are refused with the line named.
+MAX_CSV_FIELD = 128 * 1024
+
+
 def _read_csv(path: Path) -> list[list]:
-    raw = path.read_bytes()
+    if not path.is_file():
+        raise InputError([f"{path.name}: not a regular file."])
+    try:
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise InputError(
+                [f"{path.name}: {size / 1024**3:.1f} GiB, over the {MAX_CSV_BYTES // 1024**3} GiB limit."]
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([f"{path.name}: cannot be read ({exc.strerror or exc})."]) from None
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError([f"{path.name}: not a UTF-8 text file."]) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            [
+                f"{path.name}: not UTF-8 text (byte {exc.start + 1:,} is not valid UTF-8); export it again "
+                "as 'CSV UTF-8 (comma delimited)'."
+            ]
+        ) from None
     if "\x00" in text:
-        raise InputError([f"{path.name}: not a CSV text file."])
-    return [[None if v.strip() == "" else v for v in row] for row in csv.reader(io.StringIO(text))]
+        raise InputError([f"{path.name}: not a CSV text file (it contains NUL bytes)."])
+    if "\r" in text and "\n" not in text:
+        raise InputError(
+            [
+                f"{path.name}: lines end with a lone carriage return (CR), an old Mac format; export it "
+                "again with ordinary line ends (LF or CR LF)."
+            ]
+        )
+    first = text.split("\n", 1)[0]
+    if "," not in first and any(sep in first for sep in (";", "\t", "|")):
+        sep = next(s for s in (";", "\t", "|") if s in first)
+        shown = {"\t": "tabs"}.get(sep, repr(sep))
+        raise InputError(
+            [
+                f"{path.name}: the header is separated by {shown}, not commas; export the file as comma-separated CSV."
+            ]
+        )
+    reader = csv.reader(io.StringIO(text))
+    rows = []
+    try:
+        for row in reader:
+            rows.append([None if v.strip() == "" else v for v in row])
+    except csv.Error as exc:
+        line = reader.line_num
+        if "field larger than field limit" in str(exc):
+            why = f"a field longer than {MAX_CSV_FIELD // 1024} KiB"
+        elif "new-line character" in str(exc):
+            why = "a carriage return (CR) inside a field that is not quoted"
+        else:
+            why = str(exc)
+        raise InputError(
+            [f"{path.name}: line {line:,}: {why}; fix that line or export the file again."]
+        ) from None
+    return rows
 
 
 def read_csv_inputs(folder: Path) -> InputData:
@@ -163,33 +228,39 @@ def read_csv_inputs(folder: Path) -> InputData:
     mrr_path, monthly_path = folder / MRR_CSV, folder / MONTHLY_CSV
     label = folder.resolve().name or str(folder)  # "." is named by the folder it means
     for p in (mrr_path, monthly_path):
-        if not p.is_file():
+        if os.path.lexists(p) and not p.is_file():
+            problems.append(f"folder {label}: {p.name} is not a regular file.")
+        elif not p.is_file():
             problems.append(
                 f"folder {label}: missing {p.name} (a folder input holds mrr.csv and monthly.csv)."
             )
     if problems:
         raise InputError(problems, label)
+    style = NumberStyle()
     mrr_grid = _read_csv(mrr_path)
     header = [(h or "").strip().lower() for h in (mrr_grid[0] if mrr_grid else [])]
     monthly_grid = _read_csv(monthly_path)
     if len(header) >= 3 and header[0] in ("client_id", "client id") and header[1] == "month":
-        table = parse_mrr_long(mrr_grid, MRR_CSV, problems)
+        table = parse_mrr_long(mrr_grid, MRR_CSV, problems, style)
     else:
         trimmed = trim_blank_trailing_months(mrr_grid, [(MONTHLY_CSV, monthly_grid)], folder.name or MRR_CSV)
         warnings += [trimmed] if trimmed else []
-        table = parse_mrr_wide(mrr_grid, MRR_CSV, problems)
-    parsed = parse_monthly(monthly_grid, MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend")
+        table = parse_mrr_wide(mrr_grid, MRR_CSV, problems, style)
+    parsed = parse_monthly(monthly_grid, MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend", style=style)
     series = None
     if table is not None and parsed is not None:
         optional = set(parsed[1]) - {"sm_spend", "gross_margin", "net_burn"}
         series = align_monthly(parsed, MONTHLY_CSV, table.months, problems, warnings, optional)
+    problems += style.problems()
     if problems:
         raise InputError(problems, folder.name)
     checksums = {p.name: sha256(p) for p in (mrr_path, monthly_path)}
     return assemble(table, series, series, series, str(folder), checksums, warnings)
 
 
-def parse_mrr_long(grid: list[list], label: str, problems: list[str]) -> MrrTable | None:
+def parse_mrr_long(
+    grid: list[list], label: str, problems: list[str], style: NumberStyle | None = None
+) -> MrrTable | None:
     """Long layout: ``client_id,month,mrr[,attributes…]``, one row per client and month."""
     header = grid[0]
     attr_names = [text_of(h) for h in header[3:] if not is_blank(h)]
@@ -226,6 +297,14 @@ def parse_mrr_long(grid: list[list], label: str, problems: list[str]) -> MrrTabl
         elif v < 0:
             problems.append(f"{cell_ref(label, r, 2)}: negative MRR {v:g}.")
             v = 0.0
+        elif v > MAX_AMOUNT:
+            problems.append(
+                f"{cell_ref(label, r, 2)}: MRR {v:g} is implausibly large (over {MAX_AMOUNT:g} a month); "
+                "check the cell."
+            )
+            v = 0.0
+        if style is not None:
+            style.see(row[2], cell_ref(label, r, 2))
         cells[(cid, m)] = v
         months.add(m)
         for j, a in enumerate(attr_names):

@@ -12,6 +12,7 @@ from workbook_gen.inputs.cells import EXCEL_EPOCH
 from workbook_gen.inputs.model import InputData
 from workbook_gen.metrics.engine import Results, Scope
 from workbook_gen.settings import Settings
+from workbook_gen.text import inert_name
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.layout import Layout
 
@@ -71,7 +72,7 @@ RESERVED_SHEETS = {
 
 def sheet_safe(name: str, taken: set[str], limit: int = 31) -> str:
     """A valid, unique sheet name close to ``name``."""
-    base = re.sub(r"[\[\]:*?/\\]", "-", name).strip("' ") or "Segment"
+    base = re.sub(r"[\[\]:*?/\\]", "-", inert_name(name)).strip("' ") or "Segment"
     base = base[:limit]
     candidate, n = base, 2
     while candidate.lower() in taken:

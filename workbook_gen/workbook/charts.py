@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from workbook_gen.definitions import BY_KEY, CURRENCY, series_name
+from workbook_gen.text import inert_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import TIMELINE, TL_DATE
 
@@ -37,7 +38,7 @@ def row_series(book: Book, name: str, label: str, window: tuple[int, int], **ext
     place = lay.place(name)
     a, b = window
     series = {
-        "name": label,
+        "name": inert_name(label),
         "categories": [TIMELINE, TL_DATE, lay.col(a), TL_DATE, lay.col(b)],
         "values": [place.sheet, place.row, place.col + a, place.row, place.col + b],
     }
@@ -57,7 +58,7 @@ def new_chart(
     if subtype:
         spec["subtype"] = subtype
     chart = book.wb.add_chart(spec)
-    chart.set_title({"name": title, "name_font": {"size": 11, "bold": True}})
+    chart.set_title({"name": inert_name(title), "name_font": {"size": 11, "bold": True}})
     chart.set_legend({"position": "bottom", "font": {"size": 8}})
     chart.set_x_axis(
         {
@@ -72,7 +73,7 @@ def new_chart(
     if number_format:
         y["num_format"] = number_format
     if y_title:
-        y["name"] = y_title
+        y["name"] = inert_name(y_title)
         y["name_font"] = {"size": 8}
     chart.set_y_axis(y)
     chart.set_size({"width": 620, "height": 300})

@@ -51,11 +51,14 @@ def write_workbook(
     company: str,
     version: str,
     progress: Progress | None = None,
+    tmpdir: Path | None = None,
     sources: dict[str, str] | None = None,
     changes=None,
 ) -> None:
     say = progress or (lambda _msg: None)
-    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    # xlsxwriter's own temporary files go to ``tmpdir`` (the output's scratch folder, cleaned by the caller).
+    options = WORKBOOK_OPTIONS if tmpdir is None else {**WORKBOOK_OPTIONS, "tmpdir": str(tmpdir)}
+    wb = xlsxwriter.Workbook(str(path), options)
     last = results.months[-1]
     wb.set_properties(
         {
