@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from workbook_gen.definitions import BY_KEY, PCT, series_name
+from workbook_gen.definitions import BY_KEY, CURRENCY, PCT, series_name
 from workbook_gen.metrics.changes import REMOVED, Changes
 from workbook_gen.workbook.book import Book, cached, undefined_text
 from workbook_gen.workbook.layout import cell
@@ -40,6 +40,14 @@ def write(book: Book, changes: Changes) -> None:
     date_fmt = book.wb.add_format({"num_format": "mmm yyyy", "align": "left", "font_size": 10})
     points_fmt = book.wb.add_format(
         {"num_format": '+0.00" pts";-0.00" pts";0.00" pts"', "align": "right", "font_size": 10}
+    )
+    # Amounts to the cent: a restatement smaller than one currency unit must not show as 0.
+    cents = book.wb.add_format(
+        {
+            "num_format": fmt.number_formats[CURRENCY].replace("#,##0", "#,##0.00"),
+            "align": "right",
+            "font_size": 10,
+        }
     )
     ws.write_string(0, 0, "Changes since last pack", fmt.title)
     ws.write_string(
@@ -103,7 +111,7 @@ def write(book: Book, changes: Changes) -> None:
             ("Client ID", "What", "", "Month", "Last pack", "This pack", "Difference", "Unit"),
         )
         position = {c: r for r, c in enumerate(book.data.client_ids)}
-        money = fmt.unit("currency")
+        money = cents
         for c in changes.clients:
             ws.write_string(row, 0, c.client_id, fmt.label)
             ws.write_string(row, 1, c.status, fmt.label)
@@ -143,7 +151,7 @@ def write(book: Book, changes: Changes) -> None:
             metric = BY_KEY[m.key]
             name = series_name(m.key, m.slug)
             points = metric.unit == PCT
-            style = fmt.unit(metric.unit)
+            style = cents if metric.unit == CURRENCY else fmt.unit(metric.unit)
             undefined = undefined_text(m.key, m.index)
             ws.write_string(row, 0, m.scope, fmt.label)
             ws.write_string(row, 1, metric.label, fmt.label)
