@@ -77,6 +77,11 @@ def new_chart(
     chart.set_y_axis(y)
     chart.set_size({"width": 620, "height": 300})
     chart.set_chartarea({"border": {"none": True}})
+    # Undefined months are #N/A in the chart's helper rows: a gap, never a zero; the helper rows
+    # are hidden (they are not for print), so hidden data must still be plotted.
+    chart.show_blanks_as("gap")
+    chart.show_na_as_empty_cell()
+    chart.show_hidden_data()
     return chart
 
 

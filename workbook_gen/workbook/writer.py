@@ -121,6 +121,11 @@ def write_workbook(
         CLIENT_CALC, "Calculation: first paying month, cohort and segment of each client", report=False
     )
 
+    # Input and calculation sheets are for editing and auditing, not for the board pack: hidden
+    # sheets do not print (Excel and LibreOffice alike); the Cover says how to show them.
+    for s in ("MRR", "S&M", "Gross margin", "Burn", TIMELINE, CLIENT_CALC):
+        book.sheets[s].hide()
+
     # 2. Plan every named block before any formula refers to one.
     timeline.plan(book)
     for ss in book.scope_sheets:

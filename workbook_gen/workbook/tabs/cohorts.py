@@ -30,6 +30,7 @@ from workbook_gen.workbook.layout import (
     on,
     span,
 )
+from workbook_gen.workbook.tabs import cohort_print
 from workbook_gen.workbook.tabs.common import section_row, sheet_header
 
 AGE_TABLES = [t for t in COHORT_TABLES if not t.single_column]
@@ -97,13 +98,9 @@ def write(book: Book, ss: ScopeSheets) -> None:
             ws.set_column(1, 1, 8)
             ws.set_column(2, 3, 12)
             ws.set_column(4, 4 + max(lay.n_periods.values()), 11)
-            book.print_setup(ws)
-            if lay.n_periods[g] > 16:
-                ws.fit_to_pages(0, 0)
-                ws.set_print_scale(55)
-                ws.repeat_columns(0, 2)
         _write_grouping(book, ss, ws, sheet, g)
     _charts(book, ss)
+    cohort_print.setup(book, ss)
 
 
 def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, coh: str, seg_crit: str) -> None:

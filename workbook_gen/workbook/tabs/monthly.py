@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 
 from workbook_gen.definitions import BY_KEY, CURRENCY, METRICS, SECTIONS, UNIT, series_name
+from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, undefined_text
 from workbook_gen.workbook.charts import chart_name, month_window, monthly_chart
 from workbook_gen.workbook.formulas import MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
+from workbook_gen.workbook.printing import print_window
 from workbook_gen.workbook.tabs.common import (
     month_header,
     monthly_columns,
@@ -80,8 +82,7 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 ws.write_number(SEGMENT_NUMBER_ROW, 2, scope.number, fmt.input_unit("int"))
             month_header(book, ws, sheet)
             monthly_columns(book, ws)
-            ws.freeze_panes(HEADER_ROWS, FIRST_COL)
-            book.print_setup(ws, repeat_rows=(3, 3), timeline=True)
+            ws.freeze_panes(HEADER_ROWS, FIRST_COL, HEADER_ROWS, FIRST_COL + print_window(lay.n_months))
         keys = section_keys(ss, section)
         first_row = lay.place(series_name(keys[0], scope.slug)).row
         section_row(fmt, ws, first_row - 1, section, FIRST_COL + lay.n_months)
@@ -104,6 +105,7 @@ def write(book: Book, ss: ScopeSheets) -> None:
             for key, label in CHART_ROWS:
                 row = lay.place(chart_name(key, scope.slug)).row
                 ws.write_string(row, 0, label, fmt.note)
+                ws.set_row(row, None, None, {"level": 1, "hidden": True})
                 src = scope.monthly[key]
                 for i in range(lay.n_months):
                     ref = lay.series_cell(series_name(key, scope.slug), i, sheet)
@@ -139,8 +141,16 @@ def _charts(book: Book, ss: ScopeSheets) -> None:
         else:
             by_sheet[sheet] = list(SEGMENT_CHARTS) + (["payback"] if scope.has_sm else [])
     for sheet, kinds in by_sheet.items():
-        bottom = max(p.row for p in lay.places.values() if p.sheet == sheet) + 3
+        table_bottom = max(p.row for p in lay.places.values() if p.sheet == sheet) + 1
         ws = book.sheet(sheet)
+        chart_rows = math.ceil(len(kinds) / 2)
+        first = printing.timeline_tab(book, ws, table_bottom, chart_rows)
         for k, kind in enumerate(kinds):
             chart = monthly_chart(book, kind, scope.slug, window)
-            ws.insert_chart(bottom + (k // 2) * 16, 0, chart, {"x_offset": 10 + (k % 2) * 640, "y_offset": 5})
+            chart.set_size({"width": printing.CHART_W, "height": printing.CHART_H})
+            ws.insert_chart(
+                table_bottom + 2 + (k // 2) * printing.CHART_ROWS_EACH,
+                first,
+                chart,
+                {"x_offset": (k % 2) * (printing.CHART_W + printing.CHART_GAP), "y_offset": 0},
+            )
