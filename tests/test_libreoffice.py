@@ -3,6 +3,7 @@ and must get exactly the engine's numbers, for every defined name of every scope
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import openpyxl
@@ -118,6 +119,24 @@ def test_dashboard_prints_landscape_one_page_wide(example_workbook, tmp_path, li
         ["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True
     ).stdout
     assert "dashboard" in text.lower()
+    # The board pack (SPEC §6): at most 40 pages, the dashboard on exactly one of them, no input or
+    # calculation sheet printed. Every page's header names its tab.
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
+    assert pages <= 40
+    tabs = []  # the header's middle field: company | tab | period
+    for page in range(1, pages + 1):
+        page_text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        fields = re.split(r"\s{2,}", page_text.splitlines()[0].strip()) if page_text else []
+        tabs.append(fields[1] if len(fields) == 3 else "")
+    assert tabs.count("Dashboard") == 1, tabs
+    assert tabs[1] == "Dashboard" and tabs[0] == "Cover"
+    for hidden in ("MRR", "S&M", "Gross margin", "Burn", "Timeline", "Client calc"):
+        assert hidden not in tabs, hidden
     assert "#VALUE!" not in text and "###" not in text and "#N/A" not in text
     whole = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     for bad in ("#VALUE!", "#REF!", "#NAME?", "#DIV/0!", "Err:"):

@@ -294,7 +294,9 @@ METRICS: tuple[Metric, ...] = (
         RETENTION,
         "Share of last month's paying clients who stopped paying.",
         "churned clients ÷ opening clients",
-        benchmark=Benchmark("below 2 % a month is good for SMB", good=0.01, ok=0.02, higher=False),
+        benchmark=Benchmark(
+            "1 % a month or less is good, up to 2 % OK (SMB)", good=0.01, ok=0.02, higher=False
+        ),
     ),
     _m(
         "gross_mrr_churn_rate",
@@ -303,7 +305,7 @@ METRICS: tuple[Metric, ...] = (
         RETENTION,
         "Share of opening MRR lost to churn and contraction.",
         "(churn + contraction) ÷ opening MRR",
-        benchmark=Benchmark("below 2 % a month is good", good=0.01, ok=0.02, higher=False),
+        benchmark=Benchmark("1 % a month or less is good, up to 2 % OK", good=0.01, ok=0.02, higher=False),
     ),
     _m(
         "net_mrr_churn_rate",
@@ -335,7 +337,7 @@ METRICS: tuple[Metric, ...] = (
         "Like NRR but each client counts at most what it paid a year ago, so expansion cannot hide losses.",
         "Σ base min(MRR[t], MRR[t−12]) ÷ Σ base MRR[t−12]",
         first_month=13,
-        benchmark=Benchmark("90 %+ is strong", good=0.9, ok=0.8),
+        benchmark=Benchmark("90 %+ is strong, 80 % OK", good=0.9, ok=0.8),
     ),
     # --- Unit economics -----------------------------------------------------------------
     _m(
@@ -411,7 +413,7 @@ METRICS: tuple[Metric, ...] = (
         "Lifetime gross profit per unit of acquisition cost.",
         "LTV ÷ CAC",
         scope=SM,
-        benchmark=Benchmark("3 or more", good=3, ok=1),
+        benchmark=Benchmark("3 or more is good, 1 to 3 thin", good=3, ok=1),
     ),
     _m(
         "magic_number",
@@ -466,7 +468,7 @@ METRICS: tuple[Metric, ...] = (
         "ARR growth (YoY) + FCF margin (TTM)",
         scope=SM,
         first_month=13,
-        benchmark=Benchmark("40 % or more", good=0.4, ok=0.2),
+        benchmark=Benchmark("40 % or more is good, 20 % OK", good=0.4, ok=0.2),
     ),
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY, CURRENCY, series_name
+from workbook_gen.definitions import BY_KEY, series_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import TIMELINE, TL_DATE
 
@@ -90,7 +90,7 @@ def color(i: int) -> dict:
 
 
 def money_format(book: Book) -> str:
-    return book.fmt.number_formats[CURRENCY]
+    return book.fmt.number_formats["chart_currency"]
 
 
 def chart_name(key: str, slug: str | None) -> str:
