@@ -87,9 +87,9 @@ class Formats:
         )
 
     def input_unit(self, unit: str):
-        return self._get(
-            ("input", unit), num_format=self.number_formats[unit], font_color=INPUT_FONT, bg_color=INPUT_FILL
-        )
+        # Input cells keep the plain signed format of the input template.
+        code = self.number_formats["chart_currency" if unit == CURRENCY else unit]
+        return self._get(("input", unit), num_format=code, font_color=INPUT_FONT, bg_color=INPUT_FILL)
 
     def change(self, unit: str):
         """A signed change: + and − always shown; a change of a percentage is in points."""
