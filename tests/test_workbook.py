@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 
@@ -217,3 +218,39 @@ def test_formula_looking_text_stays_text(tmp_path):
     assert ws["B5"].value == "-2+3" and ws["B5"].data_type == "s"
     assert read_inputs(out).client_ids[:2] == tuple(ids[:2])
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)  # no formula on an input sheet
+
+
+def _chart_refs(path):
+    """Every value range a chart of the workbook plots: (sheet, first cell, last cell)."""
+    refs = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/charts/chart"):
+                xml = z.read(name).decode()
+                for val in re.findall(r"<c:val>\s*<c:numRef>\s*<c:f>([^<]+)</c:f>", xml):
+                    sheet, cells = html.unescape(val).rsplit("!", 1)
+                    refs.append((sheet.strip("'").replace("''", "'"), *cells.replace("$", "").split(":")))
+    return refs
+
+
+def test_no_chart_point_sits_on_a_text_cell(example_workbook):
+    """Undefined months are gaps: every cell a chart plots holds a number or #N/A, never the text
+    n/a (which Excel and LibreOffice draw as zero), and the charts show #N/A as an empty cell."""
+    refs = _chart_refs(example_workbook)
+    assert len(refs) > 40
+    wb = openpyxl.load_workbook(example_workbook, data_only=True)
+    bad, na = [], 0
+    for sheet, first, last in refs:
+        for row in wb[sheet][f"{first}:{last}"]:
+            for c in row:
+                if c.value == "#N/A":
+                    na += 1
+                elif not isinstance(c.value, int | float) or isinstance(c.value, bool):
+                    bad.append(f"{sheet}!{c.coordinate}={c.value!r}")
+    wb.close()
+    assert bad[:10] == []
+    assert na > 0  # some charted months are undefined (e.g. months without churn for churned ARPA)
+    with zipfile.ZipFile(example_workbook) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert not any('dispBlanksAs val="zero"' in x for x in charts)  # absent means gap
+    assert all('dispNaAsBlank val="1"' in x for x in charts)

@@ -15,7 +15,7 @@ from workbook_gen.workbook.layout import DATE_ROW, FIRST_COL
 
 PRINT_MONTHS = 12  # months of a monthly tab on its printed page
 PAGE_ROWS = 40  # rows on a page of a monthly tab printed one page wide (label column + a year)
-CHART_W, CHART_H = 480, 250  # a chart on a printed monthly tab, in pixels
+CHART_W, CHART_H = 480, 290  # a chart on a printed monthly tab, in pixels
 CHART_GAP = 10
 CHART_ROWS_EACH = math.ceil((CHART_H + CHART_GAP) / 20)  # sheet rows (20 px) a row of charts takes
 MONTH_COL_WIDTH = 11  # characters
