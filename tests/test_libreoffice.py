@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 
+import numpy as np
 import openpyxl
 import pytest
 from helpers import expected_names, mismatches, read_names
@@ -100,6 +101,39 @@ def test_four_region_split_with_settings(libreoffice, tmp_path):
     assert not any(s.has_sm for s in results.segment_scopes())
     expected = expected_names(results)
     assert "cac__emea" not in expected and "arr__north_america" in expected
+    recalculated = recalculate(out, tmp_path / "recalc")
+    assert mismatches(expected, read_names(recalculated, expected)) == []
+
+
+def test_segment_burn_columns_are_read_and_recalculated(libreoffice, tmp_path):
+    """Optional per-segment columns on Burn (SPEC §2.1, §5): read from the input workbook, written
+    back on the output's Burn sheet, used by that segment's formulas only; a segment without one
+    has no burn-based keys at all (not the company's burn)."""
+    import json
+    from dataclasses import replace
+
+    from workbook_gen.export import to_json
+
+    base = synthetic_company(n_clients=80, n_months=26, seed=4)
+    n = base.n_months
+    company = replace(base, burn_by_segment={"Self-serve": np.round(base.net_burn * 0.3)})
+    src = tmp_path / "burn.xlsx"
+    write_input_workbook(src, company)
+    data, settings = load(src)
+    assert data.same_data(company)
+    out = tmp_path / "burn-workbook.xlsx"
+    build(src, out)
+    results = compute(data, settings)
+    by_label = {s.label: s for s in results.segment_scopes()}
+    assert by_label["Self-serve"].has_burn and not by_label["Assisted"].has_burn
+    expected = expected_names(results)
+    assert "rule_of_40__self_serve" in expected and "net_burn__assisted" not in expected
+    doc = json.loads(to_json(results))
+    assert "burn_multiple" not in doc["scopes"]["Segment=Assisted"]["monthly"]
+    assert (
+        doc["scopes"]["Segment=Self-serve"]["monthly"]["net_burn"][n - 1]
+        == company.burn_by_segment["Self-serve"][n - 1]
+    )
     recalculated = recalculate(out, tmp_path / "recalc")
     assert mismatches(expected, read_names(recalculated, expected)) == []
 

@@ -19,6 +19,7 @@ MONTHS = "months"
 # Which scopes carry a metric (SPEC §5).
 ALL = "all"  # total and every segment
 SM = "sm"  # total; a segment only when the S&M sheet has a column for it (SPEC §5)
+BURN = "burn"  # total; a segment only when the Burn sheet has a column for it (SPEC §5)
 
 # Sections, in the order a CFO reads them; each is a tab for the total scope.
 BRIDGE = "MRR bridge"
@@ -367,7 +368,8 @@ METRICS: tuple[Metric, ...] = (
         "Cash consumed in the month; negative means cash generated (input).",
         "input: Burn sheet",
         first_month=1,
-        note="Burn is a company-wide input: a segment shows the company's burn.",
+        note="A segment has a net burn only from its own column on the Burn sheet.",
+        scope=BURN,
     ),
     _m(
         "cac",
@@ -433,8 +435,8 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "Cash burned for each unit of new ARR over the last three months; n/m when ARR did not grow.",
         "Σ net burn[t−2 … t] ÷ (ARR[t] − ARR[t−3])",
-        scope=SM,
-        note="For a segment: the company's burn against the segment's new ARR.",
+        scope=BURN,
+        note="For a segment: its own Burn column against its new ARR (never the company's burn).",
         first_month=4,
         benchmark=Benchmark("1 or less is strong, up to 2 acceptable early", good=1, ok=2, higher=False),
     ),
@@ -455,8 +457,8 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "Free cash flow of the trailing twelve months as a share of revenue (burn is negative cash flow).",
         "− Σ net burn[t−11 … t] ÷ revenue (TTM)",
-        scope=SM,
-        note="For a segment: the company's burn against the segment's revenue.",
+        scope=BURN,
+        note="For a segment: its own Burn column against its revenue (never the company's burn).",
         first_month=12,
     ),
     _m(
@@ -466,7 +468,7 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "ARR growth plus FCF margin; 40 % or more is the usual bar.",
         "ARR growth (YoY) + FCF margin (TTM)",
-        scope=SM,
+        scope=BURN,
         first_month=13,
         benchmark=Benchmark("40 % or more is good, 20 % OK", good=0.4, ok=0.2),
     ),
@@ -476,11 +478,13 @@ BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
 
 
-def keys_for_scope(is_total: bool, has_sm: bool) -> tuple[str, ...]:
+def keys_for_scope(is_total: bool, has_sm: bool, has_burn: bool = False) -> tuple[str, ...]:
     """The metric keys a scope carries (SPEC §5)."""
     out = []
     for m in METRICS:
         if m.scope == SM and not (is_total or has_sm):
+            continue
+        if m.scope == BURN and not (is_total or has_burn):
             continue
         out.append(m.key)
     return tuple(out)

@@ -89,6 +89,7 @@ class ScopeSheets:
     cohorts: dict[str, str]  # grouping -> sheet
     number_cell: str | None = None  # absolute ref to the segment number (segments only)
     sm_col: int | None = None
+    burn_col: int | None = 1
 
 
 @dataclass(eq=False)

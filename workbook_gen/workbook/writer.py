@@ -90,6 +90,7 @@ def write_workbook(
         book.add_sheet(COHORT_SHEETS[g], f"Cohorts by {g} of first payment: MRR, NRR, GRR, logos, GP vs CAC")
     book.scope_sheets.append(total_sheets)
     sm_columns = {k.strip().lower(): 2 + j for j, k in enumerate(data.sm_by_segment)}
+    burn_columns = {k.strip().lower(): 2 + j for j, k in enumerate(data.burn_by_segment)}
     for scope in results.segment_scopes():
         name = sheet_safe(scope.label, taken, 22)
         cohort_sheet = sheet_safe(f"{scope.label[:22]} cohorts", taken)
@@ -101,6 +102,7 @@ def write_workbook(
             {g: cohort_sheet for g in GROUPINGS},
             number_cell=on(name, cell(SEGMENT_NUMBER_ROW, 2, True, True)),
             sm_col=sm_columns.get(scope.label.strip().lower()) if scope.has_sm else None,
+            burn_col=burn_columns.get(scope.label.strip().lower()) if scope.has_burn else None,
         )
         book.scope_sheets.append(ss)
     if results.segments:

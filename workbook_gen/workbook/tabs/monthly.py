@@ -91,7 +91,7 @@ def section_notes(ss: ScopeSheets) -> list[str]:
             f"CAC, CAC payback, LTV:CAC and magic number need a column headed {scope.label!r} on the S&M "
             "sheet: spend is matched to a segment only through its own column."
         )
-    if not getattr(scope, "has_burn", False):
+    if not scope.has_burn:
         notes.append(
             f"Net burn, burn multiple, FCF margin and Rule of 40 need a column headed {scope.label!r} on the "
             "Burn sheet: company burn is never set against one segment's revenue."
@@ -101,7 +101,7 @@ def section_notes(ss: ScopeSheets) -> list[str]:
 
 def write(book: Book, ss: ScopeSheets) -> None:
     lay, fmt, scope = book.layout, book.fmt, ss.scope
-    refs = ScopeRefs(scope.slug, ss.number_cell, ss.sm_col)
+    refs = ScopeRefs(scope.slug, ss.number_cell, ss.sm_col, ss.burn_col)
     done_headers: set[str] = set()
     for section in SECTIONS:
         sheet = ss.monthly[section]
@@ -174,7 +174,11 @@ def _charts(book: Book, ss: ScopeSheets) -> None:
         if scope.is_total:
             by_sheet.setdefault(sheet, []).extend(SECTION_CHARTS[section])
         else:
-            by_sheet[sheet] = list(SEGMENT_CHARTS) + (["payback"] if scope.has_sm else [])
+            by_sheet[sheet] = (
+                list(SEGMENT_CHARTS)
+                + (["payback"] if scope.has_sm else [])
+                + (["burn_multiple"] if scope.has_burn else [])
+            )
     for sheet, kinds in by_sheet.items():
         table_bottom = max(p.row for p in lay.places.values() if p.sheet == sheet) + 1
         ws = book.sheet(sheet)
