@@ -85,8 +85,10 @@ def test_defined_names_cover_spec(formulas, example_results):
             assert cohort_name(g, table) in names
             assert cohort_name(g, table, "self_serve") in names
     assert "arr__self_serve" in names and "nrr_12m__assisted" in names
-    assert "net_burn__assisted" in names  # the company's burn, shown for every segment
-    assert "cac__assisted" in names and "burn_multiple__self_serve" in names  # S&M columns for both segments
+    assert "cac__assisted" in names and "magic_number__self_serve" in names  # S&M columns for both segments
+    # no Burn column per segment in the example: no segment burn keys (SPEC §5), never the company's
+    for key in ("net_burn", "burn_multiple", "fcf_margin_ttm", "rule_of_40"):
+        assert f"{key}__assisted" not in names and f"{key}__self_serve" not in names
 
 
 def test_every_named_cell_is_a_formula(formulas, example_results):
