@@ -557,6 +557,7 @@ PERIOD_ROWS: tuple[tuple[str, str], ...] = (
     ("mrr_net_new", "derived"),
     ("arr", "stock"),
     ("mrr_growth", "derived"),
+    ("arr_growth_yoy", "stock"),
     ("clients_opening", "opening"),
     ("clients_new", "flow"),
     ("clients_reactivated", "flow"),
@@ -568,11 +569,21 @@ PERIOD_ROWS: tuple[tuple[str, str], ...] = (
     ("logo_churn_rate", "derived"),
     ("gross_mrr_churn_rate", "derived"),
     ("net_mrr_churn_rate", "derived"),
+    ("nrr_12m", "stock"),
+    ("grr_12m", "stock"),
     ("sm_spend", "flow"),
     ("gross_margin", "derived"),
     ("net_burn", "flow"),
     ("cac", "derived"),
+    ("cac_payback_months", "derived"),
+    ("lifetime_months", "derived"),
+    ("ltv", "derived"),
+    ("ltv_cac", "derived"),
+    ("magic_number", "derived"),
     ("burn_multiple", "derived"),
+    ("revenue", "derived"),
+    ("fcf_margin", "derived"),
+    ("rule_of_40", "derived"),
 )
 PERIOD_GROWTH = Metric(
     "mrr_growth",
@@ -584,8 +595,47 @@ PERIOD_GROWTH = Metric(
 )
 
 
+# Period-only rows (the quarterly and annual views; SPEC §3 period rule).
+PERIOD_ONLY = {
+    m.key: m
+    for m in (
+        PERIOD_GROWTH,
+        Metric(
+            "revenue",
+            "Recurring revenue (period)",
+            CURRENCY,
+            UNIT,
+            "Sum of the period's monthly closing MRR.",
+            "Σ closing MRR over the period's months",
+        ),
+        Metric(
+            "fcf_margin",
+            "FCF margin (period)",
+            PCT,
+            UNIT,
+            "Free cash flow of the period as a share of its recurring revenue.",
+            "− Σ net burn ÷ Σ closing MRR, over the period's months",
+        ),
+    )
+}
+# How the period rows that are not plain sums or stocks are defined (shown on the tabs and in tests).
+PERIOD_DEFINITIONS = {
+    "nrr_12m": "at the period's last month (12 months back from it)",
+    "grr_12m": "at the period's last month (12 months back from it)",
+    "arr_growth_yoy": "at the period's last month",
+    "cac": "period's S&M (lagged) ÷ period's new clients",
+    "cac_payback_months": "CAC ÷ (period ASP × period gross margin)",
+    "lifetime_months": "1 ÷ (period's churned clients ÷ Σ monthly opening clients), capped",
+    "ltv": "period-end ARPA × period gross margin × lifetime",
+    "ltv_cac": "LTV ÷ CAC",
+    "magic_number": "ARR added in the period ÷ the previous period's S&M",
+    "burn_multiple": "period's net burn ÷ ARR added in the period",
+    "rule_of_40": "ARR growth (YoY, period end) + FCF margin (period)",
+}
+
+
 def period_metric(key: str) -> Metric:
-    return PERIOD_GROWTH if key == "mrr_growth" else BY_KEY[key]
+    return PERIOD_ONLY.get(key) or BY_KEY[key]
 
 
 def cohort_name(grouping: str, table: str, slug: str | None = None) -> str:

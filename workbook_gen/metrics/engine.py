@@ -130,8 +130,12 @@ def compute(data: InputData, settings: Settings) -> Results:
         views = {}
         if number is None:
             views = {
-                "quarterly": period_view(monthly, periods["quarter"], settings.cac_lag),
-                "annual": period_view(monthly, periods["year"], settings.cac_lag),
+                "quarterly": period_view(
+                    monthly, periods["quarter"], settings.cac_lag, settings.lifetime_cap_months
+                ),
+                "annual": period_view(
+                    monthly, periods["year"], settings.cac_lag, settings.lifetime_cap_months
+                ),
             }
         return Scope(name, label, slug, number, mask, sm is not None, monthly, cohorts, **views)
 

@@ -151,7 +151,12 @@ def _movements(book: Book, slug, window, title):
     chart = new_chart(book, "column", title, "stacked", money_format(book))
     for i, (key, label, _negative) in enumerate(MOVEMENTS):
         chart.add_series(row_series(book, series_name(key, slug), label, window, fill=color(i + 1), gap=40))
-    low, high = _movement_range(book, slug, window)
+    movement_axis(chart, *_movement_range(book, slug, window))
+    return chart
+
+
+def movement_axis(chart, low: float, high: float) -> None:
+    """Left axis from ``low`` (≤ 0) to ``high`` in round steps; remembered for :func:`right_axis`."""
     step = nice_ceiling(max(high, -low) / 4) or 1.0
     down, up = math.ceil(-low / step - 1e-9), max(1, math.ceil(high / step - 1e-9))
     chart.wbg_range = (-down * step, up * step)
@@ -159,7 +164,20 @@ def _movements(book: Book, slug, window, title):
     set_y_limits(chart, *chart.wbg_range)
     chart.wbg_y["major_unit"] = step
     chart.set_y_axis(chart.wbg_y)
-    return chart
+
+
+def right_axis(chart, top: float, num_format: str) -> dict:
+    """Options of a right axis up to ``top`` whose zero and gridlines are the left axis' ones."""
+    y2 = {"num_format": num_format, "num_font": {"size": 8}, "min": 0}
+    down, up = getattr(chart, "wbg_steps", (0, 0))
+    if top > 0 and up:
+        step = nice_ceiling(top / up)
+        y2.update({"min": -down * step, "max": up * step, "major_unit": step})
+        if down:
+            y2["num_format"] = _no_negatives(num_format)
+    elif top > 0:
+        y2["max"] = nice_ceiling(top)
+    return y2
 
 
 def _no_negatives(num_format: str) -> str:
@@ -170,18 +188,8 @@ def _no_negatives(num_format: str) -> str:
 def _right_line(book: Book, chart, slug, key: str, label: str, window, num_format: str):
     """A line of ``key`` on the right axis. Where the left axis goes below zero, the right axis
     gets the same share of its height below zero, so both share one zero line."""
-    y2 = {"num_format": num_format, "num_font": {"size": 8}, "min": 0}
     values = scope_values(book, slug, key, window)
-    top = float(np.max(values)) if values.size else 0.0
-    down, up = getattr(chart, "wbg_steps", (0, 0))
-    if top > 0 and up:
-        # the same gridlines as the left axis: as many steps above zero, and below it
-        step = nice_ceiling(top / up)
-        y2.update({"min": -down * step, "max": up * step, "major_unit": step})
-        if down:
-            y2["num_format"] = _no_negatives(num_format)
-    elif top > 0:
-        y2["max"] = nice_ceiling(top)
+    y2 = right_axis(chart, float(np.max(values)) if values.size else 0.0, num_format)
     line = new_chart(book, "line", "")
     line.add_series(
         row_series(

@@ -10,6 +10,9 @@ chart helper rows are hidden, so they are in the workbook but off the printed pa
 from __future__ import annotations
 
 import math
+import re
+import zipfile
+from pathlib import Path
 
 from workbook_gen.workbook.layout import DATE_ROW, FIRST_COL
 
@@ -78,3 +81,22 @@ def report_tab(book, ws, repeat_rows: tuple[int, int] | None = None, pages_tall:
     """A report tab that prints one page wide (and ``pages_tall`` tall, 0 = as many as needed)."""
     page_setup(book, ws, repeat_rows)
     ws.fit_to_pages(1, pages_tall)
+
+
+# A chart-data cell whose metric is undefined: IF(ISNUMBER(x),x,NA()) (or -x) cached as #N/A.
+_UNDEFINED_CHART_CELL = re.compile(
+    r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="e"><f>IF\(ISNUMBER\(([^()<]+)\),-?\3,NA\(\)\)</f>'
+    r"<v>#N/A</v></c>"
+)
+
+
+def print_copy(source: Path, target: Path) -> None:
+    """A copy of the workbook for printing with LibreOffice, whose charts (7.4) draw #N/A as zero
+    and only empty cells as gaps: the chart-data cells of undefined months are left empty. Every
+    other byte is the workbook's own; Excel prints the original with the gaps it already has."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = _UNDEFINED_CHART_CELL.sub(r'<c r="\1"\2/>', data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)
