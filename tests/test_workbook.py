@@ -256,3 +256,25 @@ def test_no_chart_point_sits_on_a_text_cell(example_workbook):
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
     assert not any('dispBlanksAs val="zero"' in x for x in charts)  # absent means gap
     assert all('dispNaAsBlank val="1"' in x for x in charts)
+
+
+def test_print_copy_leaves_only_undefined_chart_points_empty(example_workbook, tmp_path):
+    """LibreOffice 7.4 draws #N/A as zero, so the copy it prints has those chart-data cells empty;
+    everything else is byte for byte the workbook."""
+    from workbook_gen.workbook.printing import print_copy
+
+    copy = tmp_path / "print.xlsx"
+    print_copy(example_workbook, copy)
+    with zipfile.ZipFile(example_workbook) as a, zipfile.ZipFile(copy) as b:
+        assert a.namelist() == b.namelist()
+        blanked = 0
+        for name in a.namelist():
+            before, after = a.read(name), b.read(name)
+            if not name.startswith("xl/worksheets/sheet"):
+                assert before == after, name
+                continue
+            na = before.count(b"<v>#N/A</v>")
+            assert after.count(b"<v>#N/A</v>") == 0
+            assert before.count(b"<f>") - after.count(b"<f>") == na  # exactly those formulas went
+            blanked += na
+    assert blanked > 0

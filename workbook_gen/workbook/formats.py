@@ -51,6 +51,7 @@ class Formats:
         self.unit_text = add(font_color="#7F7F7F")
         self.note = add(italic=True, font_color="#7F7F7F")
         self.bench = add(italic=True, font_color="#7F7F7F", indent=1)
+        self.note_wrap = add(italic=True, font_color="#7F7F7F", text_wrap=True, valign="top")
         self.wrap = add(text_wrap=True, valign="top")
         self.wrap_bold = add(text_wrap=True, valign="top", bold=True)
         self.link = add(font_color="#0563C1", underline=1)

@@ -83,10 +83,10 @@ def report_tab(book, ws, repeat_rows: tuple[int, int] | None = None, pages_tall:
     ws.fit_to_pages(1, pages_tall)
 
 
-# A chart-data cell whose metric is undefined: IF(ISNUMBER(x),x,NA()) (or -x) cached as #N/A.
+# A chart-data cell whose value is undefined: a formula with NA() cached as #N/A (only chart data
+# uses NA(); the tables show the text n/a).
 _UNDEFINED_CHART_CELL = re.compile(
-    r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="e"><f>IF\(ISNUMBER\(([^()<]+)\),-?\3,NA\(\)\)</f>'
-    r"<v>#N/A</v></c>"
+    r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="e"><f>[^<]*NA\(\)[^<]*</f><v>#N/A</v></c>'
 )
 
 

@@ -19,6 +19,7 @@ from workbook_gen.workbook.layout import CLIENT_CALC, TIMELINE, Layout, cell, on
 from workbook_gen.workbook.tabs import (
     checks,
     clientcalc,
+    cohort_charts,
     cohorts,
     compare,
     cover,
@@ -133,6 +134,7 @@ def write_workbook(
     for ss in book.scope_sheets:
         monthly.plan(book, ss)
         cohorts.plan(book, ss)
+        cohort_charts.plan(book, ss)
     periods.plan(book)
 
     # 3. Write.

@@ -66,6 +66,7 @@ def setup(book: Book, ss: ScopeSheets) -> None:
         else:
             areas.insert(0, (0, top_end))
         printing.report_tab(book, ws)
+        ws.set_column(3, 3, 16)  # the index block's "S&M spend (CAC)" heading
         if len(areas) == 1:
             ws.print_area(areas[0][0], 0, areas[0][1], last_col)
         else:

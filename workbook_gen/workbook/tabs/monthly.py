@@ -138,7 +138,9 @@ def write(book: Book, ss: ScopeSheets) -> None:
         if section == UNIT:
             row = lay.place(series_name(keys[-1], scope.slug)).row
             for k, note in enumerate(section_notes(ss)):
-                ws.write_string(row + 1 + k, 0, note, fmt.note)
+                # wrapped in the label column, so that it prints beside any window of months
+                ws.write_string(row + 1 + k, 0, note, fmt.note_wrap)
+                ws.set_row(row + 1 + k, 13 * math.ceil(len(note) / 38))
         _write_chart_data(book, ss, ws, sheet, section)
     _charts(book, ss)
 
