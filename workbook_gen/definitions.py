@@ -327,7 +327,7 @@ METRICS: tuple[Metric, ...] = (
         "Σ base MRR[t] ÷ Σ base MRR[t−12], base = clients paying at t−12",
         first_month=13,
         benchmark=Benchmark(
-            "above 100 % means the base grows on its own; 120 %+ is best in class", good=1.2, ok=1.0
+            "120 %+ is best in class, 100 %+ OK", good=1.2, ok=1.0
         ),
     ),
     _m(

@@ -37,8 +37,8 @@ DASHBOARD_CHARTS = ("bridge", "arr", "quick_ratio", "retention", "payback", "bur
 COLS = ("Metric", "Latest", "Previous month", "Change", "12 months ago", "Benchmark", "Good at", "OK at")
 WIDTHS = (27, 13, 13, 11, 13, 45, 8, 8, 2, 30, 13)
 TRAILING_COL = 9  # the trailing-twelve-months table, right of the KPI table
-CHART_W, CHART_H = 420, 235  # three charts across the page, two rows
-CHART_ROWS = 12  # sheet rows a row of charts takes
+CHART_W, CHART_H = 420, 275  # three charts across the page, two rows
+CHART_ROWS = 14  # sheet rows a row of charts takes
 
 
 def write(book: Book) -> None:

@@ -124,13 +124,15 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
             )
         if key in PERIOD_DEFINITIONS:
             ws.write_string(row, FIRST_COL + n + 1, PERIOD_DEFINITIONS[key], fmt.note)
+    ws.write_string(R_LABEL, FIRST_COL + n + 1, "How the period's value is built", fmt.header_left)
     ws.write_string(
-        R_LABEL,
+        2,
         FIRST_COL + n + 1,
-        "How the period's value is built (flows: sum of the months; stocks: the period's last month; "
-        "ratios: from the period's sums; grey italics: period not complete)",
-        fmt.header_left,
+        "Flows: sum of the months; stocks: the period's last month; ratios: from the period's sums. "
+        "Grey italics: period not complete.",
+        fmt.note_wrap,
     )
+    ws.set_row(2, 27)
     for r in (R_NUMBER, R_FIRST, R_LAST):  # helper rows for the formulas: auditors only
         ws.set_row(r, None, None, {"level": 1, "hidden": True})
     ws.set_column(0, 0, 30)
