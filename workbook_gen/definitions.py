@@ -326,9 +326,7 @@ METRICS: tuple[Metric, ...] = (
         "What the clients paying a year ago pay now, as a share of what they paid then.",
         "Σ base MRR[t] ÷ Σ base MRR[t−12], base = clients paying at t−12",
         first_month=13,
-        benchmark=Benchmark(
-            "120 %+ is best in class, 100 %+ OK", good=1.2, ok=1.0
-        ),
+        benchmark=Benchmark("120 %+ is best in class, 100 %+ OK", good=1.2, ok=1.0),
     ),
     _m(
         "grr_12m",
