@@ -278,3 +278,28 @@ def test_print_copy_leaves_only_undefined_chart_points_empty(example_workbook, t
             assert before.count(b"<f>") - after.count(b"<f>") == na  # exactly those formulas went
             blanked += na
     assert blanked > 0
+
+
+@pytest.mark.parametrize("n_months", [1, 2, 4])
+def test_short_histories_build(tmp_path, n_months):
+    """A pack of one, two or four months: every tab, chart and print setup copes (no trailing
+    window, no quarter with flows, no cohort with two ages)."""
+    from dataclasses import replace
+
+    base = synthetic_company(n_clients=20, n_months=13, seed=2)
+    n = n_months
+    company = replace(
+        base,
+        months=base.months[:n],
+        mrr=base.mrr[:, :n],
+        sm_spend=base.sm_spend[:n],
+        gross_margin=base.gross_margin[:n],
+        net_burn=base.net_burn[:n],
+        sm_by_segment={k: v[:n] for k, v in base.sm_by_segment.items()},
+    )
+    src = tmp_path / "short.xlsx"
+    write_input_workbook(src, company)
+    build(src, tmp_path / "short-workbook.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "short-workbook.xlsx")
+    assert wb["Dashboard"].sheet_state == "visible" and wb["MRR"].sheet_state == "hidden"
+    wb.close()

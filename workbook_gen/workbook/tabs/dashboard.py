@@ -182,9 +182,9 @@ def _trailing(book: Book, ws, top: int) -> int:
     ws.write_formula(
         top + 1,
         vc,
-        f"=INDEX(months,{T12_START})",
+        f'=IF(COUNT(months)<2,"n/a",INDEX(months,1,{T12_START}))',
         fmt.get_date_right(),
-        excel_serial(res.months[window.start]),
+        excel_serial(res.months[window.start]) if window.start < len(res.months) else "n/a",
     )
     row = top + 1
     for label, unit, num, den in TRAILING:
