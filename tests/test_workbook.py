@@ -303,3 +303,28 @@ def test_short_histories_build(tmp_path, n_months):
     wb = openpyxl.load_workbook(tmp_path / "short-workbook.xlsx")
     assert wb["Dashboard"].sheet_state == "visible" and wb["MRR"].sheet_state == "hidden"
     wb.close()
+
+
+def test_charts_print_once_inside_the_print_area(example_workbook):
+    """Every chart of a tab with a print area starts inside it and outside the repeated title
+    columns (a chart in those columns would be cut and repeated on every page)."""
+    import warnings
+
+    from openpyxl.utils.cell import range_boundaries
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+    checked = 0
+    for ws in wb.worksheets:
+        if not ws._charts or not ws.print_area:
+            continue
+        areas = [range_boundaries(a.split("!")[-1].replace("$", "")) for a in ws.print_area.split(",")]
+        title_cols = range_boundaries(ws.print_title_cols.replace("$", ""))[2] if ws.print_title_cols else 0
+        for chart in ws._charts:
+            col, row = chart.anchor._from.col + 1, chart.anchor._from.row + 1
+            assert col > title_cols, (ws.title, col)
+            assert any(c1 <= col <= c2 and r1 <= row <= r2 for c1, r1, c2, r2 in areas), (ws.title, col, row)
+            checked += 1
+    assert checked > 20
+    wb.close()

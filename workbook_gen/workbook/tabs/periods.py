@@ -209,7 +209,7 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
     drivers = charts.new_chart(book, "column", f"MRR drivers ({cur}) & quick ratio (x), by {word}", "stacked")
     for i, (key, label, _neg) in enumerate(charts.MOVEMENTS):
         drivers.add_series(series(key, label, fill=charts.color(i + 1), gap=50))
-    drivers.set_x_axis({"num_font": {"size": 8}})
+    drivers.set_x_axis({"num_font": {"size": 8}, "label_position": "low", "major_tick_mark": "none"})
     view = getattr(res.total, attr)
     shown = slice(first, n)
 
@@ -251,6 +251,10 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
                 )
             )
         ret.set_x_axis({"num_font": {"size": 8}})
+        shown_values = np.concatenate([view[k][defined_from:n] for k in keep])
+        low = np.nanmin(shown_values) if np.isfinite(shown_values).any() else np.nan
+        if low > 0.3:  # start the axis near the data, not at 0 %
+            charts.set_y_limits(ret, math.floor(low * 10 - 1) / 10)
         made.append(ret)
     if f"{attr}_cac_payback_months" in lay.places:
         pay = charts.new_chart(book, "column", f"CAC payback (months) and LTV:CAC (x), by {word}", None, "0")
@@ -280,7 +284,7 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
     for k, chart in enumerate(made):
         chart.set_size({"width": w, "height": h})
         ws.insert_chart(
-            top + (k // 2) * printing.CHART_ROWS_EACH, 0, chart, {"x_offset": 5 + (k % 2) * (w + 10)}
+            top + (k // 2) * printing.CHART_ROWS_EACH, anchor_col, chart, {"x_offset": 5 + (k % 2) * (w + 10)}
         )
     return top + ((len(made) + 1) // 2) * printing.CHART_ROWS_EACH
 
