@@ -208,8 +208,12 @@ def export_pdf(workbook: Path, inputs=()) -> Path:
 
     workbook = Path(workbook)
     target = workbook.with_suffix(".pdf")
+    from workbook_gen.workbook.printing import print_copy
+
     with tempfile.TemporaryDirectory(prefix="wbgen-pdf-") as tmp:
-        made = convert(workbook, Path(tmp), "pdf")
+        copy = Path(tmp) / workbook.name
+        print_copy(workbook, copy)  # undefined chart points as empty cells: gaps in LibreOffice too
+        made = convert(copy, Path(tmp) / "pdf", "pdf")
         write_atomic(target, lambda out: out.write_bytes(made.read_bytes()), inputs=inputs)
     return target
 

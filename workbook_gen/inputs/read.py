@@ -134,7 +134,7 @@ def read_xlsx_inputs(path: Path) -> InputData:
     for sheet, cols, extra in (
         (SHEET_SM, SM_COLUMNS, "spend"),
         (SHEET_GM, GM_COLUMNS, None),
-        (SHEET_BURN, BURN_COLUMNS, None),
+        (SHEET_BURN, BURN_COLUMNS, "signed"),
     ):
         if sheet in grids:
             parsed[sheet] = parse_monthly(grids[sheet], sheet, cols, problems, extra_kind=extra, style=style)
