@@ -16,7 +16,7 @@ from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company
 from workbook_gen.inputs.model import SHEET_MRR, InputData
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.engine import Results, choose_split, compute, segment_values
-from workbook_gen.output import refuse_overwriting_inputs, write_atomic
+from workbook_gen.output import refuse_overwriting_inputs, signals_raise, write_atomic
 from workbook_gen.settings import SETTINGS_FILE, Settings, load_settings, settings_toml
 from workbook_gen.workbook.input_book import write_input_workbook
 from workbook_gen.workbook.writer import write_workbook
@@ -144,7 +144,7 @@ def export_pdf(workbook: Path, inputs=()) -> Path:
 
     workbook = Path(workbook)
     target = workbook.with_suffix(".pdf")
-    with tempfile.TemporaryDirectory(prefix="wbgen-pdf-") as tmp:
+    with signals_raise(), tempfile.TemporaryDirectory(prefix="wbgen-pdf-") as tmp:
         made = convert(workbook, Path(tmp), "pdf")
         write_atomic(target, lambda out: out.write_bytes(made.read_bytes()), inputs=inputs)
     return target

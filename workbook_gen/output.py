@@ -104,7 +104,7 @@ def _mode_for(target: Path) -> int:
 
 
 @contextlib.contextmanager
-def _signals_raise():
+def signals_raise():
     """While writing, SIGTERM, SIGHUP and SIGINT raise :class:`Interrupted` so the cleanup runs."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -169,7 +169,7 @@ def write_atomic(
     except OSError as exc:
         raise OutputError(f"Cannot write {target}: {_reason(exc)}.") from None
     try:
-        with _signals_raise():
+        with signals_raise():
             tmp = scratch / target.name
             try:
                 write(tmp)
