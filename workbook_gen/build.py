@@ -18,6 +18,7 @@ from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.engine import Results, choose_split, compute, segment_values
 from workbook_gen.output import refuse_overwriting_inputs, signals_raise, write_atomic
 from workbook_gen.settings import SETTINGS_FILE, Settings, load_settings, settings_toml
+from workbook_gen.text import printable
 from workbook_gen.workbook.input_book import write_input_workbook
 from workbook_gen.workbook.writer import write_workbook
 
@@ -56,6 +57,7 @@ def company_name(settings: Settings, input_path: Path) -> str:
     if settings.company:
         return settings.company
     stem = Path(input_path).stem if Path(input_path).suffix else Path(input_path).name
+    stem = printable(stem, keep_newlines=False)  # a file name may hold control characters
     return stem.replace("_", " ").replace("-", " ").strip().title() or "Company"
 
 
