@@ -213,6 +213,25 @@ def test_inert_names_and_csv_cells():
 # --- limits before reading ------------------------------------------------------------------------
 
 
+def test_the_beyond_patterns_compare_like_numbers():
+    from hypothesis import given
+    from hypothesis import strategies as st
+    from xlsxwriter.utility import xl_col_to_name
+
+    from workbook_gen.inputs.xlsxscan import _greater_column, _greater_number
+
+    @given(st.integers(0, 2_000_000), st.integers(0, 2_000_000))
+    def rows(n, m):
+        assert bool(re.fullmatch(_greater_number(n), str(m))) == (m > n)
+
+    @given(st.integers(1, 16_384), st.integers(1, 20_000))
+    def cols(n, m):
+        assert bool(re.fullmatch(_greater_column(n), xl_col_to_name(m - 1))) == (m > n)
+
+    rows()
+    cols()
+
+
 def test_a_far_away_cell_is_refused_before_any_allocation(tmp_path):
     for far in ("XFD1048576", "XFD3000"):
         path = make_xlsx(tmp_path / f"{far}.xlsx")

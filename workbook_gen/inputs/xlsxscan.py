@@ -101,7 +101,7 @@ class SheetScan:
     problems: list[str] = field(default_factory=list)
 
 
-def _greater_number(n: int) -> bytes:
+def _greater_number(n: int) -> str:
     """A pattern for a decimal number greater than ``n`` (no leading zeros)."""
     d = str(n)
     options = [rf"[1-9][0-9]{{{len(d)},}}"]
