@@ -312,10 +312,19 @@ def test_entities_in_sheet_or_workbook_xml(tmp_path):
     dtd = '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
     evil = xml.replace("<worksheet", dtd + "<worksheet", 1)
     bad = rezip(src, tmp_path / "bad.xlsx", {mrr_part(src): evil.encode()})
-    refused("validate", bad, says="MRR: the sheet declares XML entities or a DTD")
+    refused(
+        "validate",
+        bad,
+        says="bad.xlsx: sheet 'MRR' (xl/worksheets/sheet1.xml) declares XML entities or a DTD",
+    )
     evil_book = book.replace("<workbook", dtd + "<workbook", 1)
     bad2 = rezip(src, tmp_path / "bad2.xlsx", {"xl/workbook.xml": evil_book.encode()})
     refused("validate", bad2, says="xl/workbook.xml declares XML entities or a DTD")
+    with zipfile.ZipFile(src) as z:
+        styles = z.read("xl/styles.xml").decode()
+    evil_styles = re.sub(r"<(\w+:)?styleSheet", lambda m: dtd + m.group(0), styles, count=1)
+    bad3 = rezip(src, tmp_path / "bad3.xlsx", {"xl/styles.xml": evil_styles.encode()})
+    refused("validate", bad3, says="part xl/styles.xml declares XML entities or a DTD")
 
 
 def test_csv_line_ends_and_field_sizes(tmp_path):
