@@ -10,7 +10,7 @@ import openpyxl
 from workbook_gen.definitions import GROUPINGS, cohort_name, series_name
 from workbook_gen.metrics.engine import Results
 
-UNDEFINED_TEXT = {"n/a", "n/m", ""}
+UNDEFINED_TEXT = {"n/a", "n/m", "", "not yet"}
 
 
 def expected_names(results: Results) -> dict[str, list[list]]:

@@ -189,7 +189,52 @@ def test_terminal_never_sees_control_characters(tmp_path):
     assert "\x1b" not in result.output and "?[31mred" in result.output
 
 
+def test_inert_names_and_csv_cells():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from workbook_gen.text import WORD_JOINER, XLSXWRITER_REFERENCE, csv_text, inert_name
+
+    @given(st.text(max_size=40))
+    def inert(text):
+        name = inert_name(text)
+        assert not XLSXWRITER_REFERENCE.match(name)
+        assert name.replace(WORD_JOINER, "") == "".join(c for c in text if c.isprintable() or ord(c) >= 0xA0)
+
+    inert()
+    assert inert_name("Burn!B2") == "Burn!\u2060B2"
+    assert inert_name("Self-serve") == "Self-serve"
+    assert [csv_text(v) for v in ("=1+1", "+1", "-x", "@SUM(A1)", "\tx", "\rx", "a=b")] == [
+        "'=1+1",
+        "'+1",
+        "'-x",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "a=b",
+    ]
+
+
 # --- limits before reading ------------------------------------------------------------------------
+
+
+def test_the_beyond_patterns_compare_like_numbers():
+    from hypothesis import given
+    from hypothesis import strategies as st
+    from xlsxwriter.utility import xl_col_to_name
+
+    from workbook_gen.inputs.xlsxscan import _greater_column, _greater_number
+
+    @given(st.integers(0, 2_000_000), st.integers(0, 2_000_000))
+    def rows(n, m):
+        assert bool(re.fullmatch(_greater_number(n), str(m))) == (m > n)
+
+    @given(st.integers(1, 16_384), st.integers(1, 20_000))
+    def cols(n, m):
+        assert bool(re.fullmatch(_greater_column(n), xl_col_to_name(m - 1))) == (m > n)
+
+    rows()
+    cols()
 
 
 def test_a_far_away_cell_is_refused_before_any_allocation(tmp_path):
@@ -218,6 +263,14 @@ def test_not_a_spreadsheet_device_or_old_xls(tmp_path):
 
 
 # --- wrong numbers never pass silently --------------------------------------------------------------
+
+
+def test_csv_with_too_many_cells_is_refused(tmp_path, monkeypatch):
+    import workbook_gen.inputs.read as read
+
+    monkeypatch.setattr(read, "MAX_CSV_CELLS", 1000)
+    folder = csv_folder(tmp_path / "wide", "client_id,month,mrr\n" + "," * 2000 + "\n")
+    refused("validate", folder, says="mrr.csv: about 2,005 cells, over the 1,000")
 
 
 def test_formula_without_saved_value_is_refused_with_its_cell(tmp_path):
@@ -264,10 +317,19 @@ def test_entities_in_sheet_or_workbook_xml(tmp_path):
     dtd = '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
     evil = xml.replace("<worksheet", dtd + "<worksheet", 1)
     bad = rezip(src, tmp_path / "bad.xlsx", {mrr_part(src): evil.encode()})
-    refused("validate", bad, says="MRR: the sheet declares XML entities or a DTD")
+    refused(
+        "validate",
+        bad,
+        says="bad.xlsx: sheet 'MRR' (xl/worksheets/sheet1.xml) declares XML entities or a DTD",
+    )
     evil_book = book.replace("<workbook", dtd + "<workbook", 1)
     bad2 = rezip(src, tmp_path / "bad2.xlsx", {"xl/workbook.xml": evil_book.encode()})
     refused("validate", bad2, says="xl/workbook.xml declares XML entities or a DTD")
+    with zipfile.ZipFile(src) as z:
+        styles = z.read("xl/styles.xml").decode()
+    evil_styles = re.sub(r"<(\w+:)?styleSheet", lambda m: dtd + m.group(0), styles, count=1)
+    bad3 = rezip(src, tmp_path / "bad3.xlsx", {"xl/styles.xml": evil_styles.encode()})
+    refused("validate", bad3, says="part xl/styles.xml declares XML entities or a DTD")
 
 
 def test_csv_line_ends_and_field_sizes(tmp_path):
@@ -384,13 +446,17 @@ def test_stale_temporaries_of_a_killed_run_are_swept(tmp_path):
     assert litter(tmp_path) == []
 
 
-def test_sigterm_during_the_write_cleans_up(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_the_write_cleans_up(tmp_path, sig):
     from workbook_gen.inputs.example import synthetic_company
     from workbook_gen.workbook.input_book import write_input_workbook
 
     src = tmp_path / "in.xlsx"
     write_input_workbook(src, synthetic_company(n_clients=6000, n_months=60, seed=3))
-    out = tmp_path / "out.xlsx"
+    out_dir, tmp_dir = tmp_path / "out", tmp_path / "tmp"
+    out_dir.mkdir()
+    tmp_dir.mkdir()
+    out = out_dir / "out.xlsx"
     out.write_bytes(b"last month")
     proc = subprocess.Popen(
         [sys.executable, "-m", "workbook_gen", "build", str(src), "-o", str(out)],
@@ -398,18 +464,20 @@ def test_sigterm_during_the_write_cleans_up(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmp_dir)},
     )
     deadline = time.monotonic() + 120
-    while not litter(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
+    while not litter(out_dir) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
-    assert litter(tmp_path), "the build finished before it could be interrupted"
+    assert litter(out_dir), "the build finished before it could be interrupted"
     time.sleep(0.2)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 128 + signal.SIGTERM, err
-    assert "interrupted by SIGTERM" in err and "Traceback" not in err
+    assert proc.returncode == 128 + sig, err
+    assert f"interrupted by {signal.Signals(sig).name}" in err and "Traceback" not in err
     assert out.read_bytes() == b"last month"
-    assert litter(tmp_path) == []
+    assert litter(out_dir) == []
+    assert list(tmp_dir.iterdir()) == []  # xlsxwriter's temporary files were in the scratch folder
 
 
 def test_summary_never_prints_nan(tmp_path):

@@ -3,8 +3,10 @@ and must get exactly the engine's numbers, for every defined name of every scope
 
 from __future__ import annotations
 
+import re
 import subprocess
 
+import numpy as np
 import openpyxl
 import pytest
 from helpers import expected_names, mismatches, read_names
@@ -103,6 +105,39 @@ def test_four_region_split_with_settings(libreoffice, tmp_path):
     assert mismatches(expected, read_names(recalculated, expected)) == []
 
 
+def test_segment_burn_columns_are_read_and_recalculated(libreoffice, tmp_path):
+    """Optional per-segment columns on Burn (SPEC §2.1, §5): read from the input workbook, written
+    back on the output's Burn sheet, used by that segment's formulas only; a segment without one
+    has no burn-based keys at all (not the company's burn)."""
+    import json
+    from dataclasses import replace
+
+    from workbook_gen.export import to_json
+
+    base = synthetic_company(n_clients=80, n_months=26, seed=4)
+    n = base.n_months
+    company = replace(base, burn_by_segment={"Self-serve": np.round(base.net_burn * 0.3)})
+    src = tmp_path / "burn.xlsx"
+    write_input_workbook(src, company)
+    data, settings = load(src)
+    assert data.same_data(company)
+    out = tmp_path / "burn-workbook.xlsx"
+    build(src, out)
+    results = compute(data, settings)
+    by_label = {s.label: s for s in results.segment_scopes()}
+    assert by_label["Self-serve"].has_burn and not by_label["Assisted"].has_burn
+    expected = expected_names(results)
+    assert "rule_of_40__self_serve" in expected and "net_burn__assisted" not in expected
+    doc = json.loads(to_json(results))
+    assert "burn_multiple" not in doc["scopes"]["Segment=Assisted"]["monthly"]
+    assert (
+        doc["scopes"]["Segment=Self-serve"]["monthly"]["net_burn"][n - 1]
+        == company.burn_by_segment["Self-serve"][n - 1]
+    )
+    recalculated = recalculate(out, tmp_path / "recalc")
+    assert mismatches(expected, read_names(recalculated, expected)) == []
+
+
 def test_dashboard_prints_landscape_one_page_wide(example_workbook, tmp_path, libreoffice):
     pdf = convert(example_workbook, tmp_path, "pdf")
     info = subprocess.run(
@@ -118,6 +153,24 @@ def test_dashboard_prints_landscape_one_page_wide(example_workbook, tmp_path, li
         ["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True
     ).stdout
     assert "dashboard" in text.lower()
+    # The board pack (SPEC §6): at most 40 pages, the dashboard on exactly one of them, no input or
+    # calculation sheet printed. Every page's header names its tab.
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
+    assert pages <= 40
+    tabs = []  # the header's middle field: company | tab | period
+    for page in range(1, pages + 1):
+        page_text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        fields = re.split(r"\s{2,}", page_text.splitlines()[0].strip()) if page_text else []
+        tabs.append(fields[1] if len(fields) == 3 else "")
+    assert tabs.count("Dashboard") == 1, tabs
+    assert tabs[1] == "Dashboard" and tabs[0] == "Cover"
+    for hidden in ("MRR", "S&M", "Gross margin", "Burn", "Timeline", "Client calc"):
+        assert hidden not in tabs, hidden
     assert "#VALUE!" not in text and "###" not in text and "#N/A" not in text
     whole = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     for bad in ("#VALUE!", "#REF!", "#NAME?", "#DIV/0!", "Err:"):

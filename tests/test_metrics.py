@@ -253,3 +253,60 @@ def test_period_view_flows_stocks_and_ratios():
     assert math.isnan(q["cac"][0])  # the first quarter holds month 1
     assert math.isnan(q["cac"][1])  # no new client in April
     assert q["sm_spend"][0] == 60
+
+
+def test_period_unit_economics_by_hand():
+    """Quarterly NRR, GRR, CAC payback, LTV, LTV:CAC, magic number, burn multiple, FCF margin and
+    Rule of 40 per the period rule, on fifteen months (five quarters) worked out by hand:
+      A 100 every month
+      B new in month 4 at 200, expands to 300 in month 14
+      C 50 in months 1-7, churns in month 8
+      D new in month 13 at 40
+    S&M 1000, gross margin 80 %, net burn 600 every month."""
+    t = 15
+    a = [100] * t
+    b = [0] * 3 + [200] * 10 + [300] * 2
+    c = [50] * 7 + [0] * 8
+    d = [0] * 12 + [40] * 3
+    s = series([a, b, c, d], sm=[1000] * t, gm=[0.8] * t, burn=[600] * t)
+    q = period_view(s, make_periods(month_range(dt.date(2024, 1, 1), t), "quarter", 1), 0, 60)
+    # Q5 = months 13-15: opening = closing of month 12 = 300, closing = 440, one new client (D, 40).
+    assert q["mrr_opening"][4] == 300 and q["mrr_closing"][4] == 440
+    # NRR/GRR at the quarter's last month: base = clients paying in month 3 (A 100, C 50); now A 100.
+    assert q["nrr_12m"][4] == pytest.approx(100 / 150) and q["grr_12m"][4] == pytest.approx(100 / 150)
+    assert_series(q["nrr_12m"][:4], [NAN] * 4)  # before month 13 there is no year to look back on
+    assert q["arr_growth_yoy"][4] == pytest.approx(440 / 150 - 1)
+    assert q["cac"][4] == 3000  # the quarter's S&M over its one new client
+    assert q["cac_payback_months"][4] == pytest.approx(3000 / (40 * 0.8))
+    assert q["lifetime_months"][4] == 60  # no churn in the quarter: the cap
+    assert q["ltv"][4] == pytest.approx(440 / 3 * 0.8 * 60)
+    assert q["ltv_cac"][4] == pytest.approx(440 / 3 * 0.8 * 60 / 3000)
+    # Magic number: ARR added in the quarter over the previous quarter's S&M.
+    assert q["magic_number"][4] == pytest.approx((12 * 440 - 12 * 300) / 3000)
+    assert q["magic_number"][1] == pytest.approx((12 * 350 - 12 * 150) / 3000)
+    assert math.isnan(q["magic_number"][0])  # no previous quarter
+    assert q["burn_multiple"][4] == pytest.approx(1800 / (12 * 440 - 12 * 300))
+    revenue = (100 + 200 + 40) + (100 + 300 + 40) + 440
+    assert q["revenue"][4] == revenue
+    assert q["fcf_margin"][4] == pytest.approx(-1800 / revenue)
+    assert q["rule_of_40"][4] == pytest.approx(440 / 150 - 1 - 1800 / revenue)
+    # Q3 = months 7-9: C churns in month 8; opening clients 3 (m7) + 3 (m8) + 2 (m9) = 8 client-months,
+    # churn 1/8 a month, lifetime 8 months; ARPA at month 9 = 300 / 2; no new client, so no CAC.
+    assert q["lifetime_months"][2] == pytest.approx(8)
+    assert q["ltv"][2] == pytest.approx(150 * 0.8 * 8)
+    assert math.isnan(q["cac"][2]) and math.isnan(q["ltv_cac"][2]) and math.isnan(q["cac_payback_months"][2])
+    assert math.isnan(q["burn_multiple"][2])  # ARR fell in Q3 (C churned): n/m
+
+
+def test_average_cohort_by_hand():
+    """Three quarterly cohorts: the opening base (no CAC), Q2 with 2 clients and CAC 600, Q3 with
+    1 client and CAC 200. GP per client at age k sums the cohorts that reached age k."""
+    from workbook_gen.metrics.cohort_economics import average_cohort
+
+    size = np.array([5.0, 2.0, 1.0])
+    cum_gp = np.array([[900.0, 1800.0, 2700.0], [100.0, 400.0, NAN], [50.0, NAN, NAN]])
+    cac = np.array([NAN, 600.0, 200.0])
+    avg = average_cohort(size, cum_gp, cac)
+    assert avg.cac_per_client == pytest.approx((600 + 200) / (2 + 1))
+    assert_series(avg.gp_per_client, [(100 + 50) / 3, 400 / 2, NAN])  # the base never counts
+    assert math.isnan(average_cohort(size, cum_gp, None).cac_per_client)

@@ -61,7 +61,7 @@ def test_split_none_and_default(example_data):
     assert not any(s.has_sm for s in region.segment_scopes())  # no S&M column per region
     monthly = region.scopes[1].monthly
     assert "cac" not in monthly and "burn_multiple" not in monthly and "rule_of_40" not in monthly
-    assert "ltv" in monthly and "net_burn" in monthly
+    assert "ltv" in monthly and "net_burn" not in monthly and "fcf_margin_ttm" not in monthly
     assert np.isnan(monthly["sm_spend"]).all()  # no S&M column for the region: unknown, not 0
 
 
@@ -104,3 +104,32 @@ def test_metrics_json_equals_workbook_for_every_scope(example_input, example_wor
 def test_load_applies_as_of(example_input):
     data, settings = load(example_input, {"as_of": "2023-12"})
     assert data.n_months == 24 and settings.as_of == dt.date(2023, 12, 1)
+
+
+def test_burn_based_keys_only_with_the_segments_burn_column(example_data):
+    """SPEC §5: company burn is never set against one segment's revenue. The example's segments have
+    S&M columns but no Burn columns: no burn keys. With a Burn column the segment's own burn is used."""
+    from dataclasses import replace
+
+    res = compute(example_data, Settings())
+    for seg in res.segment_scopes():
+        assert seg.has_sm and not seg.has_burn
+        for key in ("net_burn", "burn_multiple", "fcf_margin_ttm", "rule_of_40"):
+            assert key not in seg.monthly
+    n = len(example_data.months)
+    own = np.arange(n, dtype=float) * 100.0 + 5000.0  # Assisted's burn: 5000, 5100, 5200, ...
+    data = replace(example_data, burn_by_segment={"assisted": own})  # matched ignoring case
+    res = compute(data, Settings())
+    assisted, self_serve = res.segment_scopes()
+    assert assisted.label == "Assisted" and assisted.has_burn and not self_serve.has_burn
+    m = assisted.monthly
+    assert np.array_equal(m["net_burn"], own)
+    t = n - 1  # hand-worked from the definitions: burn of the last three months over the ARR added
+    delta = m["arr"][t] - m["arr"][t - 3]
+    burn3 = own[t - 2] + own[t - 1] + own[t]
+    assert burn3 == 3 * 5000.0 + 100.0 * (3 * t - 3)
+    assert m["burn_multiple"][t] == pytest.approx(burn3 / delta if delta > 0 else np.nan, nan_ok=True)
+    revenue = m["mrr_closing"][t - 11 : t + 1].sum()
+    assert m["fcf_margin_ttm"][t] == pytest.approx(-own[t - 11 : t + 1].sum() / revenue)
+    assert m["rule_of_40"][t] == pytest.approx(m["arr_growth_yoy"][t] + m["fcf_margin_ttm"][t])
+    assert res.total.monthly["net_burn"][t] == example_data.net_burn[t]  # the total keeps its own burn

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 
@@ -84,8 +85,10 @@ def test_defined_names_cover_spec(formulas, example_results):
             assert cohort_name(g, table) in names
             assert cohort_name(g, table, "self_serve") in names
     assert "arr__self_serve" in names and "nrr_12m__assisted" in names
-    assert "net_burn__assisted" in names  # the company's burn, shown for every segment
-    assert "cac__assisted" in names and "burn_multiple__self_serve" in names  # S&M columns for both segments
+    assert "cac__assisted" in names and "magic_number__self_serve" in names  # S&M columns for both segments
+    # no Burn column per segment in the example: no segment burn keys (SPEC §5), never the company's
+    for key in ("net_burn", "burn_multiple", "fcf_margin_ttm", "rule_of_40"):
+        assert f"{key}__assisted" not in names and f"{key}__self_serve" not in names
 
 
 def test_every_named_cell_is_a_formula(formulas, example_results):
@@ -217,3 +220,111 @@ def test_formula_looking_text_stays_text(tmp_path):
     assert ws["B5"].value == "-2+3" and ws["B5"].data_type == "s"
     assert read_inputs(out).client_ids[:2] == tuple(ids[:2])
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)  # no formula on an input sheet
+
+
+def _chart_refs(path):
+    """Every value range a chart of the workbook plots: (sheet, first cell, last cell)."""
+    refs = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/charts/chart"):
+                xml = z.read(name).decode()
+                for val in re.findall(r"<c:val>\s*<c:numRef>\s*<c:f>([^<]+)</c:f>", xml):
+                    sheet, cells = html.unescape(val).rsplit("!", 1)
+                    refs.append((sheet.strip("'").replace("''", "'"), *cells.replace("$", "").split(":")))
+    return refs
+
+
+def test_no_chart_point_sits_on_a_text_cell(example_workbook):
+    """Undefined months are gaps: every cell a chart plots holds a number or #N/A, never the text
+    n/a (which Excel and LibreOffice draw as zero), and the charts show #N/A as an empty cell."""
+    refs = _chart_refs(example_workbook)
+    assert len(refs) > 40
+    wb = openpyxl.load_workbook(example_workbook, data_only=True)
+    bad, na = [], 0
+    for sheet, first, last in refs:
+        for row in wb[sheet][f"{first}:{last}"]:
+            for c in row:
+                if c.value == "#N/A":
+                    na += 1
+                elif not isinstance(c.value, int | float) or isinstance(c.value, bool):
+                    bad.append(f"{sheet}!{c.coordinate}={c.value!r}")
+    wb.close()
+    assert bad[:10] == []
+    assert na > 0  # some charted months are undefined (e.g. months without churn for churned ARPA)
+    with zipfile.ZipFile(example_workbook) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert not any('dispBlanksAs val="zero"' in x for x in charts)  # absent means gap
+    assert all('dispNaAsBlank val="1"' in x for x in charts)
+
+
+def test_print_copy_leaves_only_undefined_chart_points_empty(example_workbook, tmp_path):
+    """LibreOffice 7.4 draws #N/A as zero, so the copy it prints has those chart-data cells empty;
+    everything else is byte for byte the workbook."""
+    from workbook_gen.workbook.printing import print_copy
+
+    copy = tmp_path / "print.xlsx"
+    print_copy(example_workbook, copy)
+    with zipfile.ZipFile(example_workbook) as a, zipfile.ZipFile(copy) as b:
+        assert a.namelist() == b.namelist()
+        blanked = 0
+        for name in a.namelist():
+            before, after = a.read(name), b.read(name)
+            if not name.startswith("xl/worksheets/sheet"):
+                assert before == after, name
+                continue
+            na = before.count(b"<v>#N/A</v>")
+            assert after.count(b"<v>#N/A</v>") == 0
+            assert before.count(b"<f>") - after.count(b"<f>") == na  # exactly those formulas went
+            blanked += na
+    assert blanked > 0
+
+
+@pytest.mark.parametrize("n_months", [2, 4])
+def test_short_histories_build(tmp_path, n_months):
+    """A pack of two or four months: every tab, chart and print setup copes (no trailing window, no
+    quarter with flows, no cohort with two ages). One month is refused with a message (test_hostile)."""
+    from dataclasses import replace
+
+    base = synthetic_company(n_clients=20, n_months=13, seed=2)
+    n = n_months
+    company = replace(
+        base,
+        months=base.months[:n],
+        mrr=base.mrr[:, :n],
+        sm_spend=base.sm_spend[:n],
+        gross_margin=base.gross_margin[:n],
+        net_burn=base.net_burn[:n],
+        sm_by_segment={k: v[:n] for k, v in base.sm_by_segment.items()},
+    )
+    src = tmp_path / "short.xlsx"
+    write_input_workbook(src, company)
+    build(src, tmp_path / "short-workbook.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "short-workbook.xlsx")
+    assert wb["Dashboard"].sheet_state == "visible" and wb["MRR"].sheet_state == "hidden"
+    wb.close()
+
+
+def test_charts_print_once_inside_the_print_area(example_workbook):
+    """Every chart of a tab with a print area starts inside it and outside the repeated title
+    columns (a chart in those columns would be cut and repeated on every page)."""
+    import warnings
+
+    from openpyxl.utils.cell import range_boundaries
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+    checked = 0
+    for ws in wb.worksheets:
+        if not ws._charts or not ws.print_area:
+            continue
+        areas = [range_boundaries(a.split("!")[-1].replace("$", "")) for a in ws.print_area.split(",")]
+        title_cols = range_boundaries(ws.print_title_cols.replace("$", ""))[2] if ws.print_title_cols else 0
+        for chart in ws._charts:
+            col, row = chart.anchor._from.col + 1, chart.anchor._from.row + 1
+            assert col > title_cols, (ws.title, col)
+            assert any(c1 <= col <= c2 and r1 <= row <= r2 for c1, r1, c2, r2 in areas), (ws.title, col, row)
+            checked += 1
+    assert checked > 20
+    wb.close()

@@ -17,9 +17,10 @@ from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company
 from workbook_gen.inputs.model import SHEET_MRR, InputData
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.engine import Results, compute, segment_values, split_choice
-from workbook_gen.output import refuse_overwriting_inputs, write_atomic
+from workbook_gen.output import refuse_overwriting_inputs, signals_raise, write_atomic
 from workbook_gen.setting_sources import describe, resolve_settings
 from workbook_gen.settings import SETTINGS_FILE, Settings, settings_toml
+from workbook_gen.text import printable
 from workbook_gen.workbook.book import undefined_text
 from workbook_gen.workbook.input_book import write_input_workbook
 from workbook_gen.workbook.writer import write_workbook
@@ -73,6 +74,7 @@ def company_name(settings: Settings, input_path: Path) -> str:
     if settings.company:
         return settings.company
     stem = Path(input_path).stem if Path(input_path).suffix else display_name(input_path)
+    stem = printable(stem, keep_newlines=False)  # a file name may hold control characters
     return stem.replace("_", " ").replace("-", " ").strip().title() or "Company"
 
 
@@ -184,8 +186,12 @@ def export_pdf(workbook: Path, inputs=()) -> Path:
 
     workbook = Path(workbook)
     target = workbook.with_suffix(".pdf")
-    with tempfile.TemporaryDirectory(prefix="wbgen-pdf-") as tmp:
-        made = convert(workbook, Path(tmp), "pdf")
+    from workbook_gen.workbook.printing import print_copy
+
+    with signals_raise(), tempfile.TemporaryDirectory(prefix="wbgen-pdf-") as tmp:
+        copy = Path(tmp) / workbook.name
+        print_copy(workbook, copy)  # undefined chart points as empty cells: gaps in LibreOffice too
+        made = convert(copy, Path(tmp) / "pdf", "pdf")
         write_atomic(target, lambda out: out.write_bytes(made.read_bytes()), inputs=inputs)
     return target
 

@@ -14,6 +14,7 @@ import click
 
 from workbook_gen import __version__, build
 from workbook_gen.errors import WorkbookGenError
+from workbook_gen.output import signals_raise
 from workbook_gen.text import printable
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -33,7 +34,8 @@ class UserError(click.ClickException):
 
 def _run(job):
     try:
-        return job()
+        with signals_raise():  # Ctrl-C / SIGTERM: a message and exit 128 + N, after every cleanup
+            return job()
     except WorkbookGenError as exc:
         raise UserError(str(exc), exc.exit_code) from None
 

@@ -19,6 +19,7 @@ MONTHS = "months"
 # Which scopes carry a metric (SPEC §5).
 ALL = "all"  # total and every segment
 SM = "sm"  # total; a segment only when the S&M sheet has a column for it (SPEC §5)
+BURN = "burn"  # total; a segment only when the Burn sheet has a column for it (SPEC §5)
 
 # Sections, in the order a CFO reads them; each is a tab for the total scope.
 BRIDGE = "MRR bridge"
@@ -294,7 +295,9 @@ METRICS: tuple[Metric, ...] = (
         RETENTION,
         "Share of last month's paying clients who stopped paying.",
         "churned clients ÷ opening clients",
-        benchmark=Benchmark("below 2 % a month is good for SMB", good=0.01, ok=0.02, higher=False),
+        benchmark=Benchmark(
+            "1 % a month or less is good, up to 2 % OK (SMB)", good=0.01, ok=0.02, higher=False
+        ),
     ),
     _m(
         "gross_mrr_churn_rate",
@@ -303,7 +306,7 @@ METRICS: tuple[Metric, ...] = (
         RETENTION,
         "Share of opening MRR lost to churn and contraction.",
         "(churn + contraction) ÷ opening MRR",
-        benchmark=Benchmark("below 2 % a month is good", good=0.01, ok=0.02, higher=False),
+        benchmark=Benchmark("1 % a month or less is good, up to 2 % OK", good=0.01, ok=0.02, higher=False),
     ),
     _m(
         "net_mrr_churn_rate",
@@ -323,9 +326,7 @@ METRICS: tuple[Metric, ...] = (
         "What the clients paying a year ago pay now, as a share of what they paid then.",
         "Σ base MRR[t] ÷ Σ base MRR[t−12], base = clients paying at t−12",
         first_month=13,
-        benchmark=Benchmark(
-            "above 100 % means the base grows on its own; 120 %+ is best in class", good=1.2, ok=1.0
-        ),
+        benchmark=Benchmark("120 %+ is best in class, 100 %+ OK", good=1.2, ok=1.0),
     ),
     _m(
         "grr_12m",
@@ -335,7 +336,7 @@ METRICS: tuple[Metric, ...] = (
         "Like NRR but each client counts at most what it paid a year ago, so expansion cannot hide losses.",
         "Σ base min(MRR[t], MRR[t−12]) ÷ Σ base MRR[t−12]",
         first_month=13,
-        benchmark=Benchmark("90 %+ is strong", good=0.9, ok=0.8),
+        benchmark=Benchmark("90 %+ is strong, 80 % OK", good=0.9, ok=0.8),
     ),
     # --- Unit economics -----------------------------------------------------------------
     _m(
@@ -365,7 +366,8 @@ METRICS: tuple[Metric, ...] = (
         "Cash consumed in the month; negative means cash generated (input).",
         "input: Burn sheet",
         first_month=1,
-        note="Burn is a company-wide input: a segment shows the company's burn.",
+        note="A segment has a net burn only from its own column on the Burn sheet.",
+        scope=BURN,
     ),
     _m(
         "cac",
@@ -411,7 +413,7 @@ METRICS: tuple[Metric, ...] = (
         "Lifetime gross profit per unit of acquisition cost.",
         "LTV ÷ CAC",
         scope=SM,
-        benchmark=Benchmark("3 or more", good=3, ok=1),
+        benchmark=Benchmark("3 or more is good, 1 to 3 thin", good=3, ok=1),
     ),
     _m(
         "magic_number",
@@ -431,8 +433,8 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "Cash burned for each unit of new ARR over the last three months; n/m when ARR did not grow.",
         "Σ net burn[t−2 … t] ÷ (ARR[t] − ARR[t−3])",
-        scope=SM,
-        note="For a segment: the company's burn against the segment's new ARR.",
+        scope=BURN,
+        note="For a segment: its own Burn column against its new ARR (never the company's burn).",
         first_month=4,
         benchmark=Benchmark("1 or less is strong, up to 2 acceptable early", good=1, ok=2, higher=False),
     ),
@@ -453,8 +455,8 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "Free cash flow of the trailing twelve months as a share of revenue (burn is negative cash flow).",
         "− Σ net burn[t−11 … t] ÷ revenue (TTM)",
-        scope=SM,
-        note="For a segment: the company's burn against the segment's revenue.",
+        scope=BURN,
+        note="For a segment: its own Burn column against its revenue (never the company's burn).",
         first_month=12,
     ),
     _m(
@@ -464,9 +466,9 @@ METRICS: tuple[Metric, ...] = (
         UNIT,
         "ARR growth plus FCF margin; 40 % or more is the usual bar.",
         "ARR growth (YoY) + FCF margin (TTM)",
-        scope=SM,
+        scope=BURN,
         first_month=13,
-        benchmark=Benchmark("40 % or more", good=0.4, ok=0.2),
+        benchmark=Benchmark("40 % or more is good, 20 % OK", good=0.4, ok=0.2),
     ),
 )
 
@@ -474,11 +476,13 @@ BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
 
 
-def keys_for_scope(is_total: bool, has_sm: bool) -> tuple[str, ...]:
+def keys_for_scope(is_total: bool, has_sm: bool, has_burn: bool = False) -> tuple[str, ...]:
     """The metric keys a scope carries (SPEC §5)."""
     out = []
     for m in METRICS:
         if m.scope == SM and not (is_total or has_sm):
+            continue
+        if m.scope == BURN and not (is_total or has_burn):
             continue
         out.append(m.key)
     return tuple(out)
@@ -551,6 +555,7 @@ PERIOD_ROWS: tuple[tuple[str, str], ...] = (
     ("mrr_net_new", "derived"),
     ("arr", "stock"),
     ("mrr_growth", "derived"),
+    ("arr_growth_yoy", "stock"),
     ("clients_opening", "opening"),
     ("clients_new", "flow"),
     ("clients_reactivated", "flow"),
@@ -562,11 +567,21 @@ PERIOD_ROWS: tuple[tuple[str, str], ...] = (
     ("logo_churn_rate", "derived"),
     ("gross_mrr_churn_rate", "derived"),
     ("net_mrr_churn_rate", "derived"),
+    ("nrr_12m", "stock"),
+    ("grr_12m", "stock"),
     ("sm_spend", "flow"),
     ("gross_margin", "derived"),
     ("net_burn", "flow"),
     ("cac", "derived"),
+    ("cac_payback_months", "derived"),
+    ("lifetime_months", "derived"),
+    ("ltv", "derived"),
+    ("ltv_cac", "derived"),
+    ("magic_number", "derived"),
     ("burn_multiple", "derived"),
+    ("revenue", "derived"),
+    ("fcf_margin", "derived"),
+    ("rule_of_40", "derived"),
 )
 PERIOD_GROWTH = Metric(
     "mrr_growth",
@@ -578,8 +593,47 @@ PERIOD_GROWTH = Metric(
 )
 
 
+# Period-only rows (the quarterly and annual views; SPEC §3 period rule).
+PERIOD_ONLY = {
+    m.key: m
+    for m in (
+        PERIOD_GROWTH,
+        Metric(
+            "revenue",
+            "Recurring revenue (period)",
+            CURRENCY,
+            UNIT,
+            "Sum of the period's monthly closing MRR.",
+            "Σ closing MRR over the period's months",
+        ),
+        Metric(
+            "fcf_margin",
+            "FCF margin (period)",
+            PCT,
+            UNIT,
+            "Free cash flow of the period as a share of its recurring revenue.",
+            "− Σ net burn ÷ Σ closing MRR, over the period's months",
+        ),
+    )
+}
+# How the period rows that are not plain sums or stocks are defined (shown on the tabs and in tests).
+PERIOD_DEFINITIONS = {
+    "nrr_12m": "at the period's last month (12 months back from it)",
+    "grr_12m": "at the period's last month (12 months back from it)",
+    "arr_growth_yoy": "at the period's last month",
+    "cac": "period's S&M (lagged) ÷ period's new clients",
+    "cac_payback_months": "CAC ÷ (period ASP × period gross margin)",
+    "lifetime_months": "1 ÷ (period's churned clients ÷ Σ monthly opening clients), capped",
+    "ltv": "period-end ARPA × period gross margin × lifetime",
+    "ltv_cac": "LTV ÷ CAC",
+    "magic_number": "ARR added in the period ÷ the previous period's S&M",
+    "burn_multiple": "period's net burn ÷ ARR added in the period",
+    "rule_of_40": "ARR growth (YoY, period end) + FCF margin (period)",
+}
+
+
 def period_metric(key: str) -> Metric:
-    return PERIOD_GROWTH if key == "mrr_growth" else BY_KEY[key]
+    return PERIOD_ONLY.get(key) or BY_KEY[key]
 
 
 def cohort_name(grouping: str, table: str, slug: str | None = None) -> str:

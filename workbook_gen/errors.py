@@ -31,8 +31,8 @@ class OutputError(WorkbookGenError):
 
 
 class Interrupted(WorkbookGenError):
-    """The run was stopped by a signal (Ctrl-C, SIGTERM); nothing was written."""
+    """The run was stopped by a signal (Ctrl-C, SIGTERM); the cleanup has run."""
 
     def __init__(self, signum: int, name: str):
         self.exit_code = 128 + signum
-        super().__init__(f"interrupted by {name}; nothing was written and the previous output is intact.")
+        super().__init__(f"interrupted by {name}; no partial output was left behind.")

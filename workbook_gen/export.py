@@ -66,21 +66,24 @@ def to_json(results: Results) -> str:
 
 
 CSV_HEADER = ("scope", "metric", "period", "value", "grouping", "cohort", "age")
+NUMBER_COLUMNS = (3, 6)  # value, age
+
+
+class _EscapingWriter:
+    """A csv writer whose text columns (scope, metric, period, grouping, cohort) go through
+    :func:`csv_text`, so a segment or column name like ``=HYPERLINK(...)`` stays text; numbers are as is."""
+
+    def __init__(self, buf) -> None:
+        self._w = csv.writer(buf, lineterminator="\n")
+
+    def writerow(self, row) -> None:
+        self._w.writerow([v if i in NUMBER_COLUMNS else csv_text(v) for i, v in enumerate(row)])
 
 
 def to_csv(results: Results) -> str:
     """One value per line: monthly, quarterly and annual series, then cohort cells."""
     buf = io.StringIO()
-    raw = csv.writer(buf, lineterminator="\n")
-
-    class _Writer:
-        """Text columns (scope, metric, period, grouping, cohort) escaped; value and age are numbers."""
-
-        @staticmethod
-        def writerow(row):
-            raw.writerow([v if i in (3, 6) else csv_text(v) for i, v in enumerate(row)])
-
-    w = _Writer()
+    w = _EscapingWriter(buf)
     w.writerow(CSV_HEADER)
     months = [f"{m:%Y-%m}" for m in results.months]
 

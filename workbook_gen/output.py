@@ -104,7 +104,7 @@ def _mode_for(target: Path) -> int:
 
 
 @contextlib.contextmanager
-def _signals_raise():
+def signals_raise():
     """While writing, SIGTERM, SIGHUP and SIGINT raise :class:`Interrupted` so the cleanup runs."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -125,15 +125,12 @@ def _signals_raise():
 
 
 def _reason(exc: BaseException) -> str:
-    """The operating system's words for a failed write (xlsxwriter wraps them in its own errors)."""
+    """The operating system's words for a failed write. xlsxwriter wraps the OSError in its own
+    FileCreateError (as its argument, raised inside the ``except``), so look one level down too."""
     inner = exc
-    while not isinstance(inner, OSError) and (inner.__cause__ or inner.__context__ or inner.args):
-        nxt = inner.__cause__ or inner.__context__
-        if nxt is None:
-            nxt = next((a for a in inner.args if isinstance(a, BaseException)), None)
-        if nxt is None:
-            break
-        inner = nxt
+    if not isinstance(inner, OSError):
+        wrapped = [a for a in exc.args if isinstance(a, OSError)] + [exc.__cause__, exc.__context__]
+        inner = next((e for e in wrapped if isinstance(e, OSError)), exc)
     if isinstance(inner, OSError):
         if inner.errno == errno.ENOSPC:
             return "the disk is full"
@@ -169,7 +166,7 @@ def write_atomic(
     except OSError as exc:
         raise OutputError(f"Cannot write {target}: {_reason(exc)}.") from None
     try:
-        with _signals_raise():
+        with signals_raise():
             tmp = scratch / target.name
             try:
                 write(tmp)

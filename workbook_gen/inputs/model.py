@@ -36,6 +36,7 @@ class InputData:
     gross_margin: np.ndarray
     net_burn: np.ndarray
     sm_by_segment: dict[str, np.ndarray] = field(default_factory=dict)
+    burn_by_segment: dict[str, np.ndarray] = field(default_factory=dict)
     source: str = ""
     checksums: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -67,6 +68,7 @@ class InputData:
             gross_margin=self.gross_margin[:keep],
             net_burn=self.net_burn[:keep],
             sm_by_segment={k: v[:keep] for k, v in self.sm_by_segment.items()},
+            burn_by_segment={k: v[:keep] for k, v in self.burn_by_segment.items()},
         )
 
     def same_data(self, other: InputData) -> bool:
@@ -85,6 +87,8 @@ class InputData:
             and np.array_equal(self.net_burn, other.net_burn)
             and sorted(self.sm_by_segment) == sorted(other.sm_by_segment)
             and all(np.array_equal(v, other.sm_by_segment[k]) for k, v in self.sm_by_segment.items())
+            and sorted(self.burn_by_segment) == sorted(other.burn_by_segment)
+            and all(np.array_equal(v, other.burn_by_segment[k]) for k, v in self.burn_by_segment.items())
         )
 
 

@@ -326,6 +326,7 @@ def assemble(
         gross_margin=gm["gross_margin"],
         net_burn=burn["net_burn"],
         sm_by_segment=segments,
+        burn_by_segment={k: v for k, v in burn.items() if k != "net_burn"} if burn is not sm else {},
         source=source,
         checksums=checksums,
         warnings=tuple(warnings),

@@ -134,7 +134,7 @@ def read_xlsx_inputs(path: Path) -> InputData:
     for sheet, cols, extra in (
         (SHEET_SM, SM_COLUMNS, "spend"),
         (SHEET_GM, GM_COLUMNS, None),
-        (SHEET_BURN, BURN_COLUMNS, None),
+        (SHEET_BURN, BURN_COLUMNS, "signed"),
     ):
         if sheet in grids:
             parsed[sheet] = parse_monthly(grids[sheet], sheet, cols, problems, extra_kind=extra, style=style)
@@ -160,6 +160,8 @@ def read_xlsx_inputs(path: Path) -> InputData:
 
 #: A CSV input larger than this is refused before it is read (100,000 clients × 120 months is ~100 MB).
 MAX_CSV_BYTES = 1024**3
+#: Fields a CSV input may hold (the long layout of 100,000 clients × 120 months with an attribute is 48 million).
+MAX_CSV_CELLS = 50_000_000
 #: The longest field csv reads (its default); longer ones are refused with the line named.
 MAX_CSV_FIELD = 128 * 1024
 
@@ -201,6 +203,14 @@ def _read_csv(path: Path) -> list[list]:
         raise InputError(
             [
                 f"{path.name}: the header is separated by {shown}, not commas; export the file as comma-separated CSV."
+            ]
+        )
+    cells = text.count(",") + text.count("\n") + 1  # at least as many cells as the reader would make
+    if cells > MAX_CSV_CELLS:
+        raise InputError(
+            [
+                f"{path.name}: about {cells:,} cells, over the {MAX_CSV_CELLS:,} this tool reads; remove empty "
+                "columns and rows (a line of only commas counts too)."
             ]
         )
     reader = csv.reader(io.StringIO(text))

@@ -101,7 +101,7 @@ class SheetScan:
     problems: list[str] = field(default_factory=list)
 
 
-def _greater_number(n: int) -> bytes:
+def _greater_number(n: int) -> str:
     """A pattern for a decimal number greater than ``n`` (no leading zeros)."""
     d = str(n)
     options = [rf"[1-9][0-9]{{{len(d)},}}"]
@@ -139,6 +139,26 @@ def check_zip_package(path: Path, z: zipfile.ZipFile) -> None:
         if i.file_size > 10 * 1024**2 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
             raise ScanError(
                 f"{path.name}: part {i.filename} is compressed suspiciously well; refusing to read it."
+            )
+
+
+_ANY_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_prologs(path: Path, z: zipfile.ZipFile, sheet_of: dict[str, str]) -> None:
+    """No XML part (shared strings, styles, ...) may declare a DTD or entities before its root element."""
+    for info in z.infolist():
+        if not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        with z.open(info) as f:
+            head = f.read(256 * 1024)
+        root = _ANY_ROOT.search(head)
+        if _DTD.search(head, 0, root.start() if root else len(head)):
+            name = info.filename
+            what = f"sheet {sheet_of[name]!r} ({name})" if name in sheet_of else f"part {name}"
+            raise ScanError(
+                f"{path.name}: {what} declares XML entities or a DTD, which a spreadsheet never needs; "
+                "refusing to read it (re-save the file from a spreadsheet application)."
             )
 
 
@@ -238,7 +258,8 @@ def scan_sheet(path: Path, z: zipfile.ZipFile, sheet: str, part: str) -> SheetSc
                     tail = b""
                 if first:
                     first = False
-                    if _DTD.search(data, 0, 65536):
+                    root = _ROOT_PREFIX.search(data)
+                    if _DTD.search(data, 0, root.start() if root else len(data)):
                         scan.problems.append(
                             f"{sheet}: the sheet declares XML entities or a DTD, which a spreadsheet never "
                             "needs; refusing to read it (re-save the file from a spreadsheet application)."
@@ -247,7 +268,6 @@ def scan_sheet(path: Path, z: zipfile.ZipFile, sheet: str, part: str) -> SheetSc
                     m = _DIMENSION.search(data, 0, 65536)
                     if m:
                         declared = (m.group(1).decode(), (m.group(2) or m.group(1)).decode())
-                    root = _ROOT_PREFIX.search(data, 0, 65536)
                     prefix = (root.group(1) or b"") if root else b""
                 tags = _Tags(prefix, True)
                 if not tags.canonical(data):
@@ -326,6 +346,7 @@ def scan_workbook(path: Path, sheets: tuple[str, ...]) -> list[str]:
         with zipfile.ZipFile(path) as z:
             check_zip_package(path, z)
             parts = sheet_parts(path, z)
+            _check_prologs(path, z, {part: name for name, part in parts.items()})
             by_lower = {n.strip().lower(): n for n in parts}
             problems: list[str] = []
             for sheet in sheets:

@@ -42,6 +42,11 @@ class Scope:
     annual: dict[str, np.ndarray] | None = None
 
     @property
+    def has_burn(self) -> bool:
+        """The scope has its own net burn (the total, or a segment with a Burn column)."""
+        return "net_burn" in self.monthly
+
+    @property
     def is_total(self) -> bool:
         return self.number is None
 
@@ -146,7 +151,7 @@ def compute(data: InputData, settings: Settings) -> Results:
         monthly = monthly_series(mrr, sm, data.gross_margin, burn, windows)
         if sm is None:  # a segment without its own S&M column: its spend is unknown, not zero
             monthly["sm_spend"] = np.full(len(data.months), np.nan)
-        keep = keys_for_scope(number is None, sm is not None)
+        keep = keys_for_scope(number is None, sm is not None, burn is not None)
         monthly = {k: monthly[k] for k in keep}
         cohorts = {
             g: cohort_tables(mrr, data.gross_margin, sm, periods[g], settings.cac_lag) for g in GROUPINGS
@@ -154,8 +159,12 @@ def compute(data: InputData, settings: Settings) -> Results:
         views = {}
         if number is None:
             views = {
-                "quarterly": period_view(monthly, periods["quarter"], settings.cac_lag),
-                "annual": period_view(monthly, periods["year"], settings.cac_lag),
+                "quarterly": period_view(
+                    monthly, periods["quarter"], settings.cac_lag, settings.lifetime_cap_months
+                ),
+                "annual": period_view(
+                    monthly, periods["year"], settings.cac_lag, settings.lifetime_cap_months
+                ),
             }
         return Scope(name, label, slug, number, mask, sm is not None, monthly, cohorts, **views)
 
@@ -166,6 +175,7 @@ def compute(data: InputData, settings: Settings) -> Results:
         values = segment_values(data, split)
         labels = segment_labels(data, split)
         sm_cols = {k.strip().lower(): v for k, v in data.sm_by_segment.items()}
+        burn_cols = {k.strip().lower(): v for k, v in data.burn_by_segment.items()}
         used = set()
         slugs: set[str] = set()
         for number, value in enumerate(values, start=1):
@@ -176,8 +186,13 @@ def compute(data: InputData, settings: Settings) -> Results:
             sm = sm_cols.get(value.strip().lower())
             if sm is not None:
                 used.add(value.strip().lower())
-            scopes.append(scope(f"{split}={value}", value, slug, number, labels == value, sm, data.net_burn))
+            burn = burn_cols.get(value.strip().lower())  # None: the segment's burn is unknown
+            scopes.append(scope(f"{split}={value}", value, slug, number, labels == value, sm, burn))
         for k in data.sm_by_segment:
             if k.strip().lower() not in used:
                 warnings.append(f"S&M: column {k!r} matches no value of {split!r}; it is not used.")
+        known = {v.strip().lower() for v in values}
+        for k in data.burn_by_segment:
+            if k.strip().lower() not in known:
+                warnings.append(f"Burn: column {k!r} matches no value of {split!r}; it is not used.")
     return Results(data.months, settings, split, values, periods, tuple(scopes), tuple(warnings))

@@ -68,9 +68,12 @@ def make_periods(months: tuple[dt.date, ...], grouping: str, fys: int) -> Period
     return Periods(grouping, period_labels, index, first, last, partial)
 
 
-def period_view(monthly: dict[str, np.ndarray], periods: Periods, cac_lag: int) -> dict[str, np.ndarray]:
+def period_view(
+    monthly: dict[str, np.ndarray], periods: Periods, cac_lag: int, lifetime_cap: float = 60
+) -> dict[str, np.ndarray]:
     """Quarterly or annual rows (definitions.PERIOD_ROWS): flows summed, stocks at the period's last
-    month, opening carried in, ratios recomputed from the period's own sums."""
+    month, opening carried in, ratios recomputed from the period's own sums (definitions.
+    PERIOD_DEFINITIONS says how each unit-economics row is built)."""
     n = len(periods)
     out: dict[str, np.ndarray] = {}
     only_month_one = periods.last == 0  # a period holding nothing but the opening month has no movements
@@ -115,6 +118,20 @@ def period_view(monthly: dict[str, np.ndarray], periods: Periods, cac_lag: int) 
         weighted,
         np.array([np.sum(closing_m[f : e + 1]) for f, e in zip(periods.first, periods.last, strict=True)]),
     )
+    # Lifetime from the period's churn per month: churned clients over the sum of the months'
+    # opening clients (month 1 has no opening count); no churn gives the cap.
+    opening_sum = np.array(
+        [
+            np.nansum(monthly["clients_opening"][f : e + 1]) if e >= 1 else NAN
+            for f, e in zip(periods.first, periods.last, strict=True)
+        ]
+    )
+    churn_m = ratio(out["clients_churned"], opening_sum)
+    out["lifetime_months"] = np.where(
+        churn_m == 0, float(lifetime_cap), np.minimum(ratio(1.0, churn_m), float(lifetime_cap))
+    )
+    out["ltv"] = out["arpa"] * out["gross_margin"] * out["lifetime_months"]
+    delta = out["arr"] - 12.0 * o  # ARR added in the period
     if "sm_spend" in monthly:
         sm = monthly["sm_spend"]
         spend = np.full(n, NAN)
@@ -122,7 +139,16 @@ def period_view(monthly: dict[str, np.ndarray], periods: Periods, cac_lag: int) 
             if f >= 1 and f - cac_lag >= 0:
                 spend[p] = np.sum(sm[f - cac_lag : e - cac_lag + 1])
         out["cac"] = ratio(spend, out["clients_new"])
+        out["cac_payback_months"] = ratio(out["cac"], out["asp_new"] * out["gross_margin"])
+        out["ltv_cac"] = ratio(out["ltv"], out["cac"])
+        previous_spend = np.concatenate([[NAN], out["sm_spend"][:-1]])
+        out["magic_number"] = ratio(delta, previous_spend)
+    revenue = np.array(
+        [np.sum(closing_m[f : e + 1]) for f, e in zip(periods.first, periods.last, strict=True)]
+    )
+    out["revenue"] = revenue
     if "net_burn" in monthly:
-        delta = out["arr"] - 12.0 * o
         out["burn_multiple"] = np.where(delta > 0, ratio(out["net_burn"], delta), NAN)
+        out["fcf_margin"] = ratio(-out["net_burn"], revenue)
+        out["rule_of_40"] = out["arr_growth_yoy"] + out["fcf_margin"]
     return {key: out[key] for key, _ in PERIOD_ROWS if key in out}

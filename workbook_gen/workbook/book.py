@@ -13,6 +13,7 @@ from workbook_gen.inputs.model import InputData
 from workbook_gen.metrics.engine import Results, Scope
 from workbook_gen.settings import Settings
 from workbook_gen.text import inert_name
+from workbook_gen.workbook import printing
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.layout import Layout
 
@@ -45,8 +46,6 @@ class PortableWorksheet(Worksheet):
             formula = formula[:-1]
         return formula
 
-
-MONTHS_PER_PAGE = 12  # a printed monthly tab shows about a year per landscape page
 
 RESERVED_SHEETS = {
     "cover",
@@ -92,6 +91,7 @@ class ScopeSheets:
     cohorts: dict[str, str]  # grouping -> sheet
     number_cell: str | None = None  # absolute ref to the segment number (segments only)
     sm_col: int | None = None
+    burn_col: int | None = 1
 
 
 @dataclass(eq=False)
@@ -127,22 +127,12 @@ class Book:
         return ws
 
     def print_setup(self, ws, repeat_rows: tuple[int, int] | None = None, timeline: bool = False) -> None:
-        """Landscape A4 with footer. Report tabs print one page wide; tabs on the monthly timeline
-        print about a year per page across, with their label columns repeated on every page, so a
-        long timeline stays legible (about a year per page) instead of shrinking to one unreadable page."""
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
+        """Page setup of a report tab (see :mod:`workbook_gen.workbook.printing`): one page wide, or
+        for a tab on the monthly timeline its label column and the latest months."""
         if timeline:
-            ws.fit_to_pages(max(1, math.ceil(self.layout.n_months / MONTHS_PER_PAGE)), 0)
-            ws.repeat_columns(0, 2)
+            printing.timeline_tab(self, ws, ws.dim_rowmax or 0, 0)
         else:
-            ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-        company = self.company.replace("&", "&&")
-        ws.set_footer(f"&L&8{company}&C&8{self.period_text}&R&8Page &P of &N")
-        if repeat_rows:
-            ws.repeat_rows(*repeat_rows)
-        ws.hide_gridlines(2)
+            printing.report_tab(self, ws, repeat_rows)
 
     def define(self, name: str, ref: str) -> None:
         self.wb.define_name(name, f"={ref}")

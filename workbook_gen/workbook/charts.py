@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY, CURRENCY, series_name
+from workbook_gen.definitions import BY_KEY, series_name
 from workbook_gen.text import inert_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import TIMELINE, TL_DATE
@@ -35,7 +37,8 @@ def month_window(book: Book, last_n: int | None = None) -> tuple[int, int]:
 def row_series(book: Book, name: str, label: str, window: tuple[int, int], **extra) -> dict:
     """A chart series over months ``window`` of the named monthly row ``name``."""
     lay = book.layout
-    place = lay.place(name)
+    # A series with a chart-data helper row (numbers, #N/A where undefined) is drawn from it.
+    place = lay.places.get(f"_chart_{name}") or lay.place(name)
     a, b = window
     series = {
         "name": inert_name(label),
@@ -76,8 +79,14 @@ def new_chart(
         y["name"] = inert_name(y_title)
         y["name_font"] = {"size": 8}
     chart.set_y_axis(y)
+    chart.wbg_y = y  # kept so that axis limits can be added later without losing the style
     chart.set_size({"width": 620, "height": 300})
     chart.set_chartarea({"border": {"none": True}})
+    # Undefined months are #N/A in the chart's helper rows: a gap, never a zero; the helper rows
+    # are hidden (they are not for print), so hidden data must still be plotted.
+    chart.show_blanks_as("gap")
+    chart.show_na_as_empty_cell()
+    chart.show_hidden_data()
     return chart
 
 
@@ -86,11 +95,11 @@ def color(i: int) -> dict:
 
 
 def money_format(book: Book) -> str:
-    return book.fmt.number_formats[CURRENCY]
+    return book.fmt.number_formats["chart_currency"]
 
 
 def chart_name(key: str, slug: str | None) -> str:
-    """The unnamed helper rows that show contraction and churn as negative bars."""
+    """The unnamed chart-data helper row of a series (contraction and churn negated)."""
     return f"_chart_{series_name(key, slug)}"
 
 
@@ -104,27 +113,96 @@ MOVEMENTS = (
 )
 
 
+def set_y_limits(chart, low: float | None = None, high: float | None = None) -> None:
+    y = dict(chart.wbg_y)
+    if low is not None:
+        y["min"] = low
+    if high is not None:
+        y["max"] = high
+    chart.set_y_axis(y)
+    chart.wbg_y = y
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × a power of ten that is ≥ ``x`` (0 for x ≤ 0)."""
+    if not x > 0:
+        return 0.0
+    mag = 10.0 ** math.floor(math.log10(x))
+    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= x * (1 - 1e-12))
+
+
+def scope_values(book: Book, slug, key: str, window) -> np.ndarray:
+    scope = next(s for s in book.results.scopes if s.slug == slug)
+    v = scope.monthly.get(key)
+    if v is None:
+        return np.array([])
+    v = v[window[0] : window[1] + 1]
+    return v[np.isfinite(v)]
+
+
+def _movement_range(book: Book, slug, window) -> tuple[float, float]:
+    scope = next(s for s in book.results.scopes if s.slug == slug)
+    a, b = window[0], window[1] + 1
+    up = sum(np.nan_to_num(scope.monthly[k][a:b]) for k, _, neg in MOVEMENTS if not neg)
+    down = sum(np.nan_to_num(scope.monthly[k][a:b]) for k, _, neg in MOVEMENTS if neg)
+    return -float(np.max(down, initial=0.0)), float(np.max(up, initial=0.0))
+
+
 def _movements(book: Book, slug, window, title):
     chart = new_chart(book, "column", title, "stacked", money_format(book))
-    for i, (key, label, negative) in enumerate(MOVEMENTS):
-        name = chart_name(key, slug) if negative else series_name(key, slug)
-        chart.add_series(row_series(book, name, label, window, fill=color(i + 1), gap=40))
+    for i, (key, label, _negative) in enumerate(MOVEMENTS):
+        chart.add_series(row_series(book, series_name(key, slug), label, window, fill=color(i + 1), gap=40))
+    movement_axis(chart, *_movement_range(book, slug, window))
     return chart
 
 
-def _right_line(book: Book, chart, name: str, label: str, window, num_format: str):
+def movement_axis(chart, low: float, high: float) -> None:
+    """Left axis from ``low`` (≤ 0) to ``high`` in round steps; remembered for :func:`right_axis`."""
+    step = nice_ceiling(max(high, -low) / 4) or 1.0
+    down, up = math.ceil(-low / step - 1e-9), max(1, math.ceil(high / step - 1e-9))
+    chart.wbg_range = (-down * step, up * step)
+    chart.wbg_steps = (down, up)
+    set_y_limits(chart, *chart.wbg_range)
+    chart.wbg_y["major_unit"] = step
+    chart.set_y_axis(chart.wbg_y)
+
+
+def right_axis(chart, top: float, num_format: str) -> dict:
+    """Options of a right axis up to ``top`` whose zero and gridlines are the left axis' ones."""
+    y2 = {"num_format": num_format, "num_font": {"size": 8}, "min": 0}
+    down, up = getattr(chart, "wbg_steps", (0, 0))
+    if top > 0 and up:
+        step = nice_ceiling(top / up)
+        y2.update({"min": -down * step, "max": up * step, "major_unit": step})
+        if down:
+            y2["num_format"] = _no_negatives(num_format)
+    elif top > 0:
+        y2["max"] = nice_ceiling(top)
+    return y2
+
+
+def _no_negatives(num_format: str) -> str:
+    """A format that leaves negative axis labels blank (the right axis below a shared zero line)."""
+    return f"{num_format.split(';')[0]};;0"
+
+
+def _right_line(book: Book, chart, slug, key: str, label: str, window, num_format: str):
+    """A line of ``key`` on the right axis. Where the left axis goes below zero, the right axis
+    gets the same share of its height below zero, so both share one zero line."""
+    values = scope_values(book, slug, key, window)
+    y2 = right_axis(chart, float(np.max(values)) if values.size else 0.0, num_format)
     line = new_chart(book, "line", "")
     line.add_series(
         row_series(
             book,
-            name,
+            series_name(key, slug),
             f"{label} (right axis)",
             window,
             y2_axis=True,
             line={"color": PALETTE_DARK, "width": 2.25},
         )
     )
-    line.set_y2_axis({"num_format": num_format, "num_font": {"size": 8}})
+    line.set_y2_axis(y2)
     chart.combine(line)
     return chart
 
@@ -150,7 +228,7 @@ def _columns(book: Book, slug, key: str, title: str, num_format: str, window):
 # The series whose first defined month starts each chart (earlier months would plot n/a as zero).
 CHART_START_KEYS = {
     "bridge": ("mrr_new",),
-    "quick_ratio": ("quick_ratio",),
+    "quick_ratio": ("quick_ratio_3m",),
     "arr": ("arr",),
     "clients": ("clients_closing",),
     "arpa": ("arpa",),
@@ -174,37 +252,47 @@ def defined_window(book: Book, slug: str | None, keys, window: tuple[int, int]) 
     return min(start, window[1]), window[1]
 
 
+def _floor_axis(chart, book: Book, slug, keys, window, step: float = 0.1) -> None:
+    """Start the value axis a step below the lowest value instead of at zero (NRR, GRR)."""
+    values = np.concatenate([scope_values(book, slug, k, window) for k in keys])
+    if values.size and float(np.min(values)) > step:
+        set_y_limits(chart, math.floor(float(np.min(values)) / step) * step - step)
+
+
 def monthly_chart(book: Book, kind: str, slug: str | None, window):
-    """One of the standard charts of SPEC §6 for a scope, over the months of ``window``."""
+    """One of the standard charts of SPEC §6 for a scope, over the months of ``window``. Every
+    title names its unit."""
     window = defined_window(book, slug, CHART_START_KEYS[kind], window)
     money = money_format(book)
+    cur = book.settings.currency
     if kind == "bridge":
-        chart = _movements(book, slug, window, "MRR bridge")
-        return _right_line(book, chart, series_name("mrr_closing", slug), "Closing MRR", window, money)
+        chart = _movements(book, slug, window, f"MRR bridge ({cur})")
+        return _right_line(book, chart, slug, "mrr_closing", "Closing MRR", window, money)
     if kind == "quick_ratio":
-        chart = _movements(book, slug, window, "Quick ratio: MRR gained vs lost")
-        return _right_line(book, chart, series_name("quick_ratio", slug), "Quick ratio", window, "0.0")
+        chart = _movements(book, slug, window, f"MRR drivers ({cur}) & quick ratio (3 months, x)")
+        return _right_line(book, chart, slug, "quick_ratio_3m", "Quick ratio, 3 months", window, "0.0")
     if kind == "arr":
-        return _columns(book, slug, "arr", "ARR", money, window)
+        return _columns(book, slug, "arr", f"ARR ({cur})", money, window)
     if kind == "clients":
-        chart = _columns(book, slug, "clients_closing", "Paying clients", "#,##0", window)
+        chart = _columns(book, slug, "clients_closing", "Paying clients (#)", "#,##0", window)
         chart.set_legend({"position": "bottom", "font": {"size": 8}})
         return chart
     if kind == "arpa":
         return _lines(
             book,
             slug,
-            ["arpa", "asp_new", "arpa_churned"],
-            "ARPA drivers: ARPA vs new vs churned",
+            ["arpa", "asp_new", "arpa_churned", "arpa_expanded", "arpa_contracted"],
+            f"ARPA by group ({cur} MRR per client)",
             money,
             window,
         )
     if kind == "retention":
-        return _lines(
-            book, slug, ["nrr_12m", "grr_12m"], "Net and gross revenue retention (12 months)", "0%", window
-        )
+        keys = ["nrr_12m", "grr_12m"]
+        chart = _lines(book, slug, keys, "Net and gross revenue retention, 12 months (%)", "0%", window)
+        _floor_axis(chart, book, slug, keys, window)
+        return chart
     if kind == "payback":
-        chart = new_chart(book, "column", "CAC payback (months) and LTV:CAC", None, "0")
+        chart = new_chart(book, "column", "CAC payback (months) and LTV:CAC (x)", None, "0")
         chart.add_series(
             row_series(
                 book,
@@ -215,7 +303,8 @@ def monthly_chart(book: Book, kind: str, slug: str | None, window):
                 gap=60,
             )
         )
-        return _right_line(book, chart, series_name("ltv_cac", slug), "LTV:CAC", window, "0.0")
+        set_y_limits(chart, 0)
+        return _right_line(book, chart, slug, "ltv_cac", "LTV:CAC", window, "0.0")
     if kind == "burn_multiple":
-        return _columns(book, slug, "burn_multiple", "Burn multiple (3 months)", "0.0", window)
+        return _columns(book, slug, "burn_multiple", "Burn multiple, 3 months (x)", "0.0", window)
     raise KeyError(kind)

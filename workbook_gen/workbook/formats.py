@@ -23,7 +23,7 @@ class Formats:
     def __init__(self, workbook, currency_symbol: str):
         self.wb = workbook
         sym = currency_symbol.replace('"', "")
-        money = f'"{sym}"#,##0;-"{sym}"#,##0'
+        money = f'"{sym}"#,##0_);("{sym}"#,##0)'  # finance style: negatives in brackets
         self.number_formats = {
             CURRENCY: money,
             COUNT: "#,##0",
@@ -34,6 +34,7 @@ class Formats:
             "text": "@",
             "int": "0",
             "currency_cents": money.replace("#,##0", "#,##0.000"),
+            "chart_currency": f'"{sym}"#,##0;-"{sym}"#,##0',
         }
         base = {"font_name": FONT, "font_size": 10}
         self._cache: dict[tuple, object] = {}
@@ -49,6 +50,8 @@ class Formats:
         self.name = add(font_color="#7F7F7F", italic=True)
         self.unit_text = add(font_color="#7F7F7F")
         self.note = add(italic=True, font_color="#7F7F7F")
+        self.bench = add(italic=True, font_color="#7F7F7F", indent=1)
+        self.note_wrap = add(italic=True, font_color="#7F7F7F", text_wrap=True, valign="top")
         self.wrap = add(text_wrap=True, valign="top")
         self.wrap_bold = add(text_wrap=True, valign="top", bold=True)
         self.link = add(font_color="#0563C1", underline=1)
@@ -85,9 +88,22 @@ class Formats:
         )
 
     def input_unit(self, unit: str):
-        return self._get(
-            ("input", unit), num_format=self.number_formats[unit], font_color=INPUT_FONT, bg_color=INPUT_FILL
-        )
+        # Input cells keep the plain signed format of the input template.
+        code = self.number_formats["chart_currency" if unit == CURRENCY else unit]
+        return self._get(("input", unit), num_format=code, font_color=INPUT_FONT, bg_color=INPUT_FILL)
+
+    def change(self, unit: str):
+        """A signed change: + and − always shown; a change of a percentage is in points."""
+        if unit == PCT:
+            code = '+0.0" pts";-0.0" pts";0.0" pts"'
+        else:
+            base = self.number_formats[unit].split(";")[0]
+            base = base.replace("_)", "")
+            code = f"+{base};-{base};{base}"
+        return self._get(("change", unit), num_format=code, align="right")
+
+    def get_date_right(self):
+        return self._get(("date_right",), num_format="mmm yyyy", align="right")
 
     def kpi(self, unit: str):
         return self._get(

@@ -28,6 +28,7 @@ class ScopeRefs:
     slug: str | None = None
     number_cell: str | None = None  # absolute reference to the segment number
     sm_col: int | None = 1  # column of this scope's spend on the S&M sheet; None = no S&M
+    burn_col: int | None = 1  # column of this scope's net burn on the Burn sheet; None = no burn
 
 
 class MonthlyFormulas:
@@ -255,7 +256,7 @@ class MonthlyFormulas:
         return self.monthly_input(SHEET_GM, 1, i)
 
     def f_net_burn(self, i):
-        return self.monthly_input(SHEET_BURN, 1, i)
+        return self.monthly_input(SHEET_BURN, self.refs.burn_col or 1, i)
 
     def f_cac(self, i):
         w, lag = self.setting("cac_window"), self.setting("cac_lag")

@@ -20,6 +20,7 @@ from workbook_gen.workbook.tabs import changes as changes_tab
 from workbook_gen.workbook.tabs import (
     checks,
     clientcalc,
+    cohort_charts,
     cohorts,
     compare,
     cover,
@@ -99,6 +100,7 @@ def write_workbook(
         book.add_sheet(COHORT_SHEETS[g], f"Cohorts by {g} of first payment: MRR, NRR, GRR, logos, GP vs CAC")
     book.scope_sheets.append(total_sheets)
     sm_columns = {k.strip().lower(): 2 + j for j, k in enumerate(data.sm_by_segment)}
+    burn_columns = {k.strip().lower(): 2 + j for j, k in enumerate(data.burn_by_segment)}
     for scope in results.segment_scopes():
         name = sheet_safe(scope.label, taken, 22)
         cohort_sheet = sheet_safe(f"{scope.label[:22]} cohorts", taken)
@@ -110,6 +112,7 @@ def write_workbook(
             {g: cohort_sheet for g in GROUPINGS},
             number_cell=on(name, cell(SEGMENT_NUMBER_ROW, 2, True, True)),
             sm_col=sm_columns.get(scope.label.strip().lower()) if scope.has_sm else None,
+            burn_col=burn_columns.get(scope.label.strip().lower()) if scope.has_burn else None,
         )
         book.scope_sheets.append(ss)
     if results.segments:
@@ -130,11 +133,17 @@ def write_workbook(
         CLIENT_CALC, "Calculation: first paying month, cohort and segment of each client", report=False
     )
 
+    # Input and calculation sheets are for editing and auditing, not for the board pack: hidden
+    # sheets do not print (Excel and LibreOffice alike); the Cover says how to show them.
+    for s in ("MRR", "S&M", "Gross margin", "Burn", TIMELINE, CLIENT_CALC):
+        book.sheets[s].hide()
+
     # 2. Plan every named block before any formula refers to one.
     timeline.plan(book)
     for ss in book.scope_sheets:
         monthly.plan(book, ss)
         cohorts.plan(book, ss)
+        cohort_charts.plan(book, ss)
     periods.plan(book)
 
     # 3. Write.

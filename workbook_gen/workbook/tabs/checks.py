@@ -125,6 +125,7 @@ def write(book: Book) -> None:
     )
     ws.conditional_format(live, {"type": "formula", "criteria": f'={top_left}="OK"', "format": fmt.good})
     book.print_setup(ws, repeat_rows=(3, 3), timeline=True)
+    ws.set_column(0, 0, 44)  # the title prints whole beside the window of months
 
 
 def _status(diff: float):

@@ -16,7 +16,6 @@ from workbook_gen.definitions import (
     series_name,
 )
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
-from workbook_gen.workbook.charts import color, money_format, new_chart
 from workbook_gen.workbook.formulas import NA, MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import (
     CLIENT_BASE_COL,
@@ -30,6 +29,7 @@ from workbook_gen.workbook.layout import (
     on,
     span,
 )
+from workbook_gen.workbook.tabs import cohort_charts, cohort_print
 from workbook_gen.workbook.tabs.common import section_row, sheet_header
 
 AGE_TABLES = [t for t in COHORT_TABLES if not t.single_column]
@@ -97,13 +97,9 @@ def write(book: Book, ss: ScopeSheets) -> None:
             ws.set_column(1, 1, 8)
             ws.set_column(2, 3, 12)
             ws.set_column(4, 4 + max(lay.n_periods.values()), 11)
-            book.print_setup(ws)
-            if lay.n_periods[g] > 16:
-                ws.fit_to_pages(0, 0)
-                ws.set_print_scale(55)
-                ws.repeat_columns(0, 2)
         _write_grouping(book, ss, ws, sheet, g)
-    _charts(book, ss)
+    cohort_charts.write(book, ss)
+    cohort_print.setup(book, ss)
 
 
 def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, coh: str, seg_crit: str) -> None:
@@ -144,57 +140,6 @@ def _label(tables, p: int) -> str:
     return tables.labels[p] + (" (opening base)" if p == 0 else "")
 
 
-def _charts(book: Book, ss: ScopeSheets) -> None:
-    """Cohort NRR curves and cumulative gross profit against CAC, for the quarterly cohorts."""
-    lay, scope, g = book.layout, ss.scope, CHART_GROUPING
-    sheet = ss.cohorts[g]
-    ws = book.sheet(sheet)
-    n = lay.n_periods[g]
-    if n < 3:
-        return  # fewer than two cohorts after the opening base: nothing to chart yet
-    nrr = lay.place(cohort_name(g, "nrr", scope.slug))
-    head = nrr.row - 1
-    curves = new_chart(book, "line", f"Cohort NRR by quarter of acquisition — {scope.label}", None, "0%")
-    curves.set_x_axis({"name": "Age (quarters)", "name_font": {"size": 8}, "num_font": {"size": 8}})
-    picked = [p for p in range(max(1, n - 9), n - 1)]
-    for j, p in enumerate(picked):
-        r = nrr.row + p
-        curves.add_series(
-            {
-                "name": [sheet, r, 0],
-                "categories": [sheet, head, FIRST_COL, head, FIRST_COL + n - 1],
-                "values": [sheet, r, FIRST_COL, r, FIRST_COL + n - 1 - p],
-                "line": {**color(j), "width": 1.75},
-            }
-        )
-    ws.insert_chart(TOP, 0, curves, {"x_offset": 5, "y_offset": 5})
-    idx = lay.place(f"_cohort_index_{g}_{scope.slug}")
-    gp = new_chart(
-        book, "column", f"Cumulative gross profit vs CAC by cohort — {scope.label}", None, money_format(book)
-    )
-    cats = [sheet, idx.row + 1, IDX_LABEL, idx.row + n - 1, IDX_LABEL]
-    if scope.has_sm:
-        gp.add_series(
-            {
-                "name": "CAC",
-                "categories": cats,
-                "values": [sheet, idx.row + 1, IDX_CAC, idx.row + n - 1, IDX_CAC],
-                "fill": color(4),
-                "gap": 60,
-            }
-        )
-    gp.add_series(
-        {
-            "name": "Gross profit to date",
-            "categories": cats,
-            "values": [sheet, idx.row + 1, IDX_GP, idx.row + n - 1, IDX_GP],
-            "fill": color(2),
-        }
-    )
-    gp.set_x_axis({"num_font": {"size": 8, "rotation": -45}})
-    ws.insert_chart(TOP, 0, gp, {"x_offset": 650, "y_offset": 5})
-
-
 def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     res = book.results
@@ -214,7 +159,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     top = idx.row - 2
     title = f"Cohorts by {g}" + ("" if scope.is_total else f" — {scope.label}")
     section_row(fmt, ws, top, title, FIRST_COL + n)
-    heads = ["Cohort", "#", "Size", "CAC", "Payback age", "GP to date"]
+    heads = ["Cohort", "#", "Size", "S&M spend (CAC)", "Payback age", "GP to date"]
     if not scope.has_sm:
         heads[IDX_CAC] = "CAC (no S&M column)"
         heads[IDX_PAYBACK] = ""
@@ -260,9 +205,9 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
             IDX_PAYBACK,
             r,
             IDX_PAYBACK,
-            f"{{=IF(ISNUMBER({cac_c}),IFERROR(MATCH(TRUE,{gp_row}>={cac_c},0)-1,{NA}),{NA})}}",
+            f'{{=IF(ISNUMBER({cac_c}),IFERROR(MATCH(TRUE,{gp_row}>={cac_c},0)-1,"not yet"),{NA})}}',
             fmt.unit("count"),
-            cached(tables.payback_age[p]),
+            cached(tables.payback_age[p], "not yet" if tables.cac[p] == tables.cac[p] else "n/a"),
         )
 
     def age_formula(key, pc, kc, size_c, r, col, top) -> str:
@@ -303,7 +248,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     for spec in AGE_TABLES:
         place = lay.place(cohort_name(g, spec.key, scope.slug))
         head = place.row - 1
-        ws.write_string(head - 1, 0, f"{spec.label} — {cohort_name(g, spec.key, scope.slug)}", fmt.label_bold)
+        ws.write_string(head - 1, 0, spec.label, fmt.label_bold)  # its defined name: cohort_<g>_<key>
         ws.write_string(head - 1, FIRST_COL, spec.definition, fmt.subtitle)
         for c, h in enumerate(("Cohort", "#", "Size", "")):
             ws.write_string(head, c, h, fmt.header)

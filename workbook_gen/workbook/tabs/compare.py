@@ -7,7 +7,14 @@ import numpy as np
 from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO, series_name
 from workbook_gen.metrics.monthly import ratio
 from workbook_gen.workbook.book import Book, cached
-from workbook_gen.workbook.charts import color, defined_window, month_window, new_chart, row_series
+from workbook_gen.workbook.charts import (
+    color,
+    defined_window,
+    money_format,
+    month_window,
+    new_chart,
+    row_series,
+)
 from workbook_gen.workbook.tabs.common import sheet_header, t12_slice, t12_sum
 
 SHEET = "Segments"
@@ -83,12 +90,14 @@ def write(book: Book) -> None:
     ws.set_column(1, len(scopes), 16)
     top = TOP + len(ROWS) + 2
     window = month_window(book, 24)
-    arr = new_chart(book, "column", "ARR by segment", "stacked", fmt.number_formats[CURRENCY])
+    arr = new_chart(
+        book, "column", f"ARR by segment ({book.settings.currency})", "stacked", money_format(book)
+    )
     for j, scope in enumerate(res.segment_scopes()):
         arr.add_series(
             row_series(book, series_name("arr", scope.slug), scope.label, window, fill=color(j + 1), gap=40)
         )
-    nrr = new_chart(book, "line", "NRR (12 months) by segment", None, "0%")
+    nrr = new_chart(book, "line", "NRR, 12 months, by segment (%)", None, "0%")
     window = defined_window(book, None, ("nrr_12m",), window)
     for j, scope in enumerate(scopes):
         nrr.add_series(

@@ -35,9 +35,20 @@ def write(book: Book) -> None:
     row = 4
     section_row(fmt, ws, row, "Contents", 3)
     row += 1
+    hidden = False
     for sheet, what in book.contents:
         ws.write_url(row, 0, f"internal:'{sheet.replace(chr(39), chr(39) * 2)}'!A1", fmt.link, sheet)
+        if book.sheets[sheet].hidden:  # input and calculation sheets: in the workbook, not in print
+            what, hidden = f"{what} (hidden)", True
         ws.write_string(row, 1, what, fmt.label)
+        row += 1
+    if hidden:
+        ws.write_string(
+            row,
+            1,
+            "Hidden sheets are not printed; to see or edit one, right-click any tab and choose Unhide.",
+            fmt.note,
+        )
         row += 1
     row += 1
     section_row(fmt, ws, row, "Settings used", 4)

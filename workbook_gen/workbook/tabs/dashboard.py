@@ -8,6 +8,7 @@ import numpy as np
 
 from workbook_gen.definitions import BY_KEY, COUNT, CURRENCY, PCT, RATIO
 from workbook_gen.metrics.monthly import ratio
+from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial, undefined_text
 from workbook_gen.workbook.charts import month_window, monthly_chart
 from workbook_gen.workbook.tabs.common import T12_START, t12_slice, t12_sum
@@ -34,6 +35,10 @@ KPIS = (
 TABLE_TOP = 5
 DASHBOARD_CHARTS = ("bridge", "arr", "quick_ratio", "retention", "payback", "burn_multiple")
 COLS = ("Metric", "Latest", "Previous month", "Change", "12 months ago", "Benchmark", "Good at", "OK at")
+WIDTHS = (27, 13, 13, 11, 13, 45, 8, 8, 2, 30, 13)
+TRAILING_COL = 9  # the trailing-twelve-months table, right of the KPI table
+CHART_W, CHART_H = 420, 275  # three charts across the page, two rows
+CHART_ROWS = 14  # sheet rows a row of charts takes
 
 
 def write(book: Book) -> None:
@@ -50,7 +55,7 @@ def write(book: Book) -> None:
         3,
         1,
         "=INDEX(months,COUNT(months))",
-        book.wb.add_format({"num_format": "mmmm yyyy", "bold": True}),
+        book.wb.add_format({"num_format": "mmm yyyy", "bold": True, "align": "right"}),
         excel_serial(last),
     )
     for c, h in enumerate(COLS):
@@ -74,14 +79,14 @@ def write(book: Book) -> None:
             cached(prev, undefined_text(key, t - 2)),
         )
         change = values[-1] - prev if t > 1 else math.nan
-        change_unit = PCT if m.unit == PCT else m.unit
         b, c = f"B{row + 1}", f"C{row + 1}"
+        points = m.unit == PCT  # a change of a percentage is shown in percentage points
         ws.write_formula(
             row,
             3,
-            f'=IF(AND(ISNUMBER({b}),ISNUMBER({c})),{b}-{c},"n/a")',
-            fmt.unit(change_unit),
-            cached(change),
+            f'=IF(AND(ISNUMBER({b}),ISNUMBER({c})),({b}-{c}){"*100" if points else ""},"n/a")',
+            fmt.change(m.unit),
+            cached(change * 100 if points else change),
         )
         ago = values[-13] if t > 12 else math.nan
         ws.write_formula(
@@ -93,7 +98,7 @@ def write(book: Book) -> None:
         )
         bench = m.benchmark
         if bench:
-            ws.write_string(row, 5, bench.text, fmt.note)
+            ws.write_string(row, 5, bench.text, fmt.bench)
             ws.write_number(row, 6, bench.good, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
             ws.write_number(row, 7, bench.ok, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
             g, o = f"$G{row + 1}", f"$H{row + 1}"
@@ -127,23 +132,20 @@ def write(book: Book) -> None:
                 row, 1, row, 1, {"type": "formula", "criteria": f"=ISNUMBER({cell})", "format": fmt.bad}
             )
     n_rows = sum(1 for k in KPIS if k in monthly)
-    note_row = TABLE_TOP + n_rows + 1
+    note_row = TABLE_TOP + n_rows
     ws.write_string(
         note_row,
         0,
-        "Colours: green meets the 'good' benchmark, amber the 'OK' one, red neither. "
-        "Benchmarks are common rules of thumb (see Glossary); the thresholds are inputs you can change.",
+        "Green: meets the 'good at' threshold; amber: the 'OK at' one; red: neither. Thresholds are common "
+        "rules of thumb (see Glossary) and inputs you can change. Change: % metrics in percentage points.",
         fmt.note,
     )
-    ws.set_column(0, 0, 30)
-    ws.set_column(1, 4, 15)
-    ws.set_column(5, 5, 58)
-    ws.set_column(6, 7, 9)
-    ws.set_column(8, 20, 10)
-    bottom = _trailing(book, ws, note_row + 2)
-    _charts(book, ws, bottom + 2)
-    book.print_setup(ws)
-    ws.fit_to_pages(1, 0)
+    for c, width in enumerate(WIDTHS):
+        ws.set_column(c, c, width)
+    _trailing(book, ws, TABLE_TOP - 1)
+    _charts(book, ws, note_row + 2)
+    ws.freeze_panes(TABLE_TOP, 1)
+    printing.report_tab(book, ws, pages_tall=1)
 
 
 # Trailing twelve months (label, unit, numerator keys, denominator keys or None for a plain sum).
@@ -168,21 +170,26 @@ TRAILING = (
 
 
 def _trailing(book: Book, ws, top: int) -> int:
-    """Flows of the trailing twelve months, and ratios recomputed from those sums. Returns the last row."""
+    """Flows of the trailing twelve months, and ratios recomputed from those sums, right of the KPI
+    table. Returns the last row."""
     fmt, res = book.fmt, book.results
     monthly = res.total.monthly
     window = t12_slice(len(res.months))
-    ws.write_string(top, 0, "Trailing twelve months", fmt.header_left)
-    ws.write_string(top, 1, "Sum / ratio", fmt.header)
-    ws.write_string(top, 2, "From", fmt.header)
+    lc, vc = TRAILING_COL, TRAILING_COL + 1
+    ws.write_string(top, lc, "Trailing twelve months", fmt.header_left)
+    ws.write_string(top, vc, "Sum / ratio", fmt.header)
+    ws.write_string(top + 1, lc, "From (first month of the window)", fmt.note)
     ws.write_formula(
-        top, 3, f"=INDEX(months,{T12_START})", fmt.header_date, excel_serial(res.months[window.start])
+        top + 1,
+        vc,
+        f'=IF(COUNT(months)<2,"n/a",INDEX(months,1,{T12_START}))',
+        fmt.get_date_right(),
+        excel_serial(res.months[window.start]) if window.start < len(res.months) else "n/a",
     )
-    ws.write_string(top, 4, "to latest month", fmt.header_left)
-    row = top
+    row = top + 1
     for label, unit, num, den in TRAILING:
         row += 1
-        ws.write_string(row, 0, label, fmt.label)
+        ws.write_string(row, lc, label, fmt.label)
         top_sum = "+".join(t12_sum(k) for k in num)
         value = sum(np.sum(monthly[k][window]) for k in num)
         if den is None:
@@ -193,12 +200,18 @@ def _trailing(book: Book, ws, top: int) -> int:
             value = ratio(value, sum(np.sum(monthly[k][window]) for k in den))
         if window.start >= window.stop:
             value = math.nan  # a single month of data has no trailing movements
-        ws.write_formula(row, 1, f'=IF(COUNT(months)<2,"n/a",{formula})', fmt.unit(unit), cached(value))
+        ws.write_formula(row, vc, f'=IF(COUNT(months)<2,"n/a",{formula})', fmt.unit(unit), cached(value))
     return row
 
 
 def _charts(book: Book, ws, top: int) -> None:
     window = month_window(book, 24)
-    charts = [monthly_chart(book, kind, None, window) for kind in DASHBOARD_CHARTS]
-    for k, chart in enumerate(charts):
-        ws.insert_chart(top + (k // 2) * 16, (k % 2) * 5, chart, {"x_offset": 5, "y_offset": 5})
+    for k, kind in enumerate(DASHBOARD_CHARTS):
+        chart = monthly_chart(book, kind, None, window)
+        chart.set_size({"width": CHART_W, "height": CHART_H})
+        ws.insert_chart(
+            top + (k // 3) * CHART_ROWS,
+            0,
+            chart,
+            {"x_offset": 5 + (k % 3) * (CHART_W + 8), "y_offset": 0},
+        )

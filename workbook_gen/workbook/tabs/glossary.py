@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import COHORT_TABLES, METRICS, PERIOD_GROWTH, cohort_name
+from workbook_gen.definitions import COHORT_TABLES, METRICS, PERIOD_ONLY, cohort_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.tabs.common import section_row, sheet_header, unit_text
 
@@ -45,8 +45,9 @@ def write(book: Book) -> None:
         ws.set_row(row, 13.5 * lines)  # spreadsheets do not grow wrapped rows on their own
         row += 1
 
-    for m in (*METRICS, PERIOD_GROWTH):
-        name = m.key if m is not PERIOD_GROWTH else "quarterly_mrr_growth / annual_mrr_growth"
+    period_only = tuple(PERIOD_ONLY.values())
+    for m in (*METRICS, *period_only):
+        name = m.key if m not in period_only else f"quarterly_{m.key} / annual_{m.key}"
         bench = m.benchmark.text if m.benchmark else ""
         entry((m.label, name, unit_text(m.unit, symbol), m.definition, m.formula, bench, m.note))
     row += 1

@@ -148,23 +148,23 @@ def write_monthly_sheets(
         [gm_rule],
         blank_values,
     )
+    burn_names = list(data.burn_by_segment)  # optional per-segment burn, as on S&M
+    burn_rule = {
+        "validate": "decimal",
+        "criteria": "between",
+        "minimum": -1e15,
+        "maximum": 1e15,
+        "error_message": "Net burn is a number (negative when cash is generated).",
+    }
     _monthly_sheet(
         wb,
         fmt,
         SHEET_BURN,
-        [COL_BURN],
+        [COL_BURN, *burn_names],
         months,
-        [data.net_burn],
-        [CURRENCY],
+        [data.net_burn, *[data.burn_by_segment[k] for k in burn_names]],
+        [CURRENCY] * (1 + len(burn_names)),
         validation_rows,
-        [
-            {
-                "validate": "decimal",
-                "criteria": "between",
-                "minimum": -1e15,
-                "maximum": 1e15,
-                "error_message": "Net burn is a number (negative when cash is generated).",
-            }
-        ],
+        [burn_rule] * (1 + len(burn_names)),
         blank_values,
     )

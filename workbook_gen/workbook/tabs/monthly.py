@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, CURRENCY, METRICS, SECTIONS, UNIT, series_name
+from workbook_gen.definitions import BY_KEY, METRICS, SECTIONS, UNIT, series_name
+from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, undefined_text
 from workbook_gen.workbook.charts import chart_name, month_window, monthly_chart
 from workbook_gen.workbook.formulas import MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
+from workbook_gen.workbook.printing import print_window
 from workbook_gen.workbook.tabs.common import (
     month_header,
     monthly_columns,
@@ -22,10 +24,27 @@ from workbook_gen.workbook.tabs.common import (
 )
 
 SEGMENT_NUMBER_ROW = 2
-CHART_ROWS = (
-    ("mrr_contraction", "Contraction (negative, for the chart)"),
-    ("mrr_churn", "Churn (negative, for the chart)"),
-)
+# Chart data: every series a chart draws reads a hidden helper row that repeats it as a number, or
+# #N/A where it is undefined, so the chart shows a gap rather than a zero (the visible row keeps
+# n/a). Contraction and churn are drawn below the axis, so their helper rows are negated.
+CHART_DATA = {
+    SECTIONS[0]: (
+        ("mrr_new", 1),
+        ("mrr_reactivation", 1),
+        ("mrr_expansion", 1),
+        ("mrr_contraction", -1),
+        ("mrr_churn", -1),
+    ),
+    SECTIONS[1]: (
+        ("arpa", 1),
+        ("asp_new", 1),
+        ("arpa_churned", 1),
+        ("arpa_expanded", 1),
+        ("arpa_contracted", 1),
+    ),
+    SECTIONS[2]: (("quick_ratio_3m", 1), ("nrr_12m", 1), ("grr_12m", 1)),
+    SECTIONS[3]: (("cac_payback_months", 1), ("ltv_cac", 1), ("burn_multiple", 1)),
+}
 SECTION_CHARTS = {
     SECTIONS[0]: ("bridge", "arr"),
     SECTIONS[1]: ("clients", "arpa"),
@@ -50,18 +69,39 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         for key in section_keys(ss, section):
             lay.register(series_name(key, scope.slug), Place(sheet, row, FIRST_COL, lay.n_months))
             row += 1
-        if section == SECTIONS[0]:
-            for key, _ in CHART_ROWS:
-                lay.register(chart_name(key, scope.slug), Place(sheet, row, FIRST_COL, lay.n_months))
-                row += 1
-        if section == UNIT and not scope.is_total and not scope.has_sm:
-            row += 1  # the note saying why S&M metrics are absent
+        if section == UNIT and not scope.is_total and section_notes(ss):
+            row += len(section_notes(ss))  # the notes saying why spend- or burn-based metrics are absent
+        for key, _sign in chart_data(ss, section):
+            lay.register(chart_name(key, scope.slug), Place(sheet, row, FIRST_COL, lay.n_months))
+            row += 1
         rows[sheet] = row + 1
+
+
+def chart_data(ss: ScopeSheets, section: str) -> list[tuple[str, int]]:
+    return [(k, sign) for k, sign in CHART_DATA[section] if k in ss.scope.monthly]
+
+
+def section_notes(ss: ScopeSheets) -> list[str]:
+    """One line per group of §3 keys a segment lacks, saying why (SPEC §5)."""
+    scope, notes = ss.scope, []
+    if scope.is_total:
+        return notes
+    if not scope.has_sm:
+        notes.append(
+            f"CAC, CAC payback, LTV:CAC and magic number need a column headed {scope.label!r} on the S&M "
+            "sheet: spend is matched to a segment only through its own column."
+        )
+    if not scope.has_burn:
+        notes.append(
+            f"Net burn, burn multiple, FCF margin and Rule of 40 need a column headed {scope.label!r} on the "
+            "Burn sheet: company burn is never set against one segment's revenue."
+        )
+    return notes
 
 
 def write(book: Book, ss: ScopeSheets) -> None:
     lay, fmt, scope = book.layout, book.fmt, ss.scope
-    refs = ScopeRefs(scope.slug, ss.number_cell, ss.sm_col)
+    refs = ScopeRefs(scope.slug, ss.number_cell, ss.sm_col, ss.burn_col)
     done_headers: set[str] = set()
     for section in SECTIONS:
         sheet = ss.monthly[section]
@@ -71,17 +111,12 @@ def write(book: Book, ss: ScopeSheets) -> None:
             title = f"{section} — Total" if scope.is_total else f"{book.results.split}: {scope.label}"
             sheet_header(book, ws, title)
             if not scope.is_total:
-                ws.write_string(
-                    SEGMENT_NUMBER_ROW,
-                    0,
-                    f"Segment number (row of {scope.label!r} in the Timeline list)",
-                    fmt.label,
-                )
-                ws.write_number(SEGMENT_NUMBER_ROW, 2, scope.number, fmt.input_unit("int"))
+                # A technical index for the formulas, in the hidden auditor columns (not an input).
+                ws.write_string(SEGMENT_NUMBER_ROW, 1, "Segment # (Timeline list)", fmt.name)
+                ws.write_number(SEGMENT_NUMBER_ROW, 2, scope.number, fmt.calc_int())
             month_header(book, ws, sheet)
             monthly_columns(book, ws)
-            ws.freeze_panes(HEADER_ROWS, FIRST_COL)
-            book.print_setup(ws, repeat_rows=(3, 3), timeline=True)
+            ws.freeze_panes(HEADER_ROWS, FIRST_COL, HEADER_ROWS, FIRST_COL + print_window(lay.n_months))
         keys = section_keys(ss, section)
         first_row = lay.place(series_name(keys[0], scope.slug)).row
         section_row(fmt, ws, first_row - 1, section, FIRST_COL + lay.n_months)
@@ -100,47 +135,63 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 ws.write_formula(
                     row, lay.col(i), f.formula(key, i), style, cached(values[i], undefined_text(key, i))
                 )
-        if section == SECTIONS[0]:
-            for key, label in CHART_ROWS:
-                row = lay.place(chart_name(key, scope.slug)).row
-                ws.write_string(row, 0, label, fmt.note)
-                src = scope.monthly[key]
-                for i in range(lay.n_months):
-                    ref = lay.series_cell(series_name(key, scope.slug), i, sheet)
-                    v = src[i]
-                    ws.write_formula(
-                        row,
-                        lay.col(i),
-                        f"=IF(ISNUMBER({ref}),-{ref},0)",
-                        fmt.unit(CURRENCY),
-                        0.0 if math.isnan(v) else -v,
-                    )
-        if section == UNIT and not scope.is_total and not scope.has_sm:
-            row = lay.place(series_name(keys[-1], scope.slug)).row + 1
-            ws.write_string(
-                row,
-                0,
-                f"CAC, CAC payback, LTV:CAC, magic number, burn multiple, FCF margin and Rule of 40 need a column "
-                f"headed {scope.label!r} on the S&M sheet: spend is matched to a segment only through its own column.",
-                fmt.note,
-            )
+        if section == UNIT:
+            row = lay.place(series_name(keys[-1], scope.slug)).row
+            for k, note in enumerate(section_notes(ss)):
+                # wrapped in the label column, so that it prints beside any window of months
+                ws.write_string(row + 1 + k, 0, note, fmt.note_wrap)
+                ws.set_row(row + 1 + k, 13 * math.ceil(len(note) / 38))
+        _write_chart_data(book, ss, ws, sheet, section)
     _charts(book, ss)
+
+
+def _write_chart_data(book: Book, ss: ScopeSheets, ws, sheet: str, section: str) -> None:
+    """The hidden helper rows the charts read (see :data:`CHART_DATA`)."""
+    lay, fmt, scope = book.layout, book.fmt, ss.scope
+    for key, sign in chart_data(ss, section):
+        row = lay.place(chart_name(key, scope.slug)).row
+        label = BY_KEY[key].label + (" (negative)" if sign < 0 else "")
+        ws.write_string(row, 0, f"{label} — chart data, #N/A where undefined", fmt.note)
+        ws.set_row(row, None, None, {"level": 1, "hidden": True})
+        style = fmt.unit(BY_KEY[key].unit)
+        minus = "-" if sign < 0 else ""
+        for i, v in enumerate(scope.monthly[key]):
+            ref = lay.series_cell(series_name(key, scope.slug), i, sheet)
+            ws.write_formula(
+                row,
+                lay.col(i),
+                f"=IF(ISNUMBER({ref}),{minus}{ref},NA())",
+                style,
+                "#N/A" if math.isnan(v) else sign * float(v),
+            )
 
 
 def _charts(book: Book, ss: ScopeSheets) -> None:
     """Charts under the rows of each monthly tab of the scope."""
     lay, scope = book.layout, ss.scope
-    window = month_window(book)
+    window = month_window(book, 24)  # two years: a board reads the trend, the table has the detail
     by_sheet: dict[str, list[str]] = {}
     for section in SECTIONS:
         sheet = ss.monthly[section]
         if scope.is_total:
             by_sheet.setdefault(sheet, []).extend(SECTION_CHARTS[section])
         else:
-            by_sheet[sheet] = list(SEGMENT_CHARTS) + (["payback"] if scope.has_sm else [])
+            by_sheet[sheet] = (
+                list(SEGMENT_CHARTS)
+                + (["payback"] if scope.has_sm else [])
+                + (["burn_multiple"] if scope.has_burn else [])
+            )
     for sheet, kinds in by_sheet.items():
-        bottom = max(p.row for p in lay.places.values() if p.sheet == sheet) + 3
+        table_bottom = max(p.row for p in lay.places.values() if p.sheet == sheet) + 1
         ws = book.sheet(sheet)
+        chart_rows = math.ceil(len(kinds) / 2)
+        first = printing.timeline_tab(book, ws, table_bottom, chart_rows)
         for k, kind in enumerate(kinds):
             chart = monthly_chart(book, kind, scope.slug, window)
-            ws.insert_chart(bottom + (k // 2) * 16, 0, chart, {"x_offset": 10 + (k % 2) * 640, "y_offset": 5})
+            chart.set_size({"width": printing.CHART_W, "height": printing.CHART_H})
+            ws.insert_chart(
+                table_bottom + 2 + (k // 2) * printing.CHART_ROWS_EACH,
+                first,
+                chart,
+                {"x_offset": (k % 2) * (printing.CHART_W + printing.CHART_GAP), "y_offset": 0},
+            )

@@ -3,13 +3,19 @@ opening balances carried in, ratios recomputed from the period's own sums (never
 
 from __future__ import annotations
 
-from workbook_gen.definitions import PERIOD_ROWS, period_metric
+import math
+
+import numpy as np
+
+from workbook_gen.definitions import PERIOD_DEFINITIONS, PERIOD_ROWS, period_metric
+from workbook_gen.workbook import charts, printing
 from workbook_gen.workbook.book import Book, cached
 from workbook_gen.workbook.formulas import NA, NM
 from workbook_gen.workbook.layout import FIRST_COL, TIMELINE, TIMELINE_ROWS, Place, cell, on, span
 from workbook_gen.workbook.tabs.common import sheet_header, write_row_head
 
 VIEWS = (("Quarterly", "quarter", "quarterly"), ("Annual", "year", "annual"))
+PRINT_PERIODS = {"quarter": 8, "year": 99}  # periods on the printed page: two years of quarters
 R_LABEL, R_NUMBER, R_FIRST, R_LAST = 3, 4, 5, 6
 TOP = 8
 
@@ -19,11 +25,39 @@ def _keys(book: Book, attr: str) -> list[str]:
     return [k for k, _ in PERIOD_ROWS if k in view]
 
 
+# Chart data (hidden rows under the table): numbers, or #N/A where undefined; contraction and
+# churn negated so that they are drawn below the axis.
+CHART_DATA = (
+    ("mrr_new", 1),
+    ("mrr_reactivation", 1),
+    ("mrr_expansion", 1),
+    ("mrr_contraction", -1),
+    ("mrr_churn", -1),
+    ("quick_ratio", 1),
+    ("nrr_12m", 1),
+    ("grr_12m", 1),
+    ("cac_payback_months", 1),
+    ("ltv_cac", 1),
+    ("magic_number", 1),
+    ("burn_multiple", 1),
+)
+
+
+def chart_row_name(attr: str, key: str) -> str:
+    return f"_chart_{attr}_{key}"
+
+
 def plan(book: Book) -> None:
     lay = book.layout
     for sheet, g, attr in VIEWS:
-        for r, key in enumerate(_keys(book, attr)):
+        keys = _keys(book, attr)
+        for r, key in enumerate(keys):
             lay.register(f"{attr}_{key}", Place(sheet, TOP + r, FIRST_COL, lay.n_periods[g]))
+        row = TOP + len(keys) + 2
+        for key, _sign in CHART_DATA:
+            if key in keys:
+                lay.register(chart_row_name(attr, key), Place(sheet, row, FIRST_COL, lay.n_periods[g]))
+                row += 1
 
 
 def write(book: Book) -> None:
@@ -46,8 +80,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     ws.write_string(
         2,
         0,
-        "Flows are sums of the months, stocks are at the period's last month, ratios are "
-        "recomputed from the period's sums. Grey italics: period not complete.",
+        "Flows summed, stocks at period end",
         fmt.note,
     )
     for r, label in (
@@ -89,12 +122,171 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
                 partial_style if periods.partial[p] else style,
                 cached(view[key][p], undefined),
             )
+        if key in PERIOD_DEFINITIONS:
+            ws.write_string(row, FIRST_COL + n + 1, PERIOD_DEFINITIONS[key], fmt.note)
+    ws.write_string(R_LABEL, FIRST_COL + n + 1, "How the period's value is built", fmt.header_left)
+    ws.write_string(
+        2,
+        FIRST_COL + n + 1,
+        "Flows: sum of the months; stocks: the period's last month; ratios: from the period's sums. "
+        "Grey italics: period not complete.",
+        fmt.note_wrap,
+    )
+    ws.set_row(2, 27)
+    for r in (R_NUMBER, R_FIRST, R_LAST):  # helper rows for the formulas: auditors only
+        ws.set_row(r, None, None, {"level": 1, "hidden": True})
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 28)
     ws.set_column(2, 3, 8)
-    ws.set_column(FIRST_COL, FIRST_COL + n, 12)
+    ws.set_column(FIRST_COL, FIRST_COL + n - 1, 12)
+    ws.set_column(FIRST_COL + n, FIRST_COL + n, 2)
+    ws.set_column(FIRST_COL + n + 1, FIRST_COL + n + 1, 60)
     ws.freeze_panes(R_NUMBER, FIRST_COL)
-    book.print_setup(ws, repeat_rows=(R_LABEL, R_LABEL))
+    table_bottom = max(lay.place(f"{attr}_{k}").row for k in _keys(book, attr))
+    _write_chart_data(book, ws, sheet, attr, view)
+    data_bottom = max(p.row for p in lay.places.values() if p.sheet == sheet)
+    # Printed: the label column and the latest PRINT_PERIODS periods (earlier ones a scroll left
+    # on screen), the definitions, and the charts under them on a page of their own.
+    first_print = FIRST_COL + max(0, n - PRINT_PERIODS[g])
+    charts_bottom = _charts(book, ws, sheet, g, attr, data_bottom + 2, first_print)
+    printing.report_tab(book, ws, repeat_rows=(R_LABEL, R_LABEL))
+    ws.repeat_columns(0, FIRST_COL - 1)
+    ws.set_h_pagebreaks([table_bottom + 1])
+    width = 12 * 7 + 5  # px of a period column
+    shown_px = (FIRST_COL + n - first_print) * width + 19 + 425
+    extra = max(0, math.ceil((2 * printing.CHART_W + 30 - shown_px) / 64))
+    ws.print_area(0, first_print, charts_bottom, FIRST_COL + n + 1 + extra)
+    ws.freeze_panes(R_NUMBER, FIRST_COL, R_NUMBER, first_print)
+    printing.hide_audit_columns(ws)
+
+
+def _write_chart_data(book: Book, ws, sheet: str, attr: str, view) -> None:
+    lay, fmt = book.layout, book.fmt
+    for key, sign in CHART_DATA:
+        name = chart_row_name(attr, key)
+        if name not in lay.places:
+            continue
+        place = lay.place(name)
+        metric = period_metric(key)
+        ws.write_string(place.row, 0, f"{metric.label} — chart data, #N/A where undefined", fmt.note)
+        ws.set_row(place.row, None, None, {"level": 1, "hidden": True})
+        src = lay.place(f"{attr}_{key}")
+        minus = "-" if sign < 0 else ""
+        for p, v in enumerate(view[key]):
+            ref = cell(src.row, src.col + p)
+            ws.write_formula(
+                place.row,
+                place.col + p,
+                f"=IF(ISNUMBER({ref}),{minus}{ref},NA())",
+                fmt.unit(metric.unit),
+                "#N/A" if math.isnan(v) else sign * float(v),
+            )
+
+
+def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col: int) -> int:
+    """The period charts of the template: MRR drivers & quick ratio, NRR/GRR, unit economics.
+    Complete periods only (a period still in progress would look like a drop). Returns the last row."""
+    lay, res = book.layout, book.results
+    periods = res.periods[g]
+    n = len(periods) - (1 if periods.partial[-1] else 0)
+    if n < 1:
+        return top
+    first = 1 if n > 1 and periods.last[0] == 0 else 0  # a period of only the opening month has no flows
+    cur = book.settings.currency
+    word = "quarter" if g == "quarter" else "year"
+
+    def series(key: str, label: str, start: int | None = None, **extra) -> dict:
+        place = lay.places.get(chart_row_name(attr, key)) or lay.place(f"{attr}_{key}")
+        a = first if start is None else start
+        return {
+            "name": label,
+            "categories": [sheet, R_LABEL, FIRST_COL + a, R_LABEL, FIRST_COL + n - 1],
+            "values": [sheet, place.row, place.col + a, place.row, place.col + n - 1],
+            **extra,
+        }
+
+    made = []
+    drivers = charts.new_chart(book, "column", f"MRR drivers ({cur}) & quick ratio (x), by {word}", "stacked")
+    for i, (key, label, _neg) in enumerate(charts.MOVEMENTS):
+        drivers.add_series(series(key, label, fill=charts.color(i + 1), gap=50))
+    drivers.set_x_axis({"num_font": {"size": 8}, "label_position": "low", "major_tick_mark": "none"})
+    view = getattr(res.total, attr)
+    shown = slice(first, n)
+
+    def peak(keys) -> float:
+        return float(np.max(sum(np.nan_to_num(view[k][shown]) for k in keys), initial=0.0))
+
+    charts.movement_axis(
+        drivers,
+        -peak(["mrr_contraction", "mrr_churn"]),
+        peak(["mrr_new", "mrr_reactivation", "mrr_expansion"]),
+    )
+    drivers.wbg_y["num_format"] = charts.money_format(book)
+    drivers.set_y_axis(drivers.wbg_y)
+    line = charts.new_chart(book, "line", "")
+    line.add_series(
+        series(
+            "quick_ratio",
+            "Quick ratio (right axis)",
+            y2_axis=True,
+            line={"color": charts.PALETTE_DARK, "width": 2.25},
+        )
+    )
+    line.set_y2_axis(charts.right_axis(drivers, peak(["quick_ratio"]), "0.0"))
+    drivers.combine(line)
+    made.append(drivers)
+    keep = [k for k in ("nrr_12m", "grr_12m") if f"{attr}_{k}" in lay.places]
+    nrr = getattr(res.total, attr).get("nrr_12m")
+    if keep and nrr is not None and np.isfinite(nrr[:n]).any():
+        defined_from = int(np.argmax(np.isfinite(nrr[:n])))
+        ret = charts.new_chart(book, "line", f"NRR and GRR at each {word} end, 12 months (%)", None, "0%")
+        for i, k in enumerate(keep):
+            ret.add_series(
+                series(
+                    k,
+                    period_metric(k).label,
+                    defined_from,
+                    line={**charts.color(i), "width": 2},
+                    marker={"type": "circle", "size": 4},
+                )
+            )
+        ret.set_x_axis({"num_font": {"size": 8}})
+        shown_values = np.concatenate([view[k][defined_from:n] for k in keep])
+        low = np.nanmin(shown_values) if np.isfinite(shown_values).any() else np.nan
+        if low > 0.3:  # start the axis near the data, not at 0 %
+            charts.set_y_limits(ret, math.floor(low * 10 - 1) / 10)
+        made.append(ret)
+    if f"{attr}_cac_payback_months" in lay.places:
+        pay = charts.new_chart(book, "column", f"CAC payback (months) and LTV:CAC (x), by {word}", None, "0")
+        pay.add_series(series("cac_payback_months", "CAC payback, months", fill=charts.color(1), gap=60))
+        charts.set_y_limits(pay, 0)
+        ln = charts.new_chart(book, "line", "")
+        ln.add_series(
+            series(
+                "ltv_cac",
+                "LTV:CAC (right axis)",
+                y2_axis=True,
+                line={"color": charts.PALETTE_DARK, "width": 2.25},
+            )
+        )
+        ln.set_y2_axis({"num_format": "0.0", "num_font": {"size": 8}, "min": 0})
+        pay.combine(ln)
+        pay.set_x_axis({"num_font": {"size": 8}})
+        made.append(pay)
+    eff = [k for k in ("magic_number", "burn_multiple") if f"{attr}_{k}" in lay.places]
+    if eff:
+        e = charts.new_chart(book, "column", f"Magic number and burn multiple (x), by {word}", None, "0.0")
+        for i, k in enumerate(eff):
+            e.add_series(series(k, period_metric(k).label, fill=charts.color(i + 2), gap=80))
+        e.set_x_axis({"num_font": {"size": 8}})
+        made.append(e)
+    w, h = printing.CHART_W, printing.CHART_H
+    for k, chart in enumerate(made):
+        chart.set_size({"width": w, "height": h})
+        ws.insert_chart(
+            top + (k // 2) * printing.CHART_ROWS_EACH, anchor_col, chart, {"x_offset": 5 + (k % 2) * (w + 10)}
+        )
+    return top + ((len(made) + 1) // 2) * printing.CHART_ROWS_EACH
 
 
 class _Refs:
@@ -118,9 +310,9 @@ def _formula(key: str, kind: str, first_month: int, r: _Refs, number_row: str, b
         total = f"SUMIFS({r.monthly(key)},{number_row},{r.p})"
         return f"=IF({r.last}=1,{NA},{total})" if first_month > 1 else f"={total}"
     if kind == "stock":
-        return f"=INDEX({r.monthly(key)},{r.last})"
+        return f"=INDEX({r.monthly(key)},1,{r.last})"
     if kind == "opening":
-        return f"=INDEX({r.monthly(key.replace('_opening', '_closing'))},MAX({r.first}-1,1))"
+        return f"=INDEX({r.monthly(key.replace('_opening', '_closing'))},1,MAX({r.first}-1,1))"
 
     def div(num: str, den: str) -> str:
         return f"=IF(ISNUMBER({den}),IF({den}=0,{NA},{num}/{den}),{NA})"
@@ -152,10 +344,42 @@ def _formula(key: str, kind: str, first_month: int, r: _Refs, number_row: str, b
     if key == "cac":
         lag = r.lay.setting("cac_lag")
         sm = r.monthly("sm_spend")
-        spend = f"SUM(INDEX({sm},{r.first}-{lag}):INDEX({sm},{r.last}-{lag}))"
+        spend = f"SUM(INDEX({sm},1,{r.first}-{lag}):INDEX({sm},1,{r.last}-{lag}))"
         new = r.v("clients_new")
         return f"=IF(OR({r.first}<2,{r.first}-{lag}<1),{NA},IF({new}=0,{NA},{spend}/{new}))"
+    delta = f"({r.v('arr')}-12*{o})"  # ARR added in the period
     if key == "burn_multiple":
-        delta = f"({r.v('arr')}-12*{o})"
         return f"=IF({delta}<=0,{NM},{r.v('net_burn')}/{delta})"
+
+    def num(*cells: str) -> str:
+        return f"AND({','.join(f'ISNUMBER({c})' for c in cells)})"
+
+    cac, asp, gm = r.v("cac"), r.v("asp_new"), r.v("gross_margin")
+    if key == "cac_payback_months":
+        return f"=IF({num(cac, asp, gm)},IF({asp}*{gm}=0,{NA},{cac}/({asp}*{gm})),{NA})"
+    if key == "lifetime_months":
+        cap = r.lay.setting("lifetime_cap_months")
+        opening = f"SUMIFS({r.monthly('clients_opening')},{number_row},{r.p})"
+        churned = r.v("clients_churned")
+        return (
+            f"=IF({r.last}=1,{NA},IF({opening}=0,{NA},"
+            f"IF({churned}=0,{cap},MIN(1/({churned}/{opening}),{cap}))))"
+        )
+    if key == "ltv":
+        arpa, life = r.v("arpa"), r.v("lifetime_months")
+        return f"=IF({num(arpa, gm, life)},{arpa}*{gm}*{life},{NA})"
+    if key == "ltv_cac":
+        ltv = r.v("ltv")
+        return f"=IF({num(ltv, cac)},IF({cac}=0,{NA},{ltv}/{cac}),{NA})"
+    if key == "magic_number":
+        previous = cell(r.lay.place(f"{r.attr}_sm_spend").row, r.col - 1)  # the previous period's S&M
+        return f"=IF({r.p}=1,{NA},IF(ISNUMBER({previous}),IF({previous}=0,{NA},{delta}/{previous}),{NA}))"
+    if key == "revenue":
+        return f"=SUMIFS({r.monthly('mrr_closing')},{number_row},{r.p})"
+    if key == "fcf_margin":
+        rev = r.v("revenue")
+        return f"=IF({num(rev, r.v('net_burn'))},IF({rev}=0,{NA},-{r.v('net_burn')}/{rev}),{NA})"
+    if key == "rule_of_40":
+        growth, fcf = r.v("arr_growth_yoy"), r.v("fcf_margin")
+        return f"=IF({num(growth, fcf)},{growth}+{fcf},{NA})"
     raise KeyError(key)

@@ -1,0 +1,102 @@
+"""What prints (SPEC §6, the board pack): page setup shared by every report tab.
+
+Only report tabs print: the input and calculation sheets are hidden (both Excel and LibreOffice
+skip hidden sheets when printing the workbook). A tab on the monthly timeline prints its label
+column and the most recent :data:`PRINT_MONTHS` months one page wide, with its charts under those
+months (its earlier months stay on screen, a scroll to the left). Auditor-only columns (defined name, unit) and the
+chart helper rows are hidden, so they are in the workbook but off the printed page.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from pathlib import Path
+
+from workbook_gen.workbook.layout import DATE_ROW, FIRST_COL
+
+PRINT_MONTHS = 12  # months of a monthly tab on its printed page
+PAGE_ROWS = 40  # rows on a page of a monthly tab printed one page wide (label column + a year)
+CHART_W, CHART_H = 480, 290  # a chart on a printed monthly tab, in pixels
+CHART_GAP = 10
+CHART_ROWS_EACH = math.ceil((CHART_H + CHART_GAP) / 20)  # sheet rows (20 px) a row of charts takes
+MONTH_COL_WIDTH = 11  # characters
+AUDIT_COLS = (1, 2)  # defined name, unit
+
+
+def col_px(width: float) -> int:
+    """Pixels of a column ``width`` characters wide (Calibri 11, as the spreadsheets count)."""
+    return int(width * 7 + 5) if width >= 1 else int(width * 12 + 0.5)
+
+
+def page_setup(book, ws, repeat_rows: tuple[int, int] | None = None) -> None:
+    """Landscape A4, margins, header and footer with company, tab, period and page numbers."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.set_margins(left=0.35, right=0.35, top=0.6, bottom=0.6)
+    company = book.company.replace("&", "&&")
+    ws.set_header(f"&L&8{company}&C&8&A&R&8{book.period_text}", {"margin": 0.25})
+    ws.set_footer("&L&8workbook-gen&R&8Page &P of &N", {"margin": 0.25})
+    if repeat_rows:
+        ws.repeat_rows(*repeat_rows)
+    ws.hide_gridlines(2)
+
+
+def print_window(n_months: int) -> int:
+    """0-based first month of the printed window."""
+    return max(0, n_months - PRINT_MONTHS)
+
+
+def hide_audit_columns(ws) -> None:
+    """Defined-name and unit columns: in the workbook (one click on the outline +) but not printed."""
+    ws.set_column(AUDIT_COLS[0], AUDIT_COLS[0], 24, None, {"level": 1, "hidden": True})
+    ws.set_column(AUDIT_COLS[1], AUDIT_COLS[1], 8, None, {"level": 1, "hidden": True})
+    ws.set_column(AUDIT_COLS[1] + 1, AUDIT_COLS[1] + 1, 2, None, {"collapsed": True})
+
+
+def timeline_tab(book, ws, table_bottom: int, chart_rows: int) -> int:
+    """Print setup of a tab on the monthly timeline: label column plus the latest months, one page
+    wide, with the charts (``chart_rows`` rows of two, placed by the caller at row
+    ``table_bottom + 2`` under the window) on the table's page when they fit there, else from a
+    new page. Returns the first column of the window, where the caller anchors its charts."""
+    n = book.layout.n_months
+    first = FIRST_COL + print_window(n)
+    last = FIRST_COL + n - 1
+    months_px = max(col_px(MONTH_COL_WIDTH) * (last - first + 1), 2 * CHART_W + CHART_GAP + 20)
+    chart_top = table_bottom + 2
+    bottom = chart_top + chart_rows * CHART_ROWS_EACH + 1
+    if chart_rows and bottom > PAGE_ROWS:
+        ws.set_h_pagebreaks([chart_top - 1])
+    page_setup(book, ws, repeat_rows=(DATE_ROW, DATE_ROW))
+    ws.repeat_columns(0, FIRST_COL - 1)
+    last_print = max(last, first + math.ceil(months_px / col_px(MONTH_COL_WIDTH)) - 1)
+    ws.print_area(0, first, bottom, last_print)
+    ws.fit_to_pages(1, 0)
+    hide_audit_columns(ws)
+    return first
+
+
+def report_tab(book, ws, repeat_rows: tuple[int, int] | None = None, pages_tall: int = 0) -> None:
+    """A report tab that prints one page wide (and ``pages_tall`` tall, 0 = as many as needed)."""
+    page_setup(book, ws, repeat_rows)
+    ws.fit_to_pages(1, pages_tall)
+
+
+# A chart-data cell whose value is undefined: a formula with NA() cached as #N/A (only chart data
+# uses NA(); the tables show the text n/a).
+_UNDEFINED_CHART_CELL = re.compile(
+    r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="e"><f>[^<]*NA\(\)[^<]*</f><v>#N/A</v></c>'
+)
+
+
+def print_copy(source: Path, target: Path) -> None:
+    """A copy of the workbook for printing with LibreOffice, whose charts (7.4) draw #N/A as zero
+    and only empty cells as gaps: the chart-data cells of undefined months are left empty. Every
+    other byte is the workbook's own; Excel prints the original with the gaps it already has."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = _UNDEFINED_CHART_CELL.sub(r'<c r="\1"\2/>', data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)

@@ -1,0 +1,276 @@
+"""The template's cohort economics as charts (SPEC §4, §6), at the top of the quarterly cohort tab
+and beside the annual cohort tables:
+
+- cohort NRR curves (quarterly cohorts; annual cohorts beside the year tables),
+- cumulative gross profit by cohort age against each cohort's CAC (a flat line in the cohort's
+  colour) for the latest quarterly cohorts with a CAC,
+- the average cohort: gross profit per client by age against CAC per client.
+
+Chart data the tables do not hold (CAC repeated across ages, the average cohort) sits in hidden
+rows under the tab's tables: numbers, or #N/A where undefined (a gap, not a zero)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from workbook_gen.definitions import GROUPINGS, cohort_name
+from workbook_gen.metrics.cohort_economics import average_cohort
+from workbook_gen.workbook import charts
+from workbook_gen.workbook.book import Book, ScopeSheets
+from workbook_gen.workbook.layout import FIRST_COL, Place, cell, span
+
+MIN_COHORTS = 3  # the average cohort is drawn up to the last age this many cohorts have reached
+CURVE_COHORTS = 6  # latest quarterly cohorts drawn as cumulative-GP curves
+NRR_COHORTS = 8
+CHART_W, CHART_H = 430, 300
+IDX_LABEL, IDX_SIZE, IDX_CAC = 0, 2, 3  # columns of the cohort index block (tabs/cohorts.py)
+IDX_PER_CLIENT = 6  # the index block's last column, free for CAC per client
+
+
+def _curve_cohorts(ss: ScopeSheets) -> list[int]:
+    """Quarterly cohorts drawn against their CAC: the latest with a CAC and at least two ages."""
+    t = ss.scope.cohorts["quarter"]
+    if t.cac is None:
+        return []
+    ok = [p for p in range(1, t.n - 1) if np.isfinite(t.cac[p]) and t.size[p] > 0]
+    return ok[-CURVE_COHORTS:]
+
+
+def _name(slug, what: str) -> str:
+    return f"_cohort_chart_{what}_{slug}"
+
+
+def plan(book: Book, ss: ScopeSheets) -> None:
+    """Hidden chart-data rows under everything else on the quarterly cohort tab."""
+    lay, slug = book.layout, ss.scope.slug
+    sheet = ss.cohorts["quarter"]
+    n = lay.n_periods["quarter"]
+    row = max(p.row + p.height for p in lay.places.values() if p.sheet == sheet) + 2
+    cohorts = _curve_cohorts(ss)
+    if cohorts:
+        lay.register(_name(slug, "cac_lines"), Place(sheet, row, FIRST_COL, n, len(cohorts)))
+        row += len(cohorts)
+    if ss.scope.cohorts["quarter"].cac is not None:
+        lay.register(_name(slug, "average"), Place(sheet, row, FIRST_COL, n, 2))
+
+
+def write(book: Book, ss: ScopeSheets) -> None:
+    for g in GROUPINGS:
+        _cac_per_client(book, ss, g)
+    _write_data(book, ss)
+    _quarter_charts(book, ss)
+    _year_chart(book, ss)
+
+
+def _cac_per_client(book: Book, ss: ScopeSheets, g: str) -> None:
+    """Beside the cohort's S&M spend: CAC per client (spend ÷ cohort size)."""
+    lay, fmt, t = book.layout, book.fmt, ss.scope.cohorts[g]
+    if t.cac is None:
+        return
+    ws = book.sheet(ss.cohorts[g])
+    idx = lay.place(f"_cohort_index_{g}_{ss.scope.slug}")
+    ws.write_string(idx.row - 1, IDX_PER_CLIENT, "CAC per client", fmt.header)
+    for p in range(t.n):
+        spend, size = cell(idx.row + p, IDX_CAC), cell(idx.row + p, IDX_SIZE)
+        v = t.cac[p] / t.size[p] if t.size[p] > 0 and np.isfinite(t.cac[p]) else math.nan
+        ws.write_formula(
+            idx.row + p,
+            IDX_PER_CLIENT,
+            f'=IF(ISNUMBER({spend}),IF({size}=0,"n/a",{spend}/{size}),"n/a")',
+            fmt.unit("currency"),
+            "n/a" if math.isnan(v) else float(v),
+        )
+
+
+def _hide(ws, row: int) -> None:
+    ws.set_row(row, None, None, {"level": 1, "hidden": True})
+
+
+def _write_data(book: Book, ss: ScopeSheets) -> None:
+    lay, fmt, scope = book.layout, book.fmt, ss.scope
+    slug, sheet = scope.slug, ss.cohorts["quarter"]
+    ws = book.sheet(sheet)
+    t = scope.cohorts["quarter"]
+    n = t.n
+    idx = lay.place(f"_cohort_index_quarter_{slug}")
+    money = fmt.unit("currency")
+    lines = lay.places.get(_name(slug, "cac_lines"))
+    if lines is not None:
+        for j, p in enumerate(_curve_cohorts(ss)):
+            r = lines.row + j
+            _hide(ws, r)
+            ws.write_string(r, 0, f"{t.labels[p]} CAC — chart data", fmt.note)
+            cac_cell = cell(idx.row + p, IDX_CAC, True, True)
+            for k in range(n - p):
+                ws.write_formula(
+                    r, FIRST_COL + k, f"=IF(ISNUMBER({cac_cell}),{cac_cell},NA())", money, float(t.cac[p])
+                )
+    avg_place = lay.places.get(_name(slug, "average"))
+    if avg_place is None:
+        return
+    avg = average_cohort(t.size, t.cum_gp, t.cac)
+    gp = lay.place(cohort_name("quarter", "cum_gp", slug))
+    size_col = span(idx.row, IDX_SIZE, idx.row + n - 1, IDX_SIZE)
+    cac_col = span(idx.row, IDX_CAC, idx.row + n - 1, IDX_CAC)
+    r_gp, r_cac = avg_place.row, avg_place.row + 1
+    for r, label in ((r_gp, "Average cohort: gross profit per client to date"), (r_cac, "CAC per client")):
+        _hide(ws, r)
+        ws.write_string(r, 0, f"{label} — chart data", fmt.note)
+    cac_clients = f'SUMIFS({size_col},{cac_col},">=0")'
+    for k in range(n):
+        gp_col = span(gp.row, FIRST_COL + k, gp.row + n - 1, FIRST_COL + k, True, False)
+        clients = f'SUMIFS({size_col},{cac_col},">=0",{gp_col},"<>")'
+        v = avg.gp_per_client[k]
+        ws.write_formula(
+            r_gp,
+            FIRST_COL + k,
+            f'=IF({clients}=0,NA(),SUMIFS({gp_col},{cac_col},">=0")/{clients})',
+            money,
+            "#N/A" if math.isnan(v) else float(v),
+        )
+        c = avg.cac_per_client
+        ws.write_formula(
+            r_cac,
+            FIRST_COL + k,
+            f'=IF({cac_clients}=0,NA(),SUMIFS({cac_col},{cac_col},">=0")/{cac_clients})',
+            money,
+            "#N/A" if math.isnan(c) else float(c),
+        )
+
+
+def _age_axis(chart, unit: str) -> None:
+    chart.set_x_axis(
+        {
+            "name": f"Age ({unit})",
+            "name_font": {"size": 8},
+            "num_font": {"size": 8},
+            "major_tick_mark": "none",
+        }
+    )
+
+
+def _nrr_curves(book: Book, ss: ScopeSheets, g: str, title: str):
+    """NRR of each cohort by age (% of its age-0 MRR); cohorts with a size and two ages or more."""
+    lay, t = book.layout, ss.scope.cohorts[g]
+    sheet = ss.cohorts[g]
+    nrr = lay.place(cohort_name(g, "nrr", ss.scope.slug))
+    head = nrr.row - 1
+    picked = [p for p in range(t.n - 1) if t.size[p] > 0][-NRR_COHORTS:]
+    if not picked:
+        return None
+    chart = charts.new_chart(book, "line", title, None, "0%")
+    for j, p in enumerate(picked):
+        r = nrr.row + p
+        chart.add_series(
+            {
+                "name": [sheet, r, 0],
+                "categories": [sheet, head, FIRST_COL, head, FIRST_COL + t.n - 1],
+                "values": [sheet, r, FIRST_COL, r, FIRST_COL + t.n - 1 - p],
+                "line": {**charts.color(j), "width": 1.75},
+                "marker": {"type": "circle", "size": 3, "fill": charts.color(j), "border": charts.color(j)},
+            }
+        )
+    _age_axis(chart, "quarters" if g == "quarter" else "years")
+    chart.set_size({"width": CHART_W, "height": CHART_H})
+    low = np.nanmin(t.nrr[picked]) if np.isfinite(t.nrr[picked]).any() else np.nan
+    if low > 0.3:  # start the axis near the data, not at 0 %
+        charts.set_y_limits(chart, math.floor(low * 10 - 1) / 10)
+    return chart
+
+
+def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
+    lay, scope = book.layout, ss.scope
+    slug, sheet = scope.slug, ss.cohorts["quarter"]
+    ws = book.sheet(sheet)
+    t = scope.cohorts["quarter"]
+    n = t.n
+    cur = book.settings.currency
+    made = []
+    if n >= 3:
+        made.append(_nrr_curves(book, ss, "quarter", "Cohort NRR by quarter of acquisition (% of age-0 MRR)"))
+    lines = lay.places.get(_name(slug, "cac_lines"))
+    gp = lay.place(cohort_name("quarter", "cum_gp", slug))
+    head = gp.row - 1
+    if lines is not None:
+        curves = charts.new_chart(
+            book,
+            "line",
+            f"Cumulative gross profit vs CAC, by quarterly cohort ({cur})",
+            None,
+            charts.money_format(book),
+        )
+        for j, p in enumerate(_curve_cohorts(ss)):
+            colour = charts.color(j)
+            cats = [sheet, head, FIRST_COL, head, FIRST_COL + n - 1 - p]
+            curves.add_series(
+                {
+                    "name": [sheet, gp.row + p, 0],
+                    "categories": cats,
+                    "values": [sheet, gp.row + p, FIRST_COL, gp.row + p, FIRST_COL + n - 1 - p],
+                    "line": {**colour, "width": 2},
+                }
+            )
+            curves.add_series(
+                {
+                    "name": f"CAC {t.labels[p]}",
+                    "categories": cats,
+                    "values": [sheet, lines.row + j, FIRST_COL, lines.row + j, FIRST_COL + n - 1 - p],
+                    "line": {**colour, "width": 1, "dash_type": "dash"},
+                }
+            )
+        _age_axis(curves, "quarters")
+        curves.set_legend({"position": "right", "font": {"size": 7}})
+        curves.set_size({"width": CHART_W, "height": CHART_H})
+        made.append(curves)
+    avg_place = lay.places.get(_name(slug, "average"))
+    if avg_place is not None and np.isfinite(average_cohort(t.size, t.cum_gp, t.cac).cac_per_client):
+        avg = charts.new_chart(
+            book,
+            "line",
+            f"Average cohort: gross profit vs CAC per client ({cur})",
+            None,
+            charts.money_format(book),
+        )
+        # ages that at least MIN_COHORTS cohorts have reached (fewer make a noisy average)
+        reached = [int(np.sum(np.isfinite(t.cac) & np.isfinite(t.cum_gp[:, k]))) for k in range(n)]
+        last = max([k for k in range(n) if reached[k] >= min(MIN_COHORTS, max(reached))], default=0)
+        cats = [sheet, head, FIRST_COL, head, FIRST_COL + last]
+        for r, label, line in (
+            (avg_place.row, "Gross profit per client to date", {**charts.color(1), "width": 2.25}),
+            (avg_place.row + 1, "CAC per client", {**charts.color(4), "width": 1.5, "dash_type": "dash"}),
+        ):
+            avg.add_series(
+                {
+                    "name": label,
+                    "categories": cats,
+                    "values": [sheet, r, FIRST_COL, r, FIRST_COL + last],
+                    "line": line,
+                }
+            )
+        _age_axis(avg, "quarters")
+        avg.set_size({"width": CHART_W, "height": CHART_H})
+        made.append(avg)
+    top = (
+        min(p.row for name, p in lay.places.items() if p.sheet == sheet and name.startswith("_cohort_index_"))
+        - 2
+    )
+    chart_top = 4  # under the tab's title and note (tabs/cohorts.py keeps this space free)
+    for k, chart in enumerate(c for c in made if c is not None):
+        if chart_top + 15 > top:
+            break
+        ws.insert_chart(chart_top, 0, chart, {"x_offset": 5 + k * (CHART_W + 8), "y_offset": 5})
+
+
+def _year_chart(book: Book, ss: ScopeSheets) -> None:
+    """Annual cohort NRR curves, right of the year index block."""
+    lay, t = book.layout, ss.scope.cohorts["year"]
+    if t.n < 2 or "year" not in GROUPINGS:
+        return
+    chart = _nrr_curves(book, ss, "year", "Annual cohorts: NRR by age (% of year-0 MRR)")
+    if chart is None:
+        return
+    idx = lay.place(f"_cohort_index_year_{ss.scope.slug}")
+    ws = book.sheet(ss.cohorts["year"])
+    ws.insert_chart(idx.row - 2, FIRST_COL + t.n + 1, chart, {"x_offset": 10})
