@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbook_gen.definitions import PERIOD_ROWS
-from workbook_gen.metrics.monthly import NAN, ratio
+from workbook_gen.metrics.monthly import NAN, exact, ratio
 
 NOMINAL_LENGTH = {"month": 1, "quarter": 3, "year": 12}
 
@@ -123,6 +123,6 @@ def period_view(monthly: dict[str, np.ndarray], periods: Periods, cac_lag: int) 
                 spend[p] = np.sum(sm[f - cac_lag : e - cac_lag + 1])
         out["cac"] = ratio(spend, out["clients_new"])
     if "net_burn" in monthly:
-        delta = out["arr"] - 12.0 * o
+        delta = exact(out["arr"] - 12.0 * o)
         out["burn_multiple"] = np.where(delta > 0, ratio(out["net_burn"], delta), NAN)
     return {key: out[key] for key, _ in PERIOD_ROWS if key in out}

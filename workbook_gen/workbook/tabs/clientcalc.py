@@ -14,6 +14,7 @@ from workbook_gen.metrics.cohorts import cohort_of
 from workbook_gen.metrics.engine import UNASSIGNED, segment_labels
 from workbook_gen.metrics.monthly import first_active
 from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.formulas import in_column, in_row
 from workbook_gen.workbook.layout import (
     CC_FIRST,
     CC_ID,
@@ -76,17 +77,18 @@ def write(book: Book) -> None:
     texts = {
         CC_ID: f"={mrr}!A{{n}}",
         CC_FIRST: f"{{{{=IFERROR(MATCH(TRUE,{months}>0,0),0)}}}}",
-        CC_QUARTER: f"=IF({f}=0,0,INDEX({quarter_row},{f}))",
-        CC_YEAR: f"=IF({f}=0,0,INDEX({year_row},{f}))",
+        CC_QUARTER: f"=IF({f}=0,0,{in_row(quarter_row, f)})",
+        CC_YEAR: f"=IF({f}=0,0,{in_row(year_row, f)})",
     }
     for g in GROUPINGS:
         k = f"{column_name(CLIENT_COHORT_COL[g])}{{n}}"
-        texts[CLIENT_BASE_COL[g]] = f"=IF({k}=0,0,INDEX({months},INDEX({last_tables[g]},{k})))"
+        texts[CLIENT_BASE_COL[g]] = f"=IF({k}=0,0,{in_row(months, in_column(last_tables[g], k))})"
     if seg_numbers is not None:
         a = f"{mrr}!{column_name(1 + split_col)}{{n}}"
         # Matched as text, with the wildcard characters * ? ~ escaped so that a value is only itself.
-        escaped = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(""&{a},"~","~~"),"*","~*"),"?","~?")'
-        texts[CC_SEGMENT] = f"=IF(LEN({a})=0,{unassigned},IFERROR(MATCH({escaped},{seg_list},0),0))"
+        # TRIM as the engine trims (metrics.engine.trim); MATCH ignores case, as the engine's grouping does.
+        escaped = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(TRIM(""&{a}),"~","~~"),"*","~*"),"?","~?")'
+        texts[CC_SEGMENT] = f"=IF(LEN(TRIM({a}))=0,{unassigned},IFERROR(MATCH({escaped},{seg_list},0),0))"
     values = {
         CC_FIRST: first.tolist(),
         CC_QUARTER: np.where(first > 0, coh_q, 0).tolist(),

@@ -10,6 +10,7 @@ from workbook_gen.definitions import BY_KEY, COUNT, CURRENCY, PCT, RATIO
 from workbook_gen.metrics.monthly import ratio
 from workbook_gen.workbook.book import Book, cached, excel_serial, undefined_text
 from workbook_gen.workbook.charts import month_window, monthly_chart
+from workbook_gen.workbook.formulas import in_row, latest
 from workbook_gen.workbook.tabs.common import T12_START, t12_slice, t12_sum
 
 SHEET = "Dashboard"
@@ -49,7 +50,7 @@ def write(book: Book) -> None:
     ws.write_formula(
         3,
         1,
-        "=INDEX(months,COUNT(months))",
+        f"={latest('months')}",
         book.wb.add_format({"num_format": "mmmm yyyy", "bold": True}),
         excel_serial(last),
     )
@@ -62,14 +63,12 @@ def write(book: Book) -> None:
         values = monthly[key]
         ws.write_string(row, 0, m.label, fmt.label)
         style = fmt.kpi(m.unit)
-        ws.write_formula(
-            row, 1, f"=INDEX({key},COUNT(months))", style, cached(values[-1], undefined_text(key, t - 1))
-        )
+        ws.write_formula(row, 1, f"={latest(key)}", style, cached(values[-1], undefined_text(key, t - 1)))
         prev = values[-2] if t > 1 else math.nan
         ws.write_formula(
             row,
             2,
-            f'=IF(COUNT(months)>1,INDEX({key},COUNT(months)-1),"n/a")',
+            f'=IF(COUNT(months)>1,{in_row(key, "COUNT(months)-1")},"n/a")',
             fmt.unit(m.unit),
             cached(prev, undefined_text(key, t - 2)),
         )
@@ -87,7 +86,7 @@ def write(book: Book) -> None:
         ws.write_formula(
             row,
             4,
-            f'=IF(COUNT(months)>12,INDEX({key},COUNT(months)-12),"n/a")',
+            f'=IF(COUNT(months)>12,{in_row(key, "COUNT(months)-12")},"n/a")',
             fmt.unit(m.unit),
             cached(ago, undefined_text(key, t - 13)),
         )
@@ -176,7 +175,7 @@ def _trailing(book: Book, ws, top: int) -> int:
     ws.write_string(top, 1, "Sum / ratio", fmt.header)
     ws.write_string(top, 2, "From", fmt.header)
     ws.write_formula(
-        top, 3, f"=INDEX(months,{T12_START})", fmt.header_date, excel_serial(res.months[window.start])
+        top, 3, f"={in_row('months', T12_START)}", fmt.header_date, excel_serial(res.months[window.start])
     )
     ws.write_string(top, 4, "to latest month", fmt.header_left)
     row = top

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from workbook_gen.definitions import PERIOD_ROWS, period_metric
 from workbook_gen.workbook.book import Book, cached
-from workbook_gen.workbook.formulas import NA, NM
+from workbook_gen.workbook.formulas import NA, NM, in_column, in_row, rounded, row_slice
 from workbook_gen.workbook.layout import FIRST_COL, TIMELINE, TIMELINE_ROWS, Place, cell, on, span
 from workbook_gen.workbook.tabs.common import sheet_header, write_row_head
 
@@ -63,12 +63,18 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     for p in range(n):
         c = FIRST_COL + p
         pc = cell(R_NUMBER, c, True)
-        ws.write_formula(R_LABEL, c, f"=INDEX({label_tbl},{pc})", fmt.header, periods.labels[p])
+        ws.write_formula(R_LABEL, c, f"={in_column(label_tbl, pc)}", fmt.header, periods.labels[p])
         ws.write_formula(
-            R_NUMBER, c, f"=COLUMNS({cell(R_NUMBER, FIRST_COL, True, True)}:{pc})", fmt.calc_int(), p + 1
+            R_NUMBER,
+            c,
+            f"=COLUMNS({cell(0, FIRST_COL, True, True)}:{cell(0, c, True)})",
+            fmt.calc_int(),
+            p + 1,
         )
-        ws.write_formula(R_FIRST, c, f"=INDEX({first_tbl},{pc})", fmt.calc_int(), int(periods.first[p]) + 1)
-        ws.write_formula(R_LAST, c, f"=INDEX({last_tbl},{pc})", fmt.calc_int(), int(periods.last[p]) + 1)
+        ws.write_formula(
+            R_FIRST, c, f"={in_column(first_tbl, pc)}", fmt.calc_int(), int(periods.first[p]) + 1
+        )
+        ws.write_formula(R_LAST, c, f"={in_column(last_tbl, pc)}", fmt.calc_int(), int(periods.last[p]) + 1)
     number_row = lay.timeline_row(TIMELINE_ROWS[g], sheet)
     kinds = dict(PERIOD_ROWS)
     for key in _keys(book, attr):
@@ -118,9 +124,9 @@ def _formula(key: str, kind: str, first_month: int, r: _Refs, number_row: str, b
         total = f"SUMIFS({r.monthly(key)},{number_row},{r.p})"
         return f"=IF({r.last}=1,{NA},{total})" if first_month > 1 else f"={total}"
     if kind == "stock":
-        return f"=INDEX({r.monthly(key)},{r.last})"
+        return f"={in_row(r.monthly(key), r.last)}"
     if kind == "opening":
-        return f"=INDEX({r.monthly(key.replace('_opening', '_closing'))},MAX({r.first}-1,1))"
+        return f"={in_row(r.monthly(key.replace('_opening', '_closing')), f'MAX({r.first}-1,1)')}"
 
     def div(num: str, den: str) -> str:
         return f"=IF(ISNUMBER({den}),IF({den}=0,{NA},{num}/{den}),{NA})"
@@ -152,10 +158,10 @@ def _formula(key: str, kind: str, first_month: int, r: _Refs, number_row: str, b
     if key == "cac":
         lag = r.lay.setting("cac_lag")
         sm = r.monthly("sm_spend")
-        spend = f"SUM(INDEX({sm},{r.first}-{lag}):INDEX({sm},{r.last}-{lag}))"
+        spend = f"SUM({row_slice(sm, f'{r.first}-{lag}', f'{r.last}-{lag}')})"
         new = r.v("clients_new")
         return f"=IF(OR({r.first}<2,{r.first}-{lag}<1),{NA},IF({new}=0,{NA},{spend}/{new}))"
     if key == "burn_multiple":
-        delta = f"({r.v('arr')}-12*{o})"
+        delta = rounded(f"{r.v('arr')}-12*{o}")
         return f"=IF({delta}<=0,{NM},{r.v('net_burn')}/{delta})"
     raise KeyError(key)
