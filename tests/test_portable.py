@@ -169,3 +169,17 @@ def test_glossary_covers_every_defined_name(which, example_workbook, segmented_w
         missing.append(name)
     assert missing == []
     assert {"annual_arpa", "quarterly_burn_multiple", "cohort_year_grr", "months"} <= tokens
+
+
+def test_index_is_written_in_one_place():
+    """Every INDEX comes from the helpers in workbook/formulas.py (in_row, in_column, row_slice,
+    block_column, latest), so its portable form is decided once."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "workbook_gen"
+    writers = [
+        str(p.relative_to(root))
+        for p in sorted(root.rglob("*.py"))
+        if p.name != "formulas.py" and "INDEX(" in p.read_text(encoding="utf-8")
+    ]
+    assert writers == [], "use the INDEX helpers of workbook/formulas.py"
