@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -92,3 +95,146 @@ def as_array(rows) -> np.ndarray:
     return np.array(
         [[np.nan if v is None or isinstance(v, str) else v for v in r] for r in rows], dtype=float
     )
+
+
+_CELL = re.compile(r"<c\b([^>]*?)(?<!/)>(.*?)</c>", re.DOTALL)
+_VALUE = re.compile(r"<v>[^<]*</v>|<v/>")
+_TYPE = re.compile(r'\st="[^"]*"')
+
+
+def _strip_sheet(xml: str) -> tuple[str, int]:
+    stripped = 0
+
+    def cell(m: re.Match) -> str:
+        nonlocal stripped
+        attrs, body = m.group(1), m.group(2)
+        if "<f" not in body:
+            return m.group(0)
+        stripped += 1
+        return f"<c{_TYPE.sub('', attrs)}>{_VALUE.sub('', body)}</c>"
+
+    return _CELL.sub(cell, xml), stripped
+
+
+def strip_cached_values(src: Path, dst: Path) -> int:
+    """Copy an xlsx with the cached result of every formula cell removed (the ``<v>`` of each cell
+    that has an ``<f>``), so whatever value a spreadsheet engine later shows there, it computed.
+    Returns the number of formula cells stripped."""
+    total = 0
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/") and item.filename.endswith(".xml"):
+                text, n = _strip_sheet(data.decode("utf-8"))
+                total += n
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+    return total
+
+
+def formula_cells(path: Path) -> dict[str, dict[str, str]]:
+    """Sheet -> cell -> formula text, for every formula of an xlsx (read from its XML)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=False)
+    out = {}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                text = getattr(v, "text", v)  # array formulas
+                if isinstance(text, str) and text.startswith("="):
+                    cells[c.coordinate] = text
+        out[ws.title] = cells
+    wb.close()
+    return out
+
+
+LONG_SEGMENT = "Strategic accounts " + "with a very long segment name " * 10  # > 255 characters
+
+
+def cents_company(seed: int, n_clients: int = 14, n_months: int = 20, segments: tuple = ()):
+    """A small company with cents-level amounts where many months have no movement of some kind, so
+    that differences of sums that are zero in exact arithmetic (churn, contraction, reactivation,
+    ARR change) meet a zero test often. ``segments``: split values to deal out (None = blank)."""
+    from workbook_gen.inputs.example import month_range
+    from workbook_gen.inputs.model import InputData
+
+    rng = np.random.default_rng(seed)
+    mrr = np.zeros((n_clients, n_months))
+    for c in range(n_clients):
+        start = 0 if c < 3 else int(rng.integers(0, n_months))
+        level = round(float(rng.uniform(0.01, 300.0)), 2)
+        active = True
+        for t in range(start, n_months):
+            u = rng.random()
+            if active and u < 0.06:
+                active = False
+            elif not active and u < 0.1:
+                active = True
+            elif active and u < 0.14:
+                level = round(level + float(rng.choice([0.01, 0.1, 0.2, 0.7, 19.99, 33.33])), 2)
+            elif active and u < 0.18:
+                level = max(round(level - float(rng.choice([0.01, 0.1, 0.3, 9.99])), 2), 0.01)
+            mrr[c, t] = level if active else 0.0
+    attributes = {"Client name": [f"Client {i}" for i in range(n_clients)]}
+    sm_by_segment = {}
+    sm = np.round(rng.uniform(0.0, 900.0, n_months), 2)
+    sm[rng.random(n_months) < 0.2] = 0.0
+    if segments:
+        attributes["Plan"] = [segments[i % len(segments)] for i in range(n_clients)]
+        named = [s for s in segments if s is not None]
+        sm_by_segment = {named[0]: np.round(sm * 0.3, 2), named[-1].upper() + " ": np.round(sm * 0.2, 2)}
+    burn = np.round(rng.uniform(-500.0, 3000.0, n_months), 2)
+    return InputData(
+        client_ids=tuple(f"K{i:03d}" for i in range(n_clients)),
+        attributes=attributes,
+        months=month_range(__import__("datetime").date(2023, 5, 1), n_months),
+        mrr=mrr,
+        sm_spend=sm,
+        gross_margin=np.round(rng.uniform(0.55, 0.85, n_months), 4),
+        net_burn=burn,
+        sm_by_segment=sm_by_segment,
+        source="cents",
+    )
+
+
+def undefined_cells(values: dict[str, list[list]]) -> set[tuple[str, int, int]]:
+    """(name, row, column) of every cell shown as undefined (NaN, n/a, n/m, or an error)."""
+    out = set()
+    for name, rows in values.items():
+        for r, row in enumerate(rows or []):
+            for c, v in enumerate(row):
+                if isinstance(v, float) and math.isnan(v) or isinstance(v, str) and v not in ("",):
+                    out.add((name, r, c))
+    return out
+
+
+def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str:
+    from xml.sax.saxutils import escape
+
+    book = z.read("xl/workbook.xml").decode("utf-8")
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    quoted = escape(sheet, {'"': "&quot;"})
+    rid = re.search(rf'<sheet name="{re.escape(quoted)}" sheetId="\d+" r:id="(rId\d+)"', book).group(1)
+    target = re.search(rf'<Relationship Id="{rid}" Type="[^"]*" Target="([^"]+)"', rels).group(1)
+    return "xl/" + target.lstrip("/").removeprefix("xl/")
+
+
+def replace_cached_value(src: Path, dst: Path, sheet: str, coordinate: str, value: float) -> None:
+    """Copy an xlsx with the cached result of one formula cell replaced (its formula untouched)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        part = _sheet_part(zin, sheet)
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == part:
+                text, n = re.subn(
+                    rf'(<c r="{coordinate}"[^>]*>(?:(?!</c>).)*?<v>)[^<]*(</v>)',
+                    rf"\g<1>{value!r}\g<2>",
+                    data.decode("utf-8"),
+                    flags=re.DOTALL,
+                )
+                assert n == 1, f"no cached value at {sheet}!{coordinate}"
+                data = text.encode("utf-8")
+            zout.writestr(item, data)

@@ -118,10 +118,11 @@ def test_metrics_json_shape_and_csv(runner, example_input, tmp_path, example_res
     assert total["monthly"]["mrr_new"][0] is None  # month 1: undefined, not 0
     assert total["monthly"]["arr"][-1] == pytest.approx(example_results.total.monthly["arr"][-1])
     assert total["cohorts"]["quarter"]["size"][0] == example_results.total.cohorts["quarter"].size[0]
-    assert (
-        "cac" not in doc["scopes"]["Segment=Assisted"]["monthly"]
-        or doc["scopes"]["Segment=Assisted"]["monthly"]["cac"]
-    )
+    assisted = next(s for s in example_results.segment_scopes() if s.label == "Assisted")
+    assert assisted.has_sm  # the example's S&M sheet has a column per segment
+    want = [None if v != v else pytest.approx(v) for v in assisted.monthly["cac"]]
+    assert doc["scopes"]["Segment=Assisted"]["monthly"]["cac"] == want
+    assert want[0] is None and any(v is not None for v in want)
     out = tmp_path / "m.csv"
     result = runner.invoke(main, ["metrics", str(example_input), "--format", "csv", "-o", str(out)])
     assert result.exit_code == 0

@@ -1,5 +1,8 @@
-"""The heart of the suite: LibreOffice recalculates the generated workbook from its input sheets
-and must get exactly the engine's numbers, for every defined name of every scope."""
+"""The heart of the suite: two independent engines, LibreOffice and Gnumeric, recalculate the
+generated workbook from its input sheets and must get exactly the engine's numbers, for every
+defined name of every scope. Every formula's cached value is stripped before an engine sees the
+file, so each value compared was computed by that engine (tests taking ``engine`` run once per
+engine)."""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ import subprocess
 import numpy as np
 import openpyxl
 import pytest
-from helpers import expected_names, mismatches, read_names
+from helpers import cents_company, expected_names, mismatches, read_names, undefined_cells
 
 from workbook_gen.build import build, load
 from workbook_gen.inputs.example import synthetic_company
-from workbook_gen.libreoffice import convert, recalculate
+from workbook_gen.libreoffice import convert
 from workbook_gen.metrics.engine import compute
 from workbook_gen.workbook.input_book import write_input_workbook
 
@@ -34,25 +37,93 @@ def test_recalculated_example_equals_engine(example_recalculated, example_result
     assert bad == []
 
 
-def test_recalculation_really_happened(example_recalculated):
-    """LibreOffice must have recalculated, not kept our cached values: the Checks summary is
-    a formula whose cached text we wrote ourselves; a recalculated copy still says OK, and the
-    months row is recomputed from the MRR header."""
+def test_checks_tab_recalculated_says_ok(example_recalculated):
+    """The Checks summary was stripped with every other cached value: the engine computed this text."""
     wb = openpyxl.load_workbook(example_recalculated, data_only=True)
     assert wb["Checks"]["C3"].value == "All checks OK"
     wb.close()
 
 
-def _edit_and_recalc(src, tmp_path, edit):
+def test_segmented_company_with_settings_equals_engine(engine, segmented_workbook, tmp_path):
+    """Cents-level amounts, split values differing only in case and spaces (one segment each, first
+    spelling), a segment name too long for a defined name, per-segment S&M, non-default settings."""
+    built, results = segmented_workbook
+    assert [s.label for s in results.segment_scopes()] == [
+        "Enterprise",
+        "Mid market",
+        "Self-serve",
+        results.segments[3],
+        "Unassigned",
+    ]
+    assert results.segments[3].startswith("Strategic accounts") and len(results.segments[3]) > 255
+    # S&M columns "Self-serve" and "MID  MARKET " (matched up to case and spaces)
+    assert [s.has_sm for s in results.segment_scopes()] == [False, True, True, False, False]
+    expected = expected_names(results)
+    assert max(map(len, expected)) <= 255
+    assert "arr__self_serve" in expected and "cac__self_serve" in expected
+    recalculated = engine.recalculate(built, tmp_path)
+    got = read_names(recalculated, expected)
+    assert mismatches(expected, got) == []
+    assert undefined_cells(got) == undefined_cells(expected)
+    bad = _differences(built, recalculated)  # and every other cell of every tab
+    assert bad[:20] == [], f"{len(bad)} cells differ"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_undefined_exactly_where_the_engine_says(engine, tmp_path, seed):
+    """Generated companies with cents-level amounts: after recalculation the set of undefined cells
+    equals the engine's, name by name (a difference of sums must never leave a residue that turns an
+    undefined ratio into a huge number)."""
+    data = cents_company(seed, segments=("A", "b", "a ", None) if seed % 2 else ())
+    src = tmp_path / "cents.xlsx"
+    write_input_workbook(src, data)
+    out = tmp_path / "cents-workbook.xlsx"
+    build(src, out)
+    results = compute(*load(src))
+    expected = expected_names(results)
+    want = undefined_cells(expected)
+    # the case this test is about: months after the first with nothing lost (quick ratio undefined)
+    assert any(name.startswith("quick_ratio") and c > 3 for name, _, c in want)
+    got = read_names(engine.recalculate(out, tmp_path), expected)
+    undefined = undefined_cells(got)
+    assert sorted(undefined - want)[:10] == [] and sorted(want - undefined)[:10] == []
+    assert mismatches(expected, got) == []
+
+
+def test_a_broken_formula_is_caught(engine, tmp_path):
+    """The control: with one formula deliberately wrong (ARPA of the last month doubled), the
+    comparison fails on exactly that cell — so a passing comparison means the engine recalculated."""
+    company = synthetic_company(n_clients=50, n_months=15, seed=4)
+    src = tmp_path / "small.xlsx"
+    write_input_workbook(src, company)
+    built = tmp_path / "built.xlsx"
+    build(src, built)
+    results = compute(*load(src))
+    expected = expected_names(results)
+    assert mismatches(expected, read_names(engine.recalculate(built, tmp_path / "good"), expected)) == []
+
+    wb = openpyxl.load_workbook(built)
+    ((sheet, ref),) = list(wb.defined_names["arpa"].destinations)
+    last = wb[sheet][ref.replace("$", "")][0][-1]
+    last.value = f"={last.value.lstrip('=')}*2"
+    broken = tmp_path / "broken.xlsx"
+    wb.save(broken)
+    wb.close()
+    bad = mismatches(expected, read_names(engine.recalculate(broken, tmp_path / "bad"), expected))
+    assert bad and all(b.startswith(("arpa[0,14]", "ltv", "ltv_cac")) for b in bad), bad
+    assert bad[0].startswith("arpa[0,14]")
+
+
+def _edit_and_recalc(engine, src, tmp_path, edit):
     wb = openpyxl.load_workbook(src)
     edit(wb)
     edited = tmp_path / "edited.xlsx"
     wb.save(edited)
     wb.close()
-    return edited, recalculate(edited, tmp_path / "recalc")
+    return edited, engine.recalculate(edited, tmp_path / "recalc")
 
 
-def test_live_formulas_follow_edited_inputs(libreoffice, tmp_path):
+def test_live_formulas_follow_edited_inputs(engine, tmp_path):
     company = synthetic_company(n_clients=90, n_months=27, seed=3)
     src = tmp_path / "small.xlsx"
     write_input_workbook(src, company)
@@ -71,7 +142,7 @@ def test_live_formulas_follow_edited_inputs(libreoffice, tmp_path):
         wb["Gross margin"]["B5"].value = 0.5
         wb["S&M"]["B8"].value = 123456
 
-    edited, recalculated = _edit_and_recalc(built, tmp_path, edit)
+    edited, recalculated = _edit_and_recalc(engine, built, tmp_path, edit)
     data, settings = load(edited)
     results = compute(data, settings)
     before = compute(*load(src))
@@ -80,7 +151,7 @@ def test_live_formulas_follow_edited_inputs(libreoffice, tmp_path):
     assert mismatches(expected, read_names(recalculated, expected)) == []
 
 
-def test_four_region_split_with_settings(libreoffice, tmp_path):
+def test_four_region_split_with_settings(engine, tmp_path):
     """A third dataset: four regions, no per-segment S&M, non-default windows and fiscal year."""
     company = synthetic_company(
         n_clients=150, n_months=30, seed=11, segments=FOUR_REGIONS, segment_column="Region", regions=()
@@ -101,11 +172,11 @@ def test_four_region_split_with_settings(libreoffice, tmp_path):
     assert not any(s.has_sm for s in results.segment_scopes())
     expected = expected_names(results)
     assert "cac__emea" not in expected and "arr__north_america" in expected
-    recalculated = recalculate(out, tmp_path / "recalc")
+    recalculated = engine.recalculate(out, tmp_path / "recalc")
     assert mismatches(expected, read_names(recalculated, expected)) == []
 
 
-def test_segment_burn_columns_are_read_and_recalculated(libreoffice, tmp_path):
+def test_segment_burn_columns_are_read_and_recalculated(engine, tmp_path):
     """Optional per-segment columns on Burn (SPEC §2.1, §5): read from the input workbook, written
     back on the output's Burn sheet, used by that segment's formulas only; a segment without one
     has no burn-based keys at all (not the company's burn)."""
@@ -134,7 +205,7 @@ def test_segment_burn_columns_are_read_and_recalculated(libreoffice, tmp_path):
         doc["scopes"]["Segment=Self-serve"]["monthly"]["net_burn"][n - 1]
         == company.burn_by_segment["Self-serve"][n - 1]
     )
-    recalculated = recalculate(out, tmp_path / "recalc")
+    recalculated = engine.recalculate(out, tmp_path / "recalc")
     assert mismatches(expected, read_names(recalculated, expected)) == []
 
 
@@ -193,7 +264,7 @@ def test_build_with_pdf(libreoffice, tmp_path):
     assert f"wrote {pdf}" in result.stdout
 
 
-def test_numeric_split_values(libreoffice, tmp_path):
+def test_numeric_split_values(engine, tmp_path):
     """A split on a numeric attribute (plan tier 1, 2, 3): the workbook matches the segment by its text."""
     from dataclasses import replace
 
@@ -207,7 +278,7 @@ def test_numeric_split_values(libreoffice, tmp_path):
     results = compute(*load(src))
     assert results.segments == ("1", "2", "3")
     expected = expected_names(results)
-    assert mismatches(expected, read_names(recalculate(out, tmp_path / "recalc"), expected)) == []
+    assert mismatches(expected, read_names(engine.recalculate(out, tmp_path / "recalc"), expected)) == []
 
 
 def _values(path):
@@ -220,12 +291,10 @@ def _values(path):
     return out
 
 
-def test_every_cached_value_equals_the_recalculated_one(example_workbook, example_recalculated):
-    """Beyond the named ranges: every formula cell of every tab (dashboard tables, comparison, checks,
-    period labels, helper columns) shows before recalculation what LibreOffice computes."""
+def _differences(built, recalculated_path) -> list[str]:
     import math
 
-    cached, recalculated = _values(example_workbook), _values(example_recalculated)
+    cached, recalculated = _values(built), _values(recalculated_path)
     bad = []
     for sheet, cells in cached.items():
         for ref, value in cells.items():
@@ -236,10 +305,17 @@ def test_every_cached_value_equals_the_recalculated_one(example_workbook, exampl
                 ok = value == got
             if not ok:
                 bad.append(f"{sheet}!{ref}: cached {value!r}, recalculated {got!r}")
+    return bad
+
+
+def test_every_cached_value_equals_the_recalculated_one(example_workbook, example_recalculated):
+    """Beyond the named ranges: every formula cell of every tab (dashboard tables, comparison, checks,
+    period labels, helper columns) shows before recalculation what each engine computes."""
+    bad = _differences(example_workbook, example_recalculated)
     assert bad[:20] == [], f"{len(bad)} cells differ"
 
 
-def test_split_values_with_wildcard_characters(libreoffice, tmp_path):
+def test_split_values_with_wildcard_characters(engine, tmp_path):
     """Segment values are matched literally: 'A?' must not take the clients of 'A1', nor '*' those of others."""
     from dataclasses import replace
 
@@ -255,4 +331,41 @@ def test_split_values_with_wildcard_characters(libreoffice, tmp_path):
     results = compute(*load(src))
     assert set(results.segments) == set(values)
     expected = expected_names(results)
-    assert mismatches(expected, read_names(recalculate(out, tmp_path / "recalc"), expected)) == []
+    assert mismatches(expected, read_names(engine.recalculate(out, tmp_path / "recalc"), expected)) == []
+
+
+@pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
+def test_opening_shows_the_cached_values(program, tmp_path, request):
+    """The file does not ask for a recalculation on open: LibreOffice with a default profile and
+    Gnumeric without --recalc show the cached values (one is planted here, so the one shown must be
+    it), while a recalculation replaces it with the formula's value."""
+    from helpers import replace_cached_value
+
+    from workbook_gen import gnumeric, libreoffice
+
+    request.getfixturevalue(program)  # skips (or fails under CI=true) without the program
+    company = synthetic_company(n_clients=30, n_months=13, seed=8)
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, company)
+    built = tmp_path / "built.xlsx"
+    build(src, built)
+    wb = openpyxl.load_workbook(built, read_only=False)
+    ((sheet, ref),) = list(wb.defined_names["arr"].destinations)
+    coordinate = ref.replace("$", "").split(":")[1]
+    wb.close()
+    planted = tmp_path / "planted.xlsx"
+    replace_cached_value(built, planted, sheet, coordinate, 123.25)
+
+    def opened(recalc: bool):
+        out = tmp_path / f"{program}-{recalc}"
+        if program == "libreoffice":
+            path = libreoffice.convert(planted, out, "xlsx", recalc=recalc)
+        else:
+            path = gnumeric.recalculate(planted, out, recalc=recalc)
+        wb = openpyxl.load_workbook(path, data_only=True)
+        value = wb[sheet][coordinate].value
+        wb.close()
+        return value
+
+    assert opened(recalc=False) == 123.25
+    assert opened(recalc=True) == pytest.approx(12 * company.mrr[:, -1].sum())

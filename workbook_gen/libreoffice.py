@@ -23,16 +23,18 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def _profile(folder: Path) -> str:
+def _profile(folder: Path, recalc: bool) -> str:
     user = folder / "user"
     user.mkdir(parents=True, exist_ok=True)
-    (user / "registrymodifications.xcu").write_text(PROFILE, encoding="utf-8")
+    if recalc:
+        (user / "registrymodifications.xcu").write_text(PROFILE, encoding="utf-8")
     return folder.resolve().as_uri()
 
 
-def convert(source: Path, out_dir: Path, target: str, timeout: int = 1800) -> Path:
-    """Open ``source`` in LibreOffice (recalculating every formula) and save it as ``target``
-    (``xlsx`` or ``pdf``) in ``out_dir``. Returns the new file."""
+def convert(source: Path, out_dir: Path, target: str, timeout: int = 1800, recalc: bool = True) -> Path:
+    """Open ``source`` in LibreOffice (recalculating every formula; with ``recalc=False``, as a user's
+    default profile opens it) and save it as ``target`` (``xlsx`` or ``pdf``) in ``out_dir``.
+    Returns the new file."""
     exe = soffice()
     if exe is None:
         raise WorkbookGenError(
@@ -42,7 +44,7 @@ def convert(source: Path, out_dir: Path, target: str, timeout: int = 1800) -> Pa
     with tempfile.TemporaryDirectory(prefix="wbgen-lo-") as prof:
         cmd = [
             exe,
-            f"-env:UserInstallation={_profile(Path(prof))}",
+            f"-env:UserInstallation={_profile(Path(prof), recalc)}",
             "--headless",
             "--norestore",
             "--convert-to",

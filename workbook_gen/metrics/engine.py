@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -20,10 +21,33 @@ UNASSIGNED = "Unassigned"
 MAX_SEGMENTS = 12
 
 
+# Longest slug used as is. Every defined name is at most 255 characters long (Excel's limit); the
+# longest prefix a segment's names get is about 40, so a longer slug is shortened (see slugify).
+SLUG_MAX = 64
+
+
 def slugify(value: str) -> str:
-    """``Self-serve`` → ``self_serve`` (SPEC §6)."""
+    """``Self-serve`` → ``self_serve`` (SPEC §6): lower case, runs of other characters → ``_``.
+
+    A slug longer than :data:`SLUG_MAX` keeps its first 55 characters and ends in ``_`` and eight
+    hexadecimal digits of the SHA-256 of the full slug, so it stays unique and every defined name
+    stays within 255 characters."""
     slug = re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
+    if len(slug) > SLUG_MAX:
+        digest = hashlib.sha256(slug.encode("utf-8")).hexdigest()[:8]
+        slug = f"{slug[:55].rstrip('_')}_{digest}"
     return slug or "blank"
+
+
+def trim(text: str) -> str:
+    """Spaces removed at both ends and inner runs of spaces made one, as a spreadsheet's TRIM()."""
+    return " ".join(part for part in text.split(" ") if part)
+
+
+def segment_key(text: str) -> str:
+    """Two split values are one segment when their keys are equal (SPEC §5): spreadsheet matching
+    ignores case, and the workbook matches the trimmed text."""
+    return trim(text).lower()
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,19 +142,35 @@ def split_choice(data: InputData, requested: str | None) -> tuple[str | None, st
 
 def _distinct(values: list) -> tuple[int, bool]:
     """How many distinct values, and whether every client has a value of its own."""
-    texts = [t for t in map(attribute_text, values) if t is not None]
+    texts = [segment_key(t) for t in map(attribute_text, values) if t is not None]
     n = len(set(texts))
     return n, len(values) > 1 and n == len(values)
 
 
+def _segments(data: InputData, split: str) -> tuple[tuple[str, ...], list[str]]:
+    """The segment values (named ones sorted, then ``Unassigned`` for blanks) and each client's.
+
+    Values equal up to case and spaces (:func:`segment_key`) are one segment, shown with the first
+    spelling in row order, trimmed (SPEC §5); blanks join a value spelled ``Unassigned`` if any."""
+    texts = [attribute_text(v) for v in data.attributes[split]]
+    first: dict[str, str] = {}
+    for text in texts:
+        if text is not None:
+            first.setdefault(segment_key(text), trim(text))
+    values = sorted(first.values())
+    if any(t is None for t in texts) and segment_key(UNASSIGNED) not in first:
+        first[segment_key(UNASSIGNED)] = UNASSIGNED
+        values.append(UNASSIGNED)
+    labels = [first[segment_key(UNASSIGNED if t is None else t)] for t in texts]
+    return tuple(values), labels
+
+
 def segment_values(data: InputData, split: str) -> tuple[str, ...]:
-    values = [attribute_text(v) for v in data.attributes[split]]
-    named = sorted({v for v in values if v is not None})
-    return tuple(named + ([UNASSIGNED] if any(v is None for v in values) and UNASSIGNED not in named else []))
+    return _segments(data, split)[0]
 
 
 def segment_labels(data: InputData, split: str) -> np.ndarray:
-    return np.array([attribute_text(v) or UNASSIGNED for v in data.attributes[split]], dtype=object)
+    return np.array(_segments(data, split)[1], dtype=object)
 
 
 def windows_of(settings: Settings) -> Windows:
@@ -174,8 +214,8 @@ def compute(data: InputData, settings: Settings) -> Results:
     if split is not None:
         values = segment_values(data, split)
         labels = segment_labels(data, split)
-        sm_cols = {k.strip().lower(): v for k, v in data.sm_by_segment.items()}
-        burn_cols = {k.strip().lower(): v for k, v in data.burn_by_segment.items()}
+        sm_cols = {segment_key(k): v for k, v in data.sm_by_segment.items()}
+        burn_cols = {segment_key(k): v for k, v in data.burn_by_segment.items()}
         used = set()
         slugs: set[str] = set()
         for number, value in enumerate(values, start=1):
@@ -183,16 +223,16 @@ def compute(data: InputData, settings: Settings) -> Results:
             while slug in slugs:
                 slug += "_"
             slugs.add(slug)
-            sm = sm_cols.get(value.strip().lower())
+            sm = sm_cols.get(segment_key(value))
             if sm is not None:
-                used.add(value.strip().lower())
-            burn = burn_cols.get(value.strip().lower())  # None: the segment's burn is unknown
+                used.add(segment_key(value))
+            burn = burn_cols.get(segment_key(value))  # None: the segment's burn is unknown
             scopes.append(scope(f"{split}={value}", value, slug, number, labels == value, sm, burn))
         for k in data.sm_by_segment:
-            if k.strip().lower() not in used:
+            if segment_key(k) not in used:
                 warnings.append(f"S&M: column {k!r} matches no value of {split!r}; it is not used.")
-        known = {v.strip().lower() for v in values}
+        known = {segment_key(v) for v in values}
         for k in data.burn_by_segment:
-            if k.strip().lower() not in known:
+            if segment_key(k) not in known:
                 warnings.append(f"Burn: column {k!r} matches no value of {split!r}; it is not used.")
     return Results(data.months, settings, split, values, periods, tuple(scopes), tuple(warnings))

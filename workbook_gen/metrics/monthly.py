@@ -13,6 +13,17 @@ import numpy as np
 
 NAN = np.nan
 
+# MRR movements, and the ARR change the burn multiple tests, are rounded to this many decimals
+# (a millionth of a currency unit) here and in the workbook's formulas (ROUND(…, 6)): a difference
+# of sums that is zero in exact arithmetic is then exactly 0 in every engine, so an undefined ratio
+# stays undefined instead of dividing by floating-point residue.
+EXACT_DECIMALS = 6
+
+
+def exact(x):
+    """The one rounding rule the engine and the formulas share (see :data:`EXACT_DECIMALS`)."""
+    return np.round(np.asarray(x, dtype=float), EXACT_DECIMALS)
+
 
 @dataclass(frozen=True)
 class Windows:
@@ -78,13 +89,16 @@ def movement_series(mrr: np.ndarray) -> dict[str, np.ndarray]:
     def masked_sum(mask, values):
         return lead(np.where(mask, values, 0.0).sum(axis=0))
 
+    def movement(mask, values):
+        return exact(masked_sum(mask, values))
+
     out = {
         "mrr_opening": lead(prev.sum(axis=0)),
-        "mrr_new": masked_sum(new, cur),
-        "mrr_reactivation": masked_sum(react, cur),
-        "mrr_expansion": masked_sum(exp, cur - prev),
-        "mrr_contraction": masked_sum(con, prev - cur),
-        "mrr_churn": masked_sum(churn, prev),
+        "mrr_new": movement(new, cur),
+        "mrr_reactivation": movement(react, cur),
+        "mrr_expansion": movement(exp, cur - prev),
+        "mrr_contraction": movement(con, prev - cur),
+        "mrr_churn": movement(churn, prev),
         "mrr_closing": mrr.sum(axis=0).astype(float),
         "clients_opening": lead(was_active.sum(axis=0)),
         "clients_new": lead(new.sum(axis=0)),
@@ -165,11 +179,11 @@ def monthly_series(
         asp_w = ratio(window_sum(s["mrr_new"], w), new_w)
         s["cac_payback_months"] = ratio(s["cac"], asp_w * s["gross_margin"])
         s["ltv_cac"] = ratio(s["ltv"], s["cac"])
-        s["magic_number"] = ratio(s["arr"] - shift(s["arr"], 3), shift(window_sum(sm, 3), 3))
+        s["magic_number"] = ratio(exact(s["arr"] - shift(s["arr"], 3)), shift(window_sum(sm, 3), 3))
     if net_burn is not None:
         burn = np.asarray(net_burn, dtype=float)
         s["net_burn"] = burn
-        delta = s["arr"] - shift(s["arr"], 3)
+        delta = exact(s["arr"] - shift(s["arr"], 3))
         s["burn_multiple"] = np.where(delta > 0, ratio(window_sum(burn, 3), delta), NAN)
         s["fcf_margin_ttm"] = ratio(-window_sum(burn, 12), s["revenue_ttm"])
         s["rule_of_40"] = s["arr_growth_yoy"] + s["fcf_margin_ttm"]

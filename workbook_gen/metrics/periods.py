@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbook_gen.definitions import PERIOD_ROWS
-from workbook_gen.metrics.monthly import NAN, ratio
+from workbook_gen.metrics.monthly import NAN, exact, ratio
 
 NOMINAL_LENGTH = {"month": 1, "quarter": 3, "year": 12}
 
@@ -131,7 +131,7 @@ def period_view(
         churn_m == 0, float(lifetime_cap), np.minimum(ratio(1.0, churn_m), float(lifetime_cap))
     )
     out["ltv"] = out["arpa"] * out["gross_margin"] * out["lifetime_months"]
-    delta = out["arr"] - 12.0 * o  # ARR added in the period
+    delta = exact(out["arr"] - 12.0 * o)  # ARR added in the period
     if "sm_spend" in monthly:
         sm = monthly["sm_spend"]
         spend = np.full(n, NAN)

@@ -2,7 +2,7 @@
 
 Each formula is the same across the timeline: month-dependent parts come from the Timeline
 row of month numbers, windows from the settings cells, and earlier months through
-``INDEX(row, t-k)``. Aggregation over clients uses SUMIFS / COUNTIFS where a criterion can
+``INDEX(row, 1, t-k)``. Aggregation over clients uses SUMIFS / COUNTIFS where a criterion can
 express the condition and SUMPRODUCT where two months must be compared client by client.
 Undefined values are the text ``n/a`` (``n/m`` for a burn multiple without ARR growth).
 """
@@ -13,11 +13,52 @@ from dataclasses import dataclass
 
 from workbook_gen.definitions import series_name
 from workbook_gen.inputs.model import SHEET_BURN, SHEET_GM, SHEET_SM
+from workbook_gen.metrics.monthly import EXACT_DECIMALS
 from workbook_gen.workbook.layout import CC_FIRST, CC_SEGMENT, TL_DATE, Layout
 
 NA = '"n/a"'
 NM = '"n/m"'
 GT0 = '">0"'
+
+
+# --- INDEX in its portable form (SPEC §6) ----------------------------------------------------
+# Every INDEX the workbook writes comes from these functions: always an explicit row AND column
+# number, never the one-row / one-column shortcut INDEX(range, k) nor the whole-column
+# INDEX(block, 0, k), which Gnumeric does not implement.
+
+
+def index(rng: str, row: str | int, col: str | int) -> str:
+    return f"INDEX({rng},{row},{col})"
+
+
+def in_row(row_range: str, k: str | int) -> str:
+    """The k-th cell (1-based) of a one-row range."""
+    return index(row_range, 1, k)
+
+
+def in_column(col_range: str, k: str | int) -> str:
+    """The k-th cell (1-based) of a one-column range."""
+    return index(col_range, k, 1)
+
+
+def row_slice(row_range: str, first: str | int, last: str | int) -> str:
+    """Cells ``first``..``last`` of a one-row range, as a range."""
+    return f"{in_row(row_range, first)}:{in_row(row_range, last)}"
+
+
+def block_column(block: str, height: int, k: str | int) -> str:
+    """Column k of a block ``height`` rows high, as a range."""
+    return f"{index(block, 1, k)}:{index(block, height, k)}"
+
+
+def latest(row_name: str) -> str:
+    """A named monthly row in the latest month."""
+    return in_row(row_name, "COUNT(months)")
+
+
+def rounded(expr: str) -> str:
+    """``expr`` rounded as the engine rounds it (:func:`workbook_gen.metrics.monthly.exact`)."""
+    return f"ROUND({expr},{EXACT_DECIMALS})"
 
 
 @dataclass(frozen=True)
@@ -49,15 +90,15 @@ class MonthlyFormulas:
         return self.lay.series_row(self.name(key), self.here)
 
     def back(self, key: str, i: int, k: str) -> str:
-        """``key`` k months before month i: INDEX(row, t-k)."""
-        return f"INDEX({self.row(key)},{self.t(i)}-{k})"
+        """``key`` k months before month i."""
+        return in_row(self.row(key), f"{self.t(i)}-{k}")
 
     def window(self, key: str, i: int, start: str, end: str = "0") -> str:
         """SUM of ``key`` from t-start to t-end."""
         r = self.row(key)
         t = self.t(i)
         last = t if end == "0" else f"{t}-{end}"
-        return f"SUM(INDEX({r},{t}-{start}):INDEX({r},{last}))"
+        return f"SUM({row_slice(r, f'{t}-{start}', last)})"
 
     def t(self, i: int) -> str:
         return self.lay.month_number(i, self.here)
@@ -129,25 +170,26 @@ class MonthlyFormulas:
         return self.sum_if(self.cur(i))
 
     def f_mrr_new(self, i):
-        return self.moved(i, self.sum_if(self.cur(i), self.lay.client_column(CC_FIRST, self.here), self.t(i)))
+        new = self.sum_if(self.cur(i), self.lay.client_column(CC_FIRST, self.here), self.t(i))
+        return self.moved(i, rounded(new))
 
     def f_mrr_reactivation(self, i):
         entering = f"{self.sum_if(self.cur(i))}-{self.sum_if(self.cur(i), self.prev(i), GT0)}"
-        return self.moved(i, f"{entering}-{self.c('mrr_new', i)}")
+        return self.moved(i, rounded(f"{entering}-{self.c('mrr_new', i)}"))
 
     def f_mrr_expansion(self, i):
         p, c = self.prev(i), self.cur(i)
-        return self.moved(i, self.sumproduct([f"{p}>0", f"{c}>{p}"], f"{c}-{p}"))
+        return self.moved(i, rounded(self.sumproduct([f"{p}>0", f"{c}>{p}"], f"{c}-{p}")))
 
     def f_mrr_contraction(self, i):
         # Over clients paying in both months, Σ (cur − prev) = expansion − contraction.
         p, c = self.prev(i), self.cur(i)
         kept_change = f"({self.sum_if(c, p, GT0, c, GT0)}-{self.sum_if(p, p, GT0, c, GT0)})"
-        return self.moved(i, f"{self.c('mrr_expansion', i)}-{kept_change}")
+        return self.moved(i, rounded(f"{self.c('mrr_expansion', i)}-{kept_change}"))
 
     def f_mrr_churn(self, i):
         p = self.prev(i)
-        return self.moved(i, f"{self.sum_if(p)}-{self.sum_if(p, self.cur(i), GT0)}")
+        return self.moved(i, rounded(f"{self.sum_if(p)}-{self.sum_if(p, self.cur(i), GT0)}"))
 
     def f_mrr_net_new(self, i):
         return self.moved(i, f"{self.c('mrr_closing', i)}-{self.c('mrr_opening', i)}")
@@ -233,7 +275,7 @@ class MonthlyFormulas:
         return self.moved(i, self.div(net, self.c("mrr_opening", i)))
 
     def _then(self, i):
-        return f"INDEX({self.lay.mrr_block(self.here)},0,{self.t(i)}-12)"
+        return block_column(self.lay.mrr_block(self.here), self.lay.mrr_rows, f"{self.t(i)}-12")
 
     def f_nrr_12m(self, i):
         then = self._then(i)
@@ -288,7 +330,7 @@ class MonthlyFormulas:
         return self.both(ltv, cac, self.div(ltv, cac))
 
     def _arr_delta(self, i):
-        return f"({self.c('arr', i)}-{self.back('arr', i, '3')})"
+        return rounded(f"{self.c('arr', i)}-{self.back('arr', i, '3')}")
 
     def f_magic_number(self, i):
         spend = self.window("sm_spend", i, "5", "3")

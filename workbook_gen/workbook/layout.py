@@ -98,6 +98,11 @@ class Layout:
     def mrr_last_row(self) -> int:
         return max(self.n_clients, 1)
 
+    @property
+    def mrr_rows(self) -> int:
+        """Height of the MRR block (one row per client)."""
+        return self.mrr_last_row - self.mrr_first_row + 1
+
     def mrr_col(self, i: int) -> int:
         return 1 + self.n_attributes + i
 

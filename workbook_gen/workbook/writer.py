@@ -11,7 +11,7 @@ import xlsxwriter
 
 from workbook_gen.definitions import GROUPINGS, SECTIONS
 from workbook_gen.inputs.model import SHEET_SM, InputData
-from workbook_gen.metrics.engine import Results
+from workbook_gen.metrics.engine import Results, segment_key
 from workbook_gen.settings import Settings
 from workbook_gen.workbook.book import RESERVED_SHEETS, Book, ScopeSheets, sheet_safe
 from workbook_gen.workbook.formats import Formats
@@ -41,6 +41,12 @@ WORKBOOK_OPTIONS = {
     "nan_inf_to_errors": False,
 }
 
+# The calcId current Excel (Microsoft 365) writes into the files it saves. With it, and without
+# fullCalcOnLoad, Excel takes the cached values as its own and does not recalculate the whole workbook
+# on open: the cached values are the engine's exact numbers. (An older calcId, such as xlsxwriter's
+# default, makes Excel recalculate everything and ask to save on close.)
+EXCEL_CALC_ID = 191029
+
 Progress = Callable[[str], None]
 
 
@@ -60,6 +66,8 @@ def write_workbook(
     # xlsxwriter's own temporary files go to ``tmpdir`` (the output's scratch folder, cleaned by the caller).
     options = WORKBOOK_OPTIONS if tmpdir is None else {**WORKBOOK_OPTIONS, "tmpdir": str(tmpdir)}
     wb = xlsxwriter.Workbook(str(path), options)
+    wb.set_calc_mode("auto", calc_id=EXCEL_CALC_ID)
+    wb.calc_on_load = False  # no fullCalcOnLoad
     last = results.months[-1]
     wb.set_properties(
         {
@@ -99,8 +107,8 @@ def write_workbook(
     for g in GROUPINGS:
         book.add_sheet(COHORT_SHEETS[g], f"Cohorts by {g} of first payment: MRR, NRR, GRR, logos, GP vs CAC")
     book.scope_sheets.append(total_sheets)
-    sm_columns = {k.strip().lower(): 2 + j for j, k in enumerate(data.sm_by_segment)}
-    burn_columns = {k.strip().lower(): 2 + j for j, k in enumerate(data.burn_by_segment)}
+    sm_columns = {segment_key(k): 2 + j for j, k in enumerate(data.sm_by_segment)}
+    burn_columns = {segment_key(k): 2 + j for j, k in enumerate(data.burn_by_segment)}
     for scope in results.segment_scopes():
         name = sheet_safe(scope.label, taken, 22)
         cohort_sheet = sheet_safe(f"{scope.label[:22]} cohorts", taken)
@@ -111,8 +119,8 @@ def write_workbook(
             {s: name for s in SECTIONS},
             {g: cohort_sheet for g in GROUPINGS},
             number_cell=on(name, cell(SEGMENT_NUMBER_ROW, 2, True, True)),
-            sm_col=sm_columns.get(scope.label.strip().lower()) if scope.has_sm else None,
-            burn_col=burn_columns.get(scope.label.strip().lower()) if scope.has_burn else None,
+            sm_col=sm_columns.get(segment_key(scope.label)) if scope.has_sm else None,
+            burn_col=burn_columns.get(segment_key(scope.label)) if scope.has_burn else None,
         )
         book.scope_sheets.append(ss)
     if results.segments:

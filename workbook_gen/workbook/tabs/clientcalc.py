@@ -5,15 +5,18 @@ grow with clients beyond these few columns."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from xlsxwriter.utility import quote_sheetname
 
 from workbook_gen.definitions import CURRENCY, GROUPINGS
 from workbook_gen.inputs.model import SHEET_MRR
 from workbook_gen.metrics.cohorts import cohort_of
-from workbook_gen.metrics.engine import UNASSIGNED, segment_labels
+from workbook_gen.metrics.engine import UNASSIGNED, segment_key, segment_labels
 from workbook_gen.metrics.monthly import first_active
 from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.formulas import in_column, in_row
 from workbook_gen.workbook.layout import (
     CC_FIRST,
     CC_ID,
@@ -57,8 +60,11 @@ def write(book: Book) -> None:
         lookup = {v: k + 1 for k, v in enumerate(res.segments)}
         seg_numbers = np.array([lookup[v] for v in segment_labels(data, res.split)])
         split_col = list(data.attributes).index(res.split)
-        seg_list = lay.place("segment_list").range(CLIENT_CALC)
-        unassigned = lookup.get(UNASSIGNED, 0)
+        listed = lay.place("segment_list")
+        seg_list = listed.range(CLIENT_CALC)
+        seg_numbers_col = replace(listed, col=listed.col - 1).range(CLIENT_CALC)  # 1, 2, … beside the list
+        blank_key = segment_key(UNASSIGNED)
+        unassigned = next((k + 1 for k, v in enumerate(res.segments) if segment_key(v) == blank_key), 0)
     first_col, last_col = lay.mrr_col(0), lay.mrr_col(lay.n_months - 1)
     calc = fmt.calc_int()
     money = fmt.unit(CURRENCY)
@@ -76,17 +82,20 @@ def write(book: Book) -> None:
     texts = {
         CC_ID: f"={mrr}!A{{n}}",
         CC_FIRST: f"{{{{=IFERROR(MATCH(TRUE,{months}>0,0),0)}}}}",
-        CC_QUARTER: f"=IF({f}=0,0,INDEX({quarter_row},{f}))",
-        CC_YEAR: f"=IF({f}=0,0,INDEX({year_row},{f}))",
+        CC_QUARTER: f"=IF({f}=0,0,{in_row(quarter_row, f)})",
+        CC_YEAR: f"=IF({f}=0,0,{in_row(year_row, f)})",
     }
     for g in GROUPINGS:
         k = f"{column_name(CLIENT_COHORT_COL[g])}{{n}}"
-        texts[CLIENT_BASE_COL[g]] = f"=IF({k}=0,0,INDEX({months},INDEX({last_tables[g]},{k})))"
+        texts[CLIENT_BASE_COL[g]] = f"=IF({k}=0,0,{in_row(months, in_column(last_tables[g], k))})"
     if seg_numbers is not None:
         a = f"{mrr}!{column_name(1 + split_col)}{{n}}"
-        # Matched as text, with the wildcard characters * ? ~ escaped so that a value is only itself.
-        escaped = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(""&{a},"~","~~"),"*","~*"),"?","~?")'
-        texts[CC_SEGMENT] = f"=IF(LEN({a})=0,{unassigned},IFERROR(MATCH({escaped},{seg_list},0),0))"
+        # Compared as text with "=": literal (no wildcards), ignoring case like the engine's grouping, and
+        # without the 255-character limit Excel puts on a MATCH value; TRIM as metrics.engine.trim.
+        key = f'TRIM(""&{a})'
+        texts[CC_SEGMENT] = (
+            f"=IF(LEN({key})=0,{unassigned},SUMPRODUCT(--({seg_list}={key}),{seg_numbers_col}))"
+        )
     values = {
         CC_FIRST: first.tolist(),
         CC_QUARTER: np.where(first > 0, coh_q, 0).tolist(),

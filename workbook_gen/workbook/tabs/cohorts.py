@@ -16,7 +16,15 @@ from workbook_gen.definitions import (
     series_name,
 )
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
-from workbook_gen.workbook.formulas import NA, MonthlyFormulas, ScopeRefs
+from workbook_gen.workbook.formulas import (
+    NA,
+    MonthlyFormulas,
+    ScopeRefs,
+    block_column,
+    in_column,
+    in_row,
+    row_slice,
+)
 from workbook_gen.workbook.layout import (
     CLIENT_BASE_COL,
     CLIENT_COHORT_COL,
@@ -172,11 +180,11 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
         pc, size_c = cell(r, IDX_NUMBER, False, True), cell(r, IDX_SIZE, False, True)
         label = _label(tables, p)
         ws.write_formula(
-            r, IDX_LABEL, f'=INDEX({label_tbl},{pc})&IF({pc}=1," (opening base)","")', fmt.label, label
+            r, IDX_LABEL, f'={in_column(label_tbl, pc)}&IF({pc}=1," (opening base)","")', fmt.label, label
         )
-        ws.write_formula(
-            r, IDX_NUMBER, f"=ROWS({cell(idx.row, IDX_NUMBER, True, True)}:{pc})", fmt.calc_int(), p + 1
-        )
+        # the period's number from the Timeline's period table (never a count over its own cell)
+        number = on(TIMELINE, cell(lay.period_tables[g] + p, 1, False, True), here)
+        ws.write_formula(r, IDX_NUMBER, f"={number}", fmt.calc_int(), p + 1)
         ws.write_formula(
             r, IDX_SIZE, f"=COUNTIFS({coh},{pc}{seg_crit})", fmt.unit("count"), float(tables.size[p])
         )
@@ -184,19 +192,19 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
         ws.write_formula(
             r,
             IDX_GP,
-            f"=IF({size_c}=0,{NA},INDEX({gp_row},ROWS({pc}:{cell(idx.row + n - 1, IDX_NUMBER, True, True)})))",
+            f"=IF({size_c}=0,{NA},{in_row(gp_row, f'ROWS({pc}:{cell(idx.row + n - 1, IDX_NUMBER, True, True)})')})",
             fmt.unit(CURRENCY),
             cached(tables.cum_gp[p, n - p - 1]),
         )
         if sm_row is None:
             continue
         lag = lay.setting("cac_lag")
-        f, last = f"INDEX({first_tbl},{pc})", f"INDEX({last_tbl},{pc})"
+        f, last = in_column(first_tbl, pc), in_column(last_tbl, pc)
         cac_c = cell(r, IDX_CAC, False, True)
         ws.write_formula(
             r,
             IDX_CAC,
-            f"=IF(OR({pc}=1,{size_c}=0,{f}-{lag}<1),{NA},SUM(INDEX({sm_row},{f}-{lag}):INDEX({sm_row},{last}-{lag})))",
+            f"=IF(OR({pc}=1,{size_c}=0,{f}-{lag}<1),{NA},SUM({row_slice(sm_row, f'{f}-{lag}', f'{last}-{lag}')}))",
             fmt.unit(CURRENCY),
             cached(tables.cac[p]),
         )
@@ -211,7 +219,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
         )
 
     def age_formula(key, pc, kc, size_c, r, col, top) -> str:
-        end_k = f"INDEX({block},0,INDEX({last_tbl},{pc}+{kc}))"
+        end_k = block_column(block, lay.mrr_rows, in_column(last_tbl, f"{pc}+{kc}"))
         if key == "mrr":
             return f"=IF({size_c}=0,{NA},SUMIFS({end_k},{coh},{pc}{seg_crit}))"
         mrr_row = lay.place(cohort_name(g, "mrr", scope.slug)).row + (r - top)
@@ -226,7 +234,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
             return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},({mrr_0}+{below})/{mrr_0}),{NA})"
         if key == "cum_gp" and g == "month":
             # one month per age: the cohort's MRR of that month (the MRR table) times its gross margin
-            return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{cell(r, col - 1)})+{mrr_k}*INDEX({gm_row},INDEX({last_tbl},{pc}+{kc})))"
+            return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{cell(r, col - 1)})+{mrr_k}*{in_row(gm_row, in_column(last_tbl, f'{pc}+{kc}'))})"
         if key == "logo_retention":
             return f'=IF({size_c}=0,{NA},COUNTIFS({coh},{pc},{end_k},">0"{seg_crit})/{size_c})'
         if key == "cum_gp":
@@ -234,9 +242,9 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
             cal = lay.place(_calendar_name(g, scope.slug))
             cal_r = cal.row + (r - top)
             cal_row = f"${column_name(FIRST_COL)}{cal_r + 1}:${column_name(FIRST_COL + lay.n_months - 1)}{cal_r + 1}"
-            f = f"INDEX({first_tbl},{pc}+{kc})"
-            last = f"INDEX({last_tbl},{pc}+{kc})"
-            gp = f"SUMPRODUCT(INDEX({cal_row},{f}):INDEX({cal_row},{last}),INDEX({gm_row},{f}):INDEX({gm_row},{last}))"
+            f = in_column(first_tbl, f"{pc}+{kc}")
+            last = in_column(last_tbl, f"{pc}+{kc}")
+            gp = f"SUMPRODUCT({row_slice(cal_row, f, last)},{row_slice(gm_row, f, last)})"
             return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{cell(r, col - 1)})+{gp})"
         raise KeyError(key)
 

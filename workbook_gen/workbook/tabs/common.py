@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO
 from workbook_gen.workbook.book import Book, excel_serial
+from workbook_gen.workbook.formulas import row_slice
 from workbook_gen.workbook.layout import DATE_ROW, FIRST_COL, TL_DATE
 
 UNIT_TEXT = {
@@ -79,4 +80,4 @@ def t12_slice(n_months: int) -> slice:
 
 def t12_sum(name: str) -> str:
     """Formula: the sum of a named monthly row over the trailing twelve months."""
-    return f"SUM(INDEX({name},{T12_START}):INDEX({name},COUNT(months)))"
+    return f"SUM({row_slice(name, T12_START, 'COUNT(months)')})"

@@ -15,6 +15,7 @@ from workbook_gen.workbook.charts import (
     new_chart,
     row_series,
 )
+from workbook_gen.workbook.formulas import latest
 from workbook_gen.workbook.tabs.common import sheet_header, t12_slice, t12_sum
 
 SHEET = "Segments"
@@ -67,10 +68,10 @@ def write(book: Book) -> None:
                 formula = '="n/a"'  # an S&M-based metric of a segment without its own S&M column
                 value = np.nan
             elif kind == "latest":
-                formula = f"=INDEX({nm[0]},COUNT(months))"
+                formula = f"={latest(nm[0])}"
                 value = m[keys[0]][-1]
             elif kind == "share":
-                formula = f'=IF(INDEX(arr,COUNT(months))=0,"n/a",INDEX({nm[0]},COUNT(months))/INDEX(arr,COUNT(months)))'
+                formula = f'=IF({latest("arr")}=0,"n/a",{latest(nm[0])}/{latest("arr")})'
                 value = ratio(m["arr"][-1], res.total.monthly["arr"][-1])
             elif kind == "t12":
                 formula = f'=IF(COUNT(months)<2,"n/a",IF({t12_sum(nm[1])}=0,"n/a",{t12_sum(nm[0])}/{t12_sum(nm[1])}))'

@@ -11,6 +11,7 @@ from workbook_gen.metrics.monthly import ratio
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial, undefined_text
 from workbook_gen.workbook.charts import month_window, monthly_chart
+from workbook_gen.workbook.formulas import in_row, latest
 from workbook_gen.workbook.tabs.common import T12_START, t12_slice, t12_sum
 
 SHEET = "Dashboard"
@@ -54,7 +55,7 @@ def write(book: Book) -> None:
     ws.write_formula(
         3,
         1,
-        "=INDEX(months,COUNT(months))",
+        f"={latest('months')}",
         book.wb.add_format({"num_format": "mmm yyyy", "bold": True, "align": "right"}),
         excel_serial(last),
     )
@@ -67,14 +68,12 @@ def write(book: Book) -> None:
         values = monthly[key]
         ws.write_string(row, 0, m.label, fmt.label)
         style = fmt.kpi(m.unit)
-        ws.write_formula(
-            row, 1, f"=INDEX({key},COUNT(months))", style, cached(values[-1], undefined_text(key, t - 1))
-        )
+        ws.write_formula(row, 1, f"={latest(key)}", style, cached(values[-1], undefined_text(key, t - 1)))
         prev = values[-2] if t > 1 else math.nan
         ws.write_formula(
             row,
             2,
-            f'=IF(COUNT(months)>1,INDEX({key},COUNT(months)-1),"n/a")',
+            f'=IF(COUNT(months)>1,{in_row(key, "COUNT(months)-1")},"n/a")',
             fmt.unit(m.unit),
             cached(prev, undefined_text(key, t - 2)),
         )
@@ -92,7 +91,7 @@ def write(book: Book) -> None:
         ws.write_formula(
             row,
             4,
-            f'=IF(COUNT(months)>12,INDEX({key},COUNT(months)-12),"n/a")',
+            f'=IF(COUNT(months)>12,{in_row(key, "COUNT(months)-12")},"n/a")',
             fmt.unit(m.unit),
             cached(ago, undefined_text(key, t - 13)),
         )
@@ -182,7 +181,7 @@ def _trailing(book: Book, ws, top: int) -> int:
     ws.write_formula(
         top + 1,
         vc,
-        f'=IF(COUNT(months)<2,"n/a",INDEX(months,1,{T12_START}))',
+        f'=IF(COUNT(months)<2,"n/a",{in_row("months", T12_START)})',
         fmt.get_date_right(),
         excel_serial(res.months[window.start]) if window.start < len(res.months) else "n/a",
     )

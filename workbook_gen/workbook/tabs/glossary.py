@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import COHORT_TABLES, METRICS, PERIOD_ONLY, cohort_name
+from workbook_gen.definitions import (
+    COHORT_TABLES,
+    GROUPINGS,
+    METRICS,
+    PERIOD_ROWS,
+    cohort_name,
+    period_metric,
+)
+from workbook_gen.metrics.engine import SLUG_MAX
+from workbook_gen.settings import SETTING_HELP
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.tabs.common import section_row, sheet_header, unit_text
+from workbook_gen.workbook.tabs.cover import CARRIED_TEXT, NUMERIC_SETTINGS
 
 SHEET = "Glossary"
 WIDTHS = (26, 24, 7, 48, 48, 30, 40)
@@ -18,11 +28,37 @@ GENERAL_NOTES = (
     "Undefined values show as n/a (a zero denominator, or a window that reaches before the data) and n/m for a "
     "burn multiple when ARR did not grow; they are never shown as 0. In the JSON export they are null.",
     "Segment versions of a series are named <key>__<segment>, e.g. arr__self_serve; cohort tables "
-    "cohort_<month|quarter|year>_<table>[__<segment>].",
+    "cohort_<month|quarter|year>_<table>[__<segment>]. The segment part is the value in lower case with "
+    f"every run of other characters turned into _; one longer than {SLUG_MAX} characters keeps its first "
+    "55 and ends in _ and eight hexadecimal digits of its SHA-256 digest, so that it stays unique and every "
+    "defined name stays within Excel's 255 characters (see Segments below).",
     "Quarterly and annual views (quarterly_<key>, annual_<key>) sum flows, take stocks at the period's last "
     "month and recompute ratios from the period's sums.",
+    "MRR movements (new, reactivation, expansion, contraction, churn) and the ARR change the burn multiple "
+    "and magic number use are rounded to 6 decimals (ROUND(…, 6)), as in the engine: a difference of sums "
+    "that is zero is then exactly zero in every spreadsheet, so an undefined ratio stays n/a.",
     "Settings such as the CAC window (W), CAC lag (L) and churn window (C) are cells on the Cover; the formulas "
     "refer to them by name (setting_cac_window, ...).",
+)
+
+PERIOD_KINDS = {
+    "flow": "Sum of the period's months.",
+    "stock": "Value at the period's last month.",
+    "opening": "Closing value of the month before the period.",
+    "derived": "Recomputed from the period's own sums (never an average of monthly values).",
+}
+CALCULATION_NAMES = (
+    ("Months", "months", "The row of month dates every monthly row is aligned with."),
+    *(
+        (
+            f"{g.capitalize()} periods: {edge} month",
+            f"period_{g}_{edge}",
+            f"For each {g} period, the number of its {edge} month on the timeline (1 = first month).",
+        )
+        for g in GROUPINGS
+        for edge in ("first", "last")
+    ),
+    ("Segment values", "segment_list", "The values of the split attribute, in segment-number order."),
 )
 
 
@@ -45,16 +81,55 @@ def write(book: Book) -> None:
         ws.set_row(row, 13.5 * lines)  # spreadsheets do not grow wrapped rows on their own
         row += 1
 
-    period_only = tuple(PERIOD_ONLY.values())
-    for m in (*METRICS, *period_only):
-        name = m.key if m not in period_only else f"quarterly_{m.key} / annual_{m.key}"
+    for m in METRICS:
         bench = m.benchmark.text if m.benchmark else ""
-        entry((m.label, name, unit_text(m.unit, symbol), m.definition, m.formula, bench, m.note))
+        entry((m.label, m.key, unit_text(m.unit, symbol), m.definition, m.formula, bench, m.note))
+    row += 1
+    section_row(fmt, ws, row, "Quarterly and annual views", len(HEADS))
+    row += 1
+    for key, kind in PERIOD_ROWS:
+        m = period_metric(key)
+        entry(
+            (
+                m.label,
+                f"quarterly_{key}, annual_{key}",
+                unit_text(m.unit, symbol),
+                m.definition,
+                PERIOD_KINDS[kind],
+                "",
+                "",
+            )
+        )
     row += 1
     section_row(fmt, ws, row, "Cohort tables", len(HEADS))
     row += 1
     for t in COHORT_TABLES:
-        entry((t.label, cohort_name("<g>", t.key), unit_text(t.unit, symbol), t.definition, "", "", ""))
+        names = ", ".join(cohort_name(g, t.key) for g in GROUPINGS)
+        entry((t.label, names, unit_text(t.unit, symbol), t.definition, "", "", ""))
+    row += 1
+    section_row(fmt, ws, row, "Timeline and settings", len(HEADS))
+    row += 1
+    for label, name, what in CALCULATION_NAMES:
+        if name != "segment_list" or book.results.segments:
+            entry((label, name, "", what, "", "", ""))
+    for key in (*NUMERIC_SETTINGS, *CARRIED_TEXT):
+        entry((key.replace("_", " ").capitalize(), f"setting_{key}", "", SETTING_HELP[key], "Cover", "", ""))
+    if book.results.segments:
+        row += 1
+        section_row(fmt, ws, row, f"Segments of {book.results.split}", len(HEADS))
+        row += 1
+        for scope in book.results.segment_scopes():
+            entry(
+                (
+                    scope.label,
+                    f"__{scope.slug}",
+                    "",
+                    f"Ends the defined name of every series and cohort table of segment {scope.label}.",
+                    f"e.g. arr__{scope.slug}",
+                    "",
+                    "",
+                )
+            )
     row += 1
     section_row(fmt, ws, row, "Conventions", len(HEADS))
     row += 1

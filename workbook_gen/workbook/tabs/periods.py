@@ -10,7 +10,7 @@ import numpy as np
 from workbook_gen.definitions import PERIOD_DEFINITIONS, PERIOD_ROWS, period_metric
 from workbook_gen.workbook import charts, printing
 from workbook_gen.workbook.book import Book, cached
-from workbook_gen.workbook.formulas import NA, NM
+from workbook_gen.workbook.formulas import NA, NM, in_column, in_row, rounded, row_slice
 from workbook_gen.workbook.layout import FIRST_COL, TIMELINE, TIMELINE_ROWS, Place, cell, on, span
 from workbook_gen.workbook.tabs.common import sheet_header, write_row_head
 
@@ -96,12 +96,18 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     for p in range(n):
         c = FIRST_COL + p
         pc = cell(R_NUMBER, c, True)
-        ws.write_formula(R_LABEL, c, f"=INDEX({label_tbl},{pc})", fmt.header, periods.labels[p])
+        ws.write_formula(R_LABEL, c, f"={in_column(label_tbl, pc)}", fmt.header, periods.labels[p])
         ws.write_formula(
-            R_NUMBER, c, f"=COLUMNS({cell(R_NUMBER, FIRST_COL, True, True)}:{pc})", fmt.calc_int(), p + 1
+            R_NUMBER,
+            c,
+            f"=COLUMNS({cell(0, FIRST_COL, True, True)}:{cell(0, c, True)})",
+            fmt.calc_int(),
+            p + 1,
         )
-        ws.write_formula(R_FIRST, c, f"=INDEX({first_tbl},{pc})", fmt.calc_int(), int(periods.first[p]) + 1)
-        ws.write_formula(R_LAST, c, f"=INDEX({last_tbl},{pc})", fmt.calc_int(), int(periods.last[p]) + 1)
+        ws.write_formula(
+            R_FIRST, c, f"={in_column(first_tbl, pc)}", fmt.calc_int(), int(periods.first[p]) + 1
+        )
+        ws.write_formula(R_LAST, c, f"={in_column(last_tbl, pc)}", fmt.calc_int(), int(periods.last[p]) + 1)
     number_row = lay.timeline_row(TIMELINE_ROWS[g], sheet)
     kinds = dict(PERIOD_ROWS)
     for key in _keys(book, attr):
@@ -310,9 +316,9 @@ def _formula(key: str, kind: str, first_month: int, r: _Refs, number_row: str, b
         total = f"SUMIFS({r.monthly(key)},{number_row},{r.p})"
         return f"=IF({r.last}=1,{NA},{total})" if first_month > 1 else f"={total}"
     if kind == "stock":
-        return f"=INDEX({r.monthly(key)},1,{r.last})"
+        return f"={in_row(r.monthly(key), r.last)}"
     if kind == "opening":
-        return f"=INDEX({r.monthly(key.replace('_opening', '_closing'))},1,MAX({r.first}-1,1))"
+        return f"={in_row(r.monthly(key.replace('_opening', '_closing')), f'MAX({r.first}-1,1)')}"
 
     def div(num: str, den: str) -> str:
         return f"=IF(ISNUMBER({den}),IF({den}=0,{NA},{num}/{den}),{NA})"
@@ -344,10 +350,10 @@ def _formula(key: str, kind: str, first_month: int, r: _Refs, number_row: str, b
     if key == "cac":
         lag = r.lay.setting("cac_lag")
         sm = r.monthly("sm_spend")
-        spend = f"SUM(INDEX({sm},1,{r.first}-{lag}):INDEX({sm},1,{r.last}-{lag}))"
+        spend = f"SUM({row_slice(sm, f'{r.first}-{lag}', f'{r.last}-{lag}')})"
         new = r.v("clients_new")
         return f"=IF(OR({r.first}<2,{r.first}-{lag}<1),{NA},IF({new}=0,{NA},{spend}/{new}))"
-    delta = f"({r.v('arr')}-12*{o})"  # ARR added in the period
+    delta = rounded(f"{r.v('arr')}-12*{o}")  # ARR added in the period, rounded as the engine does
     if key == "burn_multiple":
         return f"=IF({delta}<=0,{NM},{r.v('net_burn')}/{delta})"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from workbook_gen.definitions import GROUPINGS
 from workbook_gen.metrics.periods import fiscal_position, fiscal_year
 from workbook_gen.workbook.book import Book, excel_serial
+from workbook_gen.workbook.formulas import in_row
 from workbook_gen.workbook.layout import (
     FIRST_COL,
     TIMELINE,
@@ -91,7 +92,8 @@ def write(book: Book) -> None:
         ws.write_formula(
             TL_NUMBER,
             c,
-            f"=COLUMNS({cell(TL_NUMBER, FIRST_COL, True, True)}:{cell(TL_NUMBER, c, True)})",
+            # counted over the title row above (constants), so no cell refers to itself
+            f"=COLUMNS({cell(0, FIRST_COL, True, True)}:{cell(0, c, True)})",
             fmt.calc_int(),
             i + 1,
         )
@@ -118,7 +120,8 @@ def write(book: Book) -> None:
             f"{'' if fys == 1 else 'FY'}{fy} Q{pos // 3 + 1}",
         )
         ws.write_formula(TL_YLABEL, c, f"={prefix}&{fy_c}", fmt.label, f"{'' if fys == 1 else 'FY'}{fy}")
-        ws.write_formula(TL_MLABEL, c, f'=TEXT({d},"yyyy-mm")', fmt.label, f"{m:%Y-%m}")
+        # a label as a value: TEXT() format codes depend on the reader's locale
+        ws.write_string(TL_MLABEL, c, f"{m:%Y-%m}", fmt.label)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 20)
     ws.set_column(2, 3, 10)
@@ -147,11 +150,11 @@ def _period_tables(book: Book, ws) -> None:
         for p in range(len(periods)):
             r = top + 1 + p
             pc, fc = cell(r, 1), cell(r, 2)
-            ws.write_formula(r, 0, f"=INDEX({label_row},{fc})", fmt.label, periods.labels[p])
+            ws.write_formula(r, 0, f"={in_row(label_row, fc)}", fmt.label, periods.labels[p])
             ws.write_formula(
                 r,
                 1,
-                f"=ROWS({cell(top + 1, 1, True, True)}:{cell(r, 1, False, True)})",
+                f"=ROWS({cell(top + 1, 4, True, True)}:{cell(r, 4, False, True)})",  # over the Partial column
                 fmt.calc_int(),
                 p + 1,
             )

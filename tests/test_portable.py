@@ -1,0 +1,185 @@
+"""Portable formulas (SPEC §6), scanned in every formula of built workbooks: INDEX always with an
+explicit row and column number, no formula that refers to its own cell, no TEXT() format codes, no
+volatile or Excel-only functions; and the file opens without asking Excel to recalculate."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pytest
+from helpers import formula_cells
+
+from workbook_gen.build import build
+
+FORBIDDEN = ("TEXT", "OFFSET", "INDIRECT", "NOW", "TODAY", "RAND", "RANDBETWEEN", "CELL", "INFO")
+FORBIDDEN += ("LET", "LAMBDA", "XLOOKUP", "XMATCH", "FILTER", "SORT", "UNIQUE", "SEQUENCE", "_xlfn")
+REF = re.compile(
+    r"(?<![A-Za-z0-9_.])(?:('(?:[^']|'')+'|[A-Za-z0-9_.]+)!)?"
+    r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?(?![A-Za-z0-9_(])"
+)
+
+
+def _without_strings(formula: str) -> str:
+    return re.sub(r'"(?:[^"]|"")*"', '""', formula)
+
+
+def _calls(formula: str, function: str) -> list[list[str]]:
+    """The top-level arguments of every call of ``function`` in ``formula``."""
+    text = _without_strings(formula)
+    out = []
+    for m in re.finditer(rf"(?<![A-Za-z0-9_.]){function}\(", text):
+        depth, args, start = 0, [], m.end()
+        for pos in range(m.end(), len(text)):
+            ch = text[pos]
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                if depth == 0:
+                    args.append(text[start:pos])
+                    break
+                depth -= 1
+            elif ch == "," and depth == 0:
+                args.append(text[start:pos])
+                start = pos + 1
+        out.append(args)
+    return out
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _refers_to_itself(sheet: str, coordinate: str, formula: str) -> bool:
+    m = re.fullmatch(r"([A-Z]+)(\d+)", coordinate)
+    col, row = _col(m.group(1)), int(m.group(2))
+    for ref in REF.finditer(_without_strings(formula)):
+        qualifier, c1, r1, c2, r2 = ref.groups()
+        if qualifier is not None and qualifier.strip("'").replace("''", "'") != sheet:
+            continue
+        c2, r2 = c2 or c1, r2 or r1
+        if _col(c1) <= col <= _col(c2) and int(r1) <= row <= int(r2):
+            return True
+    return False
+
+
+def problems(path) -> list[str]:
+    bad = []
+    for sheet, cells in formula_cells(path).items():
+        for coordinate, formula in cells.items():
+            where = f"{sheet}!{coordinate}: {formula[:120]}"
+            for args in _calls(formula, "INDEX"):
+                if len(args) != 3:
+                    bad.append(f"INDEX without explicit row and column: {where}")
+                elif any(a.strip() == "0" for a in args[1:]):
+                    bad.append(f"whole-row/column INDEX: {where}")
+            text = _without_strings(formula)
+            for name in FORBIDDEN:
+                if re.search(rf"(?<![A-Za-z0-9_.]){re.escape(name)}[(.]", text):
+                    bad.append(f"{name}: {where}")
+            if _refers_to_itself(sheet, coordinate, formula):
+                bad.append(f"refers to its own cell: {where}")
+    return bad
+
+
+def test_the_scan_finds_each_non_portable_form(tmp_path):
+    """The scanner itself, on a workbook written with every form it must catch."""
+    import xlsxwriter
+
+    path = tmp_path / "bad.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("S")
+    ws.write_formula("A1", "=INDEX(B1:D1,2)")
+    ws.write_formula("A2", "=SUM(INDEX(B1:D3,0,2))")
+    ws.write_formula("E5", "=COLUMNS($E$5:E$5)")
+    ws.write_formula("A4", '=TEXT(B1,"yyyy-mm")&"INDEX(x,1)"')
+    ws.write_formula("A6", "=SUM(INDEX(B1:D3,1,2):INDEX(B1:D3,3,2))+ROWS('S'!$B$1:$B6)")
+    ws.write_formula("A7", "=OFFSET(B1,1,1)")
+    wb.close()
+    found = problems(path)
+    assert any("INDEX without" in p and "!A1" in p for p in found)
+    assert any("whole-row/column" in p and "!A2" in p for p in found)
+    assert any("own cell" in p and "!E5" in p for p in found)
+    assert any(p.startswith("TEXT") and "!A4" in p for p in found)
+    assert not any("!A4" in p and p.startswith("INDEX") for p in found)  # text in quotes is data
+    assert not any("!A6" in p for p in found)
+    assert any(p.startswith("OFFSET") and "!A7" in p for p in found)
+    assert len(found) == 5
+
+
+def test_every_formula_of_the_example_is_portable(example_workbook):
+    bad = problems(example_workbook)
+    assert bad[:20] == [], f"{len(bad)} non-portable formulas"
+
+
+def test_every_formula_of_a_segmented_company_with_settings_is_portable(segmented_workbook):
+    bad = problems(segmented_workbook[0])
+    assert bad[:20] == [], f"{len(bad)} non-portable formulas"
+
+
+@pytest.mark.parametrize("which", ["example", "segmented"])
+def test_opens_without_recalculation(which, example_workbook, segmented_workbook):
+    """No fullCalcOnLoad, and the calcId Excel 365 writes itself: Excel shows the cached values."""
+    path = example_workbook if which == "example" else segmented_workbook[0]
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/workbook.xml").decode()
+    calc = re.search(r"<calcPr\b[^>]*/>", xml).group(0)
+    assert "fullCalcOnLoad" not in calc and "forceFullCalc" not in calc
+    assert 'calcId="191029"' in calc
+
+
+def test_build_writes_no_warning(tmp_path, segmented_input):
+    """Belt and braces beside pytest's filterwarnings: a build raises no warning at all."""
+    import warnings
+
+    src, overrides = segmented_input
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build(src, tmp_path / "w.xlsx", overrides)
+
+
+def _glossary_names(path) -> set[str]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    tokens = set()
+    for (name,) in wb["Glossary"].iter_rows(min_col=2, max_col=2, values_only=True):
+        if isinstance(name, str):
+            tokens.update(t for t in re.split(r"[\s,/]+", name) if t)
+    names = [n for n in wb.defined_names if not n.startswith("_xlnm")]
+    wb.close()
+    return tokens, names
+
+
+@pytest.mark.parametrize("which", ["example", "segmented"])
+def test_glossary_covers_every_defined_name(which, example_workbook, segmented_workbook):
+    """Any name met in any formula can be looked up: the Glossary lists it, or lists its key and its
+    segment ending (``arr__self_serve`` = ``arr`` + ``__self_serve``)."""
+    path = example_workbook if which == "example" else segmented_workbook[0]
+    tokens, names = _glossary_names(path)
+    assert len(names) > 250
+    missing = []
+    for name in names:
+        key, _, slug = name.partition("__")
+        if name in tokens or (slug and key in tokens and f"__{slug}" in tokens):
+            continue
+        missing.append(name)
+    assert missing == []
+    assert {"annual_arpa", "quarterly_burn_multiple", "cohort_year_grr", "months"} <= tokens
+
+
+def test_index_is_written_in_one_place():
+    """Every INDEX comes from the helpers in workbook/formulas.py (in_row, in_column, row_slice,
+    block_column, latest), so its portable form is decided once."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "workbook_gen"
+    writers = [
+        str(p.relative_to(root))
+        for p in sorted(root.rglob("*.py"))
+        if p.name != "formulas.py" and "INDEX(" in p.read_text(encoding="utf-8")
+    ]
+    assert writers == [], "use the INDEX helpers of workbook/formulas.py"
