@@ -71,7 +71,10 @@ RESERVED_SHEETS = {
 
 def sheet_safe(name: str, taken: set[str], limit: int = 31) -> str:
     """A valid, unique sheet name close to ``name``."""
-    base = re.sub(r"[\[\]:*?/\\]", "-", inert_name(name)).strip("' ") or "Segment"
+    # "!" and "'" are legal in a sheet name but make references to it fragile (xlsxwriter splits
+    # "Sheet!name" at the "!"), so they are replaced; the segment keeps its spelling everywhere else.
+    plain = re.sub(r"[\[\]:*?/\\!]", "-", str(name)).replace("'", "\u2019")
+    base = inert_name(plain).strip("\u2019 ") or "Segment"
     base = base[:limit]
     candidate, n = base, 2
     while candidate.lower() in taken:
