@@ -117,12 +117,13 @@ def write(book: Book, changes: Changes) -> None:
             ws.write_string(row, 1, c.status, fmt.label)
             ws.write_datetime(row, 3, dt.datetime(c.month.year, c.month.month, 1), date_fmt)
             ws.write_number(row, LAST, c.old, money)
-            # N(): a blank MRR cell is 0 (the input sheet leaves zeros blank), a number in every engine.
+            # SUM() of the one cell: a blank MRR cell is 0 (the input sheet leaves zeros blank) in every engine
+            # (Gnumeric's N() of a blank cell is #NUM!).
             if c.status == REMOVED:
                 ws.write_number(row, THIS, 0.0, money)
             else:
                 ws.write_formula(
-                    row, THIS, f"=N({lay.mrr_cell(position[c.client_id], c.index, SHEET)})", money, c.new
+                    row, THIS, f"=SUM({lay.mrr_cell(position[c.client_id], c.index, SHEET)})", money, c.new
                 )
             ws.write_formula(row, DIFF, _diff_formula(row, False), money, c.new - c.old)
             ws.write_string(row, 7, book.settings.currency, fmt.unit_text)
