@@ -30,6 +30,10 @@ CC_ID, CC_FIRST, CC_QUARTER, CC_YEAR, CC_SEGMENT, CC_BASE_M, CC_BASE_Q, CC_BASE_
 CLIENT_COHORT_COL = {"month": CC_FIRST, "quarter": CC_QUARTER, "year": CC_YEAR}
 # MRR at the end of the client's cohort period (the base its cohort GRR is measured against).
 CLIENT_BASE_COL = {"month": CC_BASE_M, "quarter": CC_BASE_Q, "year": CC_BASE_Y}
+# Cohort order (SPEC §9): a sort key per client (first paying month; months + 1 when never paying),
+# a flag per row (key not below the previous row's) and one cell saying whether every row is in order.
+CC_KEY, CC_ORDER = 8, 9
+CC_ORDER_OK = 11  # header in row 1, the cell itself in row 2
 
 
 def cell(row: int, col: int, row_abs: bool = False, col_abs: bool = False) -> str:
@@ -116,6 +120,15 @@ class Layout:
     def client_column(self, col: int, here: str | None = None) -> str:
         return on(CLIENT_CALC, span(self.mrr_first_row, col, self.mrr_last_row, col), here)
 
+    def in_cohort_order(self, here: str | None = None) -> str:
+        """The cell that is 1 while every client row is in cohort order (then cohorts are blocks)."""
+        return on(CLIENT_CALC, cell(self.mrr_first_row, CC_ORDER_OK, True, True), here)
+
+    def mrr_block_column(self, month: str, first: str, last: str, here: str | None = None) -> str:
+        """Client rows ``first``..``last`` of the MRR sheet in month number ``month`` (formula texts)."""
+        block = self.mrr_block(here)
+        return f"INDEX({block},{first},{month}):INDEX({block},{last},{month})"
+
     # --- monthly inputs -----------------------------------------------------------------
     def input_column(self, sheet: str, col: int) -> str:
         return on(sheet, span(1, col, self.n_months, col))
@@ -146,3 +159,8 @@ class Layout:
 
 def column_name(col: int) -> str:
     return xl_col_to_name(col)
+
+
+def rows_of(column: str, first: str, last: str) -> str:
+    """Rows ``first``..``last`` (formula texts, 1-based) of a one-column range, portably."""
+    return f"INDEX({column},{first},1):INDEX({column},{last},1)"

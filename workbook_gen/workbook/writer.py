@@ -28,7 +28,7 @@ from workbook_gen.workbook.tabs import (
     periods,
     timeline,
 )
-from workbook_gen.workbook.tabs.inputs import write_monthly_sheets, write_mrr_sheet
+from workbook_gen.workbook.tabs.inputs import in_cohort_order, write_monthly_sheets, write_mrr_sheet
 from workbook_gen.workbook.tabs.monthly import SEGMENT_NUMBER_ROW
 
 COHORT_SHEETS = {"month": "Cohorts (month)", "quarter": "Cohorts (quarter)", "year": "Cohorts (year)"}
@@ -52,6 +52,7 @@ def write_workbook(
     progress: Progress | None = None,
 ) -> None:
     say = progress or (lambda _msg: None)
+    data = in_cohort_order(data)  # MRR and Client calc rows in cohort order: each cohort one block
     wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     last = results.months[-1]
     wb.set_properties(

@@ -17,12 +17,16 @@ from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import (
     CC_FIRST,
     CC_ID,
+    CC_KEY,
+    CC_ORDER,
+    CC_ORDER_OK,
     CC_QUARTER,
     CC_SEGMENT,
     CC_YEAR,
     CLIENT_BASE_COL,
     CLIENT_CALC,
     CLIENT_COHORT_COL,
+    TL_NUMBER,
     TL_QUARTER,
     TL_YEAR,
     column_name,
@@ -41,6 +45,8 @@ def write(book: Book) -> None:
         "MRR at end of cohort month",
         "MRR at end of cohort quarter",
         "MRR at end of cohort year",
+        "Cohort order key",
+        "Row in cohort order",
     ]
     for c, h in enumerate(heads):
         ws.write_string(0, c, h, fmt.header_left)
@@ -76,19 +82,25 @@ def write(book: Book) -> None:
     texts = {
         CC_ID: f"={mrr}!A{{n}}",
         CC_FIRST: f"{{{{=IFERROR(MATCH(TRUE,{months}>0,0),0)}}}}",
-        CC_QUARTER: f"=IF({f}=0,0,INDEX({quarter_row},{f}))",
-        CC_YEAR: f"=IF({f}=0,0,INDEX({year_row},{f}))",
+        CC_QUARTER: f"=IF({f}=0,0,INDEX({quarter_row},1,{f}))",
+        CC_YEAR: f"=IF({f}=0,0,INDEX({year_row},1,{f}))",
+        # Never-paying clients sort after every month; the first row compares with the header (N() = 0).
+        CC_KEY: f"=IF({f}=0,COLUMNS({lay.timeline_row(TL_NUMBER, CLIENT_CALC)})+1,{f})",
+        CC_ORDER: f"=IF({column_name(CC_KEY)}{{n}}>=N({column_name(CC_KEY)}{{p}}),1,0)",
     }
     for g in GROUPINGS:
         k = f"{column_name(CLIENT_COHORT_COL[g])}{{n}}"
-        texts[CLIENT_BASE_COL[g]] = f"=IF({k}=0,0,INDEX({months},INDEX({last_tables[g]},{k})))"
+        texts[CLIENT_BASE_COL[g]] = f"=IF({k}=0,0,INDEX({months},1,INDEX({last_tables[g]},{k},1)))"
     if seg_numbers is not None:
         a = f"{mrr}!{column_name(1 + split_col)}{{n}}"
         # Matched as text, with the wildcard characters * ? ~ escaped so that a value is only itself.
         escaped = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(""&{a},"~","~~"),"*","~*"),"?","~?")'
         texts[CC_SEGMENT] = f"=IF(LEN({a})=0,{unassigned},IFERROR(MATCH({escaped},{seg_list},0),0))"
+    key = np.where(first > 0, first, lay.n_months + 1)
     values = {
         CC_FIRST: first.tolist(),
+        CC_KEY: key.tolist(),
+        CC_ORDER: np.concatenate(([1], (key[1:] >= key[:-1]).astype(int))).tolist(),
         CC_QUARTER: np.where(first > 0, coh_q, 0).tolist(),
         CC_YEAR: np.where(first > 0, coh_y, 0).tolist(),
         **{CLIENT_BASE_COL[g]: bases[g].tolist() for g in GROUPINGS},
@@ -100,6 +112,8 @@ def write(book: Book) -> None:
         CC_QUARTER: calc,
         CC_YEAR: calc,
         CC_SEGMENT: calc,
+        CC_KEY: calc,
+        CC_ORDER: calc,
         **{CLIENT_BASE_COL[g]: money for g in GROUPINGS},
     }
     ids = data.client_ids
@@ -112,4 +126,18 @@ def write(book: Book) -> None:
         )
         for col, text in texts.items():
             if col not in (CC_ID, CC_FIRST):
-                ws.write_formula(row, col, text.format(n=n), styles[col], values[col][r])
+                ws.write_formula(row, col, text.format(n=n, p=n - 1), styles[col], values[col][r])
+    _order_cell(book, ws, int(all(values[CC_ORDER])))
+
+
+def _order_cell(book: Book, ws, in_order: int) -> None:
+    """1 while every row is in cohort order: then each cohort is a block of rows and the cohort tables
+    sum that block alone; 0 after an edit that moved a client into another cohort (the tables then
+    scan every client, exactly but slowly, until the next build restores the order)."""
+    lay, fmt = book.layout, book.fmt
+    flags = lay.client_column(CC_ORDER, CLIENT_CALC)
+    ws.write_string(0, CC_ORDER_OK, "All rows in cohort order (1 = yes)", fmt.header_left)
+    ws.write_formula(
+        lay.mrr_first_row, CC_ORDER_OK, f"=IF(COUNTIF({flags},0)=0,1,0)", fmt.calc_int(), in_order
+    )
+    ws.set_column(CC_ORDER_OK, CC_ORDER_OK, 30)

@@ -3,9 +3,17 @@ tables (MRR, NRR, GRR, logo retention, cumulative gross profit), cohorts down, a
 
 Every cell is one formula shape for its whole table: the cohort's period number sits in
 column B, the age in the header row, and the months a (cohort, age) pair means come from
-the Timeline's period tables."""
+the Timeline's period tables.
+
+Speed (SPEC §9): the client rows are written in cohort order, so a cohort is a block of rows whose
+first and last row the index block finds with MATCH on the sorted cohort key; a cell then sums that
+block alone, and a table costs clients × ages instead of clients × cohorts × ages. Every such cell
+has the form IF(rows in order, block formula, scan of every client): after an edit that moves a
+client to another cohort the tables stay exact (only slower) until the next build."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from workbook_gen.definitions import (
     COHORT_TABLES,
@@ -15,10 +23,13 @@ from workbook_gen.definitions import (
     cohort_name,
     series_name,
 )
+from workbook_gen.metrics.monthly import first_active
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
 from workbook_gen.workbook.charts import color, money_format, new_chart
-from workbook_gen.workbook.formulas import NA, MonthlyFormulas, ScopeRefs
+from workbook_gen.workbook.formulas import NA
 from workbook_gen.workbook.layout import (
+    CC_KEY,
+    CC_SEGMENT,
     CLIENT_BASE_COL,
     CLIENT_COHORT_COL,
     FIRST_COL,
@@ -28,12 +39,13 @@ from workbook_gen.workbook.layout import (
     cell,
     column_name,
     on,
+    rows_of,
     span,
 )
 from workbook_gen.workbook.tabs.common import section_row, sheet_header
 
 AGE_TABLES = [t for t in COHORT_TABLES if not t.single_column]
-IDX_LABEL, IDX_NUMBER, IDX_SIZE, IDX_CAC, IDX_PAYBACK, IDX_GP = range(6)
+IDX_LABEL, IDX_NUMBER, IDX_SIZE, IDX_CAC, IDX_PAYBACK, IDX_GP, IDX_START, IDX_END = range(8)
 TOP = 4
 CHART_SPACE = 18  # rows kept free above the tables for the two cohort charts
 CHART_GROUPING = "quarter"
@@ -56,7 +68,7 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         row = rows.get(sheet, TOP + (CHART_SPACE if charts_here else 0))
         # index block: section title, header, n rows
         idx = row + 2
-        lay.register(f"_cohort_index_{g}_{scope.slug}", Place(sheet, idx, 0, 7, n))
+        lay.register(f"_cohort_index_{g}_{scope.slug}", Place(sheet, idx, 0, IDX_END + 1, n))
         lay.register(cohort_name(g, "size", scope.slug), Place(sheet, idx, IDX_SIZE, 1, n))
         if scope.has_sm:
             lay.register(cohort_name(g, "cac", scope.slug), Place(sheet, idx, IDX_CAC, 1, n))
@@ -78,6 +90,7 @@ def _calendar_name(g: str, slug: str | None) -> str:
 def write(book: Book, ss: ScopeSheets) -> None:
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     headed: set[str] = set()
+    keys = _client_keys(book)
     for g in GROUPINGS:
         sheet = ss.cohorts[g]
         ws = book.sheet(sheet)
@@ -102,13 +115,71 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 ws.fit_to_pages(0, 0)
                 ws.set_print_scale(55)
                 ws.repeat_columns(0, 2)
-        _write_grouping(book, ss, ws, sheet, g)
+        _write_grouping(book, ss, ws, sheet, g, keys)
     _charts(book, ss)
 
 
-def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, coh: str, seg_crit: str) -> None:
-    """Cohort MRR by calendar month, on the monthly timeline: one SUMIFS per cell from the cohort's
-    first month on. Cumulative gross profit sums its rows month by month."""
+class _Blocks:
+    """Formula texts for one grouping of one scope: a cohort's clients as the block of rows between
+    the index block's first- and last-row cells (fast, while the rows are in cohort order), or as
+    every client whose cohort column holds the cohort's number (exact in any row order)."""
+
+    def __init__(self, book: Book, ss: ScopeSheets, here: str, g: str):
+        lay = book.layout
+        self.lay, self.here = lay, here
+        self.ok = f"{lay.in_cohort_order(here)}=1"
+        self.coh = lay.client_column(CLIENT_COHORT_COL[g], here)
+        self.base = lay.client_column(CLIENT_BASE_COL[g], here)
+        self.seg = lay.client_column(CC_SEGMENT, here)
+        self.num = ss.number_cell  # None for the total
+        self.all_rows = f"ROWS({self.coh})"
+
+    def fast(self, fast_text: str, full_text: str) -> str:
+        return f"IF({self.ok},{fast_text},{full_text})"
+
+    def seg_rows(self, first: str, last: str) -> str:
+        return rows_of(self.seg, first, last)
+
+    def total(self, fast_rng: str, full_rng: str, pc: str, first: str, last: str) -> str:
+        """Σ of a client column over the cohort (and segment)."""
+        if self.num is None:
+            fast_text = f"SUM({fast_rng})"
+        else:
+            fast_text = f"SUMIFS({fast_rng},{self.seg_rows(first, last)},{self.num})"
+        seg = "" if self.num is None else f",{self.seg},{self.num}"
+        return self.fast(fast_text, f"SUMIFS({full_rng},{self.coh},{pc}{seg})")
+
+    def count(self, pc: str, first: str, last: str, fast_rng: str | None = None, full_rng: str | None = None):
+        """# cohort (and segment) clients, or of those with MRR > 0 in the given column."""
+        fast_crit = [] if fast_rng is None else [fast_rng, '">0"']
+        full_crit = [self.coh, pc] + ([] if full_rng is None else [full_rng, '">0"'])
+        if self.num is not None:
+            fast_crit += [self.seg_rows(first, last), self.num]
+            full_crit += [self.seg, self.num]
+        fast_text = f"COUNTIFS({','.join(fast_crit)})" if fast_crit else f"{last}-{first}+1"
+        return self.fast(fast_text, f"COUNTIFS({','.join(full_crit)})")
+
+    def below_base(self, month: str, pc: str, first: str, last: str) -> str:
+        """Σ over cohort clients now below their cohort base MRR of (now − base)."""
+        now = self.lay.mrr_block_column(month, first, last, self.here)
+        base = rows_of(self.base, first, last)
+        seg = "" if self.num is None else f"--({self.seg_rows(first, last)}={self.num}),"
+        fast_text = f"SUMPRODUCT({seg}--({now}<{base}),{now}-{base})"
+        now = self.lay.mrr_block_column(month, "1", self.all_rows, self.here)
+        seg = "" if self.num is None else f"--({self.seg}={self.num}),"
+        full_text = f"SUMPRODUCT(--({self.coh}={pc}),{seg}--({now}<{self.base}),{now}-{self.base})"
+        return self.fast(fast_text, full_text)
+
+
+def _client_keys(book: Book) -> np.ndarray:
+    """The Client calc cohort key of each row as written: first paying month (1-based), months + 1 if none."""
+    first = first_active(book.data.mrr) + 1
+    return np.where(first > 0, first, book.layout.n_months + 1)
+
+
+def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, blocks: _Blocks) -> None:
+    """Cohort MRR by calendar month, on the monthly timeline: one sum over the cohort's block of rows
+    per cell from the cohort's first month on. Cumulative gross profit sums its rows month by month."""
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     tables = scope.cohorts[g]
     cal = lay.place(_calendar_name(g, scope.slug))
@@ -129,14 +200,13 @@ def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, coh: str
         ws.write_formula(r, 0, f"={cell(ir, IDX_LABEL)}", fmt.label, _label(tables, p))
         ws.write_formula(r, 1, f"={cell(ir, IDX_NUMBER)}", fmt.calc_int(), p + 1)
         ws.write_formula(r, 2, f"={cell(ir, IDX_SIZE)}", fmt.unit("count"), float(tables.size[p]))
-        pc = cell(r, 1, False, True)
+        pc, size_c = cell(r, 1, False, True), cell(r, 2, False, True)
+        f_c, l_c = cell(ir, IDX_START, False, True), cell(ir, IDX_END, False, True)
         for i in range(int(first[p]), lay.n_months):
+            month = lay.mrr_month(i, here)
+            total = blocks.total(rows_of(month, f_c, l_c), month, pc, f_c, l_c)
             ws.write_formula(
-                r,
-                lay.col(i),
-                f"=SUMIFS({lay.mrr_month(i, here)},{coh},{pc}{seg_crit})",
-                style,
-                cached(tables.calendar[p, i]),
+                r, lay.col(i), f"=IF({size_c}=0,0,{total})", style, cached(tables.calendar[p, i])
             )
 
 
@@ -195,7 +265,7 @@ def _charts(book: Book, ss: ScopeSheets) -> None:
     ws.insert_chart(TOP, 0, gp, {"x_offset": 650, "y_offset": 5})
 
 
-def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
+def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str, keys: np.ndarray) -> None:
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     res = book.results
     tables = scope.cohorts[g]
@@ -204,17 +274,19 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     first_tbl = lay.place(f"period_{g}_first").range(here)
     last_tbl = lay.place(f"period_{g}_last").range(here)
     label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), here)
-    coh = lay.client_column(CLIENT_COHORT_COL[g], here)
-    block = lay.mrr_block(here)
-    scope_formulas = MonthlyFormulas(lay, ScopeRefs(scope.slug, ss.number_cell, ss.sm_col), here)
-    seg_crit, seg_arg = scope_formulas.seg_criteria(), scope_formulas.seg_arguments()
+    key_col = lay.client_column(CC_KEY, here)
+    blocks = _Blocks(book, ss, here, g)
     partial_last = bool(res.periods[g].partial[-1])
+    periods = res.periods[g]
+    # 1-based first and last client row of each cohort's block (as MATCH finds them on the sorted keys)
+    block_first = np.searchsorted(keys, periods.first, side="right") + 1
+    block_last = np.searchsorted(keys, periods.last + 1, side="right")
 
     # index block
     top = idx.row - 2
     title = f"Cohorts by {g}" + ("" if scope.is_total else f" — {scope.label}")
     section_row(fmt, ws, top, title, FIRST_COL + n)
-    heads = ["Cohort", "#", "Size", "CAC", "Payback age", "GP to date"]
+    heads = ["Cohort", "#", "Size", "CAC", "Payback age", "GP to date", "First row", "Last row"]
     if not scope.has_sm:
         heads[IDX_CAC] = "CAC (no S&M column)"
         heads[IDX_PAYBACK] = ""
@@ -225,33 +297,52 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     for p in range(n):
         r = idx.row + p
         pc, size_c = cell(r, IDX_NUMBER, False, True), cell(r, IDX_SIZE, False, True)
+        f_c, l_c = cell(r, IDX_START, False, True), cell(r, IDX_END, False, True)
         label = _label(tables, p)
         ws.write_formula(
-            r, IDX_LABEL, f'=INDEX({label_tbl},{pc})&IF({pc}=1," (opening base)","")', fmt.label, label
+            r, IDX_LABEL, f'=INDEX({label_tbl},{pc},1)&IF({pc}=1," (opening base)","")', fmt.label, label
         )
         ws.write_formula(
             r, IDX_NUMBER, f"=ROWS({cell(idx.row, IDX_NUMBER, True, True)}:{pc})", fmt.calc_int(), p + 1
         )
+        # The cohort's rows: after every client whose key is before its first month, up to the last
+        # client whose key is within its last month (no client at all: last row = first row - 1).
         ws.write_formula(
-            r, IDX_SIZE, f"=COUNTIFS({coh},{pc}{seg_crit})", fmt.unit("count"), float(tables.size[p])
+            r,
+            IDX_START,
+            f"=IFERROR(MATCH(INDEX({first_tbl},{pc},1)-1,{key_col},1),0)+1",
+            fmt.calc_int(),
+            int(block_first[p]),
         )
+        ws.write_formula(
+            r,
+            IDX_END,
+            f"=IFERROR(MATCH(INDEX({last_tbl},{pc},1),{key_col},1),0)",
+            fmt.calc_int(),
+            int(block_last[p]),
+        )
+        size = blocks.count(pc, f_c, l_c)
+        if scope.number is not None:  # a block with no client at all has no rows to count in
+            size = f"IF({l_c}<{f_c},IF({blocks.ok},0,{size}),{size})"
+        ws.write_formula(r, IDX_SIZE, f"={size}", fmt.unit("count"), float(tables.size[p]))
         gp_row = on(here, span(cum_gp_place.row + p, FIRST_COL, cum_gp_place.row + p, FIRST_COL + n - 1))
         ws.write_formula(
             r,
             IDX_GP,
-            f"=IF({size_c}=0,{NA},INDEX({gp_row},ROWS({pc}:{cell(idx.row + n - 1, IDX_NUMBER, True, True)})))",
+            f"=IF({size_c}=0,{NA},INDEX({gp_row},1,ROWS({pc}:{cell(idx.row + n - 1, IDX_NUMBER, True, True)})))",
             fmt.unit(CURRENCY),
             cached(tables.cum_gp[p, n - p - 1]),
         )
         if sm_row is None:
             continue
         lag = lay.setting("cac_lag")
-        f, last = f"INDEX({first_tbl},{pc})", f"INDEX({last_tbl},{pc})"
+        f, last = f"INDEX({first_tbl},{pc},1)", f"INDEX({last_tbl},{pc},1)"
         cac_c = cell(r, IDX_CAC, False, True)
         ws.write_formula(
             r,
             IDX_CAC,
-            f"=IF(OR({pc}=1,{size_c}=0,{f}-{lag}<1),{NA},SUM(INDEX({sm_row},{f}-{lag}):INDEX({sm_row},{last}-{lag})))",
+            f"=IF(OR({pc}=1,{size_c}=0,{f}-{lag}<1),{NA},"
+            f"SUM(INDEX({sm_row},1,{f}-{lag}):INDEX({sm_row},1,{last}-{lag})))",
             fmt.unit(CURRENCY),
             cached(tables.cac[p]),
         )
@@ -266,9 +357,13 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
         )
 
     def age_formula(key, pc, kc, size_c, r, col, top) -> str:
-        end_k = f"INDEX({block},0,INDEX({last_tbl},{pc}+{kc}))"
+        ir = idx.row + (r - top)  # the cohort's row in the index block
+        f_c, l_c = cell(ir, IDX_START, False, True), cell(ir, IDX_END, False, True)
+        month = f"INDEX({last_tbl},{pc}+{kc},1)"  # the month number of end(cohort + age)
+        now = lay.mrr_block_column(month, f_c, l_c, here)
+        now_all = lay.mrr_block_column(month, "1", blocks.all_rows, here)
         if key == "mrr":
-            return f"=IF({size_c}=0,{NA},SUMIFS({end_k},{coh},{pc}{seg_crit}))"
+            return f"=IF({size_c}=0,{NA},{blocks.total(now, now_all, pc, f_c, l_c)})"
         mrr_row = lay.place(cohort_name(g, "mrr", scope.slug)).row + (r - top)
         mrr_k = cell(mrr_row, col)
         mrr_0 = cell(mrr_row, FIRST_COL, False, True)
@@ -276,28 +371,30 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
             return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},{mrr_k}/{mrr_0}),{NA})"
         if key == "grr":
             # Σ min(now, base) = Σ base + Σ over clients below their base of (now − base); Σ base = age-0 MRR.
-            base = lay.client_column(CLIENT_BASE_COL[g], here)
-            below = f"SUMPRODUCT(--({coh}={pc}),{seg_arg}--({end_k}<{base}),{end_k}-{base})"
+            below = blocks.below_base(month, pc, f_c, l_c)
             return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},({mrr_0}+{below})/{mrr_0}),{NA})"
         if key == "cum_gp" and g == "month":
             # one month per age: the cohort's MRR of that month (the MRR table) times its gross margin
-            return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{cell(r, col - 1)})+{mrr_k}*INDEX({gm_row},INDEX({last_tbl},{pc}+{kc})))"
+            return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{cell(r, col - 1)})+{mrr_k}*INDEX({gm_row},1,{month}))"
         if key == "logo_retention":
-            return f'=IF({size_c}=0,{NA},COUNTIFS({coh},{pc},{end_k},">0"{seg_crit})/{size_c})'
+            return f"=IF({size_c}=0,{NA},{blocks.count(pc, f_c, l_c, now, now_all)}/{size_c})"
         if key == "cum_gp":
             # the months of age k, from the cohort's calendar row, times each month's gross margin
             cal = lay.place(_calendar_name(g, scope.slug))
             cal_r = cal.row + (r - top)
             cal_row = f"${column_name(FIRST_COL)}{cal_r + 1}:${column_name(FIRST_COL + lay.n_months - 1)}{cal_r + 1}"
-            f = f"INDEX({first_tbl},{pc}+{kc})"
-            last = f"INDEX({last_tbl},{pc}+{kc})"
-            gp = f"SUMPRODUCT(INDEX({cal_row},{f}):INDEX({cal_row},{last}),INDEX({gm_row},{f}):INDEX({gm_row},{last}))"
+            f = f"INDEX({first_tbl},{pc}+{kc},1)"
+            last = f"INDEX({last_tbl},{pc}+{kc},1)"
+            gp = (
+                f"SUMPRODUCT(INDEX({cal_row},1,{f}):INDEX({cal_row},1,{last}),"
+                f"INDEX({gm_row},1,{f}):INDEX({gm_row},1,{last}))"
+            )
             return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{cell(r, col - 1)})+{gp})"
         raise KeyError(key)
 
     gm_row = lay.series_row(series_name("gross_margin", scope.slug), here)
     if g in CALENDAR_GROUPINGS:
-        _write_calendar(book, ss, ws, here, g, coh, seg_crit)
+        _write_calendar(book, ss, ws, here, g, blocks)
 
     # age tables
     for spec in AGE_TABLES:

@@ -7,6 +7,9 @@ example company's input file and for the blank template of ``init``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+
+import numpy as np
 
 from workbook_gen.definitions import CURRENCY, PCT
 from workbook_gen.inputs.model import (
@@ -21,6 +24,7 @@ from workbook_gen.inputs.model import (
     SHEET_SM,
     InputData,
 )
+from workbook_gen.metrics.cohorts import cohort_order
 
 MONTH_WIDTH = 11
 
@@ -37,6 +41,22 @@ def write_attribute(ws, row: int, col: int, value, fmt) -> None:
         ws.write_number(row, col, float(value), fmt)
     else:
         write_text(ws, row, col, value, fmt)
+
+
+def in_cohort_order(data: InputData) -> InputData:
+    """The same inputs with the clients in cohort order (by first paying month, ties in input order,
+    never-paying clients last). The output workbook's MRR sheet is written in this order so that
+    every cohort is a contiguous block of rows its formulas can sum alone (SPEC §9); every metric is
+    independent of the order of clients, and a workbook already in this order keeps it."""
+    order = cohort_order(data.mrr)
+    if np.array_equal(order, np.arange(data.n_clients)):
+        return data
+    return replace(
+        data,
+        client_ids=tuple(data.client_ids[i] for i in order),
+        attributes={k: [v[i] for i in order] for k, v in data.attributes.items()},
+        mrr=data.mrr[order],
+    )
 
 
 def write_mrr_sheet(wb, fmt, data: InputData, validation_rows: int = 0):
