@@ -8,6 +8,7 @@ arithmetic of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
@@ -30,20 +31,22 @@ CC_ID, CC_FIRST, CC_QUARTER, CC_YEAR, CC_SEGMENT, CC_BASE_M, CC_BASE_Q, CC_BASE_
 CLIENT_COHORT_COL = {"month": CC_FIRST, "quarter": CC_QUARTER, "year": CC_YEAR}
 # MRR at the end of the client's cohort period (the base its cohort GRR is measured against).
 CLIENT_BASE_COL = {"month": CC_BASE_M, "quarter": CC_BASE_Q, "year": CC_BASE_Y}
-# Cohort order (SPEC §9): a sort key per client (first paying month; months + 1 when never paying),
-# a flag per row (key not below the previous row's) and one cell saying whether every row is in order.
-CC_KEY, CC_ORDER = 8, 9
-CC_ORDER_OK = 11  # header in row 1, the cell itself in row 2
+# Cohort order (SPEC §9): the first paying month column is the sort key (months + 1 for a client who
+# never paid), and one cell says whether every row is in order (header in row 1, the cell in row 2).
+CC_ORDER_OK = 9
 
 
+@lru_cache(maxsize=1 << 16)  # formula texts ask for the same references again and again
 def cell(row: int, col: int, row_abs: bool = False, col_abs: bool = False) -> str:
     return xl_rowcol_to_cell(row, col, row_abs, col_abs)
 
 
+@lru_cache(maxsize=1 << 16)
 def span(r1: int, c1: int, r2: int, c2: int, row_abs: bool = True, col_abs: bool = True) -> str:
     return f"{cell(r1, c1, row_abs, col_abs)}:{cell(r2, c2, row_abs, col_abs)}"
 
 
+@lru_cache(maxsize=1 << 16)
 def on(sheet: str, ref: str, here: str | None = None) -> str:
     """``ref`` qualified with its sheet, unless the formula lives on that sheet."""
     return ref if sheet == here else f"{quote_sheetname(sheet)}!{ref}"

@@ -13,7 +13,7 @@ from workbook_gen.definitions import GROUPINGS, SECTIONS
 from workbook_gen.inputs.model import SHEET_SM, InputData
 from workbook_gen.metrics.engine import Results
 from workbook_gen.settings import Settings
-from workbook_gen.workbook.book import RESERVED_SHEETS, Book, ScopeSheets, sheet_safe
+from workbook_gen.workbook.book import RESERVED_SHEETS, Book, PortableWorksheet, ScopeSheets, sheet_safe
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.layout import CLIENT_CALC, TIMELINE, Layout, cell, on
 from workbook_gen.workbook.tabs import (
@@ -109,7 +109,7 @@ def write_workbook(
     book.add_sheet("Checks", "Bridge identity, segments sum to total, input coverage")
     book.add_sheet("Glossary", "Every metric: definition, formula, defined name, benchmark")
     say("writing input sheets")
-    book.sheets["MRR"] = write_mrr_sheet(wb, book.fmt, data)
+    book.sheets["MRR"] = write_mrr_sheet(wb, book.fmt, data, worksheet_class=PortableWorksheet)
     write_monthly_sheets(wb, book.fmt, data)
     for s in ("S&M", "Gross margin", "Burn"):
         book.sheets[s] = wb.get_worksheet_by_name(s)

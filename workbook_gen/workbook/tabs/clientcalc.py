@@ -17,8 +17,6 @@ from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import (
     CC_FIRST,
     CC_ID,
-    CC_KEY,
-    CC_ORDER,
     CC_ORDER_OK,
     CC_QUARTER,
     CC_SEGMENT,
@@ -30,6 +28,7 @@ from workbook_gen.workbook.layout import (
     TL_QUARTER,
     TL_YEAR,
     column_name,
+    span,
 )
 
 
@@ -38,15 +37,13 @@ def write(book: Book) -> None:
     ws = book.sheet(CLIENT_CALC)
     heads = [
         "Client ID",
-        "First paying month #",
+        "First paying month # (months + 1: never)",
         "Cohort quarter #",
         "Cohort year #",
         f"Segment # ({res.split})" if res.split else "Segment # (no split)",
         "MRR at end of cohort month",
         "MRR at end of cohort quarter",
         "MRR at end of cohort year",
-        "Cohort order key",
-        "Row in cohort order",
     ]
     for c, h in enumerate(heads):
         ws.write_string(0, c, h, fmt.header_left)
@@ -79,18 +76,17 @@ def write(book: Book) -> None:
     mrr = quote_sheetname(SHEET_MRR)
     months = f"{mrr}!{column_name(first_col)}{{n}}:{column_name(last_col)}{{n}}"
     f = f"{column_name(CC_FIRST)}{{n}}"
+    never = f"{f}>COLUMNS({lay.timeline_row(TL_NUMBER, CLIENT_CALC)})"
     texts = {
         CC_ID: f"={mrr}!A{{n}}",
-        CC_FIRST: f"{{{{=IFERROR(MATCH(TRUE,{months}>0,0),0)}}}}",
-        CC_QUARTER: f"=IF({f}=0,0,INDEX({quarter_row},1,{f}))",
-        CC_YEAR: f"=IF({f}=0,0,INDEX({year_row},1,{f}))",
-        # Never-paying clients sort after every month; the first row compares with the header (N() = 0).
-        CC_KEY: f"=IF({f}=0,COLUMNS({lay.timeline_row(TL_NUMBER, CLIENT_CALC)})+1,{f})",
-        CC_ORDER: f"=IF({column_name(CC_KEY)}{{n}}>=N({column_name(CC_KEY)}{{p}}),1,0)",
+        # A client who never paid sorts after every month (and matches no month).
+        CC_FIRST: f"{{{{=IFERROR(MATCH(TRUE,{months}>0,0),COLUMNS({months})+1)}}}}",
+        CC_QUARTER: f"=IF({never},0,INDEX({quarter_row},1,{f}))",
+        CC_YEAR: f"=IF({never},0,INDEX({year_row},1,{f}))",
     }
     for g in GROUPINGS:
         k = f"{column_name(CLIENT_COHORT_COL[g])}{{n}}"
-        texts[CLIENT_BASE_COL[g]] = f"=IF({k}=0,0,INDEX({months},1,INDEX({last_tables[g]},{k},1)))"
+        texts[CLIENT_BASE_COL[g]] = f"=IF({never},0,INDEX({months},1,INDEX({last_tables[g]},{k},1)))"
     if seg_numbers is not None:
         a = f"{mrr}!{column_name(1 + split_col)}{{n}}"
         # Matched as text, with the wildcard characters * ? ~ escaped so that a value is only itself.
@@ -98,9 +94,7 @@ def write(book: Book) -> None:
         texts[CC_SEGMENT] = f"=IF(LEN({a})=0,{unassigned},IFERROR(MATCH({escaped},{seg_list},0),0))"
     key = np.where(first > 0, first, lay.n_months + 1)
     values = {
-        CC_FIRST: first.tolist(),
-        CC_KEY: key.tolist(),
-        CC_ORDER: np.concatenate(([1], (key[1:] >= key[:-1]).astype(int))).tolist(),
+        CC_FIRST: key.tolist(),
         CC_QUARTER: np.where(first > 0, coh_q, 0).tolist(),
         CC_YEAR: np.where(first > 0, coh_y, 0).tolist(),
         **{CLIENT_BASE_COL[g]: bases[g].tolist() for g in GROUPINGS},
@@ -112,22 +106,20 @@ def write(book: Book) -> None:
         CC_QUARTER: calc,
         CC_YEAR: calc,
         CC_SEGMENT: calc,
-        CC_KEY: calc,
-        CC_ORDER: calc,
         **{CLIENT_BASE_COL[g]: money for g in GROUPINGS},
     }
-    ids = data.client_ids
+    values[CC_ID] = list(data.client_ids)
+    styles[CC_ID] = fmt.label
+    # Every column but the first paying month (an array formula) is one formula filled down.
+    for col, text in texts.items():
+        if col != CC_FIRST:
+            ws.write_formula_column(1, col, text.format(n=2), values[col], styles[col])
     for r in range(data.n_clients):
         row = r + 1
-        n = row + 1
-        ws.write_formula(row, CC_ID, texts[CC_ID].format(n=n), fmt.label, ids[r])
         ws.write_array_formula(
-            row, CC_FIRST, row, CC_FIRST, texts[CC_FIRST].format(n=n), calc, values[CC_FIRST][r]
+            row, CC_FIRST, row, CC_FIRST, texts[CC_FIRST].format(n=row + 1), calc, values[CC_FIRST][r]
         )
-        for col, text in texts.items():
-            if col not in (CC_ID, CC_FIRST):
-                ws.write_formula(row, col, text.format(n=n, p=n - 1), styles[col], values[col][r])
-    _order_cell(book, ws, int(all(values[CC_ORDER])))
+    _order_cell(book, ws, int(np.all(key[1:] >= key[:-1])))
 
 
 def _order_cell(book: Book, ws, in_order: int) -> None:
@@ -135,9 +127,11 @@ def _order_cell(book: Book, ws, in_order: int) -> None:
     sum that block alone; 0 after an edit that moved a client into another cohort (the tables then
     scan every client, exactly but slowly, until the next build restores the order)."""
     lay, fmt = book.layout, book.fmt
-    flags = lay.client_column(CC_ORDER, CLIENT_CALC)
+    first, last = lay.mrr_first_row, lay.mrr_last_row
+    # Each row's first paying month against the row above's, in one cell (one client: nothing to compare).
+    below = span(first + 1, CC_FIRST, last, CC_FIRST)
+    above = span(first, CC_FIRST, last - 1, CC_FIRST)
+    formula = f"=IF(SUMPRODUCT(--({below}<{above}))=0,1,0)" if last > first else "=1"
     ws.write_string(0, CC_ORDER_OK, "All rows in cohort order (1 = yes)", fmt.header_left)
-    ws.write_formula(
-        lay.mrr_first_row, CC_ORDER_OK, f"=IF(COUNTIF({flags},0)=0,1,0)", fmt.calc_int(), in_order
-    )
+    ws.write_formula(first, CC_ORDER_OK, formula, fmt.calc_int(), in_order)
     ws.set_column(CC_ORDER_OK, CC_ORDER_OK, 30)

@@ -28,7 +28,7 @@ from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
 from workbook_gen.workbook.charts import color, money_format, new_chart
 from workbook_gen.workbook.formulas import NA
 from workbook_gen.workbook.layout import (
-    CC_KEY,
+    CC_FIRST,
     CC_SEGMENT,
     CLIENT_BASE_COL,
     CLIENT_COHORT_COL,
@@ -274,7 +274,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str, keys: np
     first_tbl = lay.place(f"period_{g}_first").range(here)
     last_tbl = lay.place(f"period_{g}_last").range(here)
     label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), here)
-    key_col = lay.client_column(CC_KEY, here)
+    key_col = lay.client_column(CC_FIRST, here)
     blocks = _Blocks(book, ss, here, g)
     partial_last = bool(res.periods[g].partial[-1])
     periods = res.periods[g]

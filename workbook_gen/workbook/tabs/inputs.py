@@ -59,8 +59,9 @@ def in_cohort_order(data: InputData) -> InputData:
     )
 
 
-def write_mrr_sheet(wb, fmt, data: InputData, validation_rows: int = 0):
-    ws = wb.add_worksheet(SHEET_MRR)
+def write_mrr_sheet(wb, fmt, data: InputData, validation_rows: int = 0, worksheet_class=None):
+    ws = wb.add_worksheet(SHEET_MRR, worksheet_class=worksheet_class)
+    number_row = getattr(ws, "write_number_row", None)  # the output workbook's sheet writes a row at once
     attrs = list(data.attributes)
     write_text(ws, 0, 0, COL_CLIENT_ID, fmt.input_header)
     for j, name in enumerate(attrs):
@@ -77,7 +78,11 @@ def write_mrr_sheet(wb, fmt, data: InputData, validation_rows: int = 0):
         for j, values in enumerate(columns):
             write_attribute(ws, row, 1 + j, values[r], fmt.input_text)
         values = mrr[r]
-        for i in values.nonzero()[0]:
+        paid = values.nonzero()[0]
+        if number_row is not None:
+            number_row(row, first + paid, values[paid].tolist(), money)
+            continue
+        for i in paid:
             ws.write_number(row, first + int(i), float(values[i]), money)
     ws.set_column(0, 0, 14)
     if attrs:
