@@ -6,6 +6,7 @@ import math
 import re
 from collections import namedtuple
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
@@ -49,9 +50,8 @@ class PortableWorksheet(Worksheet):
             or self._check_dimensions(row, int(cols[-1]))
         ):
             return
-        cells = self.table[row]
-        for c, v in zip(cols, values, strict=True):
-            cells[int(c)] = CellNumberTuple(float(v), cell_format)
+        make = CellNumberTuple._make
+        self.table[row].update(zip(cols, map(make, zip(values, repeat(cell_format))), strict=True))
 
     def write_formula_column(self, first_row: int, col: int, formula: str, values, cell_format) -> None:
         """One formula down a column, from ``first_row`` for ``len(values)`` rows: written as a shared

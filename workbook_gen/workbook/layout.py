@@ -127,11 +127,6 @@ class Layout:
         """The cell that is 1 while every client row is in cohort order (then cohorts are blocks)."""
         return on(CLIENT_CALC, cell(self.mrr_first_row, CC_ORDER_OK, True, True), here)
 
-    def mrr_block_column(self, month: str, first: str, last: str, here: str | None = None) -> str:
-        """Client rows ``first``..``last`` of the MRR sheet in month number ``month`` (formula texts)."""
-        block = self.mrr_block(here)
-        return f"INDEX({block},{first},{month}):INDEX({block},{last},{month})"
-
     # --- monthly inputs -----------------------------------------------------------------
     def input_column(self, sheet: str, col: int) -> str:
         return on(sheet, span(1, col, self.n_months, col))

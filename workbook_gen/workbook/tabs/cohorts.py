@@ -133,6 +133,11 @@ class _Blocks:
         self.seg = lay.client_column(CC_SEGMENT, here)
         self.num = ss.number_cell  # None for the total
         self.all_rows = f"ROWS({self.coh})"
+        self.block = lay.mrr_block(here)
+
+    def column(self, month: str, first: str, last: str) -> str:
+        """Client rows ``first``..``last`` of the MRR sheet in month number ``month``."""
+        return f"INDEX({self.block},{first},{month}):INDEX({self.block},{last},{month})"
 
     def fast(self, fast_text: str, full_text: str) -> str:
         return f"IF({self.ok},{fast_text},{full_text})"
@@ -161,11 +166,11 @@ class _Blocks:
 
     def below_base(self, month: str, pc: str, first: str, last: str) -> str:
         """Σ over cohort clients now below their cohort base MRR of (now − base)."""
-        now = self.lay.mrr_block_column(month, first, last, self.here)
+        now = self.column(month, first, last)
         base = rows_of(self.base, first, last)
         seg = "" if self.num is None else f"--({self.seg_rows(first, last)}={self.num}),"
         fast_text = f"SUMPRODUCT({seg}--({now}<{base}),{now}-{base})"
-        now = self.lay.mrr_block_column(month, "1", self.all_rows, self.here)
+        now = self.column(month, "1", self.all_rows)
         seg = "" if self.num is None else f"--({self.seg}={self.num}),"
         full_text = f"SUMPRODUCT(--({self.coh}={pc}),{seg}--({now}<{self.base}),{now}-{self.base})"
         return self.fast(fast_text, full_text)
@@ -360,8 +365,8 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str, keys: np
         ir = idx.row + (r - top)  # the cohort's row in the index block
         f_c, l_c = cell(ir, IDX_START, False, True), cell(ir, IDX_END, False, True)
         month = f"INDEX({last_tbl},{pc}+{kc},1)"  # the month number of end(cohort + age)
-        now = lay.mrr_block_column(month, f_c, l_c, here)
-        now_all = lay.mrr_block_column(month, "1", blocks.all_rows, here)
+        now = blocks.column(month, f_c, l_c)
+        now_all = blocks.column(month, "1", blocks.all_rows)
         if key == "mrr":
             return f"=IF({size_c}=0,{NA},{blocks.total(now, now_all, pc, f_c, l_c)})"
         mrr_row = lay.place(cohort_name(g, "mrr", scope.slug)).row + (r - top)

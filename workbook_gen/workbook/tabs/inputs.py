@@ -80,7 +80,7 @@ def write_mrr_sheet(wb, fmt, data: InputData, validation_rows: int = 0, workshee
         values = mrr[r]
         paid = values.nonzero()[0]
         if number_row is not None:
-            number_row(row, first + paid, values[paid].tolist(), money)
+            number_row(row, (first + paid).tolist(), values[paid].tolist(), money)
             continue
         for i in paid:
             ws.write_number(row, first + int(i), float(values[i]), money)
