@@ -85,26 +85,30 @@ def test_output_rows_are_in_cohort_order_and_read_back_as_the_same_data(shuffled
 
 
 def test_cohort_blocks_are_located_from_the_sorted_keys(shuffled):
-    """The index block's first/last rows hold each cohort's block of Client calc rows."""
+    """Beside the Timeline's monthly period table: each cohort's first and last Client calc row."""
     data, _src, out = shuffled
     sorted_data = in_cohort_order(data)
-    first = (sorted_data.mrr > 0).argmax(axis=1) + 1
-    first[~(sorted_data.mrr > 0).any(axis=1)] = 0
+    paying = (sorted_data.mrr > 0).any(axis=1)
+    first = np.where(paying, (sorted_data.mrr > 0).argmax(axis=1) + 1, 0)
     wb = openpyxl.load_workbook(out, data_only=True)
-    ws = wb["Cohorts (month)"]
     assert wb["Client calc"].cell(2, CC_ORDER_OK + 1).value == 1
-    sheet = list(ws.iter_rows(values_only=True))
-    head = next(i for i, r in enumerate(sheet) if r[6] == "First row")
+    assert [wb["Client calc"].cell(2 + r, 2).value for r in range(data.n_clients)] == [
+        f if f else data.n_months + 1 for f in first
+    ]
+    sheet = list(wb["Timeline"].iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(sheet) if r[5] == "First client row")  # month periods come first
     rows = sheet[head + 1 : head + 1 + data.n_months]
     assert [r[1] for r in rows] == list(range(1, data.n_months + 1))
+    empty = 0
     for r in rows:
-        month, size, start, end = r[1], r[2], r[6], r[7]
+        month, start, end = r[1], r[5], r[6]
         members = np.flatnonzero(first == month) + 1
-        assert size == len(members)
         if len(members):
             assert (start, end) == (members[0], members[-1])
         else:
             assert end == start - 1
+            empty += 1
+    assert 0 < empty < data.n_months  # both kinds occur
     wb.close()
 
 

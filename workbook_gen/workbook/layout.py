@@ -34,6 +34,8 @@ CLIENT_BASE_COL = {"month": CC_BASE_M, "quarter": CC_BASE_Q, "year": CC_BASE_Y}
 # Cohort order (SPEC §9): the first paying month column is the sort key (months + 1 for a client who
 # never paid), and one cell says whether every row is in order (header in row 1, the cell in row 2).
 CC_ORDER_OK = 9
+# Columns of each Timeline period table holding the period's cohort as a block of client rows (1-based).
+PT_ROWS_FIRST, PT_ROWS_LAST = 5, 6
 
 
 @lru_cache(maxsize=1 << 16)  # formula texts ask for the same references again and again
@@ -122,6 +124,16 @@ class Layout:
 
     def client_column(self, col: int, here: str | None = None) -> str:
         return on(CLIENT_CALC, span(self.mrr_first_row, col, self.mrr_last_row, col), here)
+
+    def cohort_rows_column(self, g: str, col: int, here: str | None = None) -> str:
+        """A column (PT_ROWS_FIRST or PT_ROWS_LAST) of grouping g's period table on the Timeline."""
+        top = self.period_tables[g]
+        return on(TIMELINE, span(top, col, top + self.n_periods[g] - 1, col), here)
+
+    def cohort_rows(self, g: str, period: str, here: str | None = None) -> tuple[str, str]:
+        """First and last client row of the cohort whose period number is in cell ``period``."""
+        first, last = (self.cohort_rows_column(g, c, here) for c in (PT_ROWS_FIRST, PT_ROWS_LAST))
+        return f"INDEX({first},{period},1)", f"INDEX({last},{period},1)"
 
     def in_cohort_order(self, here: str | None = None) -> str:
         """The cell that is 1 while every client row is in cohort order (then cohorts are blocks)."""

@@ -24,9 +24,13 @@ from workbook_gen.workbook.layout import (
     CLIENT_BASE_COL,
     CLIENT_CALC,
     CLIENT_COHORT_COL,
+    PT_ROWS_FIRST,
+    PT_ROWS_LAST,
+    TIMELINE,
     TL_NUMBER,
     TL_QUARTER,
     TL_YEAR,
+    cell,
     column_name,
     span,
 )
@@ -120,6 +124,44 @@ def write(book: Book) -> None:
             row, CC_FIRST, row, CC_FIRST, texts[CC_FIRST].format(n=row + 1), calc, values[CC_FIRST][r]
         )
     _order_cell(book, ws, int(np.all(key[1:] >= key[:-1])))
+    write_cohort_rows(book)
+
+
+def write_cohort_rows(book: Book) -> None:
+    """Beside each Timeline period table: the period's cohort as a block of client rows (1-based; an
+    empty cohort has last = first - 1). MATCH on the first paying months, sorted while the rows are
+    in cohort order: past every client who started before the period, up to the last who started
+    in it. The cohort tables of every scope sum these blocks."""
+    lay, fmt, res = book.layout, book.fmt, book.results
+    ws = book.sheet(TIMELINE)
+    firsts = lay.client_column(CC_FIRST, TIMELINE)
+    first = first_active(book.data.mrr) + 1
+    key = np.where(first > 0, first, lay.n_months + 1)  # as the Client calc column (sorted)
+    for g in GROUPINGS:
+        top = lay.period_tables[g]
+        periods = res.periods[g]
+        start = np.searchsorted(key, periods.first, side="right") + 1
+        end = np.searchsorted(key, periods.last + 1, side="right")
+        ws.write_string(top - 1, PT_ROWS_FIRST, "First client row", fmt.header)
+        ws.write_string(top - 1, PT_ROWS_LAST, "Last client row", fmt.header)
+        first_tbl = lay.place(f"period_{g}_first").range(TIMELINE)
+        last_tbl = lay.place(f"period_{g}_last").range(TIMELINE)
+        for p in range(len(periods)):
+            pc = cell(top + p, 1, False, True)
+            ws.write_formula(
+                top + p,
+                PT_ROWS_FIRST,
+                f"=IFERROR(MATCH(INDEX({first_tbl},{pc},1)-1,{firsts},1),0)+1",
+                fmt.calc_int(),
+                int(start[p]),
+            )
+            ws.write_formula(
+                top + p,
+                PT_ROWS_LAST,
+                f"=IFERROR(MATCH(INDEX({last_tbl},{pc},1),{firsts},1),0)",
+                fmt.calc_int(),
+                int(end[p]),
+            )
 
 
 def _order_cell(book: Book, ws, in_order: int) -> None:

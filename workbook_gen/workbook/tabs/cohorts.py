@@ -6,14 +6,13 @@ column B, the age in the header row, and the months a (cohort, age) pair means c
 the Timeline's period tables.
 
 Speed (SPEC §9): the client rows are written in cohort order, so a cohort is a block of rows whose
-first and last row the index block finds with MATCH on the sorted cohort key; a cell then sums that
+first and last client row the Timeline's period tables find with MATCH on the sorted first paying
+months (see ``clientcalc.write_cohort_rows``); a cell then sums that
 block alone, and a table costs clients × ages instead of clients × cohorts × ages. Every such cell
 has the form IF(rows in order, block formula, scan of every client): after an edit that moves a
 client to another cohort the tables stay exact (only slower) until the next build."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from workbook_gen.definitions import (
     COHORT_TABLES,
@@ -23,12 +22,10 @@ from workbook_gen.definitions import (
     cohort_name,
     series_name,
 )
-from workbook_gen.metrics.monthly import first_active
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
 from workbook_gen.workbook.charts import color, money_format, new_chart
 from workbook_gen.workbook.formulas import NA
 from workbook_gen.workbook.layout import (
-    CC_FIRST,
     CC_SEGMENT,
     CLIENT_BASE_COL,
     CLIENT_COHORT_COL,
@@ -45,7 +42,7 @@ from workbook_gen.workbook.layout import (
 from workbook_gen.workbook.tabs.common import section_row, sheet_header
 
 AGE_TABLES = [t for t in COHORT_TABLES if not t.single_column]
-IDX_LABEL, IDX_NUMBER, IDX_SIZE, IDX_CAC, IDX_PAYBACK, IDX_GP, IDX_START, IDX_END = range(8)
+IDX_LABEL, IDX_NUMBER, IDX_SIZE, IDX_CAC, IDX_PAYBACK, IDX_GP = range(6)
 TOP = 4
 CHART_SPACE = 18  # rows kept free above the tables for the two cohort charts
 CHART_GROUPING = "quarter"
@@ -68,7 +65,7 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         row = rows.get(sheet, TOP + (CHART_SPACE if charts_here else 0))
         # index block: section title, header, n rows
         idx = row + 2
-        lay.register(f"_cohort_index_{g}_{scope.slug}", Place(sheet, idx, 0, IDX_END + 1, n))
+        lay.register(f"_cohort_index_{g}_{scope.slug}", Place(sheet, idx, 0, 7, n))
         lay.register(cohort_name(g, "size", scope.slug), Place(sheet, idx, IDX_SIZE, 1, n))
         if scope.has_sm:
             lay.register(cohort_name(g, "cac", scope.slug), Place(sheet, idx, IDX_CAC, 1, n))
@@ -90,7 +87,6 @@ def _calendar_name(g: str, slug: str | None) -> str:
 def write(book: Book, ss: ScopeSheets) -> None:
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     headed: set[str] = set()
-    keys = _client_keys(book)
     for g in GROUPINGS:
         sheet = ss.cohorts[g]
         ws = book.sheet(sheet)
@@ -115,13 +111,13 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 ws.fit_to_pages(0, 0)
                 ws.set_print_scale(55)
                 ws.repeat_columns(0, 2)
-        _write_grouping(book, ss, ws, sheet, g, keys)
+        _write_grouping(book, ss, ws, sheet, g)
     _charts(book, ss)
 
 
 class _Blocks:
-    """Formula texts for one grouping of one scope: a cohort's clients as the block of rows between
-    the index block's first- and last-row cells (fast, while the rows are in cohort order), or as
+    """Formula texts for one grouping of one scope: a cohort's clients as its block of client rows
+    (from the Timeline's period table; fast, while the rows are in cohort order), or as
     every client whose cohort column holds the cohort's number (exact in any row order)."""
 
     def __init__(self, book: Book, ss: ScopeSheets, here: str, g: str):
@@ -176,12 +172,6 @@ class _Blocks:
         return self.fast(fast_text, full_text)
 
 
-def _client_keys(book: Book) -> np.ndarray:
-    """The Client calc cohort key of each row as written: first paying month (1-based), months + 1 if none."""
-    first = first_active(book.data.mrr) + 1
-    return np.where(first > 0, first, book.layout.n_months + 1)
-
-
 def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, blocks: _Blocks) -> None:
     """Cohort MRR by calendar month, on the monthly timeline: one sum over the cohort's block of rows
     per cell from the cohort's first month on. Cumulative gross profit sums its rows month by month."""
@@ -206,7 +196,7 @@ def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, blocks: 
         ws.write_formula(r, 1, f"={cell(ir, IDX_NUMBER)}", fmt.calc_int(), p + 1)
         ws.write_formula(r, 2, f"={cell(ir, IDX_SIZE)}", fmt.unit("count"), float(tables.size[p]))
         pc, size_c = cell(r, 1, False, True), cell(r, 2, False, True)
-        f_c, l_c = cell(ir, IDX_START, False, True), cell(ir, IDX_END, False, True)
+        f_c, l_c = lay.cohort_rows(g, pc, here)
         for i in range(int(first[p]), lay.n_months):
             month = lay.mrr_month(i, here)
             total = blocks.total(rows_of(month, f_c, l_c), month, pc, f_c, l_c)
@@ -270,7 +260,7 @@ def _charts(book: Book, ss: ScopeSheets) -> None:
     ws.insert_chart(TOP, 0, gp, {"x_offset": 650, "y_offset": 5})
 
 
-def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str, keys: np.ndarray) -> None:
+def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     res = book.results
     tables = scope.cohorts[g]
@@ -279,19 +269,14 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str, keys: np
     first_tbl = lay.place(f"period_{g}_first").range(here)
     last_tbl = lay.place(f"period_{g}_last").range(here)
     label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), here)
-    key_col = lay.client_column(CC_FIRST, here)
     blocks = _Blocks(book, ss, here, g)
     partial_last = bool(res.periods[g].partial[-1])
-    periods = res.periods[g]
-    # 1-based first and last client row of each cohort's block (as MATCH finds them on the sorted keys)
-    block_first = np.searchsorted(keys, periods.first, side="right") + 1
-    block_last = np.searchsorted(keys, periods.last + 1, side="right")
 
     # index block
     top = idx.row - 2
     title = f"Cohorts by {g}" + ("" if scope.is_total else f" — {scope.label}")
     section_row(fmt, ws, top, title, FIRST_COL + n)
-    heads = ["Cohort", "#", "Size", "CAC", "Payback age", "GP to date", "First row", "Last row"]
+    heads = ["Cohort", "#", "Size", "CAC", "Payback age", "GP to date"]
     if not scope.has_sm:
         heads[IDX_CAC] = "CAC (no S&M column)"
         heads[IDX_PAYBACK] = ""
@@ -302,29 +287,13 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str, keys: np
     for p in range(n):
         r = idx.row + p
         pc, size_c = cell(r, IDX_NUMBER, False, True), cell(r, IDX_SIZE, False, True)
-        f_c, l_c = cell(r, IDX_START, False, True), cell(r, IDX_END, False, True)
+        f_c, l_c = lay.cohort_rows(g, pc, here)
         label = _label(tables, p)
         ws.write_formula(
             r, IDX_LABEL, f'=INDEX({label_tbl},{pc},1)&IF({pc}=1," (opening base)","")', fmt.label, label
         )
         ws.write_formula(
             r, IDX_NUMBER, f"=ROWS({cell(idx.row, IDX_NUMBER, True, True)}:{pc})", fmt.calc_int(), p + 1
-        )
-        # The cohort's rows: after every client whose key is before its first month, up to the last
-        # client whose key is within its last month (no client at all: last row = first row - 1).
-        ws.write_formula(
-            r,
-            IDX_START,
-            f"=IFERROR(MATCH(INDEX({first_tbl},{pc},1)-1,{key_col},1),0)+1",
-            fmt.calc_int(),
-            int(block_first[p]),
-        )
-        ws.write_formula(
-            r,
-            IDX_END,
-            f"=IFERROR(MATCH(INDEX({last_tbl},{pc},1),{key_col},1),0)",
-            fmt.calc_int(),
-            int(block_last[p]),
         )
         size = blocks.count(pc, f_c, l_c)
         if scope.number is not None:  # a block with no client at all has no rows to count in
@@ -362,8 +331,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str, keys: np
         )
 
     def age_formula(key, pc, kc, size_c, r, col, top) -> str:
-        ir = idx.row + (r - top)  # the cohort's row in the index block
-        f_c, l_c = cell(ir, IDX_START, False, True), cell(ir, IDX_END, False, True)
+        f_c, l_c = lay.cohort_rows(g, pc, here)
         month = f"INDEX({last_tbl},{pc}+{kc},1)"  # the month number of end(cohort + age)
         now = blocks.column(month, f_c, l_c)
         now_all = blocks.column(month, "1", blocks.all_rows)
