@@ -120,3 +120,11 @@ def cohort_tables(
         payback,
         calendar,
     )
+
+
+def cohort_order(mrr: np.ndarray) -> np.ndarray:
+    """The row order that makes every cohort a contiguous block: clients by first paying month, ties
+    in input order, clients that never paid last. A permutation of ``range(clients)``."""
+    first = first_active(mrr)
+    key = np.where(first >= 0, first, mrr.shape[1])
+    return np.argsort(key, kind="stable")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections import namedtuple
 from dataclasses import dataclass, field
+from itertools import repeat
 
-from xlsxwriter.worksheet import CellFormulaTuple, Worksheet
+from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
 
 from workbook_gen.inputs.cells import EXCEL_EPOCH
 from workbook_gen.inputs.model import InputData
@@ -16,6 +19,9 @@ from workbook_gen.text import inert_name
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.layout import Layout
+
+# A cell of a column that shares one formula (written once, with relative references moving row by row).
+SharedFormula = namedtuple("SharedFormula", "formula, format, value, si, ref")
 
 
 class PortableWorksheet(Worksheet):
@@ -36,6 +42,78 @@ class PortableWorksheet(Worksheet):
             self._write_single_row(row)
         self.table[row][col] = CellFormulaTuple(formula, cell_format, value)
         return 0
+
+    def write_number_row(self, row: int, cols, values, cell_format) -> None:
+        """Numbers of one row (finite floats, a format): as many ``write_number`` calls, without their
+        per-cell checks (the callers write input data already validated)."""
+        if (
+            len(cols) == 0
+            or self._check_dimensions(row, int(cols[0]))
+            or self._check_dimensions(row, int(cols[-1]))
+        ):
+            return
+        make = CellNumberTuple._make
+        self.table[row].update(zip(cols, map(make, zip(values, repeat(cell_format))), strict=True))
+
+    def write_formula_column(self, first_row: int, col: int, formula: str, values, cell_format) -> None:
+        """One formula down a column, from ``first_row`` for ``len(values)`` rows: written as a shared
+        formula (the text of the first cell once, as spreadsheets save a filled-down column), with each
+        cell's cached value. ``formula`` is the first cell's; relative references move row by row."""
+        last_row = first_row + len(values) - 1
+        if (
+            len(values) == 0
+            or self._check_dimensions(first_row, col)
+            or self._check_dimensions(last_row, col)
+        ):
+            return
+        if last_row == first_row:
+            self.write_formula(first_row, col, formula, cell_format, values[0])
+            return
+        si = getattr(self, "_shared_formulas", 0)
+        self._shared_formulas = si + 1
+        ref = f"{xl_rowcol_to_cell(first_row, col)}:{xl_rowcol_to_cell(last_row, col)}"
+        table = self.table
+        table[first_row][col] = SharedFormula(self._prepare_formula(formula), cell_format, values[0], si, ref)
+        for r in range(1, len(values)):
+            table[first_row + r][col] = SharedFormula(None, cell_format, values[r], si, None)
+
+    def _write_shared(self, row, col, cell):
+        attrs = f'r="{xl_rowcol_to_cell_fast(row, col)}"'
+        if cell.format is not None:
+            attrs += f' s="{cell.format._get_xf_index()}"'
+        value = cell.value
+        if isinstance(value, str):
+            attrs += ' t="str"'
+            value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if cell.formula is None:
+            f = f'<f t="shared" si="{cell.si}"/>'
+        else:
+            text = cell.formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            f = f'<f t="shared" ref="{cell.ref}" si="{cell.si}">{text}</f>'
+        self.fh.write(f"<c {attrs}>{f}<v>{value}</v></c>")
+
+    def _write_cell(self, row, col, cell):
+        # The innermost serialisation loop, for the two cell kinds that make up almost every cell
+        # here (a formatted number; a formatted formula with a number or text result); xlsxwriter's
+        # own code for everything else. Same XML as xlsxwriter writes.
+        kind = cell.__class__
+        if kind is SharedFormula:
+            self._write_shared(row, col, cell)
+            return
+        if cell.format is not None and (kind is CellNumberTuple or kind is CellFormulaTuple):
+            ref = xl_rowcol_to_cell_fast(row, col)
+            xf = cell.format._get_xf_index()
+            if kind is CellNumberTuple:
+                self.fh.write(f'<c r="{ref}" s="{xf}"><v>{cell.number:.16G}</v></c>')
+                return
+            value = cell.value
+            if value.__class__ is float or value.__class__ is int:
+                formula = cell.formula
+                if "&" in formula or "<" in formula or ">" in formula:
+                    formula = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                self.fh.write(f'<c r="{ref}" s="{xf}"><f>{formula}</f><v>{value}</v></c>')
+                return
+        super()._write_cell(row, col, cell)
 
     def _prepare_formula(self, formula, expand_future_functions=False):
         if formula.startswith("{"):

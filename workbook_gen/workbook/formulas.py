@@ -46,6 +46,11 @@ def row_slice(row_range: str, first: str | int, last: str | int) -> str:
     return f"{in_row(row_range, first)}:{in_row(row_range, last)}"
 
 
+def column_slice(col_range: str, first: str | int, last: str | int) -> str:
+    """Cells ``first``..``last`` of a one-column range, as a range."""
+    return f"{in_column(col_range, first)}:{in_column(col_range, last)}"
+
+
 def block_column(block: str, height: int, k: str | int) -> str:
     """Column k of a block ``height`` rows high, as a range."""
     return f"{index(block, 1, k)}:{index(block, height, k)}"

@@ -8,6 +8,7 @@ arithmetic of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
@@ -30,16 +31,24 @@ CC_ID, CC_FIRST, CC_QUARTER, CC_YEAR, CC_SEGMENT, CC_BASE_M, CC_BASE_Q, CC_BASE_
 CLIENT_COHORT_COL = {"month": CC_FIRST, "quarter": CC_QUARTER, "year": CC_YEAR}
 # MRR at the end of the client's cohort period (the base its cohort GRR is measured against).
 CLIENT_BASE_COL = {"month": CC_BASE_M, "quarter": CC_BASE_Q, "year": CC_BASE_Y}
+# Cohort order (SPEC §9): the first paying month column is the sort key (months + 1 for a client who
+# never paid), and one cell says whether every row is in order (header in row 1, the cell in row 2).
+CC_ORDER_OK = 9
+# Columns of each Timeline period table holding the period's cohort as a block of client rows (1-based).
+PT_ROWS_FIRST, PT_ROWS_LAST = 5, 6
 
 
+@lru_cache(maxsize=1 << 16)  # formula texts ask for the same references again and again
 def cell(row: int, col: int, row_abs: bool = False, col_abs: bool = False) -> str:
     return xl_rowcol_to_cell(row, col, row_abs, col_abs)
 
 
+@lru_cache(maxsize=1 << 16)
 def span(r1: int, c1: int, r2: int, c2: int, row_abs: bool = True, col_abs: bool = True) -> str:
     return f"{cell(r1, c1, row_abs, col_abs)}:{cell(r2, c2, row_abs, col_abs)}"
 
 
+@lru_cache(maxsize=1 << 16)
 def on(sheet: str, ref: str, here: str | None = None) -> str:
     """``ref`` qualified with its sheet, unless the formula lives on that sheet."""
     return ref if sheet == here else f"{quote_sheetname(sheet)}!{ref}"
@@ -124,6 +133,15 @@ class Layout:
 
     def client_column(self, col: int, here: str | None = None) -> str:
         return on(CLIENT_CALC, span(self.mrr_first_row, col, self.mrr_last_row, col), here)
+
+    def cohort_rows_column(self, g: str, col: int, here: str | None = None) -> str:
+        """A column (PT_ROWS_FIRST or PT_ROWS_LAST) of grouping g's period table on the Timeline."""
+        top = self.period_tables[g]
+        return on(TIMELINE, span(top, col, top + self.n_periods[g] - 1, col), here)
+
+    def in_cohort_order(self, here: str | None = None) -> str:
+        """The cell that is 1 while every client row is in cohort order (then cohorts are blocks)."""
+        return on(CLIENT_CALC, cell(self.mrr_first_row, CC_ORDER_OK, True, True), here)
 
     # --- monthly inputs -----------------------------------------------------------------
     def input_column(self, sheet: str, col: int) -> str:

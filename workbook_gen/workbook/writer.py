@@ -13,7 +13,7 @@ from workbook_gen.definitions import GROUPINGS, SECTIONS
 from workbook_gen.inputs.model import SHEET_SM, InputData
 from workbook_gen.metrics.engine import Results, segment_key
 from workbook_gen.settings import Settings
-from workbook_gen.workbook.book import RESERVED_SHEETS, Book, ScopeSheets, sheet_safe
+from workbook_gen.workbook.book import RESERVED_SHEETS, Book, PortableWorksheet, ScopeSheets, sheet_safe
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.layout import CLIENT_CALC, TIMELINE, Layout, cell, on
 from workbook_gen.workbook.tabs import changes as changes_tab
@@ -30,7 +30,7 @@ from workbook_gen.workbook.tabs import (
     periods,
     timeline,
 )
-from workbook_gen.workbook.tabs.inputs import write_monthly_sheets, write_mrr_sheet
+from workbook_gen.workbook.tabs.inputs import in_cohort_order, write_monthly_sheets, write_mrr_sheet
 from workbook_gen.workbook.tabs.monthly import SEGMENT_NUMBER_ROW
 
 COHORT_SHEETS = {"month": "Cohorts (month)", "quarter": "Cohorts (quarter)", "year": "Cohorts (year)"}
@@ -63,6 +63,7 @@ def write_workbook(
     changes=None,
 ) -> None:
     say = progress or (lambda _msg: None)
+    data = in_cohort_order(data)  # MRR and Client calc rows in cohort order: each cohort one block
     # xlsxwriter's own temporary files go to ``tmpdir`` (the output's scratch folder, cleaned by the caller).
     options = WORKBOOK_OPTIONS if tmpdir is None else {**WORKBOOK_OPTIONS, "tmpdir": str(tmpdir)}
     wb = xlsxwriter.Workbook(str(path), options)
@@ -128,7 +129,7 @@ def write_workbook(
     book.add_sheet("Checks", "Bridge identity, segments sum to total, input coverage")
     book.add_sheet("Glossary", "Every metric: definition, formula, defined name, benchmark")
     say("writing input sheets")
-    book.sheets["MRR"] = write_mrr_sheet(wb, book.fmt, data)
+    book.sheets["MRR"] = write_mrr_sheet(wb, book.fmt, data, worksheet_class=PortableWorksheet)
     write_monthly_sheets(wb, book.fmt, data)
     for s in ("S&M", "Gross margin", "Burn"):
         book.sheets[s] = wb.get_worksheet_by_name(s)

@@ -113,6 +113,7 @@ def write(book: Book) -> None:
     ws.conditional_format(
         2, 2, 2, 2, {"type": "cell", "criteria": "!=", "value": '"All checks OK"', "format": fmt.bad}
     )
+    _order_row(book, ws, row)
     live = span(first_row, FIRST_COL, row - 1, lay.last_col, False, False)
     top_left = cell(first_row, FIRST_COL)
     ws.conditional_format(
@@ -126,6 +127,28 @@ def write(book: Book) -> None:
     ws.conditional_format(live, {"type": "formula", "criteria": f'={top_left}="OK"', "format": fmt.good})
     book.print_setup(ws, repeat_rows=(3, 3), timeline=True)
     ws.set_column(0, 0, 44)  # the title prints whole beside the window of months
+
+
+def _order_row(book: Book, ws, row: int) -> None:
+    """Speed, not correctness (outside the overall check): whether the client rows are still in cohort
+    order, so that each cohort table sums its own block of rows instead of scanning every client."""
+    fmt = book.fmt
+    section_row(fmt, ws, row, "Speed: client rows in cohort order", FIRST_COL + book.layout.n_months)
+    ws.write_string(row + 1, 0, "MRR rows sorted by first paying month", fmt.label)
+    ws.write_formula(
+        row + 1,
+        2,
+        f'=IF({book.layout.in_cohort_order(SHEET)}=1,"OK",'
+        '"Not in cohort order: numbers stay exact, recalculation is slower; rebuild to restore speed")',
+        fmt.label_bold,
+        "OK",
+    )
+    ws.conditional_format(
+        row + 1, 2, row + 1, 2, {"type": "cell", "criteria": "==", "value": '"OK"', "format": fmt.good}
+    )
+    ws.conditional_format(
+        row + 1, 2, row + 1, 2, {"type": "cell", "criteria": "!=", "value": '"OK"', "format": fmt.bad}
+    )
 
 
 def _status(diff: float):

@@ -20,15 +20,22 @@ from workbook_gen.workbook.formulas import in_column, in_row
 from workbook_gen.workbook.layout import (
     CC_FIRST,
     CC_ID,
+    CC_ORDER_OK,
     CC_QUARTER,
     CC_SEGMENT,
     CC_YEAR,
     CLIENT_BASE_COL,
     CLIENT_CALC,
     CLIENT_COHORT_COL,
+    PT_ROWS_FIRST,
+    PT_ROWS_LAST,
+    TIMELINE,
+    TL_NUMBER,
     TL_QUARTER,
     TL_YEAR,
+    cell,
     column_name,
+    span,
 )
 
 
@@ -37,7 +44,7 @@ def write(book: Book) -> None:
     ws = book.sheet(CLIENT_CALC)
     heads = [
         "Client ID",
-        "First paying month #",
+        "First paying month # (months + 1: never)",
         "Cohort quarter #",
         "Cohort year #",
         f"Segment # ({res.split})" if res.split else "Segment # (no split)",
@@ -79,15 +86,17 @@ def write(book: Book) -> None:
     mrr = quote_sheetname(SHEET_MRR)
     months = f"{mrr}!{column_name(first_col)}{{n}}:{column_name(last_col)}{{n}}"
     f = f"{column_name(CC_FIRST)}{{n}}"
+    never = f"{f}>COLUMNS({lay.timeline_row(TL_NUMBER, CLIENT_CALC)})"
     texts = {
         CC_ID: f"={mrr}!A{{n}}",
-        CC_FIRST: f"{{{{=IFERROR(MATCH(TRUE,{months}>0,0),0)}}}}",
-        CC_QUARTER: f"=IF({f}=0,0,{in_row(quarter_row, f)})",
-        CC_YEAR: f"=IF({f}=0,0,{in_row(year_row, f)})",
+        # A client who never paid sorts after every month (and matches no month).
+        CC_FIRST: f"{{{{=IFERROR(MATCH(TRUE,{months}>0,0),COLUMNS({months})+1)}}}}",
+        CC_QUARTER: f"=IF({never},0,{in_row(quarter_row, f)})",
+        CC_YEAR: f"=IF({never},0,{in_row(year_row, f)})",
     }
     for g in GROUPINGS:
         k = f"{column_name(CLIENT_COHORT_COL[g])}{{n}}"
-        texts[CLIENT_BASE_COL[g]] = f"=IF({k}=0,0,{in_row(months, in_column(last_tables[g], k))})"
+        texts[CLIENT_BASE_COL[g]] = f"=IF({never},0,{in_row(months, in_column(last_tables[g], k))})"
     if seg_numbers is not None:
         a = f"{mrr}!{column_name(1 + split_col)}{{n}}"
         # Compared as text with "=": literal (no wildcards), ignoring case like the engine's grouping, and
@@ -96,8 +105,9 @@ def write(book: Book) -> None:
         texts[CC_SEGMENT] = (
             f"=IF(LEN({key})=0,{unassigned},SUMPRODUCT(--({seg_list}={key}),{seg_numbers_col}))"
         )
+    key = np.where(first > 0, first, lay.n_months + 1)
     values = {
-        CC_FIRST: first.tolist(),
+        CC_FIRST: key.tolist(),
         CC_QUARTER: np.where(first > 0, coh_q, 0).tolist(),
         CC_YEAR: np.where(first > 0, coh_y, 0).tolist(),
         **{CLIENT_BASE_COL[g]: bases[g].tolist() for g in GROUPINGS},
@@ -111,14 +121,68 @@ def write(book: Book) -> None:
         CC_SEGMENT: calc,
         **{CLIENT_BASE_COL[g]: money for g in GROUPINGS},
     }
-    ids = data.client_ids
+    values[CC_ID] = list(data.client_ids)
+    styles[CC_ID] = fmt.label
+    # Every column but the first paying month (an array formula) is one formula filled down.
+    for col, text in texts.items():
+        if col != CC_FIRST:
+            ws.write_formula_column(1, col, text.format(n=2), values[col], styles[col])
     for r in range(data.n_clients):
         row = r + 1
-        n = row + 1
-        ws.write_formula(row, CC_ID, texts[CC_ID].format(n=n), fmt.label, ids[r])
         ws.write_array_formula(
-            row, CC_FIRST, row, CC_FIRST, texts[CC_FIRST].format(n=n), calc, values[CC_FIRST][r]
+            row, CC_FIRST, row, CC_FIRST, texts[CC_FIRST].format(n=row + 1), calc, values[CC_FIRST][r]
         )
-        for col, text in texts.items():
-            if col not in (CC_ID, CC_FIRST):
-                ws.write_formula(row, col, text.format(n=n), styles[col], values[col][r])
+    _order_cell(book, ws, int(np.all(key[1:] >= key[:-1])))
+    write_cohort_rows(book)
+
+
+def write_cohort_rows(book: Book) -> None:
+    """Beside each Timeline period table: the period's cohort as a block of client rows (1-based; an
+    empty cohort has last = first - 1). MATCH on the first paying months, sorted while the rows are
+    in cohort order: past every client who started before the period, up to the last who started
+    in it. The cohort tables of every scope sum these blocks."""
+    lay, fmt, res = book.layout, book.fmt, book.results
+    ws = book.sheet(TIMELINE)
+    firsts = lay.client_column(CC_FIRST, TIMELINE)
+    first = first_active(book.data.mrr) + 1
+    key = np.where(first > 0, first, lay.n_months + 1)  # as the Client calc column (sorted)
+    for g in GROUPINGS:
+        top = lay.period_tables[g]
+        periods = res.periods[g]
+        start = np.searchsorted(key, periods.first, side="right") + 1
+        end = np.searchsorted(key, periods.last + 1, side="right")
+        ws.write_string(top - 1, PT_ROWS_FIRST, "First client row", fmt.header)
+        ws.write_string(top - 1, PT_ROWS_LAST, "Last client row", fmt.header)
+        first_tbl = lay.place(f"period_{g}_first").range(TIMELINE)
+        last_tbl = lay.place(f"period_{g}_last").range(TIMELINE)
+        for p in range(len(periods)):
+            pc = cell(top + p, 1, False, True)
+            ws.write_formula(
+                top + p,
+                PT_ROWS_FIRST,
+                f"=IFERROR(MATCH({in_column(first_tbl, pc)}-1,{firsts},1),0)+1",
+                fmt.calc_int(),
+                int(start[p]),
+            )
+            ws.write_formula(
+                top + p,
+                PT_ROWS_LAST,
+                f"=IFERROR(MATCH({in_column(last_tbl, pc)},{firsts},1),0)",
+                fmt.calc_int(),
+                int(end[p]),
+            )
+
+
+def _order_cell(book: Book, ws, in_order: int) -> None:
+    """1 while every row is in cohort order: then each cohort is a block of rows and the cohort tables
+    sum that block alone; 0 after an edit that moved a client into another cohort (the tables then
+    scan every client, exactly but slowly, until the next build restores the order)."""
+    lay, fmt = book.layout, book.fmt
+    first, last = lay.mrr_first_row, lay.mrr_last_row
+    # Each row's first paying month against the row above's, in one cell (one client: nothing to compare).
+    below = span(first + 1, CC_FIRST, last, CC_FIRST)
+    above = span(first, CC_FIRST, last - 1, CC_FIRST)
+    formula = f"=IF(SUMPRODUCT(--({below}<{above}))=0,1,0)" if last > first else "=1"
+    ws.write_string(0, CC_ORDER_OK, "All rows in cohort order (1 = yes)", fmt.header_left)
+    ws.write_formula(first, CC_ORDER_OK, formula, fmt.calc_int(), in_order)
+    ws.set_column(CC_ORDER_OK, CC_ORDER_OK, 30)

@@ -3,7 +3,14 @@ tables (MRR, NRR, GRR, logo retention, cumulative gross profit), cohorts down, a
 
 Every cell is one formula shape for its whole table: the cohort's period number sits in
 column B, the age in the header row, and the months a (cohort, age) pair means come from
-the Timeline's period tables."""
+the Timeline's period tables.
+
+Speed (SPEC §9): the client rows are written in cohort order, so a cohort is a block of rows whose
+first and last client row the Timeline's period tables find with MATCH on the sorted first paying
+months (see ``clientcalc.write_cohort_rows``); a cell then sums that
+block alone, and a table costs clients × ages instead of clients × cohorts × ages. Every such cell
+has the form IF(rows in order, block formula, scan of every client): after an edit that moves a
+client to another cohort the tables stay exact (only slower) until the next build."""
 
 from __future__ import annotations
 
@@ -16,19 +23,14 @@ from workbook_gen.definitions import (
     series_name,
 )
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
-from workbook_gen.workbook.formulas import (
-    NA,
-    MonthlyFormulas,
-    ScopeRefs,
-    block_column,
-    in_column,
-    in_row,
-    row_slice,
-)
+from workbook_gen.workbook.formulas import NA, column_slice, in_column, in_row, index, row_slice
 from workbook_gen.workbook.layout import (
+    CC_SEGMENT,
     CLIENT_BASE_COL,
     CLIENT_COHORT_COL,
     FIRST_COL,
+    PT_ROWS_FIRST,
+    PT_ROWS_LAST,
     TIMELINE,
     TL_DATE,
     Place,
@@ -110,9 +112,72 @@ def write(book: Book, ss: ScopeSheets) -> None:
     cohort_print.setup(book, ss)
 
 
-def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, coh: str, seg_crit: str) -> None:
-    """Cohort MRR by calendar month, on the monthly timeline: one SUMIFS per cell from the cohort's
-    first month on. Cumulative gross profit sums its rows month by month."""
+def _cohort_rows(lay, g: str, period: str, here: str) -> tuple[str, str]:
+    """First and last client row of the cohort whose period number is in cell ``period`` (from the
+    Timeline's period table of grouping g)."""
+    return tuple(in_column(lay.cohort_rows_column(g, c, here), period) for c in (PT_ROWS_FIRST, PT_ROWS_LAST))
+
+
+class _Blocks:
+    """Formula texts for one grouping of one scope: a cohort's clients as its block of client rows
+    (from the Timeline's period table; fast, while the rows are in cohort order), or as
+    every client whose cohort column holds the cohort's number (exact in any row order)."""
+
+    def __init__(self, book: Book, ss: ScopeSheets, here: str, g: str):
+        lay = book.layout
+        self.lay, self.here = lay, here
+        self.ok = f"{lay.in_cohort_order(here)}=1"
+        self.coh = lay.client_column(CLIENT_COHORT_COL[g], here)
+        self.base = lay.client_column(CLIENT_BASE_COL[g], here)
+        self.seg = lay.client_column(CC_SEGMENT, here)
+        self.num = ss.number_cell  # None for the total
+        self.all_rows = f"ROWS({self.coh})"
+        self.block = lay.mrr_block(here)
+
+    def column(self, month: str, first: str, last: str) -> str:
+        """Client rows ``first``..``last`` of the MRR sheet in month number ``month``."""
+        return f"{index(self.block, first, month)}:{index(self.block, last, month)}"
+
+    def fast(self, fast_text: str, full_text: str) -> str:
+        return f"IF({self.ok},{fast_text},{full_text})"
+
+    def seg_rows(self, first: str, last: str) -> str:
+        return column_slice(self.seg, first, last)
+
+    def total(self, fast_rng: str, full_rng: str, pc: str, first: str, last: str) -> str:
+        """Σ of a client column over the cohort (and segment)."""
+        if self.num is None:
+            fast_text = f"SUM({fast_rng})"
+        else:
+            fast_text = f"SUMIFS({fast_rng},{self.seg_rows(first, last)},{self.num})"
+        seg = "" if self.num is None else f",{self.seg},{self.num}"
+        return self.fast(fast_text, f"SUMIFS({full_rng},{self.coh},{pc}{seg})")
+
+    def count(self, pc: str, first: str, last: str, fast_rng: str | None = None, full_rng: str | None = None):
+        """# cohort (and segment) clients, or of those with MRR > 0 in the given column."""
+        fast_crit = [] if fast_rng is None else [fast_rng, '">0"']
+        full_crit = [self.coh, pc] + ([] if full_rng is None else [full_rng, '">0"'])
+        if self.num is not None:
+            fast_crit += [self.seg_rows(first, last), self.num]
+            full_crit += [self.seg, self.num]
+        fast_text = f"COUNTIFS({','.join(fast_crit)})" if fast_crit else f"{last}-{first}+1"
+        return self.fast(fast_text, f"COUNTIFS({','.join(full_crit)})")
+
+    def below_base(self, month: str, pc: str, first: str, last: str) -> str:
+        """Σ over cohort clients now below their cohort base MRR of (now − base)."""
+        now = self.column(month, first, last)
+        base = column_slice(self.base, first, last)
+        seg = "" if self.num is None else f"--({self.seg_rows(first, last)}={self.num}),"
+        fast_text = f"SUMPRODUCT({seg}--({now}<{base}),{now}-{base})"
+        now = self.column(month, "1", self.all_rows)
+        seg = "" if self.num is None else f"--({self.seg}={self.num}),"
+        full_text = f"SUMPRODUCT(--({self.coh}={pc}),{seg}--({now}<{self.base}),{now}-{self.base})"
+        return self.fast(fast_text, full_text)
+
+
+def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, blocks: _Blocks) -> None:
+    """Cohort MRR by calendar month, on the monthly timeline: one sum over the cohort's block of rows
+    per cell from the cohort's first month on. Cumulative gross profit sums its rows month by month."""
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     tables = scope.cohorts[g]
     cal = lay.place(_calendar_name(g, scope.slug))
@@ -133,14 +198,13 @@ def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, coh: str
         ws.write_formula(r, 0, f"={cell(ir, IDX_LABEL)}", fmt.label, _label(tables, p))
         ws.write_formula(r, 1, f"={cell(ir, IDX_NUMBER)}", fmt.calc_int(), p + 1)
         ws.write_formula(r, 2, f"={cell(ir, IDX_SIZE)}", fmt.unit("count"), float(tables.size[p]))
-        pc = cell(r, 1, False, True)
+        pc, size_c = cell(r, 1, False, True), cell(r, 2, False, True)
+        f_c, l_c = _cohort_rows(lay, g, pc, here)
         for i in range(int(first[p]), lay.n_months):
+            month = lay.mrr_month(i, here)
+            total = blocks.total(column_slice(month, f_c, l_c), month, pc, f_c, l_c)
             ws.write_formula(
-                r,
-                lay.col(i),
-                f"=SUMIFS({lay.mrr_month(i, here)},{coh},{pc}{seg_crit})",
-                style,
-                cached(tables.calendar[p, i]),
+                r, lay.col(i), f"=IF({size_c}=0,0,{total})", style, cached(tables.calendar[p, i])
             )
 
 
@@ -157,10 +221,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     first_tbl = lay.place(f"period_{g}_first").range(here)
     last_tbl = lay.place(f"period_{g}_last").range(here)
     label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), here)
-    coh = lay.client_column(CLIENT_COHORT_COL[g], here)
-    block = lay.mrr_block(here)
-    scope_formulas = MonthlyFormulas(lay, ScopeRefs(scope.slug, ss.number_cell, ss.sm_col), here)
-    seg_crit, seg_arg = scope_formulas.seg_criteria(), scope_formulas.seg_arguments()
+    blocks = _Blocks(book, ss, here, g)
     partial_last = bool(res.periods[g].partial[-1])
 
     # index block
@@ -178,6 +239,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     for p in range(n):
         r = idx.row + p
         pc, size_c = cell(r, IDX_NUMBER, False, True), cell(r, IDX_SIZE, False, True)
+        f_c, l_c = _cohort_rows(lay, g, pc, here)
         label = _label(tables, p)
         ws.write_formula(
             r, IDX_LABEL, f'={in_column(label_tbl, pc)}&IF({pc}=1," (opening base)","")', fmt.label, label
@@ -185,9 +247,10 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
         # the period's number from the Timeline's period table (never a count over its own cell)
         number = on(TIMELINE, cell(lay.period_tables[g] + p, 1, False, True), here)
         ws.write_formula(r, IDX_NUMBER, f"={number}", fmt.calc_int(), p + 1)
-        ws.write_formula(
-            r, IDX_SIZE, f"=COUNTIFS({coh},{pc}{seg_crit})", fmt.unit("count"), float(tables.size[p])
-        )
+        size = blocks.count(pc, f_c, l_c)
+        if scope.number is not None:  # a block with no client at all has no rows to count in
+            size = f"IF({l_c}<{f_c},IF({blocks.ok},0,{size}),{size})"
+        ws.write_formula(r, IDX_SIZE, f"={size}", fmt.unit("count"), float(tables.size[p]))
         gp_row = on(here, span(cum_gp_place.row + p, FIRST_COL, cum_gp_place.row + p, FIRST_COL + n - 1))
         ws.write_formula(
             r,
@@ -219,9 +282,12 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
         )
 
     def age_formula(key, pc, kc, size_c, r, col, top) -> str:
-        end_k = block_column(block, lay.mrr_rows, in_column(last_tbl, f"{pc}+{kc}"))
+        f_c, l_c = _cohort_rows(lay, g, pc, here)
+        month = in_column(last_tbl, f"{pc}+{kc}")  # the month number of end(cohort + age)
+        now = blocks.column(month, f_c, l_c)
+        now_all = blocks.column(month, "1", blocks.all_rows)
         if key == "mrr":
-            return f"=IF({size_c}=0,{NA},SUMIFS({end_k},{coh},{pc}{seg_crit}))"
+            return f"=IF({size_c}=0,{NA},{blocks.total(now, now_all, pc, f_c, l_c)})"
         mrr_row = lay.place(cohort_name(g, "mrr", scope.slug)).row + (r - top)
         mrr_k = cell(mrr_row, col)
         mrr_0 = cell(mrr_row, FIRST_COL, False, True)
@@ -229,14 +295,13 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
             return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},{mrr_k}/{mrr_0}),{NA})"
         if key == "grr":
             # Σ min(now, base) = Σ base + Σ over clients below their base of (now − base); Σ base = age-0 MRR.
-            base = lay.client_column(CLIENT_BASE_COL[g], here)
-            below = f"SUMPRODUCT(--({coh}={pc}),{seg_arg}--({end_k}<{base}),{end_k}-{base})"
+            below = blocks.below_base(month, pc, f_c, l_c)
             return f"=IF(ISNUMBER({mrr_0}),IF({mrr_0}=0,{NA},({mrr_0}+{below})/{mrr_0}),{NA})"
         if key == "cum_gp" and g == "month":
             # one month per age: the cohort's MRR of that month (the MRR table) times its gross margin
-            return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{cell(r, col - 1)})+{mrr_k}*{in_row(gm_row, in_column(last_tbl, f'{pc}+{kc}'))})"
+            return f"=IF({size_c}=0,{NA},IF({kc}=0,0,{cell(r, col - 1)})+{mrr_k}*{in_row(gm_row, month)})"
         if key == "logo_retention":
-            return f'=IF({size_c}=0,{NA},COUNTIFS({coh},{pc},{end_k},">0"{seg_crit})/{size_c})'
+            return f"=IF({size_c}=0,{NA},{blocks.count(pc, f_c, l_c, now, now_all)}/{size_c})"
         if key == "cum_gp":
             # the months of age k, from the cohort's calendar row, times each month's gross margin
             cal = lay.place(_calendar_name(g, scope.slug))
@@ -250,7 +315,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
 
     gm_row = lay.series_row(series_name("gross_margin", scope.slug), here)
     if g in CALENDAR_GROUPINGS:
-        _write_calendar(book, ss, ws, here, g, coh, seg_crit)
+        _write_calendar(book, ss, ws, here, g, blocks)
 
     # age tables
     for spec in AGE_TABLES:

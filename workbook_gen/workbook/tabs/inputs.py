@@ -7,6 +7,9 @@ example company's input file and for the blank template of ``init``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+
+import numpy as np
 
 from workbook_gen.definitions import CURRENCY, PCT
 from workbook_gen.inputs.model import (
@@ -21,6 +24,7 @@ from workbook_gen.inputs.model import (
     SHEET_SM,
     InputData,
 )
+from workbook_gen.metrics.cohorts import cohort_order
 
 MONTH_WIDTH = 11
 
@@ -39,8 +43,25 @@ def write_attribute(ws, row: int, col: int, value, fmt) -> None:
         write_text(ws, row, col, value, fmt)
 
 
-def write_mrr_sheet(wb, fmt, data: InputData, validation_rows: int = 0):
-    ws = wb.add_worksheet(SHEET_MRR)
+def in_cohort_order(data: InputData) -> InputData:
+    """The same inputs with the clients in cohort order (by first paying month, ties in input order,
+    never-paying clients last). The output workbook's MRR sheet is written in this order so that
+    every cohort is a contiguous block of rows its formulas can sum alone (SPEC §9); every metric is
+    independent of the order of clients, and a workbook already in this order keeps it."""
+    order = cohort_order(data.mrr)
+    if np.array_equal(order, np.arange(data.n_clients)):
+        return data
+    return replace(
+        data,
+        client_ids=tuple(data.client_ids[i] for i in order),
+        attributes={k: [v[i] for i in order] for k, v in data.attributes.items()},
+        mrr=data.mrr[order],
+    )
+
+
+def write_mrr_sheet(wb, fmt, data: InputData, validation_rows: int = 0, worksheet_class=None):
+    ws = wb.add_worksheet(SHEET_MRR, worksheet_class=worksheet_class)
+    number_row = getattr(ws, "write_number_row", None)  # the output workbook's sheet writes a row at once
     attrs = list(data.attributes)
     write_text(ws, 0, 0, COL_CLIENT_ID, fmt.input_header)
     for j, name in enumerate(attrs):
@@ -57,7 +78,11 @@ def write_mrr_sheet(wb, fmt, data: InputData, validation_rows: int = 0):
         for j, values in enumerate(columns):
             write_attribute(ws, row, 1 + j, values[r], fmt.input_text)
         values = mrr[r]
-        for i in values.nonzero()[0]:
+        paid = values.nonzero()[0]
+        if number_row is not None:
+            number_row(row, (first + paid).tolist(), values[paid].tolist(), money)
+            continue
+        for i in paid:
             ws.write_number(row, first + int(i), float(values[i]), money)
     ws.set_column(0, 0, 14)
     if attrs:
