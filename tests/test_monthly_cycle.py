@@ -114,7 +114,7 @@ def test_cycle_names_exactly_the_restated_clients_and_months(tmp_path, last_pack
     by_id = {row[0]: (row, frow) for row, frow in clients}
     row, frow = by_id[before.client_ids[a]]
     assert row[4:7] == (old_a, new_a, 250.0)  # last pack (constant), this pack, difference
-    assert frow[4] == old_a and str(frow[5]).startswith("=N(MRR!") and str(frow[6]).startswith("=IF(")
+    assert frow[4] == old_a and str(frow[5]).startswith("=SUM(MRR!") and str(frow[6]).startswith("=IF(")
     row, _ = by_id[before.client_ids[b]]
     assert row[4:7] == (old_b, 0.0, -old_b)
 
