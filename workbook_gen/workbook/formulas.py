@@ -179,7 +179,8 @@ class MonthlyFormulas:
         return self.moved(i, rounded(new))
 
     def f_mrr_reactivation(self, i):
-        entering = f"{self.sum_if(self.cur(i))}-{self.sum_if(self.cur(i), self.prev(i), GT0)}"
+        # closing MRR less what clients paying last month pay now (the closing row, not a second scan)
+        entering = f"{self.c('mrr_closing', i)}-{self.sum_if(self.cur(i), self.prev(i), GT0)}"
         return self.moved(i, rounded(f"{entering}-{self.c('mrr_new', i)}"))
 
     def f_mrr_expansion(self, i):
@@ -194,7 +195,8 @@ class MonthlyFormulas:
 
     def f_mrr_churn(self, i):
         p = self.prev(i)
-        return self.moved(i, rounded(f"{self.sum_if(p)}-{self.sum_if(p, self.cur(i), GT0)}"))
+        # opening MRR less what was paid last month by clients still paying (the opening row, not a rescan)
+        return self.moved(i, rounded(f"{self.c('mrr_opening', i)}-{self.sum_if(p, self.cur(i), GT0)}"))
 
     def f_mrr_net_new(self, i):
         return self.moved(i, f"{self.c('mrr_closing', i)}-{self.c('mrr_opening', i)}")
@@ -218,12 +220,12 @@ class MonthlyFormulas:
 
     def f_clients_reactivated(self, i):
         p, c = self.prev(i), self.cur(i)
-        body = f"{self.count_if(c, GT0)}-{self.count_if(p, GT0, c, GT0)}-{self.c('clients_new', i)}"
+        body = f"{self.c('clients_closing', i)}-{self.count_if(p, GT0, c, GT0)}-{self.c('clients_new', i)}"
         return self.moved(i, body)
 
     def f_clients_churned(self, i):
         p, c = self.prev(i), self.cur(i)
-        return self.moved(i, f"{self.count_if(p, GT0)}-{self.count_if(p, GT0, c, GT0)}")
+        return self.moved(i, f"{self.c('clients_opening', i)}-{self.count_if(p, GT0, c, GT0)}")
 
     def f_clients_expanded(self, i):
         p, c = self.prev(i), self.cur(i)
