@@ -103,17 +103,7 @@ def setting_options(*keys: str):
     return decorate
 
 
-SETTING_KEYS = (
-    "company",
-    "currency",
-    "split",
-    "cac_window",
-    "cac_lag",
-    "ltv_churn_window",
-    "lifetime_cap_months",
-    "fiscal_year_start",
-    "as_of",
-)
+SETTING_KEYS = tuple(SETTING_OPTIONS)
 
 
 def _overrides(kwargs: dict) -> dict:
