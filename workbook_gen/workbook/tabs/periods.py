@@ -229,15 +229,14 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
     )
     drivers.wbg_y["num_format"] = charts.money_format(book)
     drivers.set_y_axis(drivers.wbg_y)
-    line = charts.new_chart(book, "line", "")
-    line.add_series(
-        series(
-            "quick_ratio",
-            "Quick ratio (right axis)",
-            y2_axis=True,
-            line={"color": charts.PALETTE_DARK, "width": 2.25},
-        )
-    )
+
+    def right_line(spec: dict):
+        """A dark line on the right axis, to combine with a column chart."""
+        chart = charts.new_chart(book, "line", "")
+        chart.add_series({**spec, "line": {"color": charts.PALETTE_DARK, "width": 2.25}})
+        return chart
+
+    line = right_line(series("quick_ratio", "Quick ratio (right axis)", y2_axis=True))
     line.set_y2_axis(charts.right_axis(drivers, peak(["quick_ratio"]), "0.0"))
     drivers.combine(line)
     made.append(drivers)
@@ -266,15 +265,7 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
         pay = charts.new_chart(book, "column", f"CAC payback (months) and LTV:CAC (x), by {word}", None, "0")
         pay.add_series(series("cac_payback_months", "CAC payback, months", fill=charts.color(1), gap=60))
         charts.set_y_limits(pay, 0)
-        ln = charts.new_chart(book, "line", "")
-        ln.add_series(
-            series(
-                "ltv_cac",
-                "LTV:CAC (right axis)",
-                y2_axis=True,
-                line={"color": charts.PALETTE_DARK, "width": 2.25},
-            )
-        )
+        ln = right_line(series("ltv_cac", "LTV:CAC (right axis)", y2_axis=True))
         ln.set_y2_axis({"num_format": "0.0", "num_font": {"size": 8}, "min": 0})
         pay.combine(ln)
         pay.set_x_axis({"num_font": {"size": 8}})
