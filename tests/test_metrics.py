@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from workbook_gen.inputs.example import month_range
+from workbook_gen.metrics.arrays import Windows
 from workbook_gen.metrics.cohorts import cohort_tables
-from workbook_gen.metrics.monthly import Windows, monthly_series
+from workbook_gen.metrics.monthly import monthly_series
 from workbook_gen.metrics.periods import make_periods, period_view
 
 NAN = math.nan
@@ -243,7 +244,7 @@ def test_fiscal_year_start():
 def test_period_view_flows_stocks_and_ratios():
     s = series(BRIDGE, sm=[10, 20, 30, 40])
     months = month_range(dt.date(2024, 1, 1), 4)
-    q = period_view(s, make_periods(months, "quarter", 1), 0)
+    q = period_view(s, make_periods(months, "quarter", 1), Windows(cac_lag=0))
     # Q1 = Jan..Mar: opening = Jan closing (month 1 is the opening balance), flows of Feb and Mar.
     assert q["mrr_opening"][0] == 380
     assert q["mrr_new"][0] == 50 and q["mrr_churn"][0] == 80 and q["mrr_expansion"][0] == 50
@@ -269,7 +270,7 @@ def test_period_unit_economics_by_hand():
     c = [50] * 7 + [0] * 8
     d = [0] * 12 + [40] * 3
     s = series([a, b, c, d], sm=[1000] * t, gm=[0.8] * t, burn=[600] * t)
-    q = period_view(s, make_periods(month_range(dt.date(2024, 1, 1), t), "quarter", 1), 0, 60)
+    q = period_view(s, make_periods(month_range(dt.date(2024, 1, 1), t), "quarter", 1), Windows(cac_lag=0))
     # Q5 = months 13-15: opening = closing of month 12 = 300, closing = 440, one new client (D, 40).
     assert q["mrr_opening"][4] == 300 and q["mrr_closing"][4] == 440
     # NRR/GRR at the quarter's last month: base = clients paying in month 3 (A 100, C 50); now A 100.

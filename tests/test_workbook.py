@@ -11,7 +11,7 @@ import pytest
 from helpers import expected_names, mismatches, read_names
 
 from workbook_gen.build import build
-from workbook_gen.definitions import GROUPINGS, KEYS, cohort_name
+from workbook_gen.definitions import GROUPINGS, cohort_name, keys_for_scope
 from workbook_gen.inputs.example import synthetic_company
 from workbook_gen.inputs.model import InputData
 from workbook_gen.inputs.read import read_inputs
@@ -79,8 +79,9 @@ def test_cached_values_equal_engine(example_workbook, example_results):
 def test_defined_names_cover_spec(formulas, example_results):
     names = set(formulas.defined_names)
     assert "months" in names
-    for key in KEYS:
+    for key in keys_for_scope(is_total=True, has_sm=True, has_burn=True):
         assert key in names, key
+    assert "arr_share" not in names and "arr_share__assisted" in names  # a share of the total: segments
     for g in GROUPINGS:
         for table in ("size", "mrr", "nrr", "grr", "logo_retention", "cum_gp", "cac", "payback_age"):
             assert cohort_name(g, table) in names

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from workbook_gen.definitions import GROUPINGS
+from workbook_gen.definitions import GROUPINGS, TRAILING_MONTHS
 from workbook_gen.metrics.engine import Results, Scope
 from workbook_gen.text import csv_text
 
@@ -50,12 +50,23 @@ def _views(scope: Scope, results: Results) -> dict:
     return out
 
 
+def _trailing(scope: Scope, results: Results) -> dict:
+    """The trailing twelve months (the last twelve months, from month 2 at the earliest)."""
+    first = results.months[max(1, len(results.months) - TRAILING_MONTHS)]
+    return {
+        "from": f"{first:%Y-%m}",
+        "to": f"{results.months[-1]:%Y-%m}",
+        **{k: _num(v) for k, v in scope.trailing.items()},
+    }
+
+
 def to_json_dict(results: Results) -> dict:
     scopes = {}
     for scope in results.scopes:
         scopes[scope.name] = {
             "monthly": {k: _series(v) for k, v in scope.monthly.items()},
             **_views(scope, results),
+            "trailing_12m": _trailing(scope, results),
             "cohorts": _cohorts(scope),
         }
     return {"months": [f"{m:%Y-%m}" for m in results.months], "split": results.split, "scopes": scopes}
@@ -101,6 +112,10 @@ def to_csv(results: Results) -> str:
             for key, values in view.items():
                 for label, v in zip(results.periods[g].labels, values, strict=True):
                     w.writerow((scope.name, f"{name}.{key}", label, cell(v), "", "", ""))
+        window = _trailing(scope, results)
+        period = f"{window['from']}..{window['to']}"
+        for key, v in scope.trailing.items():
+            w.writerow((scope.name, f"trailing_12m.{key}", period, cell(v), "", "", ""))
         for g in GROUPINGS:
             t = scope.cohorts[g]
             for spec, table in t.present():

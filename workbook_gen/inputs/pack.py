@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from defusedxml import ElementTree
 
-from workbook_gen.definitions import METRICS
+from workbook_gen.definitions import METRICS, setting_name
 from workbook_gen.errors import InputError
 from workbook_gen.inputs.cells import month_of
 from workbook_gen.inputs.model import InputData
@@ -160,7 +160,7 @@ def cover_settings(pack: PackBook) -> dict[str, CoverSetting]:
             row_of.setdefault(row[0].strip(), r)
     out = {}
     for key in CARRIED:
-        ref = pack.names.get(f"setting_{key}")
+        ref = pack.names.get(setting_name(key))
         if ref is not None and ref.sheet.lower() == COVER.lower():
             row, col = ref.row1, ref.col1
         elif key in row_of:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbook_gen.metrics.monthly import ratio
+from workbook_gen.metrics.arrays import ratio
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbook_gen.definitions import COHORT_TABLES
-from workbook_gen.metrics.monthly import NAN, first_active, ratio
+from workbook_gen.metrics.arrays import NAN, first_active, ratio
 from workbook_gen.metrics.periods import Periods
 
 

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from workbook_gen.definitions import GROUPINGS, keys_for_scope
+from workbook_gen.definitions import GROUPINGS, TRAILING_KEYS, keys_for_scope
 from workbook_gen.errors import SettingsError
 from workbook_gen.inputs.model import InputData, attribute_text
+from workbook_gen.metrics.arrays import Windows
 from workbook_gen.metrics.cohorts import CohortTables, cohort_tables
-from workbook_gen.metrics.monthly import Windows, monthly_series
-from workbook_gen.metrics.periods import Periods, make_periods, period_view
+from workbook_gen.metrics.monthly import monthly_series
+from workbook_gen.metrics.periods import Periods, make_periods, period_view, trailing_period
 from workbook_gen.settings import Settings
 
 UNASSIGNED = "Unassigned"
@@ -62,6 +63,7 @@ class Scope:
     has_sm: bool
     monthly: dict[str, np.ndarray]
     cohorts: dict[str, CohortTables]
+    trailing: dict[str, float]  # the trailing twelve months (definitions.TRAILING_KEYS)
     quarterly: dict[str, np.ndarray] | None = None
     annual: dict[str, np.ndarray] | None = None
 
@@ -188,7 +190,9 @@ def compute(data: InputData, settings: Settings) -> Results:
 
     def scope(name, label, slug, number, mask, sm, burn) -> Scope:
         mrr = data.mrr if mask is None else data.mrr[mask]
-        monthly = monthly_series(mrr, sm, data.gross_margin, burn, windows)
+        total = None if number is None else scopes[0].monthly
+        monthly = monthly_series(mrr, sm, data.gross_margin, burn, windows, total)
+        trailing = period_view(monthly, trailing_period(len(data.months)), windows, TRAILING_KEYS)
         if sm is None:  # a segment without its own S&M column: its spend is unknown, not zero
             monthly["sm_spend"] = np.full(len(data.months), np.nan)
         keep = keys_for_scope(number is None, sm is not None, burn is not None)
@@ -199,16 +203,16 @@ def compute(data: InputData, settings: Settings) -> Results:
         views = {}
         if number is None:
             views = {
-                "quarterly": period_view(
-                    monthly, periods["quarter"], settings.cac_lag, settings.lifetime_cap_months
-                ),
-                "annual": period_view(
-                    monthly, periods["year"], settings.cac_lag, settings.lifetime_cap_months
-                ),
+                "quarterly": period_view(monthly, periods["quarter"], windows),
+                "annual": period_view(monthly, periods["year"], windows),
             }
-        return Scope(name, label, slug, number, mask, sm is not None, monthly, cohorts, **views)
+        trailing_values = {k: float(v[0]) for k, v in trailing.items()}
+        return Scope(
+            name, label, slug, number, mask, sm is not None, monthly, cohorts, trailing_values, **views
+        )
 
-    scopes = [scope("total", "Total", None, None, None, data.sm_spend, data.net_burn)]
+    scopes: list[Scope] = []
+    scopes.append(scope("total", "Total", None, None, None, data.sm_spend, data.net_burn))
     split = choose_split(data, settings.split)
     values: tuple[str, ...] = ()
     if split is not None:

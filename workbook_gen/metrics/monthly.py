@@ -7,65 +7,12 @@ as the months. Output: ``{key: float array}`` aligned with the months, NaN where
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-NAN = np.nan
-
-# MRR movements, and the ARR change the burn multiple tests, are rounded to this many decimals
-# (a millionth of a currency unit) here and in the workbook's formulas (ROUND(…, 6)): a difference
-# of sums that is zero in exact arithmetic is then exactly 0 in every engine, so an undefined ratio
-# stays undefined instead of dividing by floating-point residue.
-EXACT_DECIMALS = 6
-
-
-def exact(x):
-    """The one rounding rule the engine and the formulas share (see :data:`EXACT_DECIMALS`)."""
-    return np.round(np.asarray(x, dtype=float), EXACT_DECIMALS)
-
-
-@dataclass(frozen=True)
-class Windows:
-    """The windows of SPEC §2.2: W, L, C and the lifetime cap."""
-
-    cac_window: int = 3
-    cac_lag: int = 0
-    ltv_churn_window: int = 12
-    lifetime_cap_months: float = 60.0
-
-
-def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num / den, NaN where the denominator is 0 or either side is undefined."""
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    out = np.full(np.broadcast(num, den).shape, NAN)
-    ok = np.isfinite(num) & np.isfinite(den) & (den != 0)
-    np.divide(num, den, out=out, where=ok)
-    return out
-
-
-def window_sum(x: np.ndarray, w: int) -> np.ndarray:
-    """s[i] = x[i-w+1] + … + x[i]; NaN where the window starts before index 0 or holds NaN."""
-    x = np.asarray(x, dtype=float)
-    out = np.full(len(x), NAN)
-    if w <= len(x):
-        out[w - 1 :] = np.lib.stride_tricks.sliding_window_view(x, w).sum(axis=1)
-    return out
-
-
-def shift(x: np.ndarray, k: int) -> np.ndarray:
-    """y[i] = x[i-k] (NaN before the data)."""
-    out = np.full(len(x), NAN)
-    if k < len(x):
-        out[k:] = x[: len(x) - k] if k else x
-    return out
-
-
-def first_active(mrr: np.ndarray) -> np.ndarray:
-    """0-based index of each client's first month with MRR > 0; -1 for a client never active."""
-    active = mrr > 0
-    return np.where(active.any(axis=1), active.argmax(axis=1), -1)
+from workbook_gen.definitions import METRICS, keys_for_scope
+from workbook_gen.expressions import refs
+from workbook_gen.metrics import derive
+from workbook_gen.metrics.arrays import NAN, Windows, exact, first_active, ratio
 
 
 def movement_series(mrr: np.ndarray) -> dict[str, np.ndarray]:
@@ -129,63 +76,45 @@ def retention_12m(mrr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return nrr, grr
 
 
+def aggregations(
+    mrr: np.ndarray,
+    sm_spend: np.ndarray | None,
+    gross_margin: np.ndarray,
+    net_burn: np.ndarray | None,
+) -> dict[str, np.ndarray]:
+    """The series summed over clients (the MRR bridge, client counts, the ARPA of expanded and contracted
+    clients, 12-month retention) and the monthly inputs: everything the catalog does not derive."""
+    s = movement_series(mrr)
+    s["arpa_expanded"] = ratio(s.pop("_mrr_expanded_now"), s["clients_expanded"])
+    s["arpa_contracted"] = ratio(s.pop("_mrr_contracted_now"), s["clients_contracted"])
+    s["nrr_12m"], s["grr_12m"] = retention_12m(mrr)
+    s["gross_margin"] = np.asarray(gross_margin, dtype=float)
+    if sm_spend is not None:
+        s["sm_spend"] = np.asarray(sm_spend, dtype=float)
+    if net_burn is not None:
+        s["net_burn"] = np.asarray(net_burn, dtype=float)
+    return s
+
+
 def monthly_series(
     mrr: np.ndarray,
     sm_spend: np.ndarray | None,
     gross_margin: np.ndarray,
     net_burn: np.ndarray | None,
     windows: Windows,
+    total: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every SPEC §3 key this scope carries. ``sm_spend``/``net_burn`` None leaves their keys out."""
-    s = movement_series(mrr)
+    """Every monthly key this scope carries: the aggregations, then each derived metric of the catalog
+    from its expression (workbook_gen.definitions). ``sm_spend``/``net_burn`` None leaves out the keys
+    that need them; ``total`` is the total scope's series, for a segment (None for the total)."""
+    s = aggregations(mrr, sm_spend, gross_margin, net_burn)
     t = mrr.shape[1]
-    closing, opening = s["mrr_closing"], s["mrr_opening"]
-    s["mrr_net_new"] = closing - opening
-    s["arr"] = 12.0 * closing
-    s["mrr_growth_mom"] = ratio(closing, opening) - 1.0
-    s["arr_growth_yoy"] = ratio(closing, shift(closing, 12)) - 1.0
-    s["arpa"] = ratio(closing, s["clients_closing"])
-    s["asp_new"] = ratio(s["mrr_new"], s["clients_new"])
-    s["arpa_churned"] = ratio(s["mrr_churn"], s["clients_churned"])
-    s["arpa_expanded"] = ratio(s.pop("_mrr_expanded_now"), s["clients_expanded"])
-    s["arpa_contracted"] = ratio(s.pop("_mrr_contracted_now"), s["clients_contracted"])
-    gained = s["mrr_new"] + s["mrr_reactivation"] + s["mrr_expansion"]
-    lost = s["mrr_contraction"] + s["mrr_churn"]
-    s["quick_ratio"] = ratio(gained, lost)
-    s["quick_ratio_3m"] = ratio(window_sum(gained, 3), window_sum(lost, 3))
-    s["logo_churn_rate"] = ratio(s["clients_churned"], s["clients_opening"])
-    s["gross_mrr_churn_rate"] = ratio(lost, opening)
-    s["net_mrr_churn_rate"] = ratio(lost - s["mrr_expansion"] - s["mrr_reactivation"], opening)
-    s["nrr_12m"], s["grr_12m"] = retention_12m(mrr)
-    s["gross_margin"] = np.asarray(gross_margin, dtype=float)
-
-    # Lifetime and LTV (SPEC §3): average logo churn over C months, capped lifetime.
-    c = windows.ltv_churn_window
-    churn_c = ratio(window_sum(s["clients_churned"], c), window_sum(s["clients_opening"], c))
-    with np.errstate(divide="ignore"):
-        life = np.where(churn_c > 0, 1.0 / np.where(churn_c > 0, churn_c, 1.0), np.inf)
-    lifetime = np.where(np.isnan(churn_c), NAN, np.minimum(life, windows.lifetime_cap_months))
-    s["lifetime_months"] = lifetime
-    s["ltv"] = s["arpa"] * s["gross_margin"] * lifetime
-    s["revenue_ttm"] = window_sum(closing, 12)
-
-    if sm_spend is not None:
-        sm = np.asarray(sm_spend, dtype=float)
-        s["sm_spend"] = sm
-        w, lag = windows.cac_window, windows.cac_lag
-        new_w = window_sum(s["clients_new"], w)
-        spend_w = shift(window_sum(sm, w), lag)
-        s["cac"] = ratio(spend_w, new_w)
-        asp_w = ratio(window_sum(s["mrr_new"], w), new_w)
-        s["cac_payback_months"] = ratio(s["cac"], asp_w * s["gross_margin"])
-        s["ltv_cac"] = ratio(s["ltv"], s["cac"])
-        s["magic_number"] = ratio(exact(s["arr"] - shift(s["arr"], 3)), shift(window_sum(sm, 3), 3))
-    if net_burn is not None:
-        burn = np.asarray(net_burn, dtype=float)
-        s["net_burn"] = burn
-        delta = exact(s["arr"] - shift(s["arr"], 3))
-        s["burn_multiple"] = np.where(delta > 0, ratio(window_sum(burn, 3), delta), NAN)
-        s["fcf_margin_ttm"] = ratio(-window_sum(burn, 12), s["revenue_ttm"])
-        s["rule_of_40"] = s["arr_growth_yoy"] + s["fcf_margin_ttm"]
+    carried = set(keys_for_scope(total is None, sm_spend is not None, net_burn is not None))
+    for m in METRICS:
+        if m.expr is None or m.key not in carried:
+            continue
+        if any(k not in s for k in refs(m.expr)):
+            continue  # reads a series this scope does not have (spend or burn)
+        s[m.key] = derive.monthly(m.expr, s.__getitem__, windows, total.__getitem__ if total else None)
     assert all(len(v) == t for v in s.values())
     return s

@@ -7,8 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbook_gen.definitions import PERIOD_ROWS
-from workbook_gen.metrics.monthly import NAN, exact, ratio
+from workbook_gen.definitions import (
+    PERIOD_KEYS,
+    TRAILING_MONTHS,
+    first_month_number,
+    period_metric,
+    period_rule,
+)
+from workbook_gen.expressions import refs
+from workbook_gen.metrics import derive
 
 NOMINAL_LENGTH = {"month": 1, "quarter": 3, "year": 12}
 
@@ -68,87 +75,48 @@ def make_periods(months: tuple[dt.date, ...], grouping: str, fys: int) -> Period
     return Periods(grouping, period_labels, index, first, last, partial)
 
 
+def trailing_period(n_months: int) -> Periods:
+    """The trailing twelve months as one period: the last twelve months, from month 2 at the earliest
+    (month 1 has no movements)."""
+    first = max(1, n_months - TRAILING_MONTHS)
+    index = np.full(n_months, -1)
+    index[first:] = 0
+    return Periods(
+        "trailing", ("T12M",), index, np.array([first]), np.array([n_months - 1]), np.array([False])
+    )
+
+
+def available(key: str, monthly: dict[str, np.ndarray]) -> bool:
+    """Whether the period row ``key`` can be built from these monthly series (a scope without spend or
+    burn has no row that needs them)."""
+    for r in refs(period_rule(key)):
+        if r == key or period_metric(r).period is None:
+            if r not in monthly:
+                return False
+        elif not available(r, monthly):
+            return False
+    return True
+
+
 def period_view(
-    monthly: dict[str, np.ndarray], periods: Periods, cac_lag: int, lifetime_cap: float = 60
+    monthly: dict[str, np.ndarray], periods: Periods, windows, keys: tuple[str, ...] = PERIOD_KEYS
 ) -> dict[str, np.ndarray]:
-    """Quarterly or annual rows (definitions.PERIOD_ROWS): flows summed, stocks at the period's last
-    month, opening carried in, ratios recomputed from the period's own sums (definitions.
-    PERIOD_DEFINITIONS says how each unit-economics row is built)."""
-    n = len(periods)
+    """The period rows ``keys`` (quarterly, annual or trailing), each from its rule in the catalog
+    (definitions.period_rule): flows summed over the period's months, stocks at its last month, ratios
+    recomputed from the period's own values, never averaged."""
     out: dict[str, np.ndarray] = {}
-    only_month_one = periods.last == 0  # a period holding nothing but the opening month has no movements
 
-    def flow(key: str) -> np.ndarray:
-        x = monthly[key]
-        sums = np.array([np.nansum(x[f : e + 1]) for f, e in zip(periods.first, periods.last, strict=True)])
-        if np.isnan(x[0]):
-            sums[only_month_one] = NAN
-        return sums
+    def value(key: str) -> np.ndarray:
+        if key not in out:
+            out[key] = derive.period(
+                period_rule(key),
+                value,
+                monthly.__getitem__,
+                periods.first,
+                periods.last,
+                lambda k: first_month_number(k, windows),
+                windows,
+            )
+        return out[key]
 
-    def at(key: str, idx: np.ndarray) -> np.ndarray:
-        return monthly[key][idx]
-
-    opening_idx = np.maximum(periods.first - 1, 0)
-    for key, kind in PERIOD_ROWS:
-        if kind == "flow" and key in monthly:
-            out[key] = flow(key)
-        elif kind == "stock" and key in monthly:
-            out[key] = at(key, periods.last)
-        elif kind == "opening":
-            out[key] = at(key.replace("_opening", "_closing"), opening_idx)
-    o, c = out["mrr_opening"], out["mrr_closing"]
-    out["mrr_net_new"] = c - o
-    out["mrr_growth"] = ratio(c, o) - 1.0
-    out["arpa"] = ratio(c, out["clients_closing"])
-    out["asp_new"] = ratio(out["mrr_new"], out["clients_new"])
-    gained = out["mrr_new"] + out["mrr_reactivation"] + out["mrr_expansion"]
-    lost = out["mrr_contraction"] + out["mrr_churn"]
-    out["quick_ratio"] = ratio(gained, lost)
-    out["logo_churn_rate"] = ratio(out["clients_churned"], out["clients_opening"])
-    out["gross_mrr_churn_rate"] = ratio(lost, o)
-    out["net_mrr_churn_rate"] = ratio(lost - out["mrr_expansion"] - out["mrr_reactivation"], o)
-    closing_m = monthly["mrr_closing"]
-    weighted = np.array(
-        [
-            np.sum(closing_m[f : e + 1] * monthly["gross_margin"][f : e + 1])
-            for f, e in zip(periods.first, periods.last, strict=True)
-        ]
-    )
-    out["gross_margin"] = ratio(
-        weighted,
-        np.array([np.sum(closing_m[f : e + 1]) for f, e in zip(periods.first, periods.last, strict=True)]),
-    )
-    # Lifetime from the period's churn per month: churned clients over the sum of the months'
-    # opening clients (month 1 has no opening count); no churn gives the cap.
-    opening_sum = np.array(
-        [
-            np.nansum(monthly["clients_opening"][f : e + 1]) if e >= 1 else NAN
-            for f, e in zip(periods.first, periods.last, strict=True)
-        ]
-    )
-    churn_m = ratio(out["clients_churned"], opening_sum)
-    out["lifetime_months"] = np.where(
-        churn_m == 0, float(lifetime_cap), np.minimum(ratio(1.0, churn_m), float(lifetime_cap))
-    )
-    out["ltv"] = out["arpa"] * out["gross_margin"] * out["lifetime_months"]
-    delta = exact(out["arr"] - 12.0 * o)  # ARR added in the period
-    if "sm_spend" in monthly:
-        sm = monthly["sm_spend"]
-        spend = np.full(n, NAN)
-        for p, (f, e) in enumerate(zip(periods.first, periods.last, strict=True)):
-            if f >= 1 and f - cac_lag >= 0:
-                spend[p] = np.sum(sm[f - cac_lag : e - cac_lag + 1])
-        out["cac"] = ratio(spend, out["clients_new"])
-        out["cac_payback_months"] = ratio(out["cac"], out["asp_new"] * out["gross_margin"])
-        out["ltv_cac"] = ratio(out["ltv"], out["cac"])
-        previous_spend = np.concatenate([[NAN], out["sm_spend"][:-1]])
-        out["magic_number"] = ratio(delta, previous_spend)
-    revenue = np.array(
-        [np.sum(closing_m[f : e + 1]) for f, e in zip(periods.first, periods.last, strict=True)]
-    )
-    out["revenue"] = revenue
-    if "net_burn" in monthly:
-        out["burn_multiple"] = np.where(delta > 0, ratio(out["net_burn"], delta), NAN)
-        out["fcf_margin"] = ratio(-out["net_burn"], revenue)
-        out["rule_of_40"] = out["arr_growth_yoy"] + out["fcf_margin"]
-    return {key: out[key] for key, _ in PERIOD_ROWS if key in out}
+    return {key: value(key) for key in keys if available(key, monthly)}

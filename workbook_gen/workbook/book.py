@@ -11,6 +11,8 @@ from itertools import repeat
 from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
 
+from workbook_gen.definitions import undefined_marker
+from workbook_gen.expressions import UNDEFINED
 from workbook_gen.inputs.cells import EXCEL_EPOCH
 from workbook_gen.inputs.model import InputData
 from workbook_gen.metrics.engine import Results, Scope
@@ -224,13 +226,12 @@ def excel_serial(d) -> float:
     return float((d - EXCEL_EPOCH).days)
 
 
-def undefined_text(key: str, i: int) -> str:
-    """What a monthly formula shows when month i (0-based) of ``key`` is undefined: a burn multiple
-    whose window is in the data but whose ARR did not grow is "n/m"; everything else "n/a"."""
-    return "n/m" if key == "burn_multiple" and i >= 3 else "n/a"
+def undefined_text(key: str, i: int, settings=None) -> str:
+    """What a monthly formula shows when month i (0-based) of ``key`` is undefined (the catalog's rule)."""
+    return undefined_marker(key, i + 1, settings)
 
 
-def cached(value, undefined: str = "n/a"):
+def cached(value, undefined: str = UNDEFINED):
     """The value a formula cell carries: the engine's number, or the text shown for undefined."""
     if value is None:
         return undefined

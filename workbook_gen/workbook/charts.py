@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY, series_name
+from workbook_gen.definitions import BY_KEY, chart_data_name, series_name
 from workbook_gen.text import inert_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import TIMELINE, TL_DATE
@@ -38,7 +38,7 @@ def row_series(book: Book, name: str, label: str, window: tuple[int, int], **ext
     """A chart series over months ``window`` of the named monthly row ``name``."""
     lay = book.layout
     # A series with a chart-data helper row (numbers, #N/A where undefined) is drawn from it.
-    place = lay.places.get(f"_chart_{name}") or lay.place(name)
+    place = lay.places.get(chart_data_name(name)) or lay.place(name)
     a, b = window
     series = {
         "name": inert_name(label),
@@ -100,7 +100,7 @@ def money_format(book: Book) -> str:
 
 def chart_name(key: str, slug: str | None) -> str:
     """The unnamed chart-data helper row of a series (contraction and churn negated)."""
-    return f"_chart_{series_name(key, slug)}"
+    return chart_data_name(series_name(key, slug))
 
 
 PALETTE_DARK = "#1F3864"

@@ -9,15 +9,15 @@ Undefined values are the text ``n/a`` (``n/m`` for a burn multiple without ARR g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from workbook_gen.definitions import series_name
+from workbook_gen.definitions import BY_KEY, series_name
+from workbook_gen.expressions import EXACT_DECIMALS, UNDEFINED
 from workbook_gen.inputs.model import SHEET_BURN, SHEET_GM, SHEET_SM
-from workbook_gen.metrics.monthly import EXACT_DECIMALS
 from workbook_gen.workbook.layout import CC_FIRST, CC_SEGMENT, TL_DATE, Layout
 
-NA = '"n/a"'
-NM = '"n/m"'
+NA = f'"{UNDEFINED}"'
 GT0 = '">0"'
 
 
@@ -77,6 +77,18 @@ class ScopeRefs:
     burn_col: int | None = 1  # column of this scope's net burn on the Burn sheet; None = no burn
 
 
+# Client-level aggregations and input reads, by metric key (everything the catalog does not derive).
+AGGREGATIONS: dict[str, Callable[[MonthlyFormulas, int], str]] = {}
+
+
+def aggregation(key: str):
+    def register(fn):
+        AGGREGATIONS[key] = fn
+        return fn
+
+    return register
+
+
 class MonthlyFormulas:
     def __init__(self, layout: Layout, refs: ScopeRefs, here: str):
         self.lay = layout
@@ -97,13 +109,6 @@ class MonthlyFormulas:
     def back(self, key: str, i: int, k: str) -> str:
         """``key`` k months before month i."""
         return in_row(self.row(key), f"{self.t(i)}-{k}")
-
-    def window(self, key: str, i: int, start: str, end: str = "0") -> str:
-        """SUM of ``key`` from t-start to t-end."""
-        r = self.row(key)
-        t = self.t(i)
-        last = t if end == "0" else f"{t}-{end}"
-        return f"SUM({row_slice(r, f'{t}-{start}', last)})"
 
     def t(self, i: int) -> str:
         return self.lay.month_number(i, self.here)
@@ -155,10 +160,6 @@ class MonthlyFormulas:
     def moved(self, i: int, body: str) -> str:
         return self.after(1, i, body)
 
-    @staticmethod
-    def both(a: str, b: str, body: str) -> str:
-        return f"IF(AND(ISNUMBER({a}),ISNUMBER({b})),{body},{NA})"
-
     def monthly_input(self, sheet: str, col: int, i: int) -> str:
         lay = self.lay
         month = lay.timeline(TL_DATE, i, self.here)
@@ -166,129 +167,108 @@ class MonthlyFormulas:
 
     # --- the series ---------------------------------------------------------------------
     def formula(self, key: str, i: int) -> str:
-        return "=" + getattr(self, f"f_{key}")(i)
+        """Month i of ``key``: rendered from the catalog's expression for a derived metric, else the
+        hand-written aggregation over clients (or the input read) registered for it below."""
+        if BY_KEY[key].expr is not None:
+            return monthly_formula(self, key, i)
+        return "=" + AGGREGATIONS[key](self, i)
 
+    def total_cell(self, key: str, i: int) -> str:
+        """The total scope's ``key`` in month i (a segment's share of the total reads it)."""
+        return self.lay.series_cell(series_name(key, None), i, self.here)
+
+    @aggregation("mrr_opening")
     def f_mrr_opening(self, i):
         return self.moved(i, self.sum_if(self.prev(i)))
 
+    @aggregation("mrr_closing")
     def f_mrr_closing(self, i):
         return self.sum_if(self.cur(i))
 
+    @aggregation("mrr_new")
     def f_mrr_new(self, i):
         new = self.sum_if(self.cur(i), self.lay.client_column(CC_FIRST, self.here), self.t(i))
         return self.moved(i, rounded(new))
 
+    @aggregation("mrr_reactivation")
     def f_mrr_reactivation(self, i):
         # closing MRR less what clients paying last month pay now (the closing row, not a second scan)
         entering = f"{self.c('mrr_closing', i)}-{self.sum_if(self.cur(i), self.prev(i), GT0)}"
         return self.moved(i, rounded(f"{entering}-{self.c('mrr_new', i)}"))
 
+    @aggregation("mrr_expansion")
     def f_mrr_expansion(self, i):
         p, c = self.prev(i), self.cur(i)
         return self.moved(i, rounded(self.sumproduct([f"{p}>0", f"{c}>{p}"], f"{c}-{p}")))
 
+    @aggregation("mrr_contraction")
     def f_mrr_contraction(self, i):
         # Over clients paying in both months, Σ (cur − prev) = expansion − contraction.
         p, c = self.prev(i), self.cur(i)
         kept_change = f"({self.sum_if(c, p, GT0, c, GT0)}-{self.sum_if(p, p, GT0, c, GT0)})"
         return self.moved(i, rounded(f"{self.c('mrr_expansion', i)}-{kept_change}"))
 
+    @aggregation("mrr_churn")
     def f_mrr_churn(self, i):
         p = self.prev(i)
         # opening MRR less what was paid last month by clients still paying (the opening row, not a rescan)
         return self.moved(i, rounded(f"{self.c('mrr_opening', i)}-{self.sum_if(p, self.cur(i), GT0)}"))
 
-    def f_mrr_net_new(self, i):
-        return self.moved(i, f"{self.c('mrr_closing', i)}-{self.c('mrr_opening', i)}")
-
-    def f_arr(self, i):
-        return f"12*{self.c('mrr_closing', i)}"
-
-    def f_mrr_growth_mom(self, i):
-        o = self.c("mrr_opening", i)
-        return self.moved(i, f"IF({o}=0,{NA},{self.c('mrr_closing', i)}/{o}-1)")
-
-    def f_arr_growth_yoy(self, i):
-        then = self.back("mrr_closing", i, "12")
-        return self.after(12, i, f"IF({then}=0,{NA},{self.c('mrr_closing', i)}/{then}-1)")
-
+    @aggregation("clients_opening")
     def f_clients_opening(self, i):
         return self.moved(i, self.count_if(self.prev(i), GT0))
 
+    @aggregation("clients_new")
     def f_clients_new(self, i):
         return self.moved(i, self.count_if(self.lay.client_column(CC_FIRST, self.here), self.t(i)))
 
+    @aggregation("clients_reactivated")
     def f_clients_reactivated(self, i):
         p, c = self.prev(i), self.cur(i)
         body = f"{self.c('clients_closing', i)}-{self.count_if(p, GT0, c, GT0)}-{self.c('clients_new', i)}"
         return self.moved(i, body)
 
+    @aggregation("clients_churned")
     def f_clients_churned(self, i):
         p, c = self.prev(i), self.cur(i)
         return self.moved(i, f"{self.c('clients_opening', i)}-{self.count_if(p, GT0, c, GT0)}")
 
+    @aggregation("clients_expanded")
     def f_clients_expanded(self, i):
         p, c = self.prev(i), self.cur(i)
         return self.moved(i, self.sumproduct([f"{p}>0", f"{c}>{p}"]))
 
+    @aggregation("clients_contracted")
     def f_clients_contracted(self, i):
         p, c = self.prev(i), self.cur(i)
         return self.moved(i, self.sumproduct([f"{c}>0", f"{c}<{p}"]))
 
+    @aggregation("clients_closing")
     def f_clients_closing(self, i):
         return self.count_if(self.cur(i), GT0)
 
-    def f_arpa(self, i):
-        return self.div(self.c("mrr_closing", i), self.c("clients_closing", i))
-
-    def f_asp_new(self, i):
-        return self.moved(i, self.div(self.c("mrr_new", i), self.c("clients_new", i)))
-
-    def f_arpa_churned(self, i):
-        return self.moved(i, self.div(self.c("mrr_churn", i), self.c("clients_churned", i)))
-
+    @aggregation("arpa_expanded")
     def f_arpa_expanded(self, i):
         p, c = self.prev(i), self.cur(i)
         total = self.sumproduct([f"{p}>0", f"{c}>{p}"], c)
         return self.moved(i, self.div(total, self.c("clients_expanded", i)))
 
+    @aggregation("arpa_contracted")
     def f_arpa_contracted(self, i):
         p, c = self.prev(i), self.cur(i)
         total = self.sumproduct([f"{c}>0", f"{c}<{p}"], c)
         return self.moved(i, self.div(total, self.c("clients_contracted", i)))
 
-    def _gained(self, i):
-        return f"({self.c('mrr_new', i)}+{self.c('mrr_reactivation', i)}+{self.c('mrr_expansion', i)})"
-
-    def _lost(self, i):
-        return f"({self.c('mrr_contraction', i)}+{self.c('mrr_churn', i)})"
-
-    def f_quick_ratio(self, i):
-        return self.moved(i, self.div(self._gained(i), self._lost(i)))
-
-    def f_quick_ratio_3m(self, i):
-        gained = "+".join(self.window(k, i, "2") for k in ("mrr_new", "mrr_reactivation", "mrr_expansion"))
-        lost = "+".join(self.window(k, i, "2") for k in ("mrr_contraction", "mrr_churn"))
-        return self.after(3, i, self.div(f"({gained})", f"({lost})"))
-
-    def f_logo_churn_rate(self, i):
-        return self.moved(i, self.div(self.c("clients_churned", i), self.c("clients_opening", i)))
-
-    def f_gross_mrr_churn_rate(self, i):
-        return self.moved(i, self.div(self._lost(i), self.c("mrr_opening", i)))
-
-    def f_net_mrr_churn_rate(self, i):
-        net = f"({self._lost(i)}-{self.c('mrr_expansion', i)}-{self.c('mrr_reactivation', i)})"
-        return self.moved(i, self.div(net, self.c("mrr_opening", i)))
-
     def _then(self, i):
         return block_column(self.lay.mrr_block(self.here), self.lay.mrr_rows, f"{self.t(i)}-12")
 
+    @aggregation("nrr_12m")
     def f_nrr_12m(self, i):
         then = self._then(i)
         kept = self.sum_if(self.cur(i), then, GT0)
         return self.after(12, i, self.div(kept, self.back("mrr_closing", i, "12")))
 
+    @aggregation("grr_12m")
     def f_grr_12m(self, i):
         # Σ min(now, then) = Σ then + Σ over clients now below their level of a year ago of (now − then)
         then, now = self._then(i), self.cur(i)
@@ -296,64 +276,20 @@ class MonthlyFormulas:
         kept = f"({base}+{self.sumproduct([f'{now}<{then}'], f'{now}-{then}')})"
         return self.after(12, i, self.div(kept, base))
 
+    @aggregation("sm_spend")
     def f_sm_spend(self, i):
         if self.refs.sm_col is None:
             return NA  # no S&M column for this segment (the tab says so)
         return self.monthly_input(SHEET_SM, self.refs.sm_col, i)
 
+    @aggregation("gross_margin")
     def f_gross_margin(self, i):
         return self.monthly_input(SHEET_GM, 1, i)
 
+    @aggregation("net_burn")
     def f_net_burn(self, i):
         return self.monthly_input(SHEET_BURN, self.refs.burn_col or 1, i)
 
-    def f_cac(self, i):
-        w, lag = self.setting("cac_window"), self.setting("cac_lag")
-        t = self.t(i)
-        new = self.window("clients_new", i, f"{w}+1")
-        spend = self.window("sm_spend", i, f"{lag}-{w}+1", lag)
-        return f"IF(OR({t}<{w}+1,{t}<{lag}+{w}),{NA},{self.div(spend, new)})"
 
-    def f_cac_payback_months(self, i):
-        w = self.setting("cac_window")
-        asp = f"{self.window('mrr_new', i, f'{w}+1')}/{self.window('clients_new', i, f'{w}+1')}"
-        cac = self.c("cac", i)
-        gm = self.c("gross_margin", i)
-        return f"IF(ISNUMBER({cac}),{self.div(cac, f'({asp}*{gm})')},{NA})"
-
-    def f_lifetime_months(self, i):
-        c, cap = self.setting("ltv_churn_window"), self.setting("lifetime_cap_months")
-        opened = self.window("clients_opening", i, f"{c}+1")
-        churned = self.window("clients_churned", i, f"{c}+1")
-        body = f"IF({opened}=0,{NA},IF({churned}=0,{cap},MIN({opened}/{churned},{cap})))"
-        return f"IF({self.t(i)}<{c}+1,{NA},{body})"
-
-    def f_ltv(self, i):
-        arpa, life = self.c("arpa", i), self.c("lifetime_months", i)
-        return self.both(arpa, life, f"{arpa}*{self.c('gross_margin', i)}*{life}")
-
-    def f_ltv_cac(self, i):
-        ltv, cac = self.c("ltv", i), self.c("cac", i)
-        return self.both(ltv, cac, self.div(ltv, cac))
-
-    def _arr_delta(self, i):
-        return rounded(f"{self.c('arr', i)}-{self.back('arr', i, '3')}")
-
-    def f_magic_number(self, i):
-        spend = self.window("sm_spend", i, "5", "3")
-        return self.after(5, i, self.div(self._arr_delta(i), spend))
-
-    def f_burn_multiple(self, i):
-        delta = self._arr_delta(i)
-        return self.after(3, i, f"IF({delta}<=0,{NM},{self.window('net_burn', i, '2')}/{delta})")
-
-    def f_revenue_ttm(self, i):
-        return self.after(11, i, self.window("mrr_closing", i, "11"))
-
-    def f_fcf_margin_ttm(self, i):
-        rev = self.c("revenue_ttm", i)
-        return self.after(11, i, self.div(f"-{self.window('net_burn', i, '11')}", rev))
-
-    def f_rule_of_40(self, i):
-        a, b = self.c("arr_growth_yoy", i), self.c("fcf_margin_ttm", i)
-        return self.both(a, b, f"{a}+{b}")
+# The renderer of derived metrics reads the INDEX helpers above (imported last: the two modules need each other).
+from workbook_gen.workbook.derived import monthly_formula  # noqa: E402

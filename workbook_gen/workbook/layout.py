@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
+from workbook_gen.definitions import setting_name
 from workbook_gen.inputs.model import SHEET_MRR
 
 FIRST_COL = 4  # column E: the first month on every monthly sheet
@@ -168,7 +169,7 @@ class Layout:
         return self.places[name].range(here)
 
     def setting(self, key: str) -> str:
-        return f"setting_{key}"
+        return setting_name(key)
 
 
 def column_name(col: int) -> str:

@@ -10,11 +10,11 @@ from dataclasses import replace
 import numpy as np
 from xlsxwriter.utility import quote_sheetname
 
-from workbook_gen.definitions import CURRENCY, GROUPINGS
+from workbook_gen.definitions import CURRENCY, GROUPINGS, period_edge_name
 from workbook_gen.inputs.model import SHEET_MRR
+from workbook_gen.metrics.arrays import first_active
 from workbook_gen.metrics.cohorts import cohort_of
 from workbook_gen.metrics.engine import UNASSIGNED, segment_key, segment_labels
-from workbook_gen.metrics.monthly import first_active
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.formulas import in_column, in_row
 from workbook_gen.workbook.layout import (
@@ -81,7 +81,7 @@ def write(book: Book) -> None:
         idx = np.maximum(cohort_number[g] - 1, 0)
         ends = res.periods[g].last[idx]
         bases[g] = np.where(first > 0, data.mrr[np.arange(data.n_clients), ends], 0.0)
-    last_tables = {g: lay.place(f"period_{g}_last").range(CLIENT_CALC) for g in GROUPINGS}
+    last_tables = {g: lay.place(period_edge_name(g, "last")).range(CLIENT_CALC) for g in GROUPINGS}
     # One formula text per column, with {n} for the row number: the loop only fills in rows.
     mrr = quote_sheetname(SHEET_MRR)
     months = f"{mrr}!{column_name(first_col)}{{n}}:{column_name(last_col)}{{n}}"
@@ -153,8 +153,8 @@ def write_cohort_rows(book: Book) -> None:
         end = np.searchsorted(key, periods.last + 1, side="right")
         ws.write_string(top - 1, PT_ROWS_FIRST, "First client row", fmt.header)
         ws.write_string(top - 1, PT_ROWS_LAST, "Last client row", fmt.header)
-        first_tbl = lay.place(f"period_{g}_first").range(TIMELINE)
-        last_tbl = lay.place(f"period_{g}_last").range(TIMELINE)
+        first_tbl = lay.place(period_edge_name(g, "first")).range(TIMELINE)
+        last_tbl = lay.place(period_edge_name(g, "last")).range(TIMELINE)
         for p in range(len(periods)):
             pc = cell(top + p, 1, False, True)
             ws.write_formula(

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from workbook_gen.definitions import GROUPINGS, cohort_name
+from workbook_gen.definitions import GROUPINGS, cohort_chart_name, cohort_index_name, cohort_name
 from workbook_gen.metrics.cohort_economics import average_cohort
 from workbook_gen.workbook import charts
 from workbook_gen.workbook.book import Book, ScopeSheets
@@ -39,7 +39,7 @@ def _curve_cohorts(ss: ScopeSheets) -> list[int]:
 
 
 def _name(slug, what: str) -> str:
-    return f"_cohort_chart_{what}_{slug}"
+    return cohort_chart_name(what, slug)
 
 
 def plan(book: Book, ss: ScopeSheets) -> None:
@@ -70,7 +70,7 @@ def _cac_per_client(book: Book, ss: ScopeSheets, g: str) -> None:
     if t.cac is None:
         return
     ws = book.sheet(ss.cohorts[g])
-    idx = lay.place(f"_cohort_index_{g}_{ss.scope.slug}")
+    idx = lay.place(cohort_index_name(g, ss.scope.slug))
     ws.write_string(idx.row - 1, IDX_PER_CLIENT, "CAC per client", fmt.header)
     for p in range(t.n):
         spend, size = cell(idx.row + p, IDX_CAC), cell(idx.row + p, IDX_SIZE)
@@ -94,7 +94,7 @@ def _write_data(book: Book, ss: ScopeSheets) -> None:
     ws = book.sheet(sheet)
     t = scope.cohorts["quarter"]
     n = t.n
-    idx = lay.place(f"_cohort_index_quarter_{slug}")
+    idx = lay.place(cohort_index_name("quarter", slug))
     money = fmt.unit("currency")
     lines = lay.places.get(_name(slug, "cac_lines"))
     if lines is not None:
@@ -253,7 +253,11 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
         avg.set_size({"width": CHART_W, "height": CHART_H})
         made.append(avg)
     top = (
-        min(p.row for name, p in lay.places.items() if p.sheet == sheet and name.startswith("_cohort_index_"))
+        min(
+            p.row
+            for name, p in lay.places.items()
+            if p.sheet == sheet and name.startswith(cohort_index_name("", "")[:-2])
+        )
         - 2
     )
     chart_top = 4  # under the tab's title and note (tabs/cohorts.py keeps this space free)
@@ -271,6 +275,6 @@ def _year_chart(book: Book, ss: ScopeSheets) -> None:
     chart = _nrr_curves(book, ss, "year", "Annual cohorts: NRR by age (% of year-0 MRR)")
     if chart is None:
         return
-    idx = lay.place(f"_cohort_index_year_{ss.scope.slug}")
+    idx = lay.place(cohort_index_name("year", ss.scope.slug))
     ws = book.sheet(ss.cohorts["year"])
     ws.insert_chart(idx.row - 2, FIRST_COL + t.n + 1, chart, {"x_offset": 10})

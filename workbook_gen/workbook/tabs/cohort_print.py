@@ -5,7 +5,7 @@ but not on the page; a segment's month cohorts print on the total's month tab on
 
 from __future__ import annotations
 
-from workbook_gen.definitions import GROUPINGS
+from workbook_gen.definitions import GROUPINGS, cohort_calendar_name, cohort_index_name, scope_suffix
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets
 from workbook_gen.workbook.layout import FIRST_COL, span
@@ -17,7 +17,7 @@ CHART_COLS = 12  # age columns the charts at the top of a cohort tab span
 def _bounds(book: Book, ss: ScopeSheets, g: str) -> tuple[int, int]:
     """First and last row of grouping ``g``'s printed blocks (index block to the last age table)."""
     lay, slug = book.layout, ss.scope.slug
-    idx = lay.place(f"_cohort_index_{g}_{slug}")
+    idx = lay.place(cohort_index_name(g, slug))
     last = max(
         (
             p
@@ -30,11 +30,11 @@ def _bounds(book: Book, ss: ScopeSheets, g: str) -> tuple[int, int]:
 
 
 def _suffix(slug: str | None) -> str:
-    return "" if slug is None else f"__{slug}"
+    return scope_suffix(slug)
 
 
 def _hide_helpers(book: Book, ss: ScopeSheets, ws, g: str) -> None:
-    place = book.layout.places.get(f"_cohort_calendar_{g}_{ss.scope.slug}")
+    place = book.layout.places.get(cohort_calendar_name(g, ss.scope.slug))
     if place is None:
         return
     for r in range(place.row - 2, place.row + place.height):

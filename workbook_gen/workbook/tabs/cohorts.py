@@ -19,7 +19,10 @@ from workbook_gen.definitions import (
     CURRENCY,
     GROUPINGS,
     PCT,
+    cohort_calendar_name,
+    cohort_index_name,
     cohort_name,
+    period_edge_name,
     series_name,
 )
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
@@ -66,7 +69,7 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         row = rows.get(sheet, TOP + (CHART_SPACE if charts_here else 0))
         # index block: section title, header, n rows
         idx = row + 2
-        lay.register(f"_cohort_index_{g}_{scope.slug}", Place(sheet, idx, 0, 7, n))
+        lay.register(cohort_index_name(g, scope.slug), Place(sheet, idx, 0, 7, n))
         lay.register(cohort_name(g, "size", scope.slug), Place(sheet, idx, IDX_SIZE, 1, n))
         if scope.has_sm:
             lay.register(cohort_name(g, "cac", scope.slug), Place(sheet, idx, IDX_CAC, 1, n))
@@ -82,7 +85,7 @@ def plan(book: Book, ss: ScopeSheets) -> None:
 
 
 def _calendar_name(g: str, slug: str | None) -> str:
-    return f"_cohort_calendar_{g}_{slug}"
+    return cohort_calendar_name(g, slug)
 
 
 def write(book: Book, ss: ScopeSheets) -> None:
@@ -181,7 +184,7 @@ def _write_calendar(book: Book, ss: ScopeSheets, ws, here: str, g: str, blocks: 
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     tables = scope.cohorts[g]
     cal = lay.place(_calendar_name(g, scope.slug))
-    idx = lay.place(f"_cohort_index_{g}_{scope.slug}")
+    idx = lay.place(cohort_index_name(g, scope.slug))
     head = cal.row - 1
     ws.write_string(head - 1, 0, f"Cohort MRR by calendar month — by {g} of first payment", fmt.label_bold)
     for c, h in enumerate(("Cohort", "#", "Size", "")):
@@ -217,9 +220,9 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
     res = book.results
     tables = scope.cohorts[g]
     n = tables.n
-    idx = lay.place(f"_cohort_index_{g}_{scope.slug}")
-    first_tbl = lay.place(f"period_{g}_first").range(here)
-    last_tbl = lay.place(f"period_{g}_last").range(here)
+    idx = lay.place(cohort_index_name(g, scope.slug))
+    first_tbl = lay.place(period_edge_name(g, "first")).range(here)
+    last_tbl = lay.place(period_edge_name(g, "last")).range(here)
     label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), here)
     blocks = _Blocks(book, ss, here, g)
     partial_last = bool(res.periods[g].partial[-1])

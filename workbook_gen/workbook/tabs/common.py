@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO
 from workbook_gen.workbook.book import Book, excel_serial
-from workbook_gen.workbook.formulas import row_slice
 from workbook_gen.workbook.layout import DATE_ROW, FIRST_COL, TL_DATE
 
 UNIT_TEXT = {
@@ -74,10 +73,5 @@ T12_START = "MAX(2,COUNT(months)-11)"
 
 
 def t12_slice(n_months: int) -> slice:
-    """The engine's side of :func:`t12_sum`: 0-based months of the trailing window."""
+    """0-based months of the trailing window (:data:`T12_START` to the latest month)."""
     return slice(max(1, n_months - 12), n_months)
-
-
-def t12_sum(name: str) -> str:
-    """Formula: the sum of a named monthly row over the trailing twelve months."""
-    return f"SUM({row_slice(name, T12_START, 'COUNT(months)')})"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO, series_name
-from workbook_gen.metrics.monthly import ratio
-from workbook_gen.workbook.book import Book, cached
+from workbook_gen.definitions import period_metric, period_undefined_marker, series_name
+from workbook_gen.expressions import UNDEFINED
+from workbook_gen.workbook.book import Book, cached, undefined_text
 from workbook_gen.workbook.charts import (
     color,
     defined_window,
@@ -15,29 +13,31 @@ from workbook_gen.workbook.charts import (
     new_chart,
     row_series,
 )
+from workbook_gen.workbook.derived import NA, period_formula
 from workbook_gen.workbook.formulas import latest
-from workbook_gen.workbook.tabs.common import sheet_header, t12_slice, t12_sum
+from workbook_gen.workbook.tabs.common import sheet_header
+from workbook_gen.workbook.tabs.dashboard import trailing_renderer
 
 SHEET = "Segments"
 TOP = 4
 
-# (label, unit, kind, keys): "latest" reads the last month of a series; "t12" divides sums of the
-# last twelve months (from month 2 at the earliest).
+# (label, key, view): "latest" reads a monthly row in the latest month; "t12" is the engine's
+# trailing-twelve-months value of the key (definitions.TRAILING_KEYS), written as its formula.
 ROWS = (
-    ("ARR (latest)", CURRENCY, "latest", ("arr",)),
-    ("Share of total ARR", PCT, "share", ("arr",)),
-    ("Closing clients (latest)", COUNT, "latest", ("clients_closing",)),
-    ("ARR growth YoY (latest)", PCT, "latest", ("arr_growth_yoy",)),
-    ("NRR 12m (latest)", PCT, "latest", ("nrr_12m",)),
-    ("GRR 12m (latest)", PCT, "latest", ("grr_12m",)),
-    ("ARPA (latest)", CURRENCY, "latest", ("arpa",)),
-    ("ASP of new clients (T12M)", CURRENCY, "t12", ("mrr_new", "clients_new")),
-    ("Quick ratio (T12M)", RATIO, "t12_qr", ()),
-    ("Logo churn per month (T12M)", PCT, "t12", ("clients_churned", "clients_opening")),
-    ("LTV (latest)", CURRENCY, "latest", ("ltv",)),
-    ("Client lifetime (latest)", MONTHS, "latest", ("lifetime_months",)),
-    ("CAC payback (latest)", MONTHS, "latest", ("cac_payback_months",)),
-    ("LTV:CAC (latest)", RATIO, "latest", ("ltv_cac",)),
+    ("ARR (latest)", "arr", "latest"),
+    ("Share of total ARR", "arr_share", "latest"),
+    ("Closing clients (latest)", "clients_closing", "latest"),
+    ("ARR growth YoY (latest)", "arr_growth_yoy", "latest"),
+    ("NRR 12m (latest)", "nrr_12m", "latest"),
+    ("GRR 12m (latest)", "grr_12m", "latest"),
+    ("ARPA (latest)", "arpa", "latest"),
+    ("ASP of new clients (T12M)", "asp_new", "t12"),
+    ("Quick ratio (T12M)", "quick_ratio", "t12"),
+    ("Logo churn per month (T12M)", "logo_churn_monthly", "t12"),
+    ("LTV (latest)", "ltv", "latest"),
+    ("Client lifetime (latest)", "lifetime_months", "latest"),
+    ("CAC payback (latest)", "cac_payback_months", "latest"),
+    ("LTV:CAC (latest)", "ltv_cac", "latest"),
 )
 
 
@@ -57,36 +57,22 @@ def write(book: Book) -> None:
     for j, scope in enumerate(scopes):
         ws.write_string(TOP - 1, 1 + j, scope.label, fmt.header)
     n = len(res.months)
-    w = t12_slice(n)
-    for r, (label, unit, kind, keys) in enumerate(ROWS):
+    for r, (label, key, view) in enumerate(ROWS):
         row = TOP + r
         ws.write_string(row, 0, label, fmt.label)
+        unit = period_metric(key).unit
         for j, scope in enumerate(scopes):
-            m = scope.monthly
-            nm = [series_name(k, scope.slug) for k in keys]
-            if kind == "latest" and keys[0] not in m:
-                formula = '="n/a"'  # an S&M-based metric of a segment without its own S&M column
-                value = np.nan
-            elif kind == "latest":
-                formula = f"={latest(nm[0])}"
-                value = m[keys[0]][-1]
-            elif kind == "share":
-                formula = f'=IF({latest("arr")}=0,"n/a",{latest(nm[0])}/{latest("arr")})'
-                value = ratio(m["arr"][-1], res.total.monthly["arr"][-1])
-            elif kind == "t12":
-                formula = f'=IF(COUNT(months)<2,"n/a",IF({t12_sum(nm[1])}=0,"n/a",{t12_sum(nm[0])}/{t12_sum(nm[1])}))'
-                value = ratio(np.sum(m[keys[0]][w]), np.sum(m[keys[1]][w])) if n > 1 else np.nan
-            else:
-                gained = "+".join(
-                    t12_sum(series_name(k, scope.slug))
-                    for k in ("mrr_new", "mrr_reactivation", "mrr_expansion")
-                )
-                lost = "+".join(t12_sum(series_name(k, scope.slug)) for k in ("mrr_contraction", "mrr_churn"))
-                formula = f'=IF(COUNT(months)<2,"n/a",IF(({lost})=0,"n/a",({gained})/({lost})))'
-                g = sum(np.sum(m[k][w]) for k in ("mrr_new", "mrr_reactivation", "mrr_expansion"))
-                lo = sum(np.sum(m[k][w]) for k in ("mrr_contraction", "mrr_churn"))
-                value = ratio(g, lo) if n > 1 else np.nan
-            ws.write_formula(row, 1 + j, formula, fmt.unit(unit), cached(value))
+            if view == "latest" and key in scope.monthly:
+                formula = f"={latest(series_name(key, scope.slug))}"
+                value = cached(scope.monthly[key][-1], undefined_text(key, n - 1))
+            elif view == "t12" and key in scope.trailing:
+                formula = period_formula(trailing_renderer(book, scope.slug), key)
+                value = cached(scope.trailing[key], period_undefined_marker(key))
+            elif scope.is_total and key == "arr_share":
+                continue  # the total is the whole
+            else:  # a metric this segment does not have (spend- or burn-based without its own column)
+                formula, value = f"={NA}", UNDEFINED
+            ws.write_formula(row, 1 + j, formula, fmt.unit(unit), value)
     ws.set_column(0, 0, 30)
     ws.set_column(1, len(scopes), 16)
     top = TOP + len(ROWS) + 2

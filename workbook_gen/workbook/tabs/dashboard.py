@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from workbook_gen.definitions import BY_KEY, COUNT, CURRENCY, PCT, RATIO
-from workbook_gen.metrics.monthly import ratio
+from workbook_gen.definitions import BY_KEY, COUNT, PCT, period_metric, period_undefined_marker, series_name
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial, undefined_text
 from workbook_gen.workbook.charts import month_window, monthly_chart
+from workbook_gen.workbook.derived import NA, PeriodRenderer, period_formula
 from workbook_gen.workbook.formulas import in_row, latest
-from workbook_gen.workbook.tabs.common import T12_START, t12_slice, t12_sum
+from workbook_gen.workbook.tabs.common import T12_START, t12_slice
 
 SHEET = "Dashboard"
 KPIS = (
@@ -73,7 +71,7 @@ def write(book: Book) -> None:
         ws.write_formula(
             row,
             2,
-            f'=IF(COUNT(months)>1,{in_row(key, "COUNT(months)-1")},"n/a")',
+            f"=IF(COUNT(months)>1,{in_row(key, 'COUNT(months)-1')},{NA})",
             fmt.unit(m.unit),
             cached(prev, undefined_text(key, t - 2)),
         )
@@ -83,7 +81,7 @@ def write(book: Book) -> None:
         ws.write_formula(
             row,
             3,
-            f'=IF(AND(ISNUMBER({b}),ISNUMBER({c})),({b}-{c}){"*100" if points else ""},"n/a")',
+            f"=IF(AND(ISNUMBER({b}),ISNUMBER({c})),({b}-{c}){'*100' if points else ''},{NA})",
             fmt.change(m.unit),
             cached(change * 100 if points else change),
         )
@@ -91,7 +89,7 @@ def write(book: Book) -> None:
         ws.write_formula(
             row,
             4,
-            f'=IF(COUNT(months)>12,{in_row(key, "COUNT(months)-12")},"n/a")',
+            f"=IF(COUNT(months)>12,{in_row(key, 'COUNT(months)-12')},{NA})",
             fmt.unit(m.unit),
             cached(ago, undefined_text(key, t - 13)),
         )
@@ -147,32 +145,38 @@ def write(book: Book) -> None:
     printing.report_tab(book, ws, pages_tall=1)
 
 
-# Trailing twelve months (label, unit, numerator keys, denominator keys or None for a plain sum).
+# The trailing-twelve-months table: rows of the catalog's trailing view (definitions.TRAILING_KEYS),
+# with the dashboard's own wording where the catalog's label names a period.
 TRAILING = (
-    ("New + reactivation MRR", CURRENCY, ("mrr_new", "mrr_reactivation"), None),
-    ("Expansion MRR", CURRENCY, ("mrr_expansion",), None),
-    ("Churn + contraction MRR", CURRENCY, ("mrr_churn", "mrr_contraction"), None),
-    ("Net new MRR", CURRENCY, ("mrr_net_new",), None),
-    (
-        "Quick ratio",
-        RATIO,
-        ("mrr_new", "mrr_reactivation", "mrr_expansion"),
-        ("mrr_contraction", "mrr_churn"),
-    ),
-    ("New clients", COUNT, ("clients_new",), None),
-    ("Logo churn per month", PCT, ("clients_churned",), ("clients_opening",)),
-    ("Recurring revenue", CURRENCY, ("mrr_closing",), None),
-    ("Sales & marketing spend", CURRENCY, ("sm_spend",), None),
-    ("S&M per new client", CURRENCY, ("sm_spend",), ("clients_new",)),
-    ("Net burn", CURRENCY, ("net_burn",), None),
+    "new_and_reactivation_mrr",
+    "mrr_expansion",
+    "lost_mrr",
+    "mrr_net_new",
+    "quick_ratio",
+    "clients_new",
+    "logo_churn_monthly",
+    "revenue",
+    "sm_spend",
+    "sm_per_new_client",
+    "net_burn",
 )
+TRAILING_LABELS = {"revenue": "Recurring revenue"}
+
+
+def trailing_renderer(book: Book, slug: str | None = None) -> PeriodRenderer:
+    """Formulas over the trailing twelve months of a scope's named monthly rows."""
+    return PeriodRenderer(
+        book.layout.setting,
+        first=T12_START,
+        last="COUNT(months)",
+        monthly_row=lambda key: series_name(key, slug),
+    )
 
 
 def _trailing(book: Book, ws, top: int) -> int:
     """Flows of the trailing twelve months, and ratios recomputed from those sums, right of the KPI
-    table. Returns the last row."""
+    table (the engine's ``trailing`` values as formulas). Returns the last row."""
     fmt, res = book.fmt, book.results
-    monthly = res.total.monthly
     window = t12_slice(len(res.months))
     lc, vc = TRAILING_COL, TRAILING_COL + 1
     ws.write_string(top, lc, "Trailing twelve months", fmt.header_left)
@@ -181,25 +185,20 @@ def _trailing(book: Book, ws, top: int) -> int:
     ws.write_formula(
         top + 1,
         vc,
-        f'=IF(COUNT(months)<2,"n/a",{in_row("months", T12_START)})',
+        f"={in_row('months', T12_START)}",
         fmt.get_date_right(),
-        excel_serial(res.months[window.start]) if window.start < len(res.months) else "n/a",
+        excel_serial(res.months[window.start]),
     )
     row = top + 1
-    for label, unit, num, den in TRAILING:
+    values = res.total.trailing
+    for key in (k for k in TRAILING if k in values):
         row += 1
-        ws.write_string(row, lc, label, fmt.label)
-        top_sum = "+".join(t12_sum(k) for k in num)
-        value = sum(np.sum(monthly[k][window]) for k in num)
-        if den is None:
-            formula = top_sum
-        else:
-            bottom = "+".join(t12_sum(k) for k in den)
-            formula = f'IF(({bottom})=0,"n/a",({top_sum})/({bottom}))'
-            value = ratio(value, sum(np.sum(monthly[k][window]) for k in den))
-        if window.start >= window.stop:
-            value = math.nan  # a single month of data has no trailing movements
-        ws.write_formula(row, vc, f'=IF(COUNT(months)<2,"n/a",{formula})', fmt.unit(unit), cached(value))
+        m = period_metric(key)
+        ws.write_string(row, lc, TRAILING_LABELS.get(key, m.label), fmt.label)
+        formula = period_formula(trailing_renderer(book), key)
+        ws.write_formula(
+            row, vc, formula, fmt.unit(m.unit), cached(values[key], period_undefined_marker(key))
+        )
     return row
 
 

@@ -9,9 +9,16 @@ from workbook_gen.definitions import (
     COHORT_TABLES,
     GROUPINGS,
     METRICS,
-    PERIOD_ROWS,
+    PERIOD_KEYS,
+    TRAILING_KEYS,
     cohort_name,
+    period_edge_name,
     period_metric,
+    period_row_name,
+    period_rule_text,
+    scope_suffix,
+    setting_name,
+    undefined_sentence,
 )
 from workbook_gen.metrics.engine import SLUG_MAX
 from workbook_gen.settings import SETTING_HELP
@@ -41,18 +48,12 @@ GENERAL_NOTES = (
     "refer to them by name (setting_cac_window, ...).",
 )
 
-PERIOD_KINDS = {
-    "flow": "Sum of the period's months.",
-    "stock": "Value at the period's last month.",
-    "opening": "Closing value of the month before the period.",
-    "derived": "Recomputed from the period's own sums (never an average of monthly values).",
-}
 CALCULATION_NAMES = (
     ("Months", "months", "The row of month dates every monthly row is aligned with."),
     *(
         (
             f"{g.capitalize()} periods: {edge} month",
-            f"period_{g}_{edge}",
+            period_edge_name(g, edge),
             f"For each {g} period, the number of its {edge} month on the timeline (1 = first month).",
         )
         for g in GROUPINGS
@@ -83,19 +84,28 @@ def write(book: Book) -> None:
 
     for m in METRICS:
         bench = m.benchmark.text if m.benchmark else ""
-        entry((m.label, m.key, unit_text(m.unit, symbol), m.definition, m.formula, bench, m.note))
+        note = " ".join(x for x in (m.note, undefined_sentence(m.key)) if x)
+        entry((m.label, m.key, unit_text(m.unit, symbol), m.definition, m.formula, bench, note))
     row += 1
     section_row(fmt, ws, row, "Quarterly and annual views", len(HEADS))
     row += 1
-    for key, kind in PERIOD_ROWS:
+    for key in PERIOD_KEYS:
         m = period_metric(key)
+        names = f"{period_row_name('quarterly', key)}, {period_row_name('annual', key)}"
+        entry((m.label, names, unit_text(m.unit, symbol), m.definition, period_rule_text(key), "", ""))
+    row += 1
+    section_row(fmt, ws, row, "Trailing twelve months (Dashboard, Segments)", len(HEADS))
+    row += 1
+    for key in TRAILING_KEYS:
+        m = period_metric(key)
+        rule = period_rule_text(key)
         entry(
             (
                 m.label,
-                f"quarterly_{key}, annual_{key}",
+                "",
                 unit_text(m.unit, symbol),
                 m.definition,
-                PERIOD_KINDS[kind],
+                f"Over the last twelve months: {rule}",
                 "",
                 "",
             )
@@ -113,7 +123,7 @@ def write(book: Book) -> None:
         if name != "segment_list" or book.results.segments:
             entry((label, name, "", what, "", "", ""))
     for key in (*NUMERIC_SETTINGS, *CARRIED_TEXT):
-        entry((key.replace("_", " ").capitalize(), f"setting_{key}", "", SETTING_HELP[key], "Cover", "", ""))
+        entry((key.replace("_", " ").capitalize(), setting_name(key), "", SETTING_HELP[key], "Cover", "", ""))
     if book.results.segments:
         row += 1
         section_row(fmt, ws, row, f"Segments of {book.results.split}", len(HEADS))
@@ -122,7 +132,7 @@ def write(book: Book) -> None:
             entry(
                 (
                     scope.label,
-                    f"__{scope.slug}",
+                    scope_suffix(scope.slug),
                     "",
                     f"Ends the defined name of every series and cohort table of segment {scope.label}.",
                     f"e.g. arr__{scope.slug}",

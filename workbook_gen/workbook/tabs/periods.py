@@ -7,11 +7,19 @@ import math
 
 import numpy as np
 
-from workbook_gen.definitions import PERIOD_DEFINITIONS, PERIOD_ROWS, period_metric
+from workbook_gen.definitions import (
+    PERIOD_KEYS,
+    chart_data_name,
+    period_edge_name,
+    period_metric,
+    period_row_name,
+    period_undefined_marker,
+)
 from workbook_gen.workbook import charts, printing
 from workbook_gen.workbook.book import Book, cached
-from workbook_gen.workbook.formulas import NA, NM, in_column, in_row, rounded, row_slice
-from workbook_gen.workbook.layout import FIRST_COL, TIMELINE, TIMELINE_ROWS, Place, cell, on, span
+from workbook_gen.workbook.derived import PeriodRenderer, period_formula
+from workbook_gen.workbook.formulas import in_column
+from workbook_gen.workbook.layout import FIRST_COL, TIMELINE, Place, cell, on, span
 from workbook_gen.workbook.tabs.common import sheet_header, write_row_head
 
 VIEWS = (("Quarterly", "quarter", "quarterly"), ("Annual", "year", "annual"))
@@ -22,7 +30,7 @@ TOP = 8
 
 def _keys(book: Book, attr: str) -> list[str]:
     view = getattr(book.results.total, attr)
-    return [k for k, _ in PERIOD_ROWS if k in view]
+    return [k for k in PERIOD_KEYS if k in view]
 
 
 # Chart data (hidden rows under the table): numbers, or #N/A where undefined; contraction and
@@ -44,7 +52,7 @@ CHART_DATA = (
 
 
 def chart_row_name(attr: str, key: str) -> str:
-    return f"_chart_{attr}_{key}"
+    return chart_data_name(period_row_name(attr, key))
 
 
 def plan(book: Book) -> None:
@@ -52,7 +60,7 @@ def plan(book: Book) -> None:
     for sheet, g, attr in VIEWS:
         keys = _keys(book, attr)
         for r, key in enumerate(keys):
-            lay.register(f"{attr}_{key}", Place(sheet, TOP + r, FIRST_COL, lay.n_periods[g]))
+            lay.register(period_row_name(attr, key), Place(sheet, TOP + r, FIRST_COL, lay.n_periods[g]))
         row = TOP + len(keys) + 2
         for key, _sign in CHART_DATA:
             if key in keys:
@@ -91,8 +99,8 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     ):
         ws.write_string(r, 0, label, fmt.header_left if r == R_LABEL else fmt.label)
     label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), sheet)
-    first_tbl = lay.place(f"period_{g}_first").range(sheet)
-    last_tbl = lay.place(f"period_{g}_last").range(sheet)
+    first_tbl = lay.place(period_edge_name(g, "first")).range(sheet)
+    last_tbl = lay.place(period_edge_name(g, "last")).range(sheet)
     for p in range(n):
         c = FIRST_COL + p
         pc = cell(R_NUMBER, c, True)
@@ -108,28 +116,38 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
             R_FIRST, c, f"={in_column(first_tbl, pc)}", fmt.calc_int(), int(periods.first[p]) + 1
         )
         ws.write_formula(R_LAST, c, f"={in_column(last_tbl, pc)}", fmt.calc_int(), int(periods.last[p]) + 1)
-    number_row = lay.timeline_row(TIMELINE_ROWS[g], sheet)
-    kinds = dict(PERIOD_ROWS)
-    for key in _keys(book, attr):
+    keys = _keys(book, attr)
+    for key in keys:
         metric = period_metric(key)
-        name = f"{attr}_{key}"
+        name = period_row_name(attr, key)
         row = lay.place(name).row
         write_row_head(ws, fmt, row, metric.label, name, metric.unit, book.settings.currency_symbol.strip())
         style, partial_style = fmt.unit(metric.unit), fmt.unit_partial(metric.unit)
         for p in range(n):
             c = FIRST_COL + p
-            refs = _Refs(book, sheet, attr, c)
-            formula = _formula(key, kinds[key], metric.first_month, refs, number_row, book, sheet)
-            undefined = "n/m" if key == "burn_multiple" else "n/a"
+
+            def row_cell(k: str, col: int = c) -> str | None:
+                place = lay.places.get(period_row_name(attr, k))
+                return None if place is None else cell(place.row, col)
+
+            renderer = PeriodRenderer(
+                lay.setting,
+                first=cell(R_FIRST, c, True),
+                last=cell(R_LAST, c, True),
+                monthly_row=lambda k: lay.series_row(k, sheet),
+                row_cell=row_cell,
+                previous_cell=lambda k, col=c: row_cell(k, col - 1),
+                number=cell(R_NUMBER, c, True),
+            )
             ws.write_formula(
                 row,
                 c,
-                formula,
+                period_formula(renderer, key),
                 partial_style if periods.partial[p] else style,
-                cached(view[key][p], undefined),
+                cached(view[key][p], period_undefined_marker(key)),
             )
-        if key in PERIOD_DEFINITIONS:
-            ws.write_string(row, FIRST_COL + n + 1, PERIOD_DEFINITIONS[key], fmt.note)
+        if metric.period_note:
+            ws.write_string(row, FIRST_COL + n + 1, metric.period_note, fmt.note)
     ws.write_string(R_LABEL, FIRST_COL + n + 1, "How the period's value is built", fmt.header_left)
     ws.write_string(
         2,
@@ -148,7 +166,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     ws.set_column(FIRST_COL + n, FIRST_COL + n, 2)
     ws.set_column(FIRST_COL + n + 1, FIRST_COL + n + 1, 60)
     ws.freeze_panes(R_NUMBER, FIRST_COL)
-    table_bottom = max(lay.place(f"{attr}_{k}").row for k in _keys(book, attr))
+    table_bottom = max(lay.place(period_row_name(attr, k)).row for k in _keys(book, attr))
     _write_chart_data(book, ws, sheet, attr, view)
     data_bottom = max(p.row for p in lay.places.values() if p.sheet == sheet)
     # Printed: the label column and the latest PRINT_PERIODS periods (earlier ones a scroll left
@@ -176,7 +194,7 @@ def _write_chart_data(book: Book, ws, sheet: str, attr: str, view) -> None:
         metric = period_metric(key)
         ws.write_string(place.row, 0, f"{metric.label} — chart data, #N/A where undefined", fmt.note)
         ws.set_row(place.row, None, None, {"level": 1, "hidden": True})
-        src = lay.place(f"{attr}_{key}")
+        src = lay.place(period_row_name(attr, key))
         minus = "-" if sign < 0 else ""
         for p, v in enumerate(view[key]):
             ref = cell(src.row, src.col + p)
@@ -202,7 +220,7 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
     word = "quarter" if g == "quarter" else "year"
 
     def series(key: str, label: str, start: int | None = None, **extra) -> dict:
-        place = lay.places.get(chart_row_name(attr, key)) or lay.place(f"{attr}_{key}")
+        place = lay.places.get(chart_row_name(attr, key)) or lay.place(period_row_name(attr, key))
         a = first if start is None else start
         return {
             "name": label,
@@ -240,7 +258,7 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
     line.set_y2_axis(charts.right_axis(drivers, peak(["quick_ratio"]), "0.0"))
     drivers.combine(line)
     made.append(drivers)
-    keep = [k for k in ("nrr_12m", "grr_12m") if f"{attr}_{k}" in lay.places]
+    keep = [k for k in ("nrr_12m", "grr_12m") if period_row_name(attr, k) in lay.places]
     nrr = getattr(res.total, attr).get("nrr_12m")
     if keep and nrr is not None and np.isfinite(nrr[:n]).any():
         defined_from = int(np.argmax(np.isfinite(nrr[:n])))
@@ -261,7 +279,7 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
         if low > 0.3:  # start the axis near the data, not at 0 %
             charts.set_y_limits(ret, math.floor(low * 10 - 1) / 10)
         made.append(ret)
-    if f"{attr}_cac_payback_months" in lay.places:
+    if period_row_name(attr, "cac_payback_months") in lay.places:
         pay = charts.new_chart(book, "column", f"CAC payback (months) and LTV:CAC (x), by {word}", None, "0")
         pay.add_series(series("cac_payback_months", "CAC payback, months", fill=charts.color(1), gap=60))
         charts.set_y_limits(pay, 0)
@@ -270,7 +288,7 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
         pay.combine(ln)
         pay.set_x_axis({"num_font": {"size": 8}})
         made.append(pay)
-    eff = [k for k in ("magic_number", "burn_multiple") if f"{attr}_{k}" in lay.places]
+    eff = [k for k in ("magic_number", "burn_multiple") if period_row_name(attr, k) in lay.places]
     if eff:
         e = charts.new_chart(book, "column", f"Magic number and burn multiple (x), by {word}", None, "0.0")
         for i, k in enumerate(eff):
@@ -284,99 +302,3 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
             top + (k // 2) * printing.CHART_ROWS_EACH, anchor_col, chart, {"x_offset": 5 + (k % 2) * (w + 10)}
         )
     return top + ((len(made) + 1) // 2) * printing.CHART_ROWS_EACH
-
-
-class _Refs:
-    def __init__(self, book: Book, sheet: str, attr: str, col: int):
-        self.lay, self.sheet, self.attr, self.col = book.layout, sheet, attr, col
-        self.p = cell(R_NUMBER, col, True)
-        self.first = cell(R_FIRST, col, True)
-        self.last = cell(R_LAST, col, True)
-
-    def v(self, key: str) -> str:
-        """This period's ``key`` (same column)."""
-        place = self.lay.place(f"{self.attr}_{key}")
-        return cell(place.row, self.col)
-
-    def monthly(self, key: str) -> str:
-        return self.lay.series_row(key, self.sheet)
-
-
-def _formula(key: str, kind: str, first_month: int, r: _Refs, number_row: str, book: Book, here: str) -> str:
-    if kind == "flow":
-        total = f"SUMIFS({r.monthly(key)},{number_row},{r.p})"
-        return f"=IF({r.last}=1,{NA},{total})" if first_month > 1 else f"={total}"
-    if kind == "stock":
-        return f"={in_row(r.monthly(key), r.last)}"
-    if kind == "opening":
-        return f"={in_row(r.monthly(key.replace('_opening', '_closing')), f'MAX({r.first}-1,1)')}"
-
-    def div(num: str, den: str) -> str:
-        return f"=IF(ISNUMBER({den}),IF({den}=0,{NA},{num}/{den}),{NA})"
-
-    gained = f"({r.v('mrr_new')}+{r.v('mrr_reactivation')}+{r.v('mrr_expansion')})"
-    lost = f"({r.v('mrr_contraction')}+{r.v('mrr_churn')})"
-    o, c = r.v("mrr_opening"), r.v("mrr_closing")
-    if key == "mrr_net_new":
-        return f"={c}-{o}"
-    if key == "mrr_growth":
-        return f"=IF({o}=0,{NA},{c}/{o}-1)"
-    if key == "arpa":
-        return div(c, r.v("clients_closing"))
-    if key == "asp_new":
-        return div(r.v("mrr_new"), r.v("clients_new"))
-    if key == "quick_ratio":
-        return f"=IF(ISNUMBER({r.v('mrr_new')}),IF({lost}=0,{NA},{gained}/{lost}),{NA})"
-    if key == "logo_churn_rate":
-        return f"=IF(ISNUMBER({r.v('clients_churned')}),IF({r.v('clients_opening')}=0,{NA},{r.v('clients_churned')}/{r.v('clients_opening')}),{NA})"
-    if key == "gross_mrr_churn_rate":
-        return f"=IF(ISNUMBER({r.v('mrr_churn')}),IF({o}=0,{NA},{lost}/{o}),{NA})"
-    if key == "net_mrr_churn_rate":
-        net = f"({lost}-{r.v('mrr_expansion')}-{r.v('mrr_reactivation')})"
-        return f"=IF(ISNUMBER({r.v('mrr_churn')}),IF({o}=0,{NA},{net}/{o}),{NA})"
-    if key == "gross_margin":
-        closing, gm = r.monthly("mrr_closing"), r.monthly("gross_margin")
-        revenue = f"SUMIFS({closing},{number_row},{r.p})"
-        return f"=IF({revenue}=0,{NA},SUMPRODUCT(({number_row}={r.p})*{closing}*{gm})/{revenue})"
-    if key == "cac":
-        lag = r.lay.setting("cac_lag")
-        sm = r.monthly("sm_spend")
-        spend = f"SUM({row_slice(sm, f'{r.first}-{lag}', f'{r.last}-{lag}')})"
-        new = r.v("clients_new")
-        return f"=IF(OR({r.first}<2,{r.first}-{lag}<1),{NA},IF({new}=0,{NA},{spend}/{new}))"
-    delta = rounded(f"{r.v('arr')}-12*{o}")  # ARR added in the period, rounded as the engine does
-    if key == "burn_multiple":
-        return f"=IF({delta}<=0,{NM},{r.v('net_burn')}/{delta})"
-
-    def num(*cells: str) -> str:
-        return f"AND({','.join(f'ISNUMBER({c})' for c in cells)})"
-
-    cac, asp, gm = r.v("cac"), r.v("asp_new"), r.v("gross_margin")
-    if key == "cac_payback_months":
-        return f"=IF({num(cac, asp, gm)},IF({asp}*{gm}=0,{NA},{cac}/({asp}*{gm})),{NA})"
-    if key == "lifetime_months":
-        cap = r.lay.setting("lifetime_cap_months")
-        opening = f"SUMIFS({r.monthly('clients_opening')},{number_row},{r.p})"
-        churned = r.v("clients_churned")
-        return (
-            f"=IF({r.last}=1,{NA},IF({opening}=0,{NA},"
-            f"IF({churned}=0,{cap},MIN(1/({churned}/{opening}),{cap}))))"
-        )
-    if key == "ltv":
-        arpa, life = r.v("arpa"), r.v("lifetime_months")
-        return f"=IF({num(arpa, gm, life)},{arpa}*{gm}*{life},{NA})"
-    if key == "ltv_cac":
-        ltv = r.v("ltv")
-        return f"=IF({num(ltv, cac)},IF({cac}=0,{NA},{ltv}/{cac}),{NA})"
-    if key == "magic_number":
-        previous = cell(r.lay.place(f"{r.attr}_sm_spend").row, r.col - 1)  # the previous period's S&M
-        return f"=IF({r.p}=1,{NA},IF(ISNUMBER({previous}),IF({previous}=0,{NA},{delta}/{previous}),{NA}))"
-    if key == "revenue":
-        return f"=SUMIFS({r.monthly('mrr_closing')},{number_row},{r.p})"
-    if key == "fcf_margin":
-        rev = r.v("revenue")
-        return f"=IF({num(rev, r.v('net_burn'))},IF({rev}=0,{NA},-{r.v('net_burn')}/{rev}),{NA})"
-    if key == "rule_of_40":
-        growth, fcf = r.v("arr_growth_yoy"), r.v("fcf_margin")
-        return f"=IF({num(growth, fcf)},{growth}+{fcf},{NA})"
-    raise KeyError(key)

@@ -3,7 +3,7 @@ and the list of segment values. Calculation sheet."""
 
 from __future__ import annotations
 
-from workbook_gen.definitions import GROUPINGS
+from workbook_gen.definitions import GROUPINGS, period_edge_name
 from workbook_gen.metrics.periods import fiscal_position, fiscal_year
 from workbook_gen.workbook.book import Book, excel_serial
 from workbook_gen.workbook.formulas import in_row
@@ -38,8 +38,8 @@ def plan(book: Book) -> None:
     for g in GROUPINGS:
         n = lay.n_periods[g]
         lay.period_tables[g] = row + 1
-        lay.register(f"period_{g}_first", Place(TIMELINE, row + 1, 2, 1, n))
-        lay.register(f"period_{g}_last", Place(TIMELINE, row + 1, 3, 1, n))
+        lay.register(period_edge_name(g, "first"), Place(TIMELINE, row + 1, 2, 1, n))
+        lay.register(period_edge_name(g, "last"), Place(TIMELINE, row + 1, 3, 1, n))
         row += n + 3
     if book.results.segments:
         lay.register(

@@ -1,0 +1,114 @@
+"""The catalog defines each metric once: the expression vocabulary, its renderers, and the checks
+that keep the catalog, the engine and the formulas in step. Expected values are worked out here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from test_metrics import BRIDGE, assert_series, series
+
+from workbook_gen import definitions as d
+from workbook_gen.expressions import (
+    CappedInverse,
+    Lag,
+    Positive,
+    S,
+    Setting,
+    Window,
+    start_value,
+    text,
+)
+from workbook_gen.inputs.example import month_range
+from workbook_gen.metrics import derive
+from workbook_gen.metrics.arrays import Windows
+from workbook_gen.metrics.periods import make_periods, period_view, trailing_period
+from workbook_gen.workbook.formulas import AGGREGATIONS
+
+NAN = math.nan
+
+
+def test_every_metric_is_derived_or_aggregated_once():
+    derived = {m.key for m in d.METRICS if m.derived}
+    aggregated = {m.key for m in d.METRICS if not m.derived}
+    assert set(AGGREGATIONS) == aggregated, "an aggregation (or input read) per non-derived metric"
+    assert not derived & set(AGGREGATIONS)
+
+
+def test_numpy_renderer_by_hand():
+    x = {"a": np.array([NAN, 1.0, 2.0, 3.0, 0.0]), "b": np.array([4.0, 0.0, 2.0, 6.0, 0.0])}
+    w = Windows(cac_window=2, cac_lag=1)
+
+    def ev(e):
+        return derive.monthly(e, x.__getitem__, w)
+
+    assert_series(ev(S("a") / S("b")), [NAN, NAN, 1.0, 0.5, NAN])  # 1/0 and 0/0 undefined
+    assert_series(ev(Lag(S("b"), 2)), [NAN, NAN, 4.0, 0.0, 2.0])
+    # window of W = 2 months ending L = 1 month back: b[t-2] + b[t-1]
+    assert_series(ev(Window(S("b"), Setting("cac_window"), Setting("cac_lag"))), [NAN, NAN, 4.0, 2.0, 8.0])
+    assert_series(ev(Positive(S("b"), S("a") / S("b"))), [NAN, NAN, 1.0, 0.5, NAN])
+    # min(1 / rate, cap), the cap where the rate is 0, undefined where the denominator is 0
+    life = ev(CappedInverse(S("a") / S("b"), Setting("lifetime_cap_months")))
+    assert_series(life, [NAN, NAN, 1.0, 2.0, NAN])
+    assert_series(
+        ev(CappedInverse(Window(S("a"), 1) / S("b"), Setting("lifetime_cap_months"))),
+        [NAN, NAN, 1.0, 2.0, NAN],
+    )
+    assert_series(
+        ev(CappedInverse(S("b") / S("b"), Setting("lifetime_cap_months"))), [1.0, NAN, 1.0, 1.0, NAN]
+    )
+
+
+def test_first_month_follows_windows_and_lags():
+    w = d.W
+    assert d.start("cac") == {(1, (w.key,)), (0, (d.L.key, w.key))}  # max(W + 1, W + L)
+    assert start_value(d.start("cac"), Windows(cac_window=3, cac_lag=0)) == 4
+    assert start_value(d.start("cac"), Windows(cac_window=3, cac_lag=2)) == 5
+    assert d.month_text(d.start("cac")) == "max(W+1, W+L)"
+    assert d.first_month_number("magic_number") == 6  # ARR 3 months back, S&M t-5..t-3
+    assert d.first_month_number("rule_of_40") == 13
+    assert d.first_month_number("quick_ratio_3m") == 4
+
+
+def test_readable_formula_and_undefined_rule_come_from_the_expression():
+    assert d.BY_KEY["cac"].formula == "Σ Sales & marketing spend[t−L−W+1 … t−L] ÷ Σ New clients[t−W+1 … t]"
+    assert d.BY_KEY["burn_multiple"].formula == "Σ Net burn[t−2 … t] ÷ (ARR − ARR[t−3])"
+    assert d.undefined_sentence("burn_multiple") == (
+        "Undefined (n/a) before month 4. Shown as n/m (not meaningful) where ARR − ARR[t−3] ≤ 0."
+    )
+    assert d.undefined_sentence("arpa") == "Undefined (n/a) where Closing clients = 0."
+    assert text(S("a") - (S("b") - S("c")), str) == "a − (b − c)"
+
+
+def test_catalog_check_refuses_a_window_over_an_undefined_series():
+    bad = d.Metric("bad", "Bad", d.PCT, d.UNIT, "", expr=Window(S("arpa"), 3))
+    with pytest.raises(ValueError, match="sums 'arpa' over a window"):
+        d.check_catalog((*d.METRICS, bad))
+    unknown = d.Metric("bad", "Bad", d.PCT, d.UNIT, "", expr=S("nope") / S("arr"))
+    with pytest.raises(ValueError, match="reads 'nope'"):
+        d.check_catalog((*d.METRICS, unknown))
+
+
+def test_trailing_twelve_months_by_hand():
+    """BRIDGE has four months: the trailing window is months 2-4 (month 1 has no movements).
+    Gained: new 50 + reactivation 90 + expansion 50 = 190; lost: contraction 80 + churn 200 = 280.
+    Churned clients 1 + 0 + 1 = 2 over opening clients 3 + 3 + 3 = 9."""
+    s = series(BRIDGE, sm=[0, 10, 20, 30])
+    t = period_view(s, trailing_period(4), Windows(), d.TRAILING_KEYS)
+    assert t["quick_ratio"][0] == pytest.approx(190 / 280)
+    assert t["new_and_reactivation_mrr"][0] == 140 and t["lost_mrr"][0] == 280
+    assert t["logo_churn_monthly"][0] == pytest.approx(2 / 9)
+    assert t["mrr_net_new"][0] == 290 - 380  # closing of month 4 less closing of month 1
+    assert t["revenue"][0] == 350 + 320 + 290
+    assert t["sm_per_new_client"][0] == 60  # 60 of S&M, one new client (C)
+    assert t["asp_new"][0] == 50
+
+
+def test_trailing_view_is_the_last_twelve_months():
+    p = trailing_period(30)
+    assert (p.first[0], p.last[0]) == (18, 29)
+    assert (trailing_period(5).first[0], trailing_period(5).last[0]) == (1, 4)
+    q = make_periods(month_range(dt.date(2024, 1, 1), 30), "quarter", 1)
+    assert len(q) == 10
