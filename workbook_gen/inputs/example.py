@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 
 from workbook_gen.inputs.cells import next_month
-from workbook_gen.inputs.model import InputData
+from workbook_gen.model import InputData
 
 EXAMPLE_COMPANY = "Example SaaS Co"
 

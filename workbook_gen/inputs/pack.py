@@ -21,8 +21,8 @@ from defusedxml import ElementTree
 from workbook_gen.definitions import METRICS
 from workbook_gen.errors import InputError
 from workbook_gen.inputs.cells import month_of
-from workbook_gen.inputs.model import InputData
 from workbook_gen.inputs.read import check_package, read_xlsx_inputs
+from workbook_gen.model import InputData
 
 COVER = "Cover"
 #: The settings a pack's Cover carries to the next build (``as_of`` is not carried: it is the last

@@ -22,7 +22,7 @@ from workbook_gen.inputs.cells import (
     number_of,
     text_of,
 )
-from workbook_gen.inputs.model import COL_CLIENT_ID, COL_MONTH, InputData
+from workbook_gen.model import COL_CLIENT_ID, COL_MONTH, InputData
 
 Grid = list[list]
 

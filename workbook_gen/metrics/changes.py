@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbook_gen.definitions import series_name
-from workbook_gen.inputs.model import InputData, attribute_text
 from workbook_gen.inputs.pack import COMPARED, PreviousPack
 from workbook_gen.metrics.engine import Results
+from workbook_gen.model import InputData, attribute_text
 
 #: Two values are the same number when they differ by less than this (float noise of a recalculation).
 REL_TOL, ABS_TOL = 1e-9, 1e-6

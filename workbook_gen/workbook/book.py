@@ -12,8 +12,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
 
 from workbook_gen.inputs.cells import EXCEL_EPOCH
-from workbook_gen.inputs.model import InputData
 from workbook_gen.metrics.engine import Results, Scope
+from workbook_gen.model import InputData
 from workbook_gen.settings import Settings
 from workbook_gen.text import inert_name
 from workbook_gen.workbook import printing

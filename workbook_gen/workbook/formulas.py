@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workbook_gen.definitions import series_name
-from workbook_gen.inputs.model import SHEET_BURN, SHEET_GM, SHEET_SM
 from workbook_gen.metrics.monthly import EXACT_DECIMALS
+from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
 from workbook_gen.workbook.layout import CC_FIRST, CC_SEGMENT, TL_DATE, Layout
 
 NA = '"n/a"'

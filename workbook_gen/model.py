@@ -1,4 +1,9 @@
-"""The in-memory inputs: what every reader produces and everything downstream consumes."""
+"""The shared data model: the in-memory inputs every reader (:mod:`workbook_gen.inputs`) produces and
+the metrics and the workbook consume, with the names of the input sheets and columns.
+
+It sits beside ``definitions`` and ``settings`` so that the packages meet here instead of importing one
+another: nothing in this module reads a file or writes a workbook, and it imports none of the packages.
+"""
 
 from __future__ import annotations
 
