@@ -19,7 +19,6 @@ from workbook_gen.inputs.cells import (
     cell_ref,
     is_blank,
     month_of,
-    next_month,
     number_of,
     text_of,
 )
@@ -42,6 +41,7 @@ from workbook_gen.model import (
     SHEET_MRR,
     SHEET_SM,
     InputData,
+    next_month,
 )
 
 MRR_CSV = "mrr.csv"

@@ -11,9 +11,8 @@ from itertools import repeat
 from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
 
-from workbook_gen.inputs.cells import EXCEL_EPOCH
 from workbook_gen.metrics.engine import Results, Scope
-from workbook_gen.model import InputData
+from workbook_gen.model import EXCEL_EPOCH, InputData
 from workbook_gen.settings import Settings
 from workbook_gen.text import inert_name
 from workbook_gen.workbook import printing
