@@ -158,8 +158,7 @@ def cents_company(seed: int, n_clients: int = 14, n_months: int = 20, segments: 
     """A small company with cents-level amounts where many months have no movement of some kind, so
     that differences of sums that are zero in exact arithmetic (churn, contraction, reactivation,
     ARR change) meet a zero test often. ``segments``: split values to deal out (None = blank)."""
-    from workbook_gen.inputs.example import month_range
-    from workbook_gen.inputs.model import InputData
+    from workbook_gen.model import InputData, month_range
 
     rng = np.random.default_rng(seed)
     mrr = np.zeros((n_clients, n_months))

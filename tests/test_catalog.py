@@ -21,10 +21,10 @@ from workbook_gen.expressions import (
     start_value,
     text,
 )
-from workbook_gen.inputs.example import month_range
 from workbook_gen.metrics import derive
 from workbook_gen.metrics.arrays import Windows
 from workbook_gen.metrics.periods import make_periods, period_view, trailing_period
+from workbook_gen.model import month_range
 from workbook_gen.workbook.formulas import AGGREGATIONS
 
 NAN = math.nan

@@ -11,10 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from workbook_gen.expressions import EXACT_DECIMALS
-from workbook_gen.inputs.example import month_range
-from workbook_gen.inputs.model import InputData
 from workbook_gen.metrics.arrays import exact
 from workbook_gen.metrics.engine import compute
+from workbook_gen.model import InputData, month_range
 from workbook_gen.settings import Settings
 
 # Cent amounts whose binary sums leave residue (0.1 + 0.2 != 0.3), and zeros for churn and gaps.

@@ -15,8 +15,8 @@ from test_inputs import MONTHS, make_xlsx
 
 from workbook_gen.build import BuildSummary, build, load
 from workbook_gen.cli import main
-from workbook_gen.inputs.model import InputData
 from workbook_gen.metrics.engine import compute, split_choice
+from workbook_gen.model import InputData
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from workbook_gen.inputs.example import month_range
 from workbook_gen.metrics.arrays import Windows
 from workbook_gen.metrics.cohorts import cohort_tables
 from workbook_gen.metrics.monthly import monthly_series
 from workbook_gen.metrics.periods import make_periods, period_view
+from workbook_gen.model import month_range
 
 NAN = math.nan
 

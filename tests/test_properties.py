@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from workbook_gen.definitions import BY_KEY, GROUPINGS
-from workbook_gen.inputs.example import month_range
-from workbook_gen.inputs.model import InputData
 from workbook_gen.metrics.engine import compute
+from workbook_gen.model import InputData, month_range
 from workbook_gen.settings import Settings
 
 LEVELS = st.sampled_from([0.0, 0.0, 0.0, 10.0, 20.0, 35.5, 100.0, 250.25])

@@ -13,7 +13,8 @@ import workbook_gen.build as build_mod
 from workbook_gen.build import build, load, metrics
 from workbook_gen.errors import InputError, SettingsError
 from workbook_gen.metrics.engine import compute, slugify
-from workbook_gen.settings import Settings, load_settings
+from workbook_gen.setting_sources import load_settings
+from workbook_gen.settings import Settings
 
 
 def test_slugs():

@@ -13,8 +13,8 @@ from helpers import expected_names, mismatches, read_names
 from workbook_gen.build import build
 from workbook_gen.definitions import GROUPINGS, cohort_name, keys_for_scope
 from workbook_gen.inputs.example import synthetic_company
-from workbook_gen.inputs.model import InputData
 from workbook_gen.inputs.read import read_inputs
+from workbook_gen.model import InputData
 from workbook_gen.workbook.input_book import write_input_workbook
 from workbook_gen.workbook.tabs.inputs import in_cohort_order
 

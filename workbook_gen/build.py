@@ -14,9 +14,9 @@ from workbook_gen.cycle import changes_since, check_previous, read_previous
 from workbook_gen.errors import InputError, OutputError, SettingsError
 from workbook_gen.export import to_csv, to_json
 from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company
-from workbook_gen.inputs.model import SHEET_MRR, InputData
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.engine import Results, compute, segment_values, split_choice
+from workbook_gen.model import SHEET_MRR, InputData
 from workbook_gen.output import refuse_overwriting_inputs, signals_raise, write_atomic
 from workbook_gen.setting_sources import describe, resolve_settings
 from workbook_gen.settings import SETTINGS_FILE, Settings, settings_toml

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workbook_gen.errors import InputError, OutputError
-from workbook_gen.inputs.model import InputData
-from workbook_gen.inputs.pack import COMPARED, PreviousPack, read_previous_pack
+from workbook_gen.inputs.pack import read_previous_pack
 from workbook_gen.metrics.changes import Changes, compare_packs
 from workbook_gen.metrics.engine import Results, choose_split
+from workbook_gen.model import COMPARED, InputData, PreviousPack
 from workbook_gen.settings import Settings
 
 

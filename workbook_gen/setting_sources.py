@@ -3,18 +3,40 @@ monthly cycle), then ``workbook-gen.toml`` beside the input, then command-line o
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import fields
 from pathlib import Path
 
 from workbook_gen.errors import SettingsError
 from workbook_gen.inputs.pack import read_pack_settings
-from workbook_gen.settings import SETTINGS_FILE, Settings, load_settings, settings_file_values
+from workbook_gen.settings import SETTINGS_FILE, Settings
 
 DEFAULTS = Settings()
 
 
 def option_name(key: str) -> str:
     return "--" + key.replace("_", "-")
+
+
+def settings_file_values(input_path: Path) -> dict:
+    """The raw values of ``workbook-gen.toml`` beside the input (or inside it, for a CSV folder); {} if none."""
+    base = input_path if input_path.is_dir() else input_path.parent
+    toml_path = base / SETTINGS_FILE
+    if not toml_path.is_file():
+        return {}
+    try:
+        return tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{toml_path.name}: not valid TOML ({exc}).") from None
+    except OSError as exc:
+        raise SettingsError(f"{toml_path.name}: cannot be read ({exc.strerror or exc}).") from None
+
+
+def load_settings(input_path: Path, overrides: dict | None = None, base: Settings | None = None) -> Settings:
+    """``base`` (the defaults), then ``workbook-gen.toml`` beside the input, then overrides; every value
+    checked against :data:`workbook_gen.settings.SCHEMA`."""
+    settings = (base or Settings()).with_overrides(settings_file_values(input_path), source=SETTINGS_FILE)
+    return settings.with_overrides(overrides or {}, source="options")
 
 
 def resolve_settings(input_path: Path, overrides: dict | None = None) -> tuple[Settings, dict[str, str]]:

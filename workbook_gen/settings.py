@@ -1,13 +1,13 @@
-"""Settings (SPEC §2.2): defaults, ``workbook-gen.toml`` beside the inputs, CLI overrides."""
+"""Settings (SPEC §2.2): the values of a run, their defaults and the rule each value is checked against.
+Nothing here reads a file: :mod:`workbook_gen.setting_sources` reads ``workbook-gen.toml`` and a pack's
+Cover and applies the command-line overrides."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
-import tomllib
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 
 from workbook_gen.errors import SettingsError
 
@@ -152,27 +152,6 @@ def parse_as_of(value) -> dt.date:
         except ValueError:
             pass
     raise ValueError(text)
-
-
-def settings_file_values(input_path: Path) -> dict:
-    """The raw values of ``workbook-gen.toml`` beside the input (or inside it, for a CSV folder); {} if none."""
-    base = input_path if input_path.is_dir() else input_path.parent
-    toml_path = base / SETTINGS_FILE
-    if not toml_path.is_file():
-        return {}
-    try:
-        return tomllib.loads(toml_path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{toml_path.name}: not valid TOML ({exc}).") from None
-    except OSError as exc:
-        raise SettingsError(f"{toml_path.name}: cannot be read ({exc.strerror or exc}).") from None
-
-
-def load_settings(input_path: Path, overrides: dict | None = None, base: Settings | None = None) -> Settings:
-    """``base`` (the defaults), then ``workbook-gen.toml`` beside the input, then overrides; every value
-    checked against :data:`SCHEMA`."""
-    settings = (base or Settings()).with_overrides(settings_file_values(input_path), source=SETTINGS_FILE)
-    return settings.with_overrides(overrides or {}, source="options")
 
 
 def settings_toml() -> str:

@@ -7,7 +7,8 @@ import re
 
 from xlsxwriter.utility import xl_col_to_name
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
+from workbook_gen.model import EXCEL_EPOCH
+
 _MONTH_FORMATS = (
     "%Y-%m",
     "%Y-%m-%d",
@@ -92,10 +93,6 @@ def month_of(value) -> dt.date | None:
             return None
         return month_of(serial)
     return None
-
-
-def next_month(d: dt.date) -> dt.date:
-    return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 def is_blank(value) -> bool:

@@ -6,17 +6,9 @@ import datetime as dt
 
 import numpy as np
 
-from workbook_gen.inputs.cells import next_month
-from workbook_gen.inputs.model import InputData
+from workbook_gen.model import InputData, month_range
 
 EXAMPLE_COMPANY = "Example SaaS Co"
-
-
-def month_range(start: dt.date, n: int) -> tuple[dt.date, ...]:
-    out = [start]
-    while len(out) < n:
-        out.append(next_month(out[-1]))
-    return tuple(out)
 
 
 def synthetic_company(

@@ -8,7 +8,6 @@ here recalculates anything: the values are those the pack was saved with.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 import zipfile
@@ -21,23 +20,10 @@ from defusedxml import ElementTree
 from workbook_gen.definitions import METRICS, setting_name
 from workbook_gen.errors import InputError
 from workbook_gen.inputs.cells import month_of
-from workbook_gen.inputs.model import InputData
 from workbook_gen.inputs.read import check_package, read_xlsx_inputs
+from workbook_gen.model import CARRIED, PreviousPack
 
 COVER = "Cover"
-#: The settings a pack's Cover carries to the next build (``as_of`` is not carried: it is the last
-#: month of that pack, and carrying it would hide the month just added).
-CARRIED = (
-    "company",
-    "currency",
-    "split",
-    "cac_window",
-    "cac_lag",
-    "ltv_churn_window",
-    "lifetime_cap_months",
-    "fiscal_year_start",
-)
-COMPARED = CARRIED
 SOURCE_AUTOMATIC = "automatic"
 SOURCE_COL = 3  # column D of the Cover's settings block: where the setting came from
 UNDEFINED = {"n/a", "n/m", ""}
@@ -209,17 +195,6 @@ def read_pack_settings(path: Path) -> dict[str, object] | None:
         return carried_settings(cover_settings(pack))
     finally:
         pack.close()
-
-
-@dataclass(frozen=True, eq=False)
-class PreviousPack:
-    """Last month's pack as it was saved: its months, settings, named monthly series and inputs."""
-
-    name: str
-    months: tuple[dt.date, ...]
-    settings: dict[str, object]  # as shown on its Cover (split as applied)
-    series: dict[str, np.ndarray]  # defined name -> values on ``months`` (NaN = undefined)
-    inputs: InputData
 
 
 def _number(v) -> float:

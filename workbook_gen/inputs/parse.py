@@ -18,11 +18,10 @@ from workbook_gen.inputs.cells import (
     fraction_of,
     is_blank,
     month_of,
-    next_month,
     number_of,
     text_of,
 )
-from workbook_gen.inputs.model import COL_CLIENT_ID, COL_MONTH, InputData
+from workbook_gen.model import COL_CLIENT_ID, COL_MONTH, InputData, next_month
 
 Grid = list[list]
 

@@ -19,19 +19,8 @@ from workbook_gen.inputs.cells import (
     cell_ref,
     is_blank,
     month_of,
-    next_month,
     number_of,
     text_of,
-)
-from workbook_gen.inputs.model import (
-    COL_BURN,
-    COL_GM,
-    COL_SM,
-    SHEET_BURN,
-    SHEET_GM,
-    SHEET_MRR,
-    SHEET_SM,
-    InputData,
 )
 from workbook_gen.inputs.parse import (
     MonthlyColumn,
@@ -43,6 +32,17 @@ from workbook_gen.inputs.parse import (
 )
 from workbook_gen.inputs.trailing import trim_blank_trailing_months
 from workbook_gen.inputs.xlsxscan import ScanError, check_zip_package, scan_workbook
+from workbook_gen.model import (
+    COL_BURN,
+    COL_GM,
+    COL_SM,
+    SHEET_BURN,
+    SHEET_GM,
+    SHEET_MRR,
+    SHEET_SM,
+    InputData,
+    next_month,
+)
 
 MRR_CSV = "mrr.csv"
 MONTHLY_CSV = "monthly.csv"

@@ -9,7 +9,7 @@ Works on the raw grids, before parsing, so cell references in messages stay thos
 from __future__ import annotations
 
 from workbook_gen.inputs.cells import is_blank, month_of
-from workbook_gen.inputs.model import COL_MONTH
+from workbook_gen.model import COL_MONTH
 
 Grid = list[list]
 

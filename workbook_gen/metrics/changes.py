@@ -1,7 +1,8 @@
 """What changed since last month's pack: restated metric values, client MRR that changed in months both
 packs cover, clients that appeared in or disappeared from history, and changed settings.
 
-Pure: last month's numbers arrive already read (:mod:`workbook_gen.inputs.pack`); nothing here reads a file.
+Pure: last month's numbers arrive already read (:mod:`workbook_gen.inputs.pack` reads them into a
+:class:`workbook_gen.model.PreviousPack`); nothing here reads a file.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbook_gen.definitions import series_name
-from workbook_gen.inputs.model import InputData, attribute_text
-from workbook_gen.inputs.pack import COMPARED, PreviousPack
 from workbook_gen.metrics.engine import Results
+from workbook_gen.model import COMPARED, InputData, PreviousPack, attribute_text
 
 #: Two values are the same number when they differ by less than this (float noise of a recalculation).
 REL_TOL, ABS_TOL = 1e-9, 1e-6

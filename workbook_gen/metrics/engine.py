@@ -11,11 +11,11 @@ import numpy as np
 
 from workbook_gen.definitions import GROUPINGS, TRAILING_KEYS, keys_for_scope
 from workbook_gen.errors import SettingsError
-from workbook_gen.inputs.model import InputData, attribute_text
 from workbook_gen.metrics.arrays import Windows
 from workbook_gen.metrics.cohorts import CohortTables, cohort_tables
 from workbook_gen.metrics.monthly import monthly_series
 from workbook_gen.metrics.periods import Periods, make_periods, period_view, trailing_period
+from workbook_gen.model import InputData, attribute_text
 from workbook_gen.settings import Settings
 
 UNASSIGNED = "Unassigned"

@@ -13,9 +13,8 @@ from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
 
 from workbook_gen.definitions import undefined_marker
 from workbook_gen.expressions import UNDEFINED
-from workbook_gen.inputs.cells import EXCEL_EPOCH
-from workbook_gen.inputs.model import InputData
 from workbook_gen.metrics.engine import Results, Scope
+from workbook_gen.model import EXCEL_EPOCH, InputData
 from workbook_gen.settings import Settings
 from workbook_gen.text import inert_name
 from workbook_gen.workbook import printing

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from workbook_gen.definitions import BY_KEY, series_name
 from workbook_gen.expressions import EXACT_DECIMALS, UNDEFINED
-from workbook_gen.inputs.model import SHEET_BURN, SHEET_GM, SHEET_SM
+from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
 from workbook_gen.workbook.layout import CC_FIRST, CC_SEGMENT, TL_DATE, Layout
 
 NA = f'"{UNDEFINED}"'

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 
-from workbook_gen.inputs.example import month_range
-from workbook_gen.inputs.model import InputData
+from workbook_gen.model import InputData, month_range
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.tabs.inputs import write_monthly_sheets, write_mrr_sheet
 from workbook_gen.workbook.writer import WORKBOOK_OPTIONS

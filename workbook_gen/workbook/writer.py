@@ -10,8 +10,8 @@ from pathlib import Path
 import xlsxwriter
 
 from workbook_gen.definitions import GROUPINGS, SECTIONS
-from workbook_gen.inputs.model import SHEET_SM, InputData
 from workbook_gen.metrics.engine import Results, segment_key
+from workbook_gen.model import SHEET_SM, InputData
 from workbook_gen.settings import Settings
 from workbook_gen.workbook.book import RESERVED_SHEETS, Book, PortableWorksheet, ScopeSheets, sheet_safe
 from workbook_gen.workbook.formats import Formats

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from workbook_gen.definitions import BY_KEY, series_name
-from workbook_gen.inputs.model import SHEET_BURN, SHEET_GM, SHEET_SM
+from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, TL_DATE, cell, span
 from workbook_gen.workbook.tabs.common import month_header, monthly_columns, section_row, sheet_header

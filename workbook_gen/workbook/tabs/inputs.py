@@ -12,7 +12,8 @@ from dataclasses import replace
 import numpy as np
 
 from workbook_gen.definitions import CURRENCY, PCT
-from workbook_gen.inputs.model import (
+from workbook_gen.metrics.cohorts import cohort_order
+from workbook_gen.model import (
     COL_BURN,
     COL_CLIENT_ID,
     COL_GM,
@@ -24,7 +25,6 @@ from workbook_gen.inputs.model import (
     SHEET_SM,
     InputData,
 )
-from workbook_gen.metrics.cohorts import cohort_order
 
 MONTH_WIDTH = 11
 

@@ -1,4 +1,10 @@
-"""The in-memory inputs: what every reader produces and everything downstream consumes."""
+"""The shared data model: the in-memory inputs every reader (:mod:`workbook_gen.inputs`) produces and
+the metrics and the workbook consume, last month's pack as read for the monthly cycle, the names of the
+input sheets and columns, and the month calendar (consecutive first days of months, Excel date serials).
+
+It sits beside ``definitions`` and ``settings`` so that the packages meet here instead of importing one
+another: nothing in this module reads a file or writes a workbook, and it imports none of the packages.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,23 @@ COL_MONTH = "Month"
 COL_SM = "Sales & marketing"
 COL_GM = "Gross margin"
 COL_BURN = "Net burn"
+
+#: The settings a pack's Cover carries to the next build (``as_of`` is not carried: it is the last
+#: month of that pack, and carrying it would hide the month just added).
+CARRIED = (
+    "company",
+    "currency",
+    "split",
+    "cac_window",
+    "cac_lag",
+    "ltv_churn_window",
+    "lifetime_cap_months",
+    "fiscal_year_start",
+)
+COMPARED = CARRIED
+
+#: Day 0 of Excel's date serials (1900 date system, with its phantom 29 February 1900 folded in).
+EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,6 +113,30 @@ class InputData:
             and sorted(self.burn_by_segment) == sorted(other.burn_by_segment)
             and all(np.array_equal(v, other.burn_by_segment[k]) for k, v in self.burn_by_segment.items())
         )
+
+
+@dataclass(frozen=True, eq=False)
+class PreviousPack:
+    """Last month's pack as it was saved: its months, settings, named monthly series and inputs."""
+
+    name: str
+    months: tuple[dt.date, ...]
+    settings: dict[str, object]  # as shown on its Cover (split as applied)
+    series: dict[str, np.ndarray]  # defined name -> values on ``months`` (NaN = undefined)
+    inputs: InputData
+
+
+def next_month(d: dt.date) -> dt.date:
+    """The first day of the month after ``d``'s month."""
+    return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def month_range(start: dt.date, n: int) -> tuple[dt.date, ...]:
+    """``n`` consecutive months from ``start`` (a first day of a month)."""
+    out = [start]
+    while len(out) < n:
+        out.append(next_month(out[-1]))
+    return tuple(out)
 
 
 def _norm(v):
