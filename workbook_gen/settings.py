@@ -1,4 +1,4 @@
-"""Settings (SPEC §2.2): defaults, ``workbook-gen.toml`` beside the inputs, CLI overrides."""
+"""Settings (see docs/definitions.md): defaults, ``workbook-gen.toml`` beside the inputs, CLI overrides."""
 
 from __future__ import annotations
 
