@@ -220,3 +220,14 @@ def test_renderer_stays_off_the_engine_and_the_workbook():
         "workbook_gen.errors",
         "workbook_gen.settings",
     }
+
+
+def test_numbers_read_from_the_engine_source_are_the_engine_numbers():
+    """The document reads three constants from the engine's source text without importing it; they must
+    be the values the engine runs with."""
+    from workbook_gen.metrics import engine, monthly
+
+    assert docs.exact_decimals() == monthly.EXACT_DECIMALS
+    assert docs.slug_max() == engine.SLUG_MAX
+    assert docs.max_segments() == engine.MAX_SEGMENTS
+    assert f"ROUND(…, {monthly.EXACT_DECIMALS})" in docs.render()

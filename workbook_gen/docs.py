@@ -8,8 +8,8 @@ after changing the catalog::
 
 ``--check`` exits with status 1 when the committed file differs from the rendering.
 
-What this module reads from the catalog is deliberately small and listed in one place (the
-``catalog``-prefixed helpers and :func:`undefined_rule` below), so that what feeds the document can be
+What this module reads is deliberately small and kept in two places (the functions under "What the
+document reads", and :func:`undefined_rule` with its helpers), so that what feeds the document can be
 switched without touching the layout of the text. It imports the catalog, the settings schema (which
 pulls in nothing but :mod:`workbook_gen.errors`) and the standard library, never the engine or the
 workbook writer; the two numbers that live in the engine's modules are read from their source text.
@@ -136,8 +136,8 @@ def undefined_rule(metric: d.Metric) -> str:
     sentences."""
     defaults = settings_defaults()
     w, lag, c = defaults.cac_window, defaults.cac_lag, defaults.ltv_churn_window
-    cac_from = w + max(1, lag)
-    life_from = c + 1
+    first = _windowed_first_month()
+    cac_from, life_from = first["cac"][1], first["lifetime_months"][1]
     cac_window = (
         f"Before month W + max(1, L) (month {cac_from} with the default W = {w}, L = {lag}): its windows "
         "of new clients and of lagged spend must lie after month 1 and inside the data."
@@ -179,23 +179,29 @@ def undefined_rule(metric: d.Metric) -> str:
     return " ".join(parts) or "Never: it has a value in every month."
 
 
+def _outside_brackets(text: str, mark: str) -> int | None:
+    """Index of the first ``mark`` in ``text`` that no bracket encloses; None if there is none."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == mark and depth == 0:
+            return i
+    return None
+
+
 def formula_divisor(formula: str) -> str | None:
     """The divisor of a formula text ``a ÷ b``: the text after the first "÷" outside brackets, without a
     trailing "− 1", a ", where …"-style clause or a parenthesised legend such as "(W = …)"."""
-    depth, cut = 0, None
-    for i, ch in enumerate(formula):
-        depth += ch in "([" and 1 or ch in ")]" and -1 or 0
-        if ch == "÷" and depth == 0:
-            cut = i
-            break
+    cut = _outside_brackets(formula, "÷")
     if cut is None:
         return None
-    rest, depth = formula[cut + 1 :].strip(), 0
-    for i, ch in enumerate(rest):
-        depth += ch in "([" and 1 or ch in ")]" and -1 or 0
-        if ch == "," and depth == 0:
-            rest = rest[:i]
-            break
+    rest = formula[cut + 1 :].strip()
+    comma = _outside_brackets(rest, ",")
+    if comma is not None:
+        rest = rest[:comma]
     rest = re.sub(r"\s*\([^()]*=[^()]*\)\s*$", "", rest)
     rest = re.sub(r"\s*[−-]\s*1$", "", rest)
     return rest.strip()
