@@ -92,7 +92,7 @@ SETTING_OPTIONS = {
 
 
 def setting_options(*keys: str):
-    """The SPEC §2.2 settings a command uses, as options; each overrides workbook-gen.toml and the settings
+    """The settings a command uses, as options; each overrides workbook-gen.toml and the settings
     carried on the Cover of a pack given as INPUT."""
 
     def decorate(f):

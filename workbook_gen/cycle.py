@@ -1,4 +1,4 @@
-"""The monthly cycle's part of a build (SPEC §7): last month's pack given with ``--previous`` is checked,
+"""The monthly cycle's part of a build: last month's pack given with ``--previous`` is checked,
 read and compared with this month's numbers. ``build`` calls these; the reading lives with the inputs
 (:mod:`workbook_gen.inputs.pack`), the comparison with the metrics (:mod:`workbook_gen.metrics.changes`)."""
 

@@ -1,4 +1,4 @@
-"""Machine-readable exports of the results: the JSON of SPEC §7 and a tidy CSV."""
+"""Machine-readable exports of the results: the JSON of the ``metrics`` command and a tidy CSV."""
 
 from __future__ import annotations
 

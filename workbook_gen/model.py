@@ -73,7 +73,7 @@ class InputData:
         return len(self.months)
 
     def up_to(self, as_of: dt.date | None) -> InputData:
-        """The inputs with months after ``as_of`` dropped (SPEC §2.2 ``as_of``)."""
+        """The inputs with months after ``as_of`` dropped (the ``as_of`` setting)."""
         if as_of is None or as_of >= self.months[-1]:
             return self
         keep = sum(1 for m in self.months if m <= as_of)

@@ -1,4 +1,4 @@
-"""Where outputs go (SPEC §8): never over an input, atomically, with the permissions the user
+"""Where outputs go: never over an input, atomically, with the permissions the user
 expects, and without temporary litter even when the run is interrupted or the disk is full."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where each setting comes from: defaults, then the Cover of the pack being rebuilt (SPEC §7, the
+"""Where each setting comes from: defaults, then the Cover of the pack being rebuilt (README, The
 monthly cycle), then ``workbook-gen.toml`` beside the input, then command-line options."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Settings (SPEC §2.2): the values of a run, their defaults and the rule each value is checked against.
+"""Settings (docs/definitions.md, Settings): the values of a run, their defaults and the rule each value is checked against.
 Nothing here reads a file: :mod:`workbook_gen.setting_sources` reads ``workbook-gen.toml`` and a pack's
 Cover and applies the command-line overrides."""
 

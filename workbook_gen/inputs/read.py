@@ -1,4 +1,4 @@
-"""Reading the inputs from an xlsx workbook or from CSV files (SPEC §2.1)."""
+"""Reading the inputs from an xlsx workbook or from CSV files (README, Inputs)."""
 
 from __future__ import annotations
 

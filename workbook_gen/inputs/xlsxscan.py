@@ -1,4 +1,4 @@
-"""A cheap look at an untrusted xlsx before any spreadsheet reader allocates for it (SPEC §8).
+"""A cheap look at an untrusted xlsx before any spreadsheet reader allocates for it.
 
 The package and the workbook parts are parsed with defusedxml (no DTDs, no entities). Each input sheet
 is then streamed once through a handful of byte patterns, never parsed into objects: its declared and

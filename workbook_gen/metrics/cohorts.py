@@ -1,4 +1,4 @@
-"""Cohort tables of SPEC §4 for one grouping (month, quarter or year).
+"""Cohort tables (docs/definitions.md, Cohorts) for one grouping (month, quarter or year).
 
 Input: the clients × months MRR matrix, gross margin per month, S&M spend per month (or None),
 and the grouping's :class:`Periods`. Output: a :class:`CohortTables` whose age tables are
@@ -43,7 +43,7 @@ class CohortTables:
         return getattr(self, key)
 
     def present(self):
-        """(table definition, values) for each SPEC §4 table this scope has (CAC ones only with S&M)."""
+        """(table definition, values) for each cohort table this scope has (CAC ones only with S&M)."""
         for spec in COHORT_TABLES:
             values = self.table(spec.key)
             if values is not None:

@@ -28,7 +28,8 @@ SLUG_MAX = 64
 
 
 def slugify(value: str) -> str:
-    """``Self-serve`` → ``self_serve`` (SPEC §6): lower case, runs of other characters → ``_``.
+    """``Self-serve`` → ``self_serve``: lower case, runs of other characters → ``_`` (docs/definitions.md,
+    Defined names).
 
     A slug longer than :data:`SLUG_MAX` keeps its first 55 characters and ends in ``_`` and eight
     hexadecimal digits of the SHA-256 of the full slug, so it stays unique and every defined name
@@ -46,8 +47,8 @@ def trim(text: str) -> str:
 
 
 def segment_key(text: str) -> str:
-    """Two split values are one segment when their keys are equal (SPEC §5): spreadsheet matching
-    ignores case, and the workbook matches the trimmed text."""
+    """Two split values are one segment when their keys are equal (docs/definitions.md, Scopes and
+    segments): spreadsheet matching ignores case, and the workbook matches the trimmed text."""
     return trim(text).lower()
 
 
@@ -96,12 +97,12 @@ class Results:
 
 
 def choose_split(data: InputData, requested: str | None) -> str | None:
-    """The split attribute: the one asked for, or the automatic choice of SPEC §2.2."""
+    """The split attribute: the one asked for, or the automatic choice (docs/definitions.md, Settings)."""
     return split_choice(data, requested)[0]
 
 
 def split_choice(data: InputData, requested: str | None) -> tuple[str | None, str]:
-    """The split attribute and why it was chosen (SPEC §2.2): the one asked for; else a column named
+    """The split attribute and why it was chosen: the one asked for; else a column named
     ``Segment`` with 2–12 values; else the first attribute with 2–12 distinct values that is not unique
     per client (a name or an ID never splits); else none."""
     if requested is not None and requested.strip().lower() == "none":
@@ -153,7 +154,7 @@ def _segments(data: InputData, split: str) -> tuple[tuple[str, ...], list[str]]:
     """The segment values (named ones sorted, then ``Unassigned`` for blanks) and each client's.
 
     Values equal up to case and spaces (:func:`segment_key`) are one segment, shown with the first
-    spelling in row order, trimmed (SPEC §5); blanks join a value spelled ``Unassigned`` if any."""
+    spelling in row order, trimmed; blanks join a value spelled ``Unassigned`` if any."""
     texts = [attribute_text(v) for v in data.attributes[split]]
     first: dict[str, str] = {}
     for text in texts:
@@ -182,7 +183,7 @@ def windows_of(settings: Settings) -> Windows:
 
 
 def compute(data: InputData, settings: Settings) -> Results:
-    """Every SPEC §3–§5 number for the total and each segment."""
+    """Every number of docs/definitions.md for the total and each segment."""
     data = data.up_to(settings.as_of)
     windows = windows_of(settings)
     periods = {g: make_periods(data.months, g, settings.fiscal_year_start) for g in GROUPINGS}

@@ -260,7 +260,7 @@ def _floor_axis(chart, book: Book, slug, keys, window, step: float = 0.1) -> Non
 
 
 def monthly_chart(book: Book, kind: str, slug: str | None, window):
-    """One of the standard charts of SPEC §6 for a scope, over the months of ``window``. Every
+    """One of the standard charts for a scope, over the months of ``window``. Every
     title names its unit."""
     window = defined_window(book, slug, CHART_START_KEYS[kind], window)
     money = money_format(book)

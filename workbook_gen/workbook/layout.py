@@ -32,7 +32,7 @@ CC_ID, CC_FIRST, CC_QUARTER, CC_YEAR, CC_SEGMENT, CC_BASE_M, CC_BASE_Q, CC_BASE_
 CLIENT_COHORT_COL = {"month": CC_FIRST, "quarter": CC_QUARTER, "year": CC_YEAR}
 # MRR at the end of the client's cohort period (the base its cohort GRR is measured against).
 CLIENT_BASE_COL = {"month": CC_BASE_M, "quarter": CC_BASE_Q, "year": CC_BASE_Y}
-# Cohort order (SPEC §9): the first paying month column is the sort key (months + 1 for a client who
+# Cohort order: the first paying month column is the sort key (months + 1 for a client who
 # never paid), and one cell says whether every row is in order (header in row 1, the cell in row 2).
 CC_ORDER_OK = 9
 # Columns of each Timeline period table holding the period's cohort as a block of client rows (1-based).

@@ -1,4 +1,4 @@
-"""What prints (SPEC §6, the board pack): page setup shared by every report tab.
+"""What prints (the board pack): page setup shared by every report tab.
 
 Only report tabs print: the input and calculation sheets are hidden (both Excel and LibreOffice
 skip hidden sheets when printing the workbook). A tab on the monthly timeline prints its label

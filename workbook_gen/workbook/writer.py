@@ -1,4 +1,4 @@
-"""Writes the output workbook (SPEC §6): plans every tab's place, then lets each tab module
+"""Writes the output workbook: plans every tab's place, then lets each tab module
 write itself, then defines the workbook's names."""
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def write_workbook(
         changes_tab.write(book, changes)
     cover.write(book)
 
-    # 4. The public names (SPEC §6).
+    # 4. The public names (docs/definitions.md, Defined names).
     for name, place in layout.places.items():
         if not name.startswith("_"):
             book.define(name, place.range())

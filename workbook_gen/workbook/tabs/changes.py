@@ -1,4 +1,4 @@
-"""Changes since last pack (SPEC §7, ``build --previous``): restated history, client by client and metric by
+"""Changes since last pack (``build --previous``): restated history, client by client and metric by
 metric, and the settings that changed.
 
 The comparison is computed in Python (:mod:`workbook_gen.metrics.changes`). On this tab, last month's

@@ -1,4 +1,4 @@
-"""The template's cohort economics as charts (SPEC §4, §6), at the top of the quarterly cohort tab
+"""The template's cohort economics as charts, at the top of the quarterly cohort tab
 and beside the annual cohort tables:
 
 - cohort NRR curves (quarterly cohorts; annual cohorts beside the year tables),

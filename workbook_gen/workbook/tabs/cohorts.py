@@ -1,11 +1,11 @@
-"""Cohort tabs (SPEC §4): per grouping an index block (size, CAC, payback age) and the age
+"""Cohort tabs (docs/definitions.md): per grouping an index block (size, CAC, payback age) and the age
 tables (MRR, NRR, GRR, logo retention, cumulative gross profit), cohorts down, ages across.
 
 Every cell is one formula shape for its whole table: the cohort's period number sits in
 column B, the age in the header row, and the months a (cohort, age) pair means come from
 the Timeline's period tables.
 
-Speed (SPEC §9): the client rows are written in cohort order, so a cohort is a block of rows whose
+Speed: the client rows are written in cohort order, so a cohort is a block of rows whose
 first and last client row the Timeline's period tables find with MATCH on the sorted first paying
 months (see ``clientcalc.write_cohort_rows``); a cell then sums that
 block alone, and a table costs clients × ages instead of clients × cohorts × ages. Every such cell

@@ -1,4 +1,4 @@
-"""The four input sheets, laid out exactly as the input workbook (SPEC §2.1).
+"""The four input sheets, laid out exactly as the input workbook (README, Inputs).
 
 Used for the copy inside the generated workbook (so it is itself a valid input), for the
 example company's input file and for the blank template of ``init``.
@@ -46,7 +46,7 @@ def write_attribute(ws, row: int, col: int, value, fmt) -> None:
 def in_cohort_order(data: InputData) -> InputData:
     """The same inputs with the clients in cohort order (by first paying month, ties in input order,
     never-paying clients last). The output workbook's MRR sheet is written in this order so that
-    every cohort is a contiguous block of rows its formulas can sum alone (SPEC §9); every metric is
+    every cohort is a contiguous block of rows its formulas can sum alone; every metric is
     independent of the order of clients, and a workbook already in this order keeps it."""
     order = cohort_order(data.mrr)
     if np.array_equal(order, np.arange(data.n_clients)):

@@ -82,7 +82,7 @@ def chart_data(ss: ScopeSheets, section: str) -> list[tuple[str, int]]:
 
 
 def section_notes(ss: ScopeSheets) -> list[str]:
-    """One line per group of §3 keys a segment lacks, saying why (SPEC §5)."""
+    """One line per group of keys a segment lacks, saying why (docs/definitions.md, Scopes and segments)."""
     scope, notes = ss.scope, []
     if scope.is_total:
         return notes
