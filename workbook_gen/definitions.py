@@ -729,46 +729,27 @@ TRAILING_ONLY: dict[str, Metric] = {
         ),
     )
 }
-# The period views' rows, in the order the Quarterly and Annual tabs show them.
-PERIOD_KEYS: tuple[str, ...] = (
-    "mrr_opening",
-    "mrr_new",
-    "mrr_reactivation",
-    "mrr_expansion",
-    "mrr_contraction",
-    "mrr_churn",
-    "mrr_closing",
-    "mrr_net_new",
-    "arr",
-    "mrr_growth",
-    "arr_growth_yoy",
-    "clients_opening",
-    "clients_new",
-    "clients_reactivated",
-    "clients_churned",
-    "clients_closing",
-    "arpa",
-    "asp_new",
-    "quick_ratio",
-    "logo_churn_rate",
-    "gross_mrr_churn_rate",
-    "net_mrr_churn_rate",
-    "nrr_12m",
-    "grr_12m",
-    "sm_spend",
-    "gross_margin",
-    "net_burn",
-    "cac",
-    "cac_payback_months",
-    "lifetime_months",
-    "ltv",
-    "ltv_cac",
-    "magic_number",
-    "burn_multiple",
-    "revenue",
-    "fcf_margin",
-    "rule_of_40",
-)
+# Where each period-only row sits among the catalog's rows on the Quarterly and Annual tabs.
+PERIOD_ONLY_AFTER = {"mrr_growth": "arr", "revenue": "burn_multiple", "fcf_margin": "revenue"}
+
+
+def _period_keys() -> tuple[str, ...]:
+    """The period views' rows, in the order the Quarterly and Annual tabs show them: every metric with a
+    period rule in catalog order, each period-only row after the row it follows."""
+    out: list[str] = []
+
+    def place(key: str) -> None:
+        out.append(key)
+        for extra, anchor in PERIOD_ONLY_AFTER.items():
+            if anchor == key:
+                place(extra)
+
+    for m in METRICS:
+        if m.period is not None:
+            place(m.key)
+    return tuple(out)
+
+
 # The trailing twelve months (the last twelve months, from month 2 at the earliest): every scope.
 TRAILING_KEYS: tuple[str, ...] = (
     "new_and_reactivation_mrr",
@@ -1013,4 +994,5 @@ def series_name(key: str, slug: str | None = None) -> str:
 # Derived metrics carry their readable formula, rendered from the expression.
 METRICS = tuple(_with_formula_text(m) for m in METRICS)
 BY_KEY = {m.key: m for m in METRICS}
+PERIOD_KEYS: tuple[str, ...] = _period_keys()
 check_catalog(METRICS)
