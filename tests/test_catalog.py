@@ -112,3 +112,17 @@ def test_trailing_view_is_the_last_twelve_months():
     assert (trailing_period(5).first[0], trailing_period(5).last[0]) == (1, 4)
     q = make_periods(month_range(dt.date(2024, 1, 1), 30), "quarter", 1)
     assert len(q) == 10
+
+
+def test_expansion_rate_and_net_new_arr_by_hand():
+    """BRIDGE: opening MRR 380, 350, 320 in months 2-4; expansion 0, 50, 0; net new MRR -30 each month.
+    Expansion rate = expansion ÷ opening: 0, 50/350, 0. Net new ARR = 12 × net new MRR = -360.
+    The quarter (months 1-3 of BRIDGE's four): expansion 50 over the quarter's opening (month 1's
+    closing, 380); net new ARR = 12 × (320 − 380) = -720."""
+    s = series(BRIDGE)
+    assert_series(s["expansion_rate"], [NAN, 0.0, 50 / 350, 0.0])
+    assert_series(s["net_new_arr"], [NAN, -360, -360, -360])
+    q = period_view(s, make_periods(month_range(dt.date(2024, 1, 1), 4), "quarter", 1), Windows())
+    assert q["expansion_rate"][0] == pytest.approx(50 / 380)
+    assert q["net_new_arr"][0] == -720
+    assert q["net_new_arr"][1] == 12 * (290 - 320)

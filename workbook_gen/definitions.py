@@ -215,6 +215,16 @@ METRICS: tuple[Metric, ...] = (
         period=STOCK,
     ),
     _m(
+        "net_new_arr",
+        "Net new ARR",
+        CURRENCY,
+        BRIDGE,
+        "ARR added (or lost, if negative) over the month: twelve times net new MRR.",
+        expr=12 * S("mrr_net_new"),
+        additive=True,
+        period=SAME,
+    ),
+    _m(
         "arr_share",
         "Share of total ARR",
         PCT,
@@ -406,6 +416,15 @@ METRICS: tuple[Metric, ...] = (
         expr=(LOST - S("mrr_expansion") - S("mrr_reactivation")) / S("mrr_opening"),
         note="Reactivation offsets churn here, as well as expansion.",
         benchmark=Benchmark("below 0 (net expansion) is excellent", good=0.0, ok=0.01, higher=False),
+        period=SAME,
+    ),
+    _m(
+        "expansion_rate",
+        "Expansion rate",
+        PCT,
+        RETENTION,
+        "Extra MRR from existing clients as a share of opening MRR.",
+        expr=S("mrr_expansion") / S("mrr_opening"),
         period=SAME,
     ),
     _m(
