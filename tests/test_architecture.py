@@ -27,7 +27,7 @@ SHARED, INPUTS, METRICS, WORKBOOK = "shared", "inputs", "metrics", "workbook"
 HELPER, BUILD, CLI, MAIN = "helper", "build", "cli", "__main__"
 PACKAGES = (INPUTS, METRICS, WORKBOOK)
 #: Top-level modules that carry out part of a run for ``build`` (file and process work included).
-HELPERS = ("cycle", "export", "setting_sources", "output", "libreoffice", "gnumeric")
+HELPERS = ("cycle", "export", "setting_sources", "output", "libreoffice", "gnumeric", "docs")
 
 #: Which layers each layer may import (its own layer included where listed).
 ALLOWED = {

@@ -1,4 +1,4 @@
-"""Cohort order (SPEC §9): the output's MRR and Client calc rows are sorted by first paying month, so
+"""Cohort order: the output's MRR and Client calc rows are sorted by first paying month, so
 each cohort is a contiguous block its formulas sum alone; an edit that breaks the order falls back to
 scanning every client, and the numbers stay exact in LibreOffice and Gnumeric."""
 

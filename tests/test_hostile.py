@@ -1,4 +1,4 @@
-"""SPEC §8 against a hostile or careless user: broken and hostile files, injected text, outputs over
+"""the contract's against a hostile or careless user: broken and hostile files, injected text, outputs over
 inputs, interrupted runs. Every case goes through the command line and must end in exit 1 with a
 message naming the place (never the exit-70 guard, never a traceback) and leave the inputs untouched."""
 

@@ -1,4 +1,4 @@
-"""Reading and validating inputs: accepted forms, every bad-input case of SPEC §8, CSV routes."""
+"""Reading and validating inputs: accepted forms, every bad-input case the product refuses, CSV routes."""
 
 from __future__ import annotations
 

@@ -177,7 +177,7 @@ def test_four_region_split_with_settings(engine, tmp_path):
 
 
 def test_segment_burn_columns_are_read_and_recalculated(engine, tmp_path):
-    """Optional per-segment columns on Burn (SPEC §2.1, §5): read from the input workbook, written
+    """Optional per-segment columns on Burn: read from the input workbook, written
     back on the output's Burn sheet, used by that segment's formulas only; a segment without one
     has no burn-based keys at all (not the company's burn)."""
     import json
@@ -224,7 +224,7 @@ def test_dashboard_prints_landscape_one_page_wide(example_workbook, tmp_path, li
         ["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True
     ).stdout
     assert "dashboard" in text.lower()
-    # The board pack (SPEC §6): at most 40 pages, the dashboard on exactly one of them, no input or
+    # The board pack: at most 40 pages, the dashboard on exactly one of them, no input or
     # calculation sheet printed. Every page's header names its tab.
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info)[1])

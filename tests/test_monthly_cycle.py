@@ -1,4 +1,4 @@
-"""The monthly cycle (SPEC §7): last month's pack is this month's input and keeps its settings;
+"""The monthly cycle: last month's pack is this month's input and keeps its settings;
 ``build --previous`` names exactly the history that changed, client by client and metric by metric."""
 
 from __future__ import annotations

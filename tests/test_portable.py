@@ -1,4 +1,4 @@
-"""Portable formulas (SPEC §6), scanned in every formula of built workbooks: INDEX always with an
+"""Portable formulas, scanned in every formula of built workbooks: INDEX always with an
 explicit row and column number, no formula that refers to its own cell, no TEXT() format codes, no
 volatile or Excel-only functions; and the file opens without asking Excel to recalculate."""
 

@@ -1,4 +1,4 @@
-"""Segments (SPEC §5): values equal up to case and spaces are one segment with the first spelling;
+"""Segments: values equal up to case and spaces are one segment with the first spelling;
 over-long names get a shortened, unique slug."""
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def test_load_applies_as_of(example_input):
 
 
 def test_burn_based_keys_only_with_the_segments_burn_column(example_data):
-    """SPEC §5: company burn is never set against one segment's revenue. The example's segments have
+    """company burn is never set against one segment's revenue. The example's segments have
     S&M columns but no Burn columns: no burn keys. With a Burn column the segment's own burn is used."""
     from dataclasses import replace
 

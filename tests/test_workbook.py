@@ -88,7 +88,7 @@ def test_defined_names_cover_spec(formulas, example_results):
             assert cohort_name(g, table, "self_serve") in names
     assert "arr__self_serve" in names and "nrr_12m__assisted" in names
     assert "cac__assisted" in names and "magic_number__self_serve" in names  # S&M columns for both segments
-    # no Burn column per segment in the example: no segment burn keys (SPEC §5), never the company's
+    # no Burn column per segment in the example: no segment burn keys, never the company's
     for key in ("net_burn", "burn_multiple", "fcf_margin_ttm", "rule_of_40"):
         assert f"{key}__assisted" not in names and f"{key}__self_serve" not in names
 

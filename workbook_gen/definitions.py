@@ -44,11 +44,11 @@ PCT = "pct"
 RATIO = "ratio"
 MONTHS = "months"
 
-# Which scopes carry a metric (SPEC §5).
+# Which scopes carry a metric (docs/definitions.md, Conventions).
 ALL = "all"  # total and every segment
 SEGMENTS = "segments"  # segments only (a share of the total)
-SM = "sm"  # total; a segment only when the S&M sheet has a column for it (SPEC §5)
-BURN = "burn"  # total; a segment only when the Burn sheet has a column for it (SPEC §5)
+SM = "sm"  # total; a segment only when the S&M sheet has a column for it
+BURN = "burn"  # total; a segment only when the Burn sheet has a column for it
 
 # Sections, in the order a CFO reads them; each is a tab for the total scope.
 BRIDGE = "MRR bridge"
@@ -611,7 +611,7 @@ KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
 
 
 def keys_for_scope(is_total: bool, has_sm: bool, has_burn: bool = False) -> tuple[str, ...]:
-    """The metric keys a scope carries (SPEC §5)."""
+    """The metric keys a scope carries (docs/definitions.md, Conventions)."""
     out = []
     for m in METRICS:
         if m.scope == SM and not (is_total or has_sm):
@@ -624,7 +624,7 @@ def keys_for_scope(is_total: bool, has_sm: bool, has_burn: bool = False) -> tupl
     return tuple(out)
 
 
-# --- Cohort tables (SPEC §4) ----------------------------------------------------------
+# --- Cohort tables (docs/definitions.md, Cohorts) ----------------------------------------------------------
 GROUPINGS = ("month", "quarter", "year")
 
 

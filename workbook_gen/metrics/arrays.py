@@ -24,7 +24,7 @@ def exact(x):
 
 @dataclass(frozen=True)
 class Windows:
-    """The windows of SPEC §2.2: W, L, C and the lifetime cap."""
+    """The window settings (docs/definitions.md, Settings): W, L, C and the lifetime cap."""
 
     cac_window: int = 3
     cac_lag: int = 0

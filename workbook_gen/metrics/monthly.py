@@ -1,4 +1,4 @@
-"""The monthly series of SPEC §3, vectorised over the client × month matrix.
+"""The monthly series (docs/definitions.md), vectorised over the client × month matrix.
 
 Input: ``mrr`` (clients × months, ≥ 0), the monthly inputs as 1-d arrays of the same length
 as the months. Output: ``{key: float array}`` aligned with the months, NaN where undefined
@@ -16,7 +16,7 @@ from workbook_gen.metrics.arrays import NAN, Windows, exact, first_active, ratio
 
 
 def movement_series(mrr: np.ndarray) -> dict[str, np.ndarray]:
-    """MRR bridge and client counts (SPEC §3, first block). Month 1's movements are NaN."""
+    """MRR bridge and client counts (docs/definitions.md, MRR bridge and Clients & ARPA). Month 1's movements are NaN."""
     n, t = mrr.shape
     prev, cur = mrr[:, :-1], mrr[:, 1:]
     first = first_active(mrr)
@@ -64,7 +64,7 @@ def movement_series(mrr: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def retention_12m(mrr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """nrr_12m and grr_12m (SPEC §3): the base is the clients paying twelve months earlier."""
+    """nrr_12m and grr_12m (docs/definitions.md, Retention): the base is the clients paying twelve months earlier."""
     t = mrr.shape[1]
     nrr = np.full(t, NAN)
     grr = np.full(t, NAN)

@@ -1,4 +1,4 @@
-"""Fiscal periods (month, quarter, year) and the quarterly / annual views of SPEC §3."""
+"""Fiscal periods (month, quarter, year) and the quarterly, annual and trailing-twelve-months views (docs/definitions.md, Quarterly and annual views)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Excel formula of every monthly series (SPEC §3), for one scope.
+"""The Excel formulas of the aggregations over clients and of the input reads, for one scope; the
+derived series are rendered from the catalog by :mod:`workbook_gen.workbook.derived`.
 
 Each formula is the same across the timeline: month-dependent parts come from the Timeline
 row of month numbers, windows from the settings cells, and earlier months through
@@ -21,7 +22,7 @@ NA = f'"{UNDEFINED}"'
 GT0 = '">0"'
 
 
-# --- INDEX in its portable form (SPEC §6) ----------------------------------------------------
+# --- INDEX in its portable form (README, "How the formulas are built") ----------------------------------------------------
 # Every INDEX the workbook writes comes from these functions: always an explicit row AND column
 # number, never the one-row / one-column shortcut INDEX(range, k) nor the whole-column
 # INDEX(block, 0, k), which Gnumeric does not implement.
