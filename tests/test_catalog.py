@@ -126,3 +126,21 @@ def test_expansion_rate_and_net_new_arr_by_hand():
     assert q["expansion_rate"][0] == pytest.approx(50 / 380)
     assert q["net_new_arr"][0] == -720
     assert q["net_new_arr"][1] == 12 * (290 - 320)
+
+
+def test_the_undefined_markers_are_spelt_once():
+    """Only expressions.py spells the markers; every other module refers to UNDEFINED / NOT_MEANINGFUL
+    (or the formula text NA built from it)."""
+    import ast
+    from pathlib import Path
+
+    package = Path(d.__file__).parent
+    spelt = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "expressions.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if node.value in ("n/a", "n/m") or '"n/a"' in node.value or '"n/m"' in node.value:
+                    spelt.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert spelt == []

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from defusedxml import ElementTree
 
+from workbook_gen import expressions
 from workbook_gen.definitions import METRICS, setting_name
 from workbook_gen.errors import InputError
 from workbook_gen.inputs.cells import month_of
@@ -26,7 +27,7 @@ from workbook_gen.model import CARRIED, PreviousPack
 COVER = "Cover"
 SOURCE_AUTOMATIC = "automatic"
 SOURCE_COL = 3  # column D of the Cover's settings block: where the setting came from
-UNDEFINED = {"n/a", "n/m", ""}
+UNDEFINED = {expressions.UNDEFINED, expressions.NOT_MEANINGFUL, ""}
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 MONTHLY_KEYS = {m.key for m in METRICS}

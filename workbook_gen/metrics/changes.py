@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbook_gen.definitions import series_name
+from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.engine import Results
 from workbook_gen.model import COMPARED, InputData, PreviousPack, attribute_text
 
@@ -137,7 +138,7 @@ def _safe(text: str) -> str:
 
 
 def _num(v: float) -> str:
-    return "n/a" if np.isnan(v) else f"{v:,.2f}".rstrip("0").rstrip(".")
+    return UNDEFINED if np.isnan(v) else f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
 def _names(ids: tuple[str, ...], limit: int = 8) -> str:

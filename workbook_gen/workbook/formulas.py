@@ -171,6 +171,8 @@ class MonthlyFormulas:
         """Month i of ``key``: rendered from the catalog's expression for a derived metric, else the
         hand-written aggregation over clients (or the input read) registered for it below."""
         if BY_KEY[key].expr is not None:
+            from workbook_gen.workbook.derived import monthly_formula  # it reads the INDEX helpers here
+
             return monthly_formula(self, key, i)
         return "=" + AGGREGATIONS[key](self, i)
 
@@ -290,7 +292,3 @@ class MonthlyFormulas:
     @aggregation("net_burn")
     def f_net_burn(self, i):
         return self.monthly_input(SHEET_BURN, self.refs.burn_col or 1, i)
-
-
-# The renderer of derived metrics reads the INDEX helpers above (imported last: the two modules need each other).
-from workbook_gen.workbook.derived import monthly_formula  # noqa: E402

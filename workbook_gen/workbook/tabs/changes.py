@@ -12,8 +12,10 @@ import datetime as dt
 import math
 
 from workbook_gen.definitions import BY_KEY, CURRENCY, PCT, series_name
+from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.changes import REMOVED, Changes
 from workbook_gen.workbook.book import Book, cached, undefined_text
+from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.layout import cell
 from workbook_gen.workbook.tabs.common import section_row, unit_text
 
@@ -25,12 +27,12 @@ LAST, THIS, DIFF = 4, 5, 6  # columns E, F, G: last pack, this pack, difference
 def _diff_formula(row: int, points: bool) -> str:
     old, new = cell(row, LAST), cell(row, THIS)
     delta = f"({new}-{old})*100" if points else f"{new}-{old}"
-    return f'=IF(AND(ISNUMBER({old}),ISNUMBER({new})),{delta},"n/a")'
+    return f"=IF(AND(ISNUMBER({old}),ISNUMBER({new})),{delta},{NA})"
 
 
 def _diff_value(old: float, new: float, points: bool):
     if math.isnan(old) or math.isnan(new):
-        return "n/a"
+        return UNDEFINED
     return (new - old) * (100 if points else 1)
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from workbook_gen.definitions import BY_KEY, series_name
+from workbook_gen.expressions import UNDEFINED
 from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
 from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, TL_DATE, cell, span
 from workbook_gen.workbook.tabs.common import month_header, monthly_columns, section_row, sheet_header
 
@@ -60,7 +62,7 @@ def write(book: Book) -> None:
             parts = "".join(("+" if s > 0 else "-") + lay.series_cell(n, i, SHEET) for n, s in terms)
             diff = f"({parts})-{lay.series_cell(closing, i, SHEET)}"
             first = lay.series_cell(terms[0][0], i, SHEET)
-            return f'IF(ISNUMBER({first}),IF(ABS({diff})<{tol},"OK",{diff}),"n/a")'
+            return f'IF(ISNUMBER({first}),IF(ABS({diff})<{tol},"OK",{diff}),{NA})'
 
         m = scope.monthly
         diffs = sum(s * m[k] for k, s in BRIDGE) - m["mrr_closing"]
@@ -77,7 +79,7 @@ def write(book: Book) -> None:
                     lay.series_cell(series_name(key, s.slug), i, SHEET) for s in res.segment_scopes()
                 )
                 diff = f"{total}-({parts})"
-                return f'IF(ISNUMBER({total}),IF(ABS({diff})<{tol},"OK",{diff}),"n/a")'
+                return f'IF(ISNUMBER({total}),IF(ABS({diff})<{tol},"OK",{diff}),{NA})'
 
             total = res.total.monthly[key]
             parts = np.sum([s.monthly[key] for s in res.segment_scopes()], axis=0)
@@ -103,7 +105,7 @@ def write(book: Book) -> None:
     ws.write_formula(
         2,
         2,
-        f'=IF(COUNTIF({rng},"OK")+COUNTIF({rng},"n/a")=COUNTA({rng}),"All checks OK","CHECK FAILED")',
+        f'=IF(COUNTIF({rng},"OK")+COUNTIF({rng},{NA})=COUNTA({rng}),"All checks OK","CHECK FAILED")',
         fmt.label_bold,
         "All checks OK",
     )
@@ -120,7 +122,7 @@ def write(book: Book) -> None:
         live,
         {
             "type": "formula",
-            "criteria": f'=AND({top_left}<>"",{top_left}<>"OK",{top_left}<>"n/a")',
+            "criteria": f'=AND({top_left}<>"",{top_left}<>"OK",{top_left}<>{NA})',
             "format": fmt.bad,
         },
     )
@@ -153,5 +155,5 @@ def _order_row(book: Book, ws, row: int) -> None:
 
 def _status(diff: float):
     if np.isnan(diff):
-        return "n/a"
+        return UNDEFINED
     return "OK" if abs(diff) < TOLERANCE else float(diff)

@@ -16,9 +16,11 @@ import math
 import numpy as np
 
 from workbook_gen.definitions import GROUPINGS, cohort_chart_name, cohort_index_name, cohort_name
+from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.cohort_economics import average_cohort
 from workbook_gen.workbook import charts
 from workbook_gen.workbook.book import Book, ScopeSheets
+from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.layout import FIRST_COL, Place, cell, span
 
 MIN_COHORTS = 3  # the average cohort is drawn up to the last age this many cohorts have reached
@@ -78,9 +80,9 @@ def _cac_per_client(book: Book, ss: ScopeSheets, g: str) -> None:
         ws.write_formula(
             idx.row + p,
             IDX_PER_CLIENT,
-            f'=IF(ISNUMBER({spend}),IF({size}=0,"n/a",{spend}/{size}),"n/a")',
+            f"=IF(ISNUMBER({spend}),IF({size}=0,{NA},{spend}/{size}),{NA})",
             fmt.unit("currency"),
-            "n/a" if math.isnan(v) else float(v),
+            UNDEFINED if math.isnan(v) else float(v),
         )
 
 

@@ -25,6 +25,7 @@ from workbook_gen.definitions import (
     period_edge_name,
     series_name,
 )
+from workbook_gen.expressions import UNDEFINED
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
 from workbook_gen.workbook.formulas import NA, column_slice, in_column, in_row, index, row_slice
 from workbook_gen.workbook.layout import (
@@ -281,7 +282,7 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
             IDX_PAYBACK,
             f'{{=IF(ISNUMBER({cac_c}),IFERROR(MATCH(TRUE,{gp_row}>={cac_c},0)-1,"not yet"),{NA})}}',
             fmt.unit("count"),
-            cached(tables.payback_age[p], "not yet" if tables.cac[p] == tables.cac[p] else "n/a"),
+            cached(tables.payback_age[p], "not yet" if tables.cac[p] == tables.cac[p] else UNDEFINED),
         )
 
     def age_formula(key, pc, kc, size_c, r, col, top) -> str:
