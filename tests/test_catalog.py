@@ -140,7 +140,7 @@ def test_the_undefined_markers_are_spelt_once():
         if path.name == "expressions.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if node.value in ("n/a", "n/m") or '"n/a"' in node.value or '"n/m"' in node.value:
-                    spelt.append(f"{path.relative_to(package)}:{node.lineno}")
+            text = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+            if text in ("n/a", "n/m") or '"n/a"' in text or '"n/m"' in text:
+                spelt.append(f"{path.relative_to(package)}:{node.lineno}")
     assert spelt == []

@@ -8,6 +8,7 @@ from workbook_gen.definitions import setting_name
 from workbook_gen.metrics.engine import split_choice
 from workbook_gen.settings import SETTING_HELP
 from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.layout import cell, on
 from workbook_gen.workbook.tabs.common import section_row
 
 SHEET = "Cover"
@@ -61,7 +62,7 @@ def write(book: Book) -> None:
         ws.write_string(row, 3, _source(book, f.name, why_split), fmt.note)
         if f.name in NUMERIC_SETTINGS:
             ws.write_number(row, 1, float(value), fmt.input_unit("int"))
-            book.define(setting_name(f.name), f"Cover!$B${row + 1}")
+            book.define(setting_name(f.name), on(SHEET, cell(row, 1, True, True)))
         else:
             text = {
                 "split": res.split or "none",
@@ -70,7 +71,7 @@ def write(book: Book) -> None:
             }.get(f.name, "" if value is None else str(value))
             ws.write_string(row, 1, text, fmt.label)
             if f.name in CARRIED_TEXT:  # read back when this pack is the next month's input
-                book.define(setting_name(f.name), f"Cover!$B${row + 1}")
+                book.define(setting_name(f.name), on(SHEET, cell(row, 1, True, True)))
         live = f.name in NUMERIC_SETTINGS
         help_text = SETTING_HELP[f.name] + ("" if live else " (Applied when the workbook is built.)")
         ws.write_string(row, 2, help_text, fmt.note)

@@ -10,6 +10,7 @@ from workbook_gen.workbook.book import Book, cached, excel_serial, undefined_tex
 from workbook_gen.workbook.charts import month_window, monthly_chart
 from workbook_gen.workbook.derived import NA, PeriodRenderer, period_formula
 from workbook_gen.workbook.formulas import in_row, latest
+from workbook_gen.workbook.layout import cell
 from workbook_gen.workbook.tabs.common import T12_START, t12_slice
 
 SHEET = "Dashboard"
@@ -76,7 +77,7 @@ def write(book: Book) -> None:
             cached(prev, undefined_text(key, t - 2)),
         )
         change = values[-1] - prev if t > 1 else math.nan
-        b, c = f"B{row + 1}", f"C{row + 1}"
+        b, c = cell(row, 1), cell(row, 2)
         points = m.unit == PCT  # a change of a percentage is shown in percentage points
         ws.write_formula(
             row,
@@ -98,9 +99,9 @@ def write(book: Book) -> None:
             ws.write_string(row, 5, bench.text, fmt.bench)
             ws.write_number(row, 6, bench.good, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
             ws.write_number(row, 7, bench.ok, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
-            g, o = f"$G{row + 1}", f"$H{row + 1}"
+            g, o = cell(row, 6, col_abs=True), cell(row, 7, col_abs=True)
             cmp = ">=" if bench.higher else "<="
-            cell = f"B{row + 1}"
+            latest_cell = cell(row, 1)
             ws.conditional_format(
                 row,
                 1,
@@ -108,7 +109,7 @@ def write(book: Book) -> None:
                 1,
                 {
                     "type": "formula",
-                    "criteria": f"=AND(ISNUMBER({cell}),{cell}{cmp}{g})",
+                    "criteria": f"=AND(ISNUMBER({latest_cell}),{latest_cell}{cmp}{g})",
                     "format": fmt.good,
                     "stop_if_true": True,
                 },
@@ -120,13 +121,17 @@ def write(book: Book) -> None:
                 1,
                 {
                     "type": "formula",
-                    "criteria": f"=AND(ISNUMBER({cell}),{cell}{cmp}{o})",
+                    "criteria": f"=AND(ISNUMBER({latest_cell}),{latest_cell}{cmp}{o})",
                     "format": fmt.okay,
                     "stop_if_true": True,
                 },
             )
             ws.conditional_format(
-                row, 1, row, 1, {"type": "formula", "criteria": f"=ISNUMBER({cell})", "format": fmt.bad}
+                row,
+                1,
+                row,
+                1,
+                {"type": "formula", "criteria": f"=ISNUMBER({latest_cell})", "format": fmt.bad},
             )
     n_rows = sum(1 for k in KPIS if k in monthly)
     note_row = TABLE_TOP + n_rows
