@@ -113,6 +113,9 @@ CAP = Setting("lifetime_cap_months", "cap")
 GAINED = S("mrr_new") + S("mrr_reactivation") + S("mrr_expansion")
 LOST = S("mrr_contraction") + S("mrr_churn")
 ARR_ADDED_3M = Exact(S("arr") - Lag(S("arr"), 3))
+# S&M spend of the months of a period, lagged L months: the spend matched to the clients won in it
+# (the lag rule of the CAC, the period CAC and the cohort CAC alike).
+LAGGED_SPEND = MonthSum(S("sm_spend"), L)
 
 
 def _m(*args, **kwargs) -> Metric:
@@ -497,7 +500,7 @@ METRICS: tuple[Metric, ...] = (
         expr=Window(S("sm_spend"), W, L) / Window(S("clients_new"), W),
         scope=SM,
         note="W = CAC window, L = CAC lag (settings on the Cover).",
-        period=MonthSum(S("sm_spend"), L) / Whole("clients_new"),
+        period=LAGGED_SPEND / Whole("clients_new"),
         period_note="period's S&M (lagged by L months) ÷ period's new clients",
     ),
     _m(
@@ -636,6 +639,7 @@ class CohortTable:
     definition: str
     single_column: bool = False
     needs_sm: bool = False
+    expr: Expr | None = None  # over the cohort's own period, for a table built like a period row
 
 
 COHORT_TABLES: tuple[CohortTable, ...] = (
@@ -664,6 +668,7 @@ COHORT_TABLES: tuple[CohortTable, ...] = (
         "S&M spend of the cohort's period (lagged by the CAC lag); undefined for the opening base.",
         True,
         True,
+        LAGGED_SPEND,
     ),
     CohortTable(
         "payback_age",

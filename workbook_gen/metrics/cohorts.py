@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbook_gen.definitions import COHORT_TABLES
-from workbook_gen.metrics.arrays import NAN, first_active, ratio
+from workbook_gen.definitions import COHORT_TABLES, LAGGED_SPEND
+from workbook_gen.metrics import derive
+from workbook_gen.metrics.arrays import NAN, Windows, first_active, ratio
 from workbook_gen.metrics.periods import Periods
 
 
@@ -96,13 +97,22 @@ def cohort_tables(
     cac = payback = None
     if sm_spend is not None:
         sm = np.asarray(sm_spend, dtype=float)
+        # the spend of each cohort's period, lagged as the catalog says (definitions.LAGGED_SPEND)
+        spend = derive.period(
+            LAGGED_SPEND,
+            None,
+            {"sm_spend": sm}.__getitem__,
+            periods.first,
+            periods.last,
+            lambda k: 1,
+            Windows(cac_lag=cac_lag),
+        )
         cac = np.full(n, NAN)
         payback = np.full(n, NAN)
-        for p in range(1, n):
-            f, last = periods.first[p], periods.last[p]
-            if size[p] == 0 or f - cac_lag < 0:
+        for p in range(1, n):  # the opening base (period 0) was not acquired in the data
+            if size[p] == 0 or np.isnan(spend[p]):
                 continue
-            cac[p] = sm[f - cac_lag : last - cac_lag + 1].sum()
+            cac[p] = spend[p]
             reached = np.flatnonzero(cum_gp[p, : n - p] >= cac[p])
             if reached.size:
                 payback[p] = float(reached[0])

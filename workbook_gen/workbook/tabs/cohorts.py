@@ -18,6 +18,7 @@ from workbook_gen.definitions import (
     COHORT_TABLES,
     CURRENCY,
     GROUPINGS,
+    LAGGED_SPEND,
     PCT,
     cohort_calendar_name,
     cohort_index_name,
@@ -27,6 +28,7 @@ from workbook_gen.definitions import (
 )
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
+from workbook_gen.workbook.derived import PeriodRenderer
 from workbook_gen.workbook.formulas import NA, column_slice, in_column, in_row, index, row_slice
 from workbook_gen.workbook.layout import (
     CC_SEGMENT,
@@ -265,13 +267,17 @@ def _write_grouping(book: Book, ss: ScopeSheets, ws, here: str, g: str) -> None:
         )
         if sm_row is None:
             continue
-        lag = lay.setting("cac_lag")
-        f, last = in_column(first_tbl, pc), in_column(last_tbl, pc)
+        spend = PeriodRenderer(
+            lay.setting,
+            first=in_column(first_tbl, pc),
+            last=in_column(last_tbl, pc),
+            monthly_row=lambda _key, row=sm_row: row,
+        )
         cac_c = cell(r, IDX_CAC, False, True)
         ws.write_formula(
             r,
             IDX_CAC,
-            f"=IF(OR({pc}=1,{size_c}=0,{f}-{lag}<1),{NA},SUM({row_slice(sm_row, f'{f}-{lag}', f'{last}-{lag}')}))",
+            spend.formula(LAGGED_SPEND, [("na", f"OR({pc}=1,{size_c}=0)")]),
             fmt.unit(CURRENCY),
             cached(tables.cac[p]),
         )
