@@ -144,3 +144,23 @@ def test_the_undefined_markers_are_spelt_once():
             if text in ("n/a", "n/m") or '"n/a"' in text or '"n/m"' in text:
                 spelt.append(f"{path.relative_to(package)}:{node.lineno}")
     assert spelt == []
+
+
+def test_no_module_spells_a_defined_name_by_hand():
+    """Defined names and layout keys are spelt by the catalog's name functions (series_name, cohort_name,
+    period_row_name, setting_name, chart_data_name, …): no f-string elsewhere starts like one."""
+    import ast
+    from pathlib import Path
+
+    prefixes = ("setting_", "period_", "_chart_", "_cohort_", "cohort_", "quarterly_", "annual_")
+    package = Path(d.__file__).parent
+    spelt = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "definitions.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+                head = str(node.values[0].value)
+                if head.startswith(prefixes) or head.startswith("__"):
+                    spelt.append(f"{path.relative_to(package)}:{node.lineno}: {head}")
+    assert spelt == []

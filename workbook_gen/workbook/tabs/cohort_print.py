@@ -5,7 +5,14 @@ but not on the page; a segment's month cohorts print on the total's month tab on
 
 from __future__ import annotations
 
-from workbook_gen.definitions import GROUPINGS, cohort_calendar_name, cohort_index_name, scope_suffix
+from workbook_gen.definitions import (
+    COHORT_TABLES,
+    GROUPINGS,
+    cohort_calendar_name,
+    cohort_index_name,
+    cohort_name,
+    scope_suffix,
+)
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets
 from workbook_gen.workbook.layout import FIRST_COL, span
@@ -18,14 +25,8 @@ def _bounds(book: Book, ss: ScopeSheets, g: str) -> tuple[int, int]:
     """First and last row of grouping ``g``'s printed blocks (index block to the last age table)."""
     lay, slug = book.layout, ss.scope.slug
     idx = lay.place(cohort_index_name(g, slug))
-    last = max(
-        (
-            p
-            for name, p in lay.places.items()
-            if name.startswith(f"cohort_{g}_") and name.endswith(_suffix(slug))
-        ),
-        key=lambda p: p.row + p.height,
-    )
+    tables = (cohort_name(g, t.key, slug) for t in COHORT_TABLES)
+    last = max((lay.places[name] for name in tables if name in lay.places), key=lambda p: p.row + p.height)
     return idx.row - 2, last.row + last.height - 1
 
 
