@@ -331,3 +331,42 @@ def test_charts_print_once_inside_the_print_area(example_workbook):
             checked += 1
     assert checked > 20
     wb.close()
+
+
+def test_segment_tab_prints_its_board_rows_on_one_page(example_workbook, example_results):
+    """A segment's tab prints one page (fit to 1 × 1, one print area): the board rows are visible,
+    the other series rows are grouped and collapsed, and every defined name of the segment still
+    spans the full timeline of its row (the printed window is a print area, not a shorter name)."""
+    import warnings
+
+    from openpyxl.utils.cell import range_boundaries
+
+    from workbook_gen.definitions import series_name
+    from workbook_gen.workbook.tabs.monthly import SEGMENT_BOARD_ROWS
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+    n = len(example_results.months)
+    for scope in example_results.segment_scopes():
+        ws = wb[scope.label]
+        setup = ws.page_setup
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        # an absent attribute is the default, 1 (0 would mean "as many pages as needed")
+        assert setup.fitToWidth in (None, 1) and setup.fitToHeight in (None, 1), ws.title
+        assert "," not in ws.print_area
+        shown = hidden = 0
+        for key in scope.monthly:
+            name = series_name(key, scope.slug)
+            sheet, ref = next(iter(wb.defined_names[name].destinations))
+            assert sheet == scope.label
+            c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
+            assert r1 == r2 and c2 - c1 + 1 == n, name
+            if ws.row_dimensions[r1].hidden:
+                hidden += 1
+                assert key not in SEGMENT_BOARD_ROWS, name
+            else:
+                shown += 1
+                assert key in SEGMENT_BOARD_ROWS, name
+        assert shown >= 18 and hidden >= 10, (shown, hidden)
+    wb.close()
