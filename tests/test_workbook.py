@@ -370,3 +370,26 @@ def test_segment_tab_prints_its_board_rows_on_one_page(example_workbook, example
                 assert key in SEGMENT_BOARD_ROWS, name
         assert shown >= 18 and hidden >= 10, (shown, hidden)
     wb.close()
+
+
+def test_no_chart_overlaps_another(example_workbook):
+    """Charts on a tab sit side by side or one under another, never one over another (the segment
+    comparison's NRR chart started inside the ARR chart). Positions compare as (cell, offset)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+    compared = 0
+    for ws in wb.worksheets:
+        boxes = []
+        for chart in ws._charts:
+            a, b = chart.anchor._from, chart.anchor.to
+            boxes.append(((a.col, a.colOff), (b.col, b.colOff), (a.row, a.rowOff), (b.row, b.rowOff)))
+        for i, (x1, x2, y1, y2) in enumerate(boxes):
+            for u1, u2, v1, v2 in boxes[i + 1 :]:
+                compared += 1
+                apart = x2 <= u1 or u2 <= x1 or y2 <= v1 or v2 <= y1
+                assert apart, (ws.title, (x1, x2, y1, y2), (u1, u2, v1, v2))
+    assert compared > 20
+    wb.close()

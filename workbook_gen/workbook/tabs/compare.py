@@ -10,10 +10,12 @@ from workbook_gen.workbook.book import Book, cached
 from workbook_gen.workbook.charts import (
     color,
     defined_window,
+    floor_axis,
     money_format,
     month_window,
     new_chart,
     row_series,
+    scope_values,
 )
 from workbook_gen.workbook.formulas import latest
 from workbook_gen.workbook.tabs.common import sheet_header, t12_slice, t12_sum
@@ -106,6 +108,8 @@ def write(book: Book) -> None:
                 book, series_name("nrr_12m", scope.slug), scope.label, window, line={**color(j), "width": 2}
             )
         )
+    floor_axis(nrr, np.concatenate([scope_values(book, s.slug, "nrr_12m", window) for s in scopes]))
     ws.insert_chart(top, 0, arr, {"x_offset": 5})
-    ws.insert_chart(top, 4, nrr, {"x_offset": 25})
+    # beside the first chart, whatever the column widths (from column E it overlapped the ARR chart)
+    ws.insert_chart(top, 0, nrr, {"x_offset": 5 + arr.width + 20})
     book.print_setup(ws)
