@@ -4,7 +4,8 @@ Only report tabs print: the input and calculation sheets are hidden (both Excel 
 skip hidden sheets when printing the workbook). A tab on the monthly timeline prints its label
 column and the most recent :data:`PRINT_MONTHS` months one page wide, with its charts under those
 months (its earlier months stay on screen, a scroll to the left). Auditor-only columns (defined name, unit) and the
-chart helper rows are hidden, so they are in the workbook but off the printed page.
+chart helper rows are hidden, so they are in the workbook but off the printed page. A segment's tab
+prints on one page (:func:`one_page_tab`): its board rows, one row of charts within the window.
 """
 
 from __future__ import annotations

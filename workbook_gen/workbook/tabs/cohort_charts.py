@@ -1,7 +1,8 @@
 """The template's cohort economics as charts (SPEC §4, §6), at the top of the quarterly cohort tab
 and beside the annual cohort tables:
 
-- cohort NRR curves (quarterly cohorts; annual cohorts beside the year tables),
+- cohort NRR curves (quarterly cohorts; annual cohorts beside the year tables, or on a segment's
+  tab in the grid of charts at the top, which is its printed page),
 - cumulative gross profit by cohort age against each cohort's CAC (a flat line in the cohort's
   colour) for the latest quarterly cohorts with a CAC,
 - the average cohort: gross profit per client by age against CAC per client.
