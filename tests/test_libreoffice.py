@@ -6,6 +6,7 @@ engine)."""
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 
@@ -209,13 +210,37 @@ def test_segment_burn_columns_are_read_and_recalculated(engine, tmp_path):
     assert mismatches(expected, read_names(recalculated, expected)) == []
 
 
-def test_dashboard_prints_landscape_one_page_wide(example_workbook, tmp_path, libreoffice):
-    pdf = convert(example_workbook, tmp_path, "pdf")
+@pytest.fixture(scope="module")
+def example_pdf(example_workbook, tmp_path_factory, libreoffice):
+    pdf = convert(example_workbook, tmp_path_factory.mktemp("pack"), "pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False)
+    if info.returncode != 0:
+        pytest.skip("pdfinfo (poppler-utils) is not installed")
+    return pdf
+
+
+def page_tabs(pdf) -> list[str]:
+    """The tab each page of the pack belongs to: the middle field of its header (company | tab |
+    period)."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
+    tabs = []
+    for page in range(1, pages + 1):
+        page_text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        fields = re.split(r"\s{2,}", page_text.splitlines()[0].strip()) if page_text else []
+        tabs.append(fields[1] if len(fields) == 3 else "")
+    return tabs
+
+
+def test_dashboard_prints_landscape_one_page_wide(example_pdf):
+    pdf = example_pdf
     info = subprocess.run(
         ["pdfinfo", "-f", "1", "-l", "3", str(pdf)], capture_output=True, text=True, check=False
     )
-    if info.returncode != 0:
-        pytest.skip("pdfinfo (poppler-utils) is not installed")
     sizes = [line for line in info.stdout.splitlines() if line.startswith("Page") and "size" in line]
     for line in sizes:
         w, h = (float(x) for x in line.split(":")[1].split("pts")[0].split("x"))
@@ -226,18 +251,8 @@ def test_dashboard_prints_landscape_one_page_wide(example_workbook, tmp_path, li
     assert "dashboard" in text.lower()
     # The board pack: at most 40 pages, the dashboard on exactly one of them, no input or
     # calculation sheet printed. Every page's header names its tab.
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-    pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
-    assert pages <= 40
-    tabs = []  # the header's middle field: company | tab | period
-    for page in range(1, pages + 1):
-        page_text = subprocess.run(
-            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        fields = re.split(r"\s{2,}", page_text.splitlines()[0].strip()) if page_text else []
-        tabs.append(fields[1] if len(fields) == 3 else "")
+    tabs = page_tabs(pdf)
+    assert len(tabs) <= 40
     assert tabs.count("Dashboard") == 1, tabs
     assert tabs[1] == "Dashboard" and tabs[0] == "Cover"
     for hidden in ("MRR", "S&M", "Gross margin", "Burn", "Timeline", "Client calc"):
@@ -246,6 +261,53 @@ def test_dashboard_prints_landscape_one_page_wide(example_workbook, tmp_path, li
     whole = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     for bad in ("#VALUE!", "#REF!", "#NAME?", "#DIV/0!", "Err:"):
         assert bad not in whole, bad
+
+
+def _words(pdf, page: int) -> list[tuple[float, float, str]]:
+    """(x, y, text) of every word on a page, left to right."""
+    xml = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', xml)
+    return sorted((float(x), float(y), html.unescape(t)) for x, y, t in found)
+
+
+def _line_y(words, label: str) -> float:
+    """The top of the line whose leftmost words read ``label``."""
+    wanted = label.split()
+    for y in sorted({y for _, y, t in words if t == wanted[0]}):
+        line = [t for _, wy, t in words if abs(wy - y) < 0.5]  # left to right (words sort by x)
+        if any(line[i : i + len(wanted)] == wanted for i in range(len(line))):
+            return y
+    raise AssertionError(f"{label!r} is not on the page")
+
+
+def test_each_segment_prints_on_one_legible_page(example_pdf, example_results):
+    """Each segment's tab prints on exactly one page (SPEC §6), at a size a board reads: the rows of
+    the table, 15 points apart at 100 %, are at least 55 % of that apart. The page has the board
+    rows with the latest numbers, not the rows kept for auditors, and no error text; its cohort
+    tab prints on one page too (its charts)."""
+    tabs = page_tabs(example_pdf)
+    segments = example_results.segment_scopes()
+    assert len(segments) == 2
+    for scope in segments:
+        assert tabs.count(scope.label) == 1, tabs
+        assert tabs.count(f"{scope.label} cohorts") == 1, tabs
+        page = tabs.index(scope.label) + 1
+        words = _words(example_pdf, page)
+        pitch = (_line_y(words, "Closing MRR") - _line_y(words, "Opening MRR")) / 6  # six rows apart
+        scale = pitch / 15
+        assert 0.55 <= scale <= 1, scale
+        text = " ".join(t for _, _, t in words)
+        assert f"${float(scope.monthly['arr'][-1]):,.0f}" in text  # the latest ARR
+        for label in ("Net revenue retention (12m)", "Quick ratio (3 months)", "LTV:CAC", "Closing clients"):
+            _line_y(words, label)
+        for hidden in ("Reactivated clients", "Gross MRR churn rate", "chart data", "Segment #"):
+            assert hidden not in text, hidden
+        for bad in ("###", "#VALUE!", "#N/A", "#REF!", "#DIV/0!", "Err:"):
+            assert bad not in text, bad
 
 
 def test_build_with_pdf(libreoffice, tmp_path):

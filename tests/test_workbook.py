@@ -332,3 +332,65 @@ def test_charts_print_once_inside_the_print_area(example_workbook):
             checked += 1
     assert checked > 20
     wb.close()
+
+
+def test_segment_tab_prints_its_board_rows_on_one_page(example_workbook, example_results):
+    """A segment's tab prints one page (fit to 1 × 1, one print area): the board rows are visible,
+    the other series rows are grouped and collapsed, and every defined name of the segment still
+    spans the full timeline of its row (the printed window is a print area, not a shorter name)."""
+    import warnings
+
+    from openpyxl.utils.cell import range_boundaries
+
+    from workbook_gen.definitions import series_name
+    from workbook_gen.workbook.tabs.monthly import SEGMENT_BOARD_ROWS
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+    n = len(example_results.months)
+    for scope in example_results.segment_scopes():
+        ws = wb[scope.label]
+        setup = ws.page_setup
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        # an absent attribute is the default, 1 (0 would mean "as many pages as needed")
+        assert setup.fitToWidth in (None, 1) and setup.fitToHeight in (None, 1), ws.title
+        assert "," not in ws.print_area
+        shown = hidden = 0
+        for key in scope.monthly:
+            name = series_name(key, scope.slug)
+            sheet, ref = next(iter(wb.defined_names[name].destinations))
+            assert sheet == scope.label
+            c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
+            assert r1 == r2 and c2 - c1 + 1 == n, name
+            if ws.row_dimensions[r1].hidden:
+                hidden += 1
+                assert key not in SEGMENT_BOARD_ROWS, name
+            else:
+                shown += 1
+                assert key in SEGMENT_BOARD_ROWS, name
+        assert shown >= 18 and hidden >= 10, (shown, hidden)
+    wb.close()
+
+
+def test_no_chart_overlaps_another(example_workbook):
+    """Charts on a tab sit side by side or one under another, never one over another (the segment
+    comparison's NRR chart started inside the ARR chart). Positions compare as (cell, offset)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+    compared = 0
+    for ws in wb.worksheets:
+        boxes = []
+        for chart in ws._charts:
+            a, b = chart.anchor._from, chart.anchor.to
+            boxes.append(((a.col, a.colOff), (b.col, b.colOff), (a.row, a.rowOff), (b.row, b.rowOff)))
+        for i, (x1, x2, y1, y2) in enumerate(boxes):
+            for u1, u2, v1, v2 in boxes[i + 1 :]:
+                compared += 1
+                apart = x2 <= u1 or u2 <= x1 or y2 <= v1 or v2 <= y1
+                assert apart, (ws.title, (x1, x2, y1, y2), (u1, u2, v1, v2))
+    assert compared > 20
+    wb.close()

@@ -253,8 +253,11 @@ def defined_window(book: Book, slug: str | None, keys, window: tuple[int, int]) 
 
 
 def _floor_axis(chart, book: Book, slug, keys, window, step: float = 0.1) -> None:
+    floor_axis(chart, np.concatenate([scope_values(book, slug, k, window) for k in keys]), step)
+
+
+def floor_axis(chart, values: np.ndarray, step: float = 0.1) -> None:
     """Start the value axis a step below the lowest value instead of at zero (NRR, GRR)."""
-    values = np.concatenate([scope_values(book, slug, k, window) for k in keys])
     if values.size and float(np.min(values)) > step:
         set_y_limits(chart, math.floor(float(np.min(values)) / step) * step - step)
 

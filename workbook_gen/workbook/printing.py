@@ -4,7 +4,8 @@ Only report tabs print: the input and calculation sheets are hidden (both Excel 
 skip hidden sheets when printing the workbook). A tab on the monthly timeline prints its label
 column and the most recent :data:`PRINT_MONTHS` months one page wide, with its charts under those
 months (its earlier months stay on screen, a scroll to the left). Auditor-only columns (defined name, unit) and the
-chart helper rows are hidden, so they are in the workbook but off the printed page.
+chart helper rows are hidden, so they are in the workbook but off the printed page. A segment's tab
+prints on one page (:func:`one_page_tab`): its board rows, one row of charts within the window.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ PRINT_MONTHS = 12  # months of a monthly tab on its printed page
 PAGE_ROWS = 40  # rows on a page of a monthly tab printed one page wide (label column + a year)
 CHART_W, CHART_H = 480, 290  # a chart on a printed monthly tab, in pixels
 CHART_GAP = 10
+PAGE_CHART_H, PAGE_CHART_MIN_W = 280, 300  # a chart in the one row of charts on a segment's page
 CHART_ROWS_EACH = math.ceil((CHART_H + CHART_GAP) / 20)  # sheet rows (20 px) a row of charts takes
 MONTH_COL_WIDTH = 11  # characters
 AUDIT_COLS = (1, 2)  # defined name, unit
@@ -60,19 +62,42 @@ def timeline_tab(book, ws, table_bottom: int, chart_rows: int) -> int:
     wide, with the charts (``chart_rows`` rows of two, placed by the caller at row
     ``table_bottom + 2`` under the window) on the table's page when they fit there, else from a
     new page. Returns the first column of the window, where the caller anchors its charts."""
-    n = book.layout.n_months
-    first = FIRST_COL + print_window(n)
-    last = FIRST_COL + n - 1
-    months_px = max(col_px(MONTH_COL_WIDTH) * (last - first + 1), 2 * CHART_W + CHART_GAP + 20)
     chart_top = table_bottom + 2
     bottom = chart_top + chart_rows * CHART_ROWS_EACH + 1
     if chart_rows and bottom > PAGE_ROWS:
         ws.set_h_pagebreaks([chart_top - 1])
+    first = _window_print_area(book, ws, bottom, 2 * CHART_W + CHART_GAP + 20)
+    ws.fit_to_pages(1, 0)
+    return first
+
+
+def one_page_tab(book, ws, chart_top: int, n_charts: int) -> tuple[int, int]:
+    """Print setup of a segment's tab on exactly one page: its visible rows (the caller hides the
+    rows a board does not need) over the latest months, and one row of ``n_charts`` charts
+    :data:`PAGE_CHART_H` pixels high that the caller places at row ``chart_top``. Returns the first
+    column of the window, where the charts start, and the width of each chart: together they span
+    the window and no more, because LibreOffice without the workbook's font draws columns wider
+    than Excel and would shrink a page widened for charts to specks."""
+    n = book.layout.n_months
+    window_px = col_px(MONTH_COL_WIDTH) * (n - print_window(n))
+    width = max(PAGE_CHART_MIN_W, (window_px - (n_charts - 1) * CHART_GAP) // max(1, n_charts))
+    bottom = chart_top + math.ceil(PAGE_CHART_H / 20)
+    first = _window_print_area(book, ws, bottom, n_charts * width + (n_charts - 1) * CHART_GAP)
+    ws.fit_to_pages(1, 1)
+    return first, width
+
+
+def _window_print_area(book, ws, bottom: int, charts_px: int) -> int:
+    """Page setup, and a print area of rows 0..``bottom`` over the window of the latest months,
+    extended to ``charts_px`` pixels when the charts are wider than the window."""
+    n = book.layout.n_months
+    first = FIRST_COL + print_window(n)
+    last = FIRST_COL + n - 1
+    months_px = max(col_px(MONTH_COL_WIDTH) * (last - first + 1), charts_px)
     page_setup(book, ws, repeat_rows=(DATE_ROW, DATE_ROW))
     ws.repeat_columns(0, FIRST_COL - 1)
     last_print = max(last, first + math.ceil(months_px / col_px(MONTH_COL_WIDTH)) - 1)
     ws.print_area(0, first, bottom, last_print)
-    ws.fit_to_pages(1, 0)
     hide_audit_columns(ws)
     return first
 

@@ -1,7 +1,8 @@
 """The template's cohort economics as charts, at the top of the quarterly cohort tab
 and beside the annual cohort tables:
 
-- cohort NRR curves (quarterly cohorts; annual cohorts beside the year tables),
+- cohort NRR curves (quarterly cohorts; annual cohorts beside the year tables, or on a segment's
+  tab in the grid of charts at the top, which is its printed page),
 - cumulative gross profit by cohort age against each cohort's CAC (a flat line in the cohort's
   colour) for the latest quarterly cohorts with a CAC,
 - the average cohort: gross profit per client by age against CAC per client.
@@ -27,6 +28,8 @@ MIN_COHORTS = 3  # the average cohort is drawn up to the last age this many coho
 CURVE_COHORTS = 6  # latest quarterly cohorts drawn as cumulative-GP curves
 NRR_COHORTS = 8
 CHART_W, CHART_H = 430, 300
+SEGMENT_CHART_W = 560  # on a segment's cohort tab, two charts a row
+GRID_ROWS = 16  # sheet rows a row of charts takes
 IDX_LABEL, IDX_SIZE, IDX_CAC = 0, 2, 3  # columns of the cohort index block (tabs/cohorts.py)
 IDX_PER_CLIENT = 6  # the index block's last column, free for CAC per client
 
@@ -262,19 +265,33 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
         )
         - 2
     )
+    width, per_row = CHART_W, 3
+    if not scope.is_total:  # a segment's page: two rows of two, the annual cohorts' NRR curves last
+        made.append(_year_nrr(book, ss))
+        width, per_row = SEGMENT_CHART_W, 2
     chart_top = 4  # under the tab's title and note (tabs/cohorts.py keeps this space free)
     for k, chart in enumerate(c for c in made if c is not None):
-        if chart_top + 15 > top:
+        row = chart_top + (k // per_row) * GRID_ROWS
+        if row + 15 > top:
             break
-        ws.insert_chart(chart_top, 0, chart, {"x_offset": 5 + k * (CHART_W + 8), "y_offset": 5})
+        chart.set_size({"width": width, "height": CHART_H})
+        ws.insert_chart(row, 0, chart, {"x_offset": 5 + (k % per_row) * (width + 8), "y_offset": 5})
+
+
+def _year_nrr(book: Book, ss: ScopeSheets):
+    """Annual cohort NRR curves (None when there are too few annual cohorts)."""
+    if ss.scope.cohorts["year"].n < 2 or "year" not in GROUPINGS:
+        return None
+    return _nrr_curves(book, ss, "year", "Annual cohorts: NRR by age (% of year-0 MRR)")
 
 
 def _year_chart(book: Book, ss: ScopeSheets) -> None:
-    """Annual cohort NRR curves, right of the year index block."""
+    """Annual cohort NRR curves, right of the year index block (a segment's are at the top of its
+    cohort tab, with its other cohort charts)."""
     lay, t = book.layout, ss.scope.cohorts["year"]
-    if t.n < 2 or "year" not in GROUPINGS:
+    if not ss.scope.is_total:
         return
-    chart = _nrr_curves(book, ss, "year", "Annual cohorts: NRR by age (% of year-0 MRR)")
+    chart = _year_nrr(book, ss)
     if chart is None:
         return
     idx = lay.place(cohort_index_name("year", ss.scope.slug))

@@ -1,9 +1,16 @@
 """What a cohort tab prints: its title and charts, and per grouping the index block and the age
 tables, ages 0 to :data:`MONTH_AGES_PRINTED` - 1 for month cohorts (their first year). The
 cohort-by-calendar-month helper blocks stay in the workbook for auditors (outline level 1, collapsed)
-but not on the page; a segment's month cohorts print on the total's month tab only."""
+but not on the page; a segment's month cohorts print on the total's month tab only.
+
+A segment's cohort tab prints one page: its cohort charts (NRR curves of the quarterly and the
+annual cohorts, the quarterly cohorts' cumulative gross profit against CAC, the average cohort),
+which is what a board reads of a segment's cohorts; its tables stay in the workbook. One range, so
+every spreadsheet keeps it (Gnumeric rewrites a print area of several)."""
 
 from __future__ import annotations
+
+import math
 
 from workbook_gen.definitions import (
     COHORT_TABLES,
@@ -16,9 +23,11 @@ from workbook_gen.definitions import (
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets
 from workbook_gen.workbook.layout import FIRST_COL, span
+from workbook_gen.workbook.tabs import cohort_charts
 
 MONTH_AGES_PRINTED = 13
 CHART_COLS = 12  # age columns the charts at the top of a cohort tab span
+INDEX_COL_WIDTHS = (22, 8, 12, 16)  # characters: the columns left of the ages (see setup and cohorts.write)
 
 
 def _bounds(book: Book, ss: ScopeSheets, g: str) -> tuple[int, int]:
@@ -47,6 +56,9 @@ def setup(book: Book, ss: ScopeSheets) -> None:
     for sheet in dict.fromkeys(ss.cohorts[g] for g in GROUPINGS if ss.cohorts[g]):
         ws = book.sheet(sheet)
         groupings = [g for g in GROUPINGS if ss.cohorts[g] == sheet]
+        if not ss.scope.is_total:
+            _segment_page(book, ss, ws, groupings)
+            continue
         printed = groupings if len(groupings) == 1 else [g for g in groupings if g != "month"]
         for g in groupings:
             _hide_helpers(book, ss, ws, g)
@@ -75,3 +87,23 @@ def setup(book: Book, ss: ScopeSheets) -> None:
             ranges = ",".join(f"'{quoted}'!{span(a, 0, b, last_col)}" for a, b in areas)
             book.wb.define_name(f"'{quoted}'!_xlnm.Print_Area", f"={ranges}")
         ws.freeze_panes(3, FIRST_COL)
+
+
+def _segment_page(book: Book, ss: ScopeSheets, ws, groupings: list[str]) -> None:
+    """One page: the charts above the tables, or (a segment too young for any cohort chart) its
+    quarterly cohort tables."""
+    for g in groupings:
+        _hide_helpers(book, ss, ws, g)
+    printing.report_tab(book, ws, pages_tall=1)
+    ws.set_column(3, 3, 16)  # the index block's "S&M spend (CAC)" heading
+    ws.freeze_panes(3, FIRST_COL)
+    last_col = FIRST_COL + CHART_COLS - 1
+    if ws.charts:
+        # as wide as two charts: the index columns and as many age columns as the rest needs
+        rest = 5 + 2 * (cohort_charts.SEGMENT_CHART_W + 8) - sum(map(printing.col_px, INDEX_COL_WIDTHS))
+        last = FIRST_COL + math.ceil(rest / printing.col_px(printing.MONTH_COL_WIDTH)) - 1
+        ws.print_area(0, 0, _bounds(book, ss, groupings[0])[0] - 1, last)
+        return
+    g = "quarter" if "quarter" in groupings else groupings[-1]
+    first, last = _bounds(book, ss, g)
+    ws.print_area(first, 0, last, max(last_col, FIRST_COL + book.layout.n_periods[g] - 1))

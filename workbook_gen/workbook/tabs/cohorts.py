@@ -52,6 +52,7 @@ AGE_TABLES = [t for t in COHORT_TABLES if not t.single_column]
 IDX_LABEL, IDX_NUMBER, IDX_SIZE, IDX_CAC, IDX_PAYBACK, IDX_GP = range(6)
 TOP = 4
 CHART_SPACE = 18  # rows kept free above the tables for the two cohort charts
+SEGMENT_CHART_SPACE = 34  # a segment's cohort tab: two rows of charts (its printed page)
 CHART_GROUPING = "quarter"
 # Groupings whose periods span several months get a block of cohort MRR by calendar month (on the
 # monthly timeline), from which cumulative gross profit is summed cheaply instead of client by client.
@@ -69,7 +70,8 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         sheet = ss.cohorts[g]
         n = lay.n_periods[g]
         charts_here = sheet == ss.cohorts[CHART_GROUPING]
-        row = rows.get(sheet, TOP + (CHART_SPACE if charts_here else 0))
+        space = CHART_SPACE if scope.is_total else SEGMENT_CHART_SPACE
+        row = rows.get(sheet, TOP + (space if charts_here else 0))
         # index block: section title, header, n rows
         idx = row + 2
         lay.register(cohort_index_name(g, scope.slug), Place(sheet, idx, 0, 7, n))

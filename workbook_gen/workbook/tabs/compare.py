@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from workbook_gen.definitions import period_metric, period_undefined_marker, series_name
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.workbook.book import Book, cached, undefined_text
 from workbook_gen.workbook.charts import (
     color,
     defined_window,
+    floor_axis,
     money_format,
     month_window,
     new_chart,
     row_series,
+    scope_values,
 )
 from workbook_gen.workbook.derived import NA, period_formula
 from workbook_gen.workbook.formulas import latest
@@ -92,6 +96,8 @@ def write(book: Book) -> None:
                 book, series_name("nrr_12m", scope.slug), scope.label, window, line={**color(j), "width": 2}
             )
         )
+    floor_axis(nrr, np.concatenate([scope_values(book, s.slug, "nrr_12m", window) for s in scopes]))
     ws.insert_chart(top, 0, arr, {"x_offset": 5})
-    ws.insert_chart(top, 4, nrr, {"x_offset": 25})
+    # beside the first chart, whatever the column widths (from column E it overlapped the ARR chart)
+    ws.insert_chart(top, 0, nrr, {"x_offset": 5 + arr.width + 20})
     book.print_setup(ws)

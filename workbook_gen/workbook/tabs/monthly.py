@@ -51,7 +51,36 @@ SECTION_CHARTS = {
     SECTIONS[2]: ("quick_ratio", "retention"),
     SECTIONS[3]: ("payback", "burn_multiple"),
 }
-SEGMENT_CHARTS = ("bridge", "clients", "arpa", "retention")
+# A segment's tab prints on one page (SPEC §6, the board pack): these rows over the latest months,
+# the section headings and the notes on absent metrics, and one row of charts. Its other rows stay
+# on the tab, grouped and collapsed (one click on the outline +), as the chart helper rows are.
+SEGMENT_BOARD_ROWS = (
+    "mrr_opening",
+    "mrr_new",
+    "mrr_reactivation",
+    "mrr_expansion",
+    "mrr_contraction",
+    "mrr_churn",
+    "mrr_closing",
+    "arr",
+    "arr_share",
+    "arr_growth_yoy",
+    "clients_closing",
+    "clients_new",
+    "clients_churned",
+    "arpa",
+    "asp_new",
+    "quick_ratio_3m",
+    "logo_churn_rate",
+    "nrr_12m",
+    "grr_12m",
+    "cac",
+    "cac_payback_months",
+    "ltv",
+    "ltv_cac",
+    "burn_multiple",
+    "rule_of_40",
+)
 
 
 def section_keys(ss: ScopeSheets, section: str) -> list[str]:
@@ -170,17 +199,12 @@ def _charts(book: Book, ss: ScopeSheets) -> None:
     """Charts under the rows of each monthly tab of the scope."""
     lay, scope = book.layout, ss.scope
     window = month_window(book, 24)  # two years: a board reads the trend, the table has the detail
+    if not scope.is_total:
+        _segment_page(book, ss, window)
+        return
     by_sheet: dict[str, list[str]] = {}
     for section in SECTIONS:
-        sheet = ss.monthly[section]
-        if scope.is_total:
-            by_sheet.setdefault(sheet, []).extend(SECTION_CHARTS[section])
-        else:
-            by_sheet[sheet] = (
-                list(SEGMENT_CHARTS)
-                + (["payback"] if scope.has_sm else [])
-                + (["burn_multiple"] if scope.has_burn else [])
-            )
+        by_sheet.setdefault(ss.monthly[section], []).extend(SECTION_CHARTS[section])
     for sheet, kinds in by_sheet.items():
         table_bottom = max(p.row for p in lay.places.values() if p.sheet == sheet) + 1
         ws = book.sheet(sheet)
@@ -195,3 +219,37 @@ def _charts(book: Book, ss: ScopeSheets) -> None:
                 chart,
                 {"x_offset": (k % 2) * (printing.CHART_W + printing.CHART_GAP), "y_offset": 0},
             )
+
+
+def segment_charts(ss: ScopeSheets) -> list[str]:
+    """The charts on a segment's page: growth, retention and, where the segment has its own S&M,
+    payback and LTV:CAC (else its paying clients)."""
+    return ["bridge", "retention", "payback" if ss.scope.has_sm else "clients"]
+
+
+def _segment_page(book: Book, ss: ScopeSheets, window) -> None:
+    """A segment's tab on one page: the board rows (:data:`SEGMENT_BOARD_ROWS`) under their section
+    headings, the notes on absent metrics, and one row of charts under the latest months."""
+    lay, scope = book.layout, ss.scope
+    sheet = ss.monthly[SECTIONS[0]]  # a segment has all sections on its own tab
+    ws = book.sheet(sheet)
+    shown: set[int] = set()
+    for section in SECTIONS:
+        keys = section_keys(ss, section)
+        rows = {k: lay.place(series_name(k, scope.slug)).row for k in keys}
+        shown.add(rows[keys[0]] - 1)  # the section heading
+        shown.update(r for k, r in rows.items() if k in SEGMENT_BOARD_ROWS)
+        if section == UNIT:
+            shown.update(rows[keys[-1]] + 1 + k for k in range(len(section_notes(ss))))
+    last = max([p.row for p in lay.places.values() if p.sheet == sheet] + list(shown))
+    for r in range(HEADER_ROWS, last + 1):
+        if r not in shown:
+            ws.set_row(r, None, None, {"level": 1, "hidden": True})
+    chart_top = last + 2  # a blank row under the table
+    kinds = segment_charts(ss)
+    first, width = printing.one_page_tab(book, ws, chart_top, len(kinds))
+    for k, kind in enumerate(kinds):
+        chart = monthly_chart(book, kind, scope.slug, window)
+        chart.set_size({"width": width, "height": printing.PAGE_CHART_H})
+        x = k * (width + printing.CHART_GAP)
+        ws.insert_chart(chart_top, first, chart, {"x_offset": x, "y_offset": 0})
