@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+from dataclasses import replace
 
+import numpy as np
 import openpyxl
 import pytest
 
@@ -181,7 +183,8 @@ def _write_csv(path, rows):
 
 
 def _monthly_csv(folder, company):
-    rows = [["month", "sm_spend", "gross_margin", "net_burn", *company.sm_by_segment]]
+    burn_headers = [f"burn:{k}" for k in company.burn_by_segment]
+    rows = [["month", "sm_spend", "gross_margin", "net_burn", *company.sm_by_segment, *burn_headers]]
     for i, m in enumerate(company.months):
         rows.append(
             [
@@ -190,13 +193,18 @@ def _monthly_csv(folder, company):
                 str(float(company.gross_margin[i])),
                 str(float(company.net_burn[i])),
                 *[str(float(v[i])) for v in company.sm_by_segment.values()],
+                *[str(float(v[i])) for v in company.burn_by_segment.values()],
             ]
         )
     _write_csv(folder / "monthly.csv", rows)
 
 
 def test_xlsx_wide_csv_and_long_csv_are_identical(tmp_path):
-    company = synthetic_company(n_clients=30, n_months=8, seed=4)
+    """Identical data by every route, including a segment's own burn (a Burn sheet column headed with the
+    segment; in monthly.csv a column ``burn:<segment>``)."""
+    base = synthetic_company(n_clients=30, n_months=8, seed=4)
+    segment = next(iter(base.sm_by_segment))
+    company = replace(base, burn_by_segment={segment: np.round(base.net_burn * 0.4, 2)})
     xlsx = tmp_path / "in.xlsx"
     write_input_workbook(xlsx, company)
     from_xlsx = read_inputs(xlsx)
@@ -232,9 +240,11 @@ def test_xlsx_wide_csv_and_long_csv_are_identical(tmp_path):
     _write_csv(long / "mrr.csv", rows)
     _monthly_csv(long, company)
 
+    assert from_xlsx.burn_by_segment.keys() == {segment}
     for folder in (wide, long):
         data = read_inputs(folder)
         assert data.same_data(from_xlsx), folder.name
+        assert data.sm_by_segment.keys() == base.sm_by_segment.keys()  # burn: columns are not spend
     assert read_inputs(long / "mrr.csv").same_data(from_xlsx)
 
 

@@ -265,7 +265,22 @@ def read_csv_inputs(folder: Path) -> InputData:
     if problems:
         raise InputError(problems, folder.name)
     checksums = {p.name: sha256(p) for p in (mrr_path, monthly_path)}
-    return assemble(table, series, series, series, str(folder), checksums, warnings)
+    spend, burn = split_csv_segments(series)
+    return assemble(table, spend, series, burn, str(folder), checksums, warnings)
+
+
+BURN_PREFIX = "burn:"
+
+
+def split_csv_segments(series: dict[str, np.ndarray]) -> tuple[dict, dict]:
+    """monthly.csv's extra columns: ``burn:<segment>`` is that segment's net burn (as a column of the
+    Burn sheet), any other extra column that segment's S&M spend (as on the S&M sheet)."""
+    spend = {k: v for k, v in series.items() if not k.strip().lower().startswith(BURN_PREFIX)}
+    burn = {"net_burn": series["net_burn"]}
+    for k, v in series.items():
+        if k.strip().lower().startswith(BURN_PREFIX):
+            burn[k.strip()[len(BURN_PREFIX) :].strip()] = v
+    return spend, burn
 
 
 def parse_mrr_long(
