@@ -87,6 +87,7 @@ class Results:
     periods: dict[str, Periods]
     scopes: tuple[Scope, ...]
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    split_reason: str = ""  # why the split attribute was chosen (or none)
 
     @property
     def total(self) -> Scope:
@@ -214,7 +215,7 @@ def compute(data: InputData, settings: Settings) -> Results:
 
     scopes: list[Scope] = []
     scopes.append(scope("total", "Total", None, None, None, data.sm_spend, data.net_burn))
-    split = choose_split(data, settings.split)
+    split, split_reason = split_choice(data, settings.split)
     values: tuple[str, ...] = ()
     if split is not None:
         values = segment_values(data, split)
@@ -240,4 +241,6 @@ def compute(data: InputData, settings: Settings) -> Results:
         for k in data.burn_by_segment:
             if segment_key(k) not in known:
                 warnings.append(f"Burn: column {k!r} matches no value of {split!r}; it is not used.")
-    return Results(data.months, settings, split, values, periods, tuple(scopes), tuple(warnings))
+    return Results(
+        data.months, settings, split, values, periods, tuple(scopes), tuple(warnings), split_reason
+    )

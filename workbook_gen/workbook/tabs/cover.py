@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import fields
 
 from workbook_gen.definitions import setting_name
-from workbook_gen.metrics.engine import split_choice
 from workbook_gen.settings import SETTING_HELP
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import cell, on
@@ -55,7 +54,7 @@ def write(book: Book) -> None:
     row += 1
     section_row(fmt, ws, row, "Settings used", 4)
     row += 1
-    why_split = split_choice(book.data, s.split)[1]
+    why_split = book.results.split_reason
     for f in fields(s):
         value = getattr(s, f.name)
         ws.write_string(row, 0, f.name, fmt.label)
