@@ -242,3 +242,28 @@ def test_csv_inputs_with_blank_trailing_months(tmp_path):
     data, _ = load(tmp_path)
     assert data.n_months == 2 and data.mrr.tolist() == [[10.0, 20.0], [5.0, 5.0]]
     assert any("2024-03" in w and "left out" in w for w in data.warnings)
+
+
+def test_the_readmes_first_command_runs_on_a_fresh_clone(tmp_path, monkeypatch):
+    """Every workbook-gen step of the README's first command succeeds on a copy of the repository's
+    committed examples (the setup step itself is what .ci/run runs)."""
+    import re
+    import shlex
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    first = re.search(r"```bash\n(.*?)\n```", readme, re.S).group(1)
+    steps = [shlex.split(part) for part in first.split("&&")]
+    assert steps[0] == ["bash", ".ci/setup"]
+    shutil.copytree(root / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    ran = 0
+    for step in steps[1:]:
+        assert step[0] == ".venv/bin/workbook-gen", step
+        result = runner.invoke(main, step[1:])
+        assert result.exit_code == 0, (step, result.output)
+        ran += 1
+    assert ran >= 1 and (tmp_path / "examples" / "example-company-workbook.xlsx").exists()
