@@ -27,6 +27,72 @@ MONTH_COL_WIDTH = 11  # characters
 AUDIT_COLS = (1, 2)  # defined name, unit
 
 
+# The printable area of a landscape A4 page inside the margins of page_setup, in pixels at 96 dpi
+# (the header and footer sit in the margins).
+PAGE_W_PX = round((297 / 25.4 - 2 * 0.35) * 96)
+PAGE_H_PX = round((210 / 25.4 - 2 * 0.6) * 96)
+DEFAULT_COL_PX, DEFAULT_ROW_PX = 64, 20
+# Spreadsheets differ by a few per cent in how wide a column of n characters prints; leave room.
+WIDTH_SLACK = 0.9
+
+
+def width_px(ws, first_col: int, last_col: int) -> int:
+    """Printed width of columns first..last as set on the sheet (hidden ones are 0)."""
+    total = 0
+    for c in range(first_col, last_col + 1):
+        info = ws.col_info.get(c)
+        if info is None:
+            total += DEFAULT_COL_PX
+        elif not info.hidden:
+            total += DEFAULT_COL_PX if info.width is None else info.width
+    return total
+
+
+def height_px(ws, first_row: int, last_row: int) -> int:
+    """Printed height of rows first..last as set on the sheet (hidden ones are 0)."""
+    total = 0
+    for r in range(first_row, last_row + 1):
+        info = ws.row_info.get(r)
+        if info is None:
+            total += DEFAULT_ROW_PX
+        elif not info.hidden:
+            total += DEFAULT_ROW_PX if info.height is None else info.height
+    return total
+
+
+def width_scale(ws, *column_ranges: tuple[int, int]) -> float:
+    """The scale at which the printed columns fill the page width (at most 100 %), as fit-to-width
+    printing chooses it with the workbook's font."""
+    return min(1.0, PAGE_W_PX * WIDTH_SLACK / max(1, sum(width_px(ws, a, b) for a, b in column_ranges)))
+
+
+def block_breaks(ws, blocks: list[tuple[int, int]], scale: float, repeat_px: int = 0) -> list[int]:
+    """Rows at which to start a new page so that no block (first row, last row) that fits on a page
+    is split across two, at the given print scale; blocks in order down the sheet. A block taller than
+    a page starts on a new page and runs on over the automatic breaks."""
+    room = PAGE_H_PX / scale - repeat_px - DEFAULT_ROW_PX  # a row of slack for rounding
+    breaks: list[int] = []
+    page_top = blocks[0][0] if blocks else 0
+    for top, bottom in blocks:
+        if top > page_top and height_px(ws, page_top, bottom) > room:
+            breaks.append(top)
+            page_top = top
+        used = 0
+        for r in range(page_top, bottom + 1):  # where the automatic breaks inside the block fall
+            h = height_px(ws, r, r)
+            if used + h > room:
+                page_top, used = r, 0
+            used += h
+    return breaks
+
+
+def fit_block_scale(ws, column_ranges: list[tuple[int, int]], first_row: int, last_row: int) -> int:
+    """The print scale (percent) at which the columns fit the page width and rows first..last its
+    height."""
+    height = max(1, height_px(ws, first_row, last_row))
+    return max(10, math.floor(min(width_scale(ws, *column_ranges), PAGE_H_PX / height) * 100))
+
+
 def col_px(width: float) -> int:
     """Pixels of a column ``width`` characters wide (Calibri 11, as the spreadsheets count)."""
     return int(width * 7 + 5) if width >= 1 else int(width * 12 + 0.5)

@@ -26,6 +26,7 @@ from workbook_gen.workbook.layout import FIRST_COL, span
 from workbook_gen.workbook.tabs import cohort_charts
 
 MONTH_AGES_PRINTED = 13
+TITLE_ROWS = 6  # a cohort tab's title block is shorter than this; a top block of charts is taller
 CHART_COLS = 12  # age columns the charts at the top of a cohort tab span
 INDEX_COL_WIDTHS = (22, 8, 12, 16)  # characters: the columns left of the ages (see setup and cohorts.write)
 
@@ -87,6 +88,27 @@ def setup(book: Book, ss: ScopeSheets) -> None:
             ranges = ",".join(f"'{quoted}'!{span(a, 0, b, last_col)}" for a, b in areas)
             book.wb.define_name(f"'{quoted}'!_xlnm.Print_Area", f"={ranges}")
         ws.freeze_panes(3, FIRST_COL)
+        # a table starts a new page rather than leave its head at the foot of one
+        blocks = [b for g in printed for b in _blocks(book, ss, g)]
+        if top_end < TITLE_ROWS:  # a title only: it goes with the first table
+            blocks[0] = (0, blocks[0][1])
+        else:  # the charts at the top
+            blocks.insert(0, (0, top_end))
+        scale = printing.width_scale(ws, (0, last_col))
+        ws.set_h_pagebreaks(printing.block_breaks(ws, blocks, scale))
+
+
+def _blocks(book: Book, ss: ScopeSheets, g: str) -> list[tuple[int, int]]:
+    """First and last row of grouping ``g``'s printed blocks: the index block, then each age table
+    (each with its title and header rows)."""
+    lay, slug = book.layout, ss.scope.slug
+    idx = lay.place(cohort_index_name(g, slug))
+    out = [(idx.row - 2, idx.row + idx.height - 1)]
+    for t in COHORT_TABLES:
+        place = lay.places.get(cohort_name(g, t.key, slug))
+        if place is not None and not t.single_column:
+            out.append((place.row - 2, place.row + place.height - 1))
+    return out
 
 
 def _segment_page(book: Book, ss: ScopeSheets, ws, groupings: list[str]) -> None:

@@ -173,7 +173,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     # on screen), the definitions, and the charts under them on a page of their own.
     first_print = FIRST_COL + max(0, n - PRINT_PERIODS[g])
     charts_bottom = _charts(book, ws, sheet, g, attr, data_bottom + 2, first_print)
-    printing.report_tab(book, ws, repeat_rows=(R_LABEL, R_LABEL))
+    printing.page_setup(book, ws, repeat_rows=(R_LABEL, R_LABEL))
     ws.repeat_columns(0, FIRST_COL - 1)
     ws.set_h_pagebreaks([table_bottom + 1])
     width = 12 * 7 + 5  # px of a period column
@@ -182,6 +182,9 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     ws.print_area(0, first_print, charts_bottom, FIRST_COL + n + 1 + extra)
     ws.freeze_panes(R_NUMBER, FIRST_COL, R_NUMBER, first_print)
     printing.hide_audit_columns(ws)
+    # one page for the table (however many rows the catalog gives it), the charts on the next
+    printed_cols = [(0, FIRST_COL - 1), (first_print, FIRST_COL + n + 1 + extra)]
+    ws.set_print_scale(printing.fit_block_scale(ws, printed_cols, 0, table_bottom))
 
 
 def _write_chart_data(book: Book, ws, sheet: str, attr: str, view) -> None:
