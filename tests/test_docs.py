@@ -18,6 +18,7 @@ from workbook_gen.definitions import (
     PERIOD_KEYS,
     PERIOD_ONLY,
     SECTIONS,
+    TRAILING_ONLY,
     can_be_undefined_after_start,
     period_metric,
     period_rule_text,
@@ -83,6 +84,8 @@ def test_every_metric_period_row_and_cohort_table_has_an_entry(committed):
         assert (docs.H_PERIODS, docs.code(key)) in entries, f"period row {key}: no entry"
     for t in COHORT_TABLES:
         assert (docs.H_COHORTS, docs.code(t.key)) in entries, f"cohort table {t.key}: no entry"
+    for key in TRAILING_ONLY:
+        assert (docs.H_TRAILING, docs.code(key)) in entries, f"trailing row {key}: no entry"
     metric_sections = {m.key: m.section for m in METRICS}
     for key in PERIOD_KEYS:
         if key in PERIOD_ONLY:
@@ -97,6 +100,7 @@ def test_every_metric_period_row_and_cohort_table_has_an_entry(committed):
             docs.H_CONVENTIONS,
             *SECTIONS,
             docs.H_PERIODS,
+            docs.H_TRAILING,
             docs.H_COHORTS,
             docs.H_NAMES,
             docs.H_SETTINGS,

@@ -61,6 +61,7 @@ PERIOD_KIND_TEXT = {
 # Stable section headings: code comments point at them ("docs/definitions.md, Cohorts").
 H_CONVENTIONS = "Conventions"
 H_PERIODS = "Quarterly and annual views"
+H_TRAILING = "Trailing twelve months"
 H_COHORTS = "Cohorts"
 H_NAMES = "Defined names"
 H_SETTINGS = "Settings"
@@ -489,9 +490,46 @@ def _settings() -> list[str]:
     return out
 
 
+def _trailing() -> list[str]:
+    out = [
+        f"## {H_TRAILING}",
+        "",
+        *_para(
+            "The Dashboard's trailing-twelve-months table, the T12M rows of the Segments tab and the "
+            "`trailing_12m` part of each scope in the JSON are one more period view: the last twelve months, "
+            "from month 2 at the earliest (month 1 has no movements). Each row is built by its period rule, "
+            "as in the quarterly and annual views; the rows that only this view has follow the list."
+        ),
+    ]
+    for key in d.TRAILING_KEYS:
+        if key not in d.TRAILING_ONLY:
+            out += _bullet(f"{code(key)} ({prose(d.period_metric(key).label)}): {_period_rule(key)}")
+    out.append("")
+    for key in d.TRAILING_KEYS:
+        if key in d.TRAILING_ONLY:
+            m = d.period_metric(key)
+            out += [
+                f"### {code(key)}",
+                "",
+                *_para(f"**{prose(m.label)}**: {prose(m.definition)}"),
+                *_item("Unit", UNIT_TEXT[m.unit]),
+                *_item("Formula", code(d.readable(d.period_rule(key)))),
+                "",
+            ]
+    return [*out, ""]
+
+
 def render() -> str:
     """The full text of ``docs/definitions.md``."""
-    lines = [*_introduction(), *_metric_sections(), *_periods(), *_cohorts(), *_names(), *_settings()]
+    lines = [
+        *_introduction(),
+        *_metric_sections(),
+        *_periods(),
+        *_trailing(),
+        *_cohorts(),
+        *_names(),
+        *_settings(),
+    ]
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"
