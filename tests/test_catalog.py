@@ -164,3 +164,31 @@ def test_no_module_spells_a_defined_name_by_hand():
                 if head.startswith(prefixes) or head.startswith("__"):
                     spelt.append(f"{path.relative_to(package)}:{node.lineno}: {head}")
     assert spelt == []
+
+
+def test_json_has_every_number_the_tabs_show(example_data):
+    """The trailing twelve months, the segments' ARR shares and the average cohort are computed by the
+    engine and exported, so a tab only writes them as formulas."""
+    from workbook_gen.export import to_json_dict
+    from workbook_gen.metrics.engine import compute
+    from workbook_gen.settings import Settings
+
+    results = compute(example_data, Settings())
+    out = to_json_dict(results)
+    total = results.total.monthly
+    window = slice(len(results.months) - 12, None)
+    gained = sum(np.sum(total[k][window]) for k in ("mrr_new", "mrr_reactivation", "mrr_expansion"))
+    lost = sum(np.sum(total[k][window]) for k in ("mrr_contraction", "mrr_churn"))
+    trailing = out["scopes"]["total"]["trailing_12m"]
+    assert trailing["quick_ratio"] == pytest.approx(gained / lost, rel=1e-12)
+    assert (
+        trailing["from"] == f"{results.months[-12]:%Y-%m}" and trailing["to"] == f"{results.months[-1]:%Y-%m}"
+    )
+    shares = [out["scopes"][s.name]["monthly"]["arr_share"][-1] for s in results.segment_scopes()]
+    assert sum(shares) == pytest.approx(1.0)  # the segments partition the clients
+    assert "arr_share" not in out["scopes"]["total"]["monthly"]
+    quarter = out["scopes"]["total"]["cohorts"]["quarter"]
+    assert quarter["average_cac_per_client"] == pytest.approx(
+        np.nansum(results.total.cohorts["quarter"].cac)
+        / np.sum(results.total.cohorts["quarter"].size[np.isfinite(results.total.cohorts["quarter"].cac)])
+    )

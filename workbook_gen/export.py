@@ -35,6 +35,9 @@ def _cohorts(scope: Scope) -> dict:
                 block[spec.key] = _series(table)
             else:
                 block[spec.key] = [_series(table[p, : t.n - p]) for p in range(t.n)]
+        if t.cac is not None:  # the average cohort: by age, over the cohorts whose CAC is known
+            block["average_gp_per_client"] = _series(t.average.gp_per_client)
+            block["average_cac_per_client"] = _num(t.average.cac_per_client)
         out[g] = block
     return out
 

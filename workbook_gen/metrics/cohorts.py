@@ -15,6 +15,7 @@ import numpy as np
 from workbook_gen.definitions import COHORT_TABLES, LAGGED_SPEND
 from workbook_gen.metrics import derive
 from workbook_gen.metrics.arrays import NAN, Windows, first_active, ratio
+from workbook_gen.metrics.cohort_economics import AverageCohort, average_cohort
 from workbook_gen.metrics.periods import Periods
 
 
@@ -32,6 +33,7 @@ class CohortTables:
     cac: np.ndarray | None
     payback_age: np.ndarray | None
     calendar: np.ndarray | None = None  # P × months: cohort MRR per calendar month (NaN before the cohort)
+    average: AverageCohort | None = None  # the template's average cohort (gross profit and CAC per client)
 
     @property
     def n(self) -> int:
@@ -129,6 +131,7 @@ def cohort_tables(
         cac,
         payback,
         calendar,
+        average_cohort(size, cum_gp, cac),
     )
 
 

@@ -18,7 +18,6 @@ import numpy as np
 
 from workbook_gen.definitions import GROUPINGS, cohort_chart_name, cohort_index_name, cohort_name
 from workbook_gen.expressions import UNDEFINED
-from workbook_gen.metrics.cohort_economics import average_cohort
 from workbook_gen.workbook import charts
 from workbook_gen.workbook.book import Book, ScopeSheets
 from workbook_gen.workbook.derived import NA
@@ -115,7 +114,7 @@ def _write_data(book: Book, ss: ScopeSheets) -> None:
     avg_place = lay.places.get(_name(slug, "average"))
     if avg_place is None:
         return
-    avg = average_cohort(t.size, t.cum_gp, t.cac)
+    avg = t.average
     gp = lay.place(cohort_name("quarter", "cum_gp", slug))
     size_col = span(idx.row, IDX_SIZE, idx.row + n - 1, IDX_SIZE)
     cac_col = span(idx.row, IDX_CAC, idx.row + n - 1, IDX_CAC)
@@ -230,7 +229,7 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
         curves.set_size({"width": CHART_W, "height": CHART_H})
         made.append(curves)
     avg_place = lay.places.get(_name(slug, "average"))
-    if avg_place is not None and np.isfinite(average_cohort(t.size, t.cum_gp, t.cac).cac_per_client):
+    if avg_place is not None and np.isfinite(t.average.cac_per_client):
         avg = charts.new_chart(
             book,
             "line",
