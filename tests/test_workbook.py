@@ -394,3 +394,39 @@ def test_no_chart_overlaps_another(example_workbook):
                 assert apart, (ws.title, (x1, x2, y1, y2), (u1, u2, v1, v2))
     assert compared > 20
     wb.close()
+
+
+def test_period_table_prints_on_one_page_whatever_the_font(example_workbook):
+    """Quarterly and Annual print one page wide; the printed width is at least what scales the whole
+    table (title to last row) down to the page height, so the table never runs onto a second page, and a
+    font wider than the workbook's only shrinks it further. The charts start a page of their own."""
+    import warnings
+
+    from openpyxl.utils.cell import range_boundaries
+
+    from workbook_gen.workbook import printing
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+
+    def px(ws, c1, c2):
+        total = 0
+        for c in range(c1, c2 + 1):
+            dim = ws.column_dimensions[openpyxl.utils.get_column_letter(c)]
+            if not dim.hidden:
+                total += int((dim.width or 8.43) * 7 + 5) if dim.width else printing.DEFAULT_COL_PX
+        return total
+
+    for title in ("Quarterly", "Annual"):
+        ws = wb[title]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+        c1, _r1, c2, _r2 = range_boundaries(ws.print_area.split("!")[-1].replace("$", ""))
+        width = px(ws, 1, 4) + px(ws, c1, c2)  # the repeated label columns and the print area
+        breaks = [b.id for b in ws.row_breaks.brk]
+        assert len(breaks) == 1, title
+        table_px = sum(
+            0 if ws.row_dimensions[r].hidden else int((ws.row_dimensions[r].height or 15) * 4 / 3 + 0.5)
+            for r in range(1, breaks[0] + 1)
+        )
+        assert width * printing.PAGE_H_PX / printing.PAGE_W_PX >= table_px, title

@@ -86,11 +86,10 @@ def block_breaks(ws, blocks: list[tuple[int, int]], scale: float, repeat_px: int
     return breaks
 
 
-def fit_block_scale(ws, column_ranges: list[tuple[int, int]], first_row: int, last_row: int) -> int:
-    """The print scale (percent) at which the columns fit the page width and rows first..last its
-    height."""
-    height = max(1, height_px(ws, first_row, last_row))
-    return max(10, math.floor(min(width_scale(ws, *column_ranges), PAGE_H_PX / height) * 100))
+def width_for_height(block_px: int) -> int:
+    """The printed width at which fitting the page width scales a block ``block_px`` high down to
+    the page height (with a row of slack)."""
+    return math.ceil((block_px + DEFAULT_ROW_PX) * PAGE_W_PX / PAGE_H_PX / WIDTH_SLACK)
 
 
 def col_px(width: float) -> int:

@@ -173,18 +173,21 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     # on screen), the definitions, and the charts under them on a page of their own.
     first_print = FIRST_COL + max(0, n - PRINT_PERIODS[g])
     charts_bottom = _charts(book, ws, sheet, g, attr, data_bottom + 2, first_print)
-    printing.page_setup(book, ws, repeat_rows=(R_LABEL, R_LABEL))
+    printing.report_tab(book, ws, repeat_rows=(R_LABEL, R_LABEL))
     ws.repeat_columns(0, FIRST_COL - 1)
     ws.set_h_pagebreaks([table_bottom + 1])
-    width = 12 * 7 + 5  # px of a period column
-    shown_px = (FIRST_COL + n - first_print) * width + 19 + 425
-    extra = max(0, math.ceil((2 * printing.CHART_W + 30 - shown_px) / 64))
-    ws.print_area(0, first_print, charts_bottom, FIRST_COL + n + 1 + extra)
-    ws.freeze_panes(R_NUMBER, FIRST_COL, R_NUMBER, first_print)
     printing.hide_audit_columns(ws)
-    # one page for the table (however many rows the catalog gives it), the charts on the next
-    printed_cols = [(0, FIRST_COL - 1), (first_print, FIRST_COL + n + 1 + extra)]
-    ws.set_print_scale(printing.fit_block_scale(ws, printed_cols, 0, table_bottom))
+    # The page is as wide as the charts need and as the table's height needs: printed one page wide,
+    # a wide enough page is scaled down until the whole table fits its height (a wider font than the
+    # workbook's only shrinks it further), so the table never runs onto a second page.
+    last_table_col = FIRST_COL + n + 1
+    shown = printing.width_px(ws, 0, FIRST_COL - 1) + printing.width_px(ws, first_print, last_table_col)
+    wanted = max(
+        2 * printing.CHART_W + 30, printing.width_for_height(printing.height_px(ws, 0, table_bottom))
+    )
+    extra = max(0, math.ceil((wanted - shown) / printing.DEFAULT_COL_PX))
+    ws.print_area(0, first_print, charts_bottom, last_table_col + extra)
+    ws.freeze_panes(R_NUMBER, FIRST_COL, R_NUMBER, first_print)
 
 
 def _write_chart_data(book: Book, ws, sheet: str, attr: str, view) -> None:
