@@ -301,16 +301,17 @@ def _precedence(e: Expr) -> int:
     return 4
 
 
-def offset_text(const: int, lengths: tuple[Length, ...], letter_of) -> str:
-    """``t`` minus a sum of lengths plus a constant, folded: ``t−2``, ``t−L−W+1``."""
+def offset_text(const: int, lengths: tuple[Length, ...], name_of, base: str = "t", minus: str = "−") -> str:
+    """``base`` minus a sum of lengths plus a constant, folded: ``t−2``, ``t−L−W+1`` (``name_of`` names
+    a setting; the Excel renderer passes its cell names and ``-``)."""
     c, names = const, []
     for k in lengths:
         if isinstance(k, int):
             c -= k
         else:
-            names.append(letter_of(k))
-    out = "t" + "".join(f"−{n}" for n in names)
-    return out + (f"+{c}" if c > 0 else f"−{-c}" if c < 0 else "")
+            names.append(name_of(k))
+    out = base + "".join(f"{minus}{n}" for n in names)
+    return out + (f"+{c}" if c > 0 else f"{minus}{-c}" if c < 0 else "")
 
 
 def text(e: Expr, label_of, letter_of=None) -> str:

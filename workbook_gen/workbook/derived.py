@@ -42,6 +42,7 @@ from workbook_gen.expressions import (
     Sub,
     Whole,
     Window,
+    offset_text,
 )
 from workbook_gen.workbook.formulas import in_row, rounded, row_slice
 
@@ -117,14 +118,7 @@ class Renderer:
 
     def offset(self, base: str, const: int, lengths: tuple[Length, ...]) -> str:
         """``base`` minus the lengths plus ``const``, folded: ``t-2``, ``t-L-W+1``."""
-        c, names = const, []
-        for k in lengths:
-            if isinstance(k, int):
-                c -= k
-            else:
-                names.append(self.setting(k.key))
-        out = base + "".join(f"-{n}" for n in names)
-        return out + (f"+{c}" if c > 0 else f"-{-c}" if c < 0 else "")
+        return offset_text(const, lengths, lambda k: self.setting(k.key), base, "-")
 
     def render(self, e: Expr) -> str:
         if isinstance(e, Const):

@@ -36,28 +36,24 @@ DEFAULT_COL_PX, DEFAULT_ROW_PX = 64, 20
 WIDTH_SLACK = 0.9
 
 
+def _printed(sizes: dict, first: int, last: int, default: int) -> int:
+    """Σ of the sizes (ColumnInfo/RowInfo by index) of first..last: hidden ones 0, unset ones ``default``."""
+    total = 0
+    for i in range(first, last + 1):
+        info = sizes.get(i)
+        size = None if info is None else (info.width if hasattr(info, "width") else info.height)
+        total += 0 if info is not None and info.hidden else (default if size is None else size)
+    return total
+
+
 def width_px(ws, first_col: int, last_col: int) -> int:
     """Printed width of columns first..last as set on the sheet (hidden ones are 0)."""
-    total = 0
-    for c in range(first_col, last_col + 1):
-        info = ws.col_info.get(c)
-        if info is None:
-            total += DEFAULT_COL_PX
-        elif not info.hidden:
-            total += DEFAULT_COL_PX if info.width is None else info.width
-    return total
+    return _printed(ws.col_info, first_col, last_col, DEFAULT_COL_PX)
 
 
 def height_px(ws, first_row: int, last_row: int) -> int:
     """Printed height of rows first..last as set on the sheet (hidden ones are 0)."""
-    total = 0
-    for r in range(first_row, last_row + 1):
-        info = ws.row_info.get(r)
-        if info is None:
-            total += DEFAULT_ROW_PX
-        elif not info.hidden:
-            total += DEFAULT_ROW_PX if info.height is None else info.height
-    return total
+    return _printed(ws.row_info, first_row, last_row, DEFAULT_ROW_PX)
 
 
 def width_scale(ws, *column_ranges: tuple[int, int]) -> float:

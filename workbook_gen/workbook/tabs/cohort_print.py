@@ -18,7 +18,6 @@ from workbook_gen.definitions import (
     cohort_calendar_name,
     cohort_index_name,
     cohort_name,
-    scope_suffix,
 )
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets
@@ -38,10 +37,6 @@ def _bounds(book: Book, ss: ScopeSheets, g: str) -> tuple[int, int]:
     tables = (cohort_name(g, t.key, slug) for t in COHORT_TABLES)
     last = max((lay.places[name] for name in tables if name in lay.places), key=lambda p: p.row + p.height)
     return idx.row - 2, last.row + last.height - 1
-
-
-def _suffix(slug: str | None) -> str:
-    return scope_suffix(slug)
 
 
 def _hide_helpers(book: Book, ss: ScopeSheets, ws, g: str) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, COUNT, PCT, period_metric, period_undefined_marker, series_name
+from workbook_gen.definitions import (
+    BY_KEY,
+    COUNT,
+    PCT,
+    TRAILING_KEYS,
+    period_metric,
+    period_undefined_marker,
+    series_name,
+)
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial, undefined_text
 from workbook_gen.workbook.charts import month_window, monthly_chart
@@ -150,21 +158,10 @@ def write(book: Book) -> None:
     printing.report_tab(book, ws, pages_tall=1)
 
 
-# The trailing-twelve-months table: rows of the catalog's trailing view (definitions.TRAILING_KEYS),
-# with the dashboard's own wording where the catalog's label names a period.
-TRAILING = (
-    "new_and_reactivation_mrr",
-    "mrr_expansion",
-    "lost_mrr",
-    "mrr_net_new",
-    "quick_ratio",
-    "clients_new",
-    "logo_churn_monthly",
-    "revenue",
-    "sm_spend",
-    "sm_per_new_client",
-    "net_burn",
-)
+# The trailing-twelve-months table: the catalog's trailing view (definitions.TRAILING_KEYS) but for the
+# ASP of new clients (on the Segments tab), with the dashboard's own wording where the catalog's label
+# names a period.
+TRAILING = tuple(k for k in TRAILING_KEYS if k != "asp_new")
 TRAILING_LABELS = {"revenue": "Recurring revenue"}
 
 
