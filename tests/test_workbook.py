@@ -430,3 +430,16 @@ def test_period_table_prints_on_one_page_whatever_the_font(example_workbook):
             for r in range(1, breaks[0] + 1)
         )
         assert width * printing.PAGE_H_PX / printing.PAGE_W_PX >= table_px, title
+
+
+def test_checks_verdict_is_on_the_printed_page(example_workbook):
+    """The overall verdict (and the cohort-order one) sit in column C of the Checks tab, which prints."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+    ws = wb["Checks"]
+    assert ws["C3"].value.startswith("=IF(COUNTIF(")
+    assert not ws.column_dimensions["C"].hidden
+    assert "$A:$D" in (ws.print_title_cols or "")

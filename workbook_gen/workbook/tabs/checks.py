@@ -129,6 +129,8 @@ def write(book: Book) -> None:
     ws.conditional_format(live, {"type": "formula", "criteria": f'={top_left}="OK"', "format": fmt.good})
     book.print_setup(ws, repeat_rows=(3, 3), timeline=True)
     ws.set_column(0, 0, 44)  # the title prints whole beside the window of months
+    # Column C holds the verdicts (overall, cohort order), not a unit: it prints, unlike on other tabs.
+    ws.set_column(2, 2, 16)
 
 
 def _order_row(book: Book, ws, row: int) -> None:
