@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 
-from workbook_gen.definitions import GROUPINGS, cohort_name, series_name
+from workbook_gen.definitions import GROUPINGS
 from workbook_gen.metrics.engine import Results
+from workbook_gen.names import cohort_name, series_name
 
 UNDEFINED_TEXT = {"n/a", "n/m", "", "not yet"}
 

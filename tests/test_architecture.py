@@ -2,7 +2,7 @@
 
     cli -> build -> {helpers} -> {inputs, metrics, workbook} -> shared
 
-``shared`` is the top-level modules every layer may use (the catalog ``definitions``, ``settings``,
+``shared`` is the top-level modules every layer may use (the catalog ``definitions``, ``rules``, ``names``, ``settings``,
 ``errors``, ``text``, the data model ``model``): they import only one another. ``inputs/`` reads files
 into the model; ``metrics/`` is pure numbers over the model; ``workbook/`` writes the workbook and may use
 the metrics' types and helpers, but never the readers. The helpers (``cycle``, ``export``,

@@ -11,6 +11,7 @@ import pytest
 from test_metrics import BRIDGE, assert_series, series
 
 from workbook_gen import definitions as d
+from workbook_gen import rules
 from workbook_gen.expressions import (
     CappedInverse,
     Lag,
@@ -63,32 +64,39 @@ def test_numpy_renderer_by_hand():
 
 def test_first_month_follows_windows_and_lags():
     w = d.W
-    assert d.start("cac") == {(1, (w.key,)), (0, (d.L.key, w.key))}  # max(W + 1, W + L)
-    assert start_value(d.start("cac"), Windows(cac_window=3, cac_lag=0)) == 4
-    assert start_value(d.start("cac"), Windows(cac_window=3, cac_lag=2)) == 5
-    assert d.month_text(d.start("cac")) == "max(W+1, W+L)"
-    assert d.first_month_number("magic_number") == 6  # ARR 3 months back, S&M t-5..t-3
-    assert d.first_month_number("rule_of_40") == 13
-    assert d.first_month_number("quick_ratio_3m") == 4
+    assert rules.start("cac") == {(1, (w.key,)), (0, (d.L.key, w.key))}  # max(W + 1, W + L)
+    assert start_value(rules.start("cac"), Windows(cac_window=3, cac_lag=0)) == 4
+    assert start_value(rules.start("cac"), Windows(cac_window=3, cac_lag=2)) == 5
+    assert rules.month_text(rules.start("cac")) == "max(W+1, W+L)"
+    assert rules.first_month_number("magic_number") == 6  # ARR 3 months back, S&M t-5..t-3
+    assert rules.first_month_number("rule_of_40") == 13
+    assert rules.first_month_number("quick_ratio_3m") == 4
 
 
 def test_readable_formula_and_undefined_rule_come_from_the_expression():
-    assert d.BY_KEY["cac"].formula == "Σ Sales & marketing spend[t−L−W+1 … t−L] ÷ Σ New clients[t−W+1 … t]"
-    assert d.BY_KEY["burn_multiple"].formula == "Σ Net burn[t−2 … t] ÷ (ARR − ARR[t−3])"
-    assert d.undefined_sentence("burn_multiple") == (
+    assert (
+        rules.formula_text(d.BY_KEY["cac"])
+        == "Σ Sales & marketing spend[t−L−W+1 … t−L] ÷ Σ New clients[t−W+1 … t]"
+    )
+    assert rules.formula_text(d.BY_KEY["burn_multiple"]) == "Σ Net burn[t−2 … t] ÷ (ARR − ARR[t−3])"
+    assert rules.undefined_sentence("burn_multiple") == (
         "Undefined (n/a) before month 4. Shown as n/m (not meaningful) where ARR − ARR[t−3] ≤ 0."
     )
-    assert d.undefined_sentence("arpa") == "Undefined (n/a) where Closing clients = 0."
+    assert rules.undefined_sentence("arpa") == "Undefined (n/a) where Closing clients = 0."
     assert text(S("a") - (S("b") - S("c")), str) == "a − (b − c)"
 
 
 def test_catalog_check_refuses_a_window_over_an_undefined_series():
-    bad = d.Metric("bad", "Bad", d.PCT, d.UNIT, "", expr=Window(S("arpa"), 3))
+    bad = d.Metric(
+        key="bad", label="Bad", unit=d.PCT, section=d.UNIT, definition="", expr=Window(S("arpa"), 3)
+    )
     with pytest.raises(ValueError, match="sums 'arpa' over a window"):
-        d.check_catalog((*d.METRICS, bad))
-    unknown = d.Metric("bad", "Bad", d.PCT, d.UNIT, "", expr=S("nope") / S("arr"))
+        rules.check_catalog((*d.METRICS, bad))
+    unknown = d.Metric(
+        key="bad", label="Bad", unit=d.PCT, section=d.UNIT, definition="", expr=S("nope") / S("arr")
+    )
     with pytest.raises(ValueError, match="reads 'nope'"):
-        d.check_catalog((*d.METRICS, unknown))
+        rules.check_catalog((*d.METRICS, unknown))
 
 
 def test_trailing_twelve_months_by_hand():
@@ -147,8 +155,8 @@ def test_the_undefined_markers_are_spelt_once():
 
 
 def test_no_module_spells_a_defined_name_by_hand():
-    """Defined names and layout keys are spelt by the catalog's name functions (series_name, cohort_name,
-    period_row_name, setting_name, chart_data_name, …): no f-string elsewhere starts like one."""
+    """Defined names and layout keys are spelt by the name functions of workbook_gen.names (series_name,
+    cohort_name, period_row_name, setting_name, chart_data_name, …): no f-string elsewhere starts like one."""
     import ast
     from pathlib import Path
 
@@ -156,7 +164,7 @@ def test_no_module_spells_a_defined_name_by_hand():
     package = Path(d.__file__).parent
     spelt = []
     for path in sorted(package.rglob("*.py")):
-        if path.name == "definitions.py":
+        if path.name == "names.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):

@@ -9,12 +9,12 @@ import math
 import numpy as np
 import pytest
 
-from workbook_gen.definitions import series_name
 from workbook_gen.inputs.example import synthetic_company
 from workbook_gen.metrics import changes as changes_module
 from workbook_gen.metrics.changes import ADDED, REMOVED, RESTATED, compare_packs, differs
 from workbook_gen.metrics.engine import compute
 from workbook_gen.model import InputData, PreviousPack
+from workbook_gen.names import series_name
 from workbook_gen.settings import Settings
 
 MONTHS = (dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2024, 3, 1))

@@ -19,12 +19,15 @@ from workbook_gen.definitions import (
     PERIOD_ONLY,
     SECTIONS,
     TRAILING_ONLY,
-    can_be_undefined_after_start,
     period_metric,
+)
+from workbook_gen.metrics.engine import compute
+from workbook_gen.rules import (
+    can_be_undefined_after_start,
+    formula_text,
     period_rule_text,
     undefined_sentence,
 )
-from workbook_gen.metrics.engine import compute
 from workbook_gen.settings import Settings
 
 COMMITTED = docs.DOC_PATH
@@ -114,7 +117,7 @@ def test_every_metric_entry_states_the_catalog(committed):
         entry = entries[(m.section, docs.code(m.key))]
         expected = [
             f"**{docs.prose(m.label)}**: {docs.prose(m.definition)}",
-            f"**Formula:** {docs.code(m.formula)}",
+            f"**Formula:** {docs.code(formula_text(m))}",
             f"**Carried by:** {docs.SCOPE_TEXT[m.scope]}",
             f"**Unit:** {docs.UNIT_TEXT[m.unit]}",
             f"**Undefined:** {flat(docs.undefined_rule(m))}",
@@ -154,7 +157,9 @@ def test_glossary_and_document_agree(example_workbook, committed):
         assert row is not None, f"{m.key}: no Glossary row"
         label, _, _, definition, formula, bench, note = row[:7]
         full_note = " ".join(x for x in (m.note, undefined_sentence(m.key)) if x)
-        assert (label, definition, formula, note) == (m.label, m.definition, m.formula, full_note), m.key
+        assert (label, definition, formula, note) == (m.label, m.definition, formula_text(m), full_note), (
+            m.key
+        )
         assert bench == (m.benchmark.text if m.benchmark else ""), m.key
         entry = entries[(m.section, docs.code(m.key))]
         assert flat(f"**{docs.prose(label)}**: {docs.prose(definition)}") in entry, m.key
@@ -205,6 +210,8 @@ def test_renderer_stays_off_the_engine_and_the_workbook():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = set(out.split())
     assert loaded == {"workbook_gen", "workbook_gen.definitions", "workbook_gen.docs"} | {
+        "workbook_gen.names",
+        "workbook_gen.rules",
         "workbook_gen.errors",
         "workbook_gen.expressions",
         "workbook_gen.settings",

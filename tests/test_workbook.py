@@ -11,10 +11,11 @@ import pytest
 from helpers import expected_names, mismatches, read_names
 
 from workbook_gen.build import build
-from workbook_gen.definitions import GROUPINGS, cohort_name, keys_for_scope
+from workbook_gen.definitions import GROUPINGS, keys_for_scope
 from workbook_gen.inputs.example import synthetic_company
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.model import InputData
+from workbook_gen.names import cohort_name
 from workbook_gen.workbook.input_book import write_input_workbook
 from workbook_gen.workbook.tabs.inputs import in_cohort_order
 
@@ -342,7 +343,7 @@ def test_segment_tab_prints_its_board_rows_on_one_page(example_workbook, example
 
     from openpyxl.utils.cell import range_boundaries
 
-    from workbook_gen.definitions import series_name
+    from workbook_gen.names import series_name
     from workbook_gen.workbook.tabs.monthly import SEGMENT_BOARD_ROWS
 
     with warnings.catch_warnings():

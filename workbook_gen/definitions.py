@@ -1,18 +1,17 @@
-"""Every metric the product knows, described once.
+"""Every metric the product knows, described once: the catalog's data.
 
 The engine's output keys, the workbook's row labels and defined names, the
 glossary tab, the dashboard's benchmark colouring and the JSON export all read
-from :data:`METRICS`. Adding a metric starts here.
+from :data:`METRICS`. Adding a metric starts here. What the expressions imply
+(first months, undefined rules, readable text, the catalog's consistency check)
+is in :mod:`workbook_gen.rules`; how names are spelt, in :mod:`workbook_gen.names`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import cache
+from dataclasses import dataclass
 
 from workbook_gen.expressions import (
-    NOT_MEANINGFUL,
-    UNDEFINED,
     AtEnd,
     AtStart,
     CappedInverse,
@@ -23,18 +22,10 @@ from workbook_gen.expressions import (
     OfTotal,
     Positive,
     Previous,
-    Ratio,
     S,
     Setting,
     Whole,
     Window,
-    can_be_undefined,
-    children,
-    first_month,
-    refs,
-    start_value,
-    text,
-    undefined_when,
 )
 
 # Units drive number formats in the workbook and the unit column of every row.
@@ -74,13 +65,40 @@ STOCK = "stock"  # the value at the period's last month
 SAME = "same"  # the metric's own expression, recomputed from the period's rows (never an average)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Metric:
-    """One metric, once. A derived metric has an ``expr`` (workbook_gen.expressions) from which its
-    values, its formulas, its readable formula and its undefined rule are all rendered; a client-level
-    aggregation or an input has ``expr`` None, its rule in words in ``formula`` and its first month in
-    ``first_month``. ``period`` says how the quarterly / annual / trailing views build it (FLOW, STOCK,
-    SAME, or an expression over period rows); None keeps it out of those views."""
+    """One metric, once, declared by keyword (``Metric(key=..., label=..., ...)``).
+
+    A derived metric has an ``expr`` from which its values, its formulas, its readable formula and its
+    undefined rule are all rendered; a client-level aggregation or an input has no ``expr``, its rule in
+    words in ``formula`` and its first month in ``first_month``.
+
+    Fields:
+
+    - ``key``: the engine's output key, the JSON key and the defined name of the total's monthly row.
+    - ``label``: the row label in the workbook, the Glossary and docs/definitions.md.
+    - ``unit``: CURRENCY, COUNT, PCT, RATIO or MONTHS; sets the number format and the unit column.
+    - ``section``: one of SECTIONS; the monthly tab the total's row sits on.
+    - ``definition``: one sentence in words, for the Glossary.
+    - ``formula``: the rule in words of an aggregation or an input; empty for a derived metric, whose
+      readable formula is rendered from ``expr`` (rules.formula_text).
+    - ``scope``: which scopes carry it: ALL, SEGMENTS (a share of the total), SM (a segment only with its
+      own S&M column) or BURN (a segment only with its own Burn column).
+    - ``additive``: the segments' values sum to the total's in every month (a money amount or a count);
+      the Checks tab tests that sum for every additive metric. Ratios and rates are never additive.
+    - ``benchmark``: a rule of thumb; the Dashboard colours the latest value by it.
+    - ``note``: where the definition differs from popular tools (Glossary).
+    - ``first_month``: aggregations and inputs only: the first 1-based month with a value (a derived
+      metric's first month is computed from ``expr``).
+    - ``expr``: the expression over monthly series (workbook_gen.expressions) a derived metric is.
+    - ``period``: how the quarterly, annual and trailing-twelve-months views build it: FLOW (sum of the
+      period's months), STOCK (value at the period's last month), SAME (``expr`` recomputed from the
+      period's rows) or an expression over period rows; None keeps it out of those views. When the
+      operands of such a rule start in different months, the rule must say how the first period is built
+      (``Whole``, ``AtStart``, ``Previous``, a shifted ``MonthSum``; rules.check_catalog).
+    - ``undefined_if``: an aggregation that can be undefined after its first month: when, in words.
+    - ``period_note``: how the period view reads it, where the rule alone does not say.
+    """
 
     key: str
     label: str
@@ -91,12 +109,12 @@ class Metric:
     scope: str = ALL
     additive: bool = False
     benchmark: Benchmark | None = None
-    note: str = ""  # where the definition differs from popular tools
-    first_month: int = 2  # aggregations and inputs: first 1-based month with a value
+    note: str = ""
+    first_month: int = 2
     expr: Expr | None = None
     period: str | Expr | None = None
-    undefined_if: str = ""  # an aggregation that can be undefined after its first month: when
-    period_note: str = ""  # how the period view reads it, where the rule alone does not say
+    undefined_if: str = ""
+    period_note: str = ""
 
     @property
     def derived(self) -> bool:
@@ -118,338 +136,334 @@ ARR_ADDED_3M = Exact(S("arr") - Lag(S("arr"), 3))
 LAGGED_SPEND = MonthSum(S("sm_spend"), L)
 
 
-def _m(*args, **kwargs) -> Metric:
-    return Metric(*args, **kwargs)
-
-
 METRICS: tuple[Metric, ...] = (
     # --- MRR bridge -------------------------------------------------------------------
-    _m(
-        "mrr_opening",
-        "Opening MRR",
-        CURRENCY,
-        BRIDGE,
-        "Recurring revenue carried in from the previous month end.",
-        "Σ MRR of every client at the previous month end",
+    Metric(
+        key="mrr_opening",
+        label="Opening MRR",
+        unit=CURRENCY,
+        section=BRIDGE,
+        definition="Recurring revenue carried in from the previous month end.",
+        formula="Σ MRR of every client at the previous month end",
         additive=True,
         period=AtStart("mrr_closing"),
     ),
-    _m(
-        "mrr_new",
-        "New MRR",
-        CURRENCY,
-        BRIDGE,
-        "MRR from clients paying for the first time this month.",
-        "Σ MRR where previous = 0, current > 0 and this is the client's first paying month",
+    Metric(
+        key="mrr_new",
+        label="New MRR",
+        unit=CURRENCY,
+        section=BRIDGE,
+        definition="MRR from clients paying for the first time this month.",
+        formula="Σ MRR where previous = 0, current > 0 and this is the client's first paying month",
         additive=True,
         period=FLOW,
     ),
-    _m(
-        "mrr_reactivation",
-        "Reactivation MRR",
-        CURRENCY,
-        BRIDGE,
-        "MRR from clients who had paid before, stopped, and now pay again.",
-        "Σ MRR where previous = 0, current > 0 and the client paid in an earlier month",
+    Metric(
+        key="mrr_reactivation",
+        label="Reactivation MRR",
+        unit=CURRENCY,
+        section=BRIDGE,
+        definition="MRR from clients who had paid before, stopped, and now pay again.",
+        formula="Σ MRR where previous = 0, current > 0 and the client paid in an earlier month",
         additive=True,
         note="Counted as its own movement (not as new MRR) and included in the quick ratio.",
         period=FLOW,
     ),
-    _m(
-        "mrr_expansion",
-        "Expansion MRR",
-        CURRENCY,
-        BRIDGE,
-        "Extra MRR from existing clients who now pay more.",
-        "Σ (current − previous) where previous > 0 and current > previous",
+    Metric(
+        key="mrr_expansion",
+        label="Expansion MRR",
+        unit=CURRENCY,
+        section=BRIDGE,
+        definition="Extra MRR from existing clients who now pay more.",
+        formula="Σ (current − previous) where previous > 0 and current > previous",
         additive=True,
         period=FLOW,
     ),
-    _m(
-        "mrr_contraction",
-        "Contraction MRR",
-        CURRENCY,
-        BRIDGE,
-        "MRR lost from existing clients who now pay less but still pay.",
-        "Σ (previous − current) where previous > 0 and 0 < current < previous",
+    Metric(
+        key="mrr_contraction",
+        label="Contraction MRR",
+        unit=CURRENCY,
+        section=BRIDGE,
+        definition="MRR lost from existing clients who now pay less but still pay.",
+        formula="Σ (previous − current) where previous > 0 and 0 < current < previous",
         additive=True,
         period=FLOW,
     ),
-    _m(
-        "mrr_churn",
-        "Churned MRR",
-        CURRENCY,
-        BRIDGE,
-        "MRR lost from clients who stopped paying entirely.",
-        "Σ previous where previous > 0 and current = 0",
+    Metric(
+        key="mrr_churn",
+        label="Churned MRR",
+        unit=CURRENCY,
+        section=BRIDGE,
+        definition="MRR lost from clients who stopped paying entirely.",
+        formula="Σ previous where previous > 0 and current = 0",
         additive=True,
         period=FLOW,
     ),
-    _m(
-        "mrr_closing",
-        "Closing MRR",
-        CURRENCY,
-        BRIDGE,
-        "Recurring revenue at month end, summed over all clients.",
-        "Σ MRR at month end = opening + new + reactivation + expansion − contraction − churn",
+    Metric(
+        key="mrr_closing",
+        label="Closing MRR",
+        unit=CURRENCY,
+        section=BRIDGE,
+        definition="Recurring revenue at month end, summed over all clients.",
+        formula="Σ MRR at month end = opening + new + reactivation + expansion − contraction − churn",
         additive=True,
         first_month=1,
         note="Month 1 is the opening balance: it has a closing MRR but no movements.",
         period=STOCK,
     ),
-    _m(
-        "mrr_net_new",
-        "Net new MRR",
-        CURRENCY,
-        BRIDGE,
-        "How much MRR grew (or shrank) over the month.",
+    Metric(
+        key="mrr_net_new",
+        label="Net new MRR",
+        unit=CURRENCY,
+        section=BRIDGE,
+        definition="How much MRR grew (or shrank) over the month.",
         expr=S("mrr_closing") - S("mrr_opening"),
         additive=True,
         period=SAME,
     ),
-    _m(
-        "arr",
-        "ARR",
-        CURRENCY,
-        BRIDGE,
-        "Annual run rate of recurring revenue.",
+    Metric(
+        key="arr",
+        label="ARR",
+        unit=CURRENCY,
+        section=BRIDGE,
+        definition="Annual run rate of recurring revenue.",
         expr=12 * S("mrr_closing"),
         additive=True,
         period=STOCK,
     ),
-    _m(
-        "net_new_arr",
-        "Net new ARR",
-        CURRENCY,
-        BRIDGE,
-        "ARR added (or lost, if negative) over the month: twelve times net new MRR.",
+    Metric(
+        key="net_new_arr",
+        label="Net new ARR",
+        unit=CURRENCY,
+        section=BRIDGE,
+        definition="ARR added (or lost, if negative) over the month: twelve times net new MRR.",
         expr=12 * S("mrr_net_new"),
         additive=True,
         period=SAME,
     ),
-    _m(
-        "arr_share",
-        "Share of total ARR",
-        PCT,
-        BRIDGE,
-        "The segment's part of the company's ARR.",
+    Metric(
+        key="arr_share",
+        label="Share of total ARR",
+        unit=PCT,
+        section=BRIDGE,
+        definition="The segment's part of the company's ARR.",
         expr=S("arr") / OfTotal("arr"),
         scope=SEGMENTS,
     ),
-    _m(
-        "mrr_growth_mom",
-        "MRR growth (MoM)",
-        PCT,
-        BRIDGE,
-        "Month-over-month growth of MRR.",
+    Metric(
+        key="mrr_growth_mom",
+        label="MRR growth (MoM)",
+        unit=PCT,
+        section=BRIDGE,
+        definition="Month-over-month growth of MRR.",
         expr=S("mrr_closing") / S("mrr_opening") - 1,
     ),
-    _m(
-        "arr_growth_yoy",
-        "ARR growth (YoY)",
-        PCT,
-        BRIDGE,
-        "Growth of ARR over the last twelve months.",
+    Metric(
+        key="arr_growth_yoy",
+        label="ARR growth (YoY)",
+        unit=PCT,
+        section=BRIDGE,
+        definition="Growth of ARR over the last twelve months.",
         expr=S("mrr_closing") / Lag(S("mrr_closing"), 12) - 1,
         period=STOCK,
         period_note="at the period's last month",
     ),
     # --- Clients & ARPA ---------------------------------------------------------------
-    _m(
-        "clients_opening",
-        "Opening clients",
-        COUNT,
-        CLIENTS,
-        "Paying clients at the previous month end.",
-        "# clients with previous > 0",
+    Metric(
+        key="clients_opening",
+        label="Opening clients",
+        unit=COUNT,
+        section=CLIENTS,
+        definition="Paying clients at the previous month end.",
+        formula="# clients with previous > 0",
         additive=True,
         period=AtStart("clients_closing"),
     ),
-    _m(
-        "clients_new",
-        "New clients",
-        COUNT,
-        CLIENTS,
-        "Clients paying for the first time.",
-        "# clients in the new-MRR condition",
+    Metric(
+        key="clients_new",
+        label="New clients",
+        unit=COUNT,
+        section=CLIENTS,
+        definition="Clients paying for the first time.",
+        formula="# clients in the new-MRR condition",
         additive=True,
         period=FLOW,
     ),
-    _m(
-        "clients_reactivated",
-        "Reactivated clients",
-        COUNT,
-        CLIENTS,
-        "Former clients paying again.",
-        "# clients in the reactivation condition",
+    Metric(
+        key="clients_reactivated",
+        label="Reactivated clients",
+        unit=COUNT,
+        section=CLIENTS,
+        definition="Former clients paying again.",
+        formula="# clients in the reactivation condition",
         additive=True,
         period=FLOW,
     ),
-    _m(
-        "clients_churned",
-        "Churned clients",
-        COUNT,
-        CLIENTS,
-        "Clients who stopped paying.",
-        "# clients in the churn condition",
+    Metric(
+        key="clients_churned",
+        label="Churned clients",
+        unit=COUNT,
+        section=CLIENTS,
+        definition="Clients who stopped paying.",
+        formula="# clients in the churn condition",
         additive=True,
         period=FLOW,
     ),
-    _m(
-        "clients_expanded",
-        "Expanded clients",
-        COUNT,
-        CLIENTS,
-        "Existing clients paying more than last month.",
-        "# clients in the expansion condition",
+    Metric(
+        key="clients_expanded",
+        label="Expanded clients",
+        unit=COUNT,
+        section=CLIENTS,
+        definition="Existing clients paying more than last month.",
+        formula="# clients in the expansion condition",
         additive=True,
     ),
-    _m(
-        "clients_contracted",
-        "Contracted clients",
-        COUNT,
-        CLIENTS,
-        "Existing clients paying less (but not zero).",
-        "# clients in the contraction condition",
+    Metric(
+        key="clients_contracted",
+        label="Contracted clients",
+        unit=COUNT,
+        section=CLIENTS,
+        definition="Existing clients paying less (but not zero).",
+        formula="# clients in the contraction condition",
         additive=True,
     ),
-    _m(
-        "clients_closing",
-        "Closing clients",
-        COUNT,
-        CLIENTS,
-        "Paying clients at month end.",
-        "# clients with current > 0",
+    Metric(
+        key="clients_closing",
+        label="Closing clients",
+        unit=COUNT,
+        section=CLIENTS,
+        definition="Paying clients at month end.",
+        formula="# clients with current > 0",
         additive=True,
         first_month=1,
         period=STOCK,
     ),
-    _m(
-        "arpa",
-        "ARPA",
-        CURRENCY,
-        CLIENTS,
-        "Average MRR per paying client (account).",
+    Metric(
+        key="arpa",
+        label="ARPA",
+        unit=CURRENCY,
+        section=CLIENTS,
+        definition="Average MRR per paying client (account).",
         expr=S("mrr_closing") / S("clients_closing"),
         period=SAME,
     ),
-    _m(
-        "asp_new",
-        "ASP (new clients)",
-        CURRENCY,
-        CLIENTS,
-        "Average MRR a new client starts on.",
+    Metric(
+        key="asp_new",
+        label="ASP (new clients)",
+        unit=CURRENCY,
+        section=CLIENTS,
+        definition="Average MRR a new client starts on.",
         expr=S("mrr_new") / S("clients_new"),
         period=SAME,
     ),
-    _m(
-        "arpa_churned",
-        "ARPA of churned clients",
-        CURRENCY,
-        CLIENTS,
-        "What the clients who left were paying before they left.",
+    Metric(
+        key="arpa_churned",
+        label="ARPA of churned clients",
+        unit=CURRENCY,
+        section=CLIENTS,
+        definition="What the clients who left were paying before they left.",
         expr=S("mrr_churn") / S("clients_churned"),
     ),
-    _m(
-        "arpa_expanded",
-        "ARPA of expanded clients",
-        CURRENCY,
-        CLIENTS,
-        "Average MRR of clients who expanded, after expanding.",
-        "Σ current MRR of expanded ÷ expanded clients",
+    Metric(
+        key="arpa_expanded",
+        label="ARPA of expanded clients",
+        unit=CURRENCY,
+        section=CLIENTS,
+        definition="Average MRR of clients who expanded, after expanding.",
+        formula="Σ current MRR of expanded ÷ expanded clients",
         undefined_if="Expanded clients = 0",
     ),
-    _m(
-        "arpa_contracted",
-        "ARPA of contracted clients",
-        CURRENCY,
-        CLIENTS,
-        "Average MRR of clients who contracted, after contracting.",
-        "Σ current MRR of contracted ÷ contracted clients",
+    Metric(
+        key="arpa_contracted",
+        label="ARPA of contracted clients",
+        unit=CURRENCY,
+        section=CLIENTS,
+        definition="Average MRR of clients who contracted, after contracting.",
+        formula="Σ current MRR of contracted ÷ contracted clients",
         undefined_if="Contracted clients = 0",
     ),
     # --- Retention ----------------------------------------------------------------------
-    _m(
-        "quick_ratio",
-        "Quick ratio",
-        RATIO,
-        RETENTION,
-        "MRR gained for every unit of MRR lost in the month.",
+    Metric(
+        key="quick_ratio",
+        label="Quick ratio",
+        unit=RATIO,
+        section=RETENTION,
+        definition="MRR gained for every unit of MRR lost in the month.",
         expr=GAINED / LOST,
         benchmark=Benchmark("3 is respectable, 5 or more is strong", good=5, ok=3),
         period=SAME,
     ),
-    _m(
-        "quick_ratio_3m",
-        "Quick ratio (3 months)",
-        RATIO,
-        RETENTION,
-        "The quick ratio on the sums of the last three months; smoother than the monthly one.",
+    Metric(
+        key="quick_ratio_3m",
+        label="Quick ratio (3 months)",
+        unit=RATIO,
+        section=RETENTION,
+        definition="The quick ratio on the sums of the last three months; smoother than the monthly one.",
         expr=Window(GAINED, 3) / Window(LOST, 3),
         benchmark=Benchmark("3 is respectable, 5 or more is strong", good=5, ok=3),
     ),
-    _m(
-        "logo_churn_rate",
-        "Logo churn rate",
-        PCT,
-        RETENTION,
-        "Share of last month's paying clients who stopped paying.",
+    Metric(
+        key="logo_churn_rate",
+        label="Logo churn rate",
+        unit=PCT,
+        section=RETENTION,
+        definition="Share of last month's paying clients who stopped paying.",
         expr=S("clients_churned") / S("clients_opening"),
         benchmark=Benchmark(
             "1 % a month or less is good, up to 2 % OK (SMB)", good=0.01, ok=0.02, higher=False
         ),
         period=SAME,
     ),
-    _m(
-        "gross_mrr_churn_rate",
-        "Gross MRR churn rate",
-        PCT,
-        RETENTION,
-        "Share of opening MRR lost to churn and contraction.",
+    Metric(
+        key="gross_mrr_churn_rate",
+        label="Gross MRR churn rate",
+        unit=PCT,
+        section=RETENTION,
+        definition="Share of opening MRR lost to churn and contraction.",
         expr=LOST / S("mrr_opening"),
         benchmark=Benchmark("1 % a month or less is good, up to 2 % OK", good=0.01, ok=0.02, higher=False),
         period=SAME,
     ),
-    _m(
-        "net_mrr_churn_rate",
-        "Net MRR churn rate",
-        PCT,
-        RETENTION,
-        "Share of opening MRR lost after offsetting expansion and reactivation; negative is net expansion.",
+    Metric(
+        key="net_mrr_churn_rate",
+        label="Net MRR churn rate",
+        unit=PCT,
+        section=RETENTION,
+        definition="Share of opening MRR lost after offsetting expansion and reactivation; negative is net expansion.",
         expr=(LOST - S("mrr_expansion") - S("mrr_reactivation")) / S("mrr_opening"),
         note="Reactivation offsets churn here, as well as expansion.",
         benchmark=Benchmark("below 0 (net expansion) is excellent", good=0.0, ok=0.01, higher=False),
         period=SAME,
     ),
-    _m(
-        "expansion_rate",
-        "Expansion rate",
-        PCT,
-        RETENTION,
-        "Extra MRR from existing clients as a share of opening MRR.",
+    Metric(
+        key="expansion_rate",
+        label="Expansion rate",
+        unit=PCT,
+        section=RETENTION,
+        definition="Extra MRR from existing clients as a share of opening MRR.",
         expr=S("mrr_expansion") / S("mrr_opening"),
         period=SAME,
     ),
-    _m(
-        "nrr_12m",
-        "Net revenue retention (12m)",
-        PCT,
-        RETENTION,
-        "What the clients paying a year ago pay now, as a share of what they paid then.",
-        "Σ base MRR[t] ÷ Σ base MRR[t−12], base = clients paying at t−12",
+    Metric(
+        key="nrr_12m",
+        label="Net revenue retention (12m)",
+        unit=PCT,
+        section=RETENTION,
+        definition="What the clients paying a year ago pay now, as a share of what they paid then.",
+        formula="Σ base MRR[t] ÷ Σ base MRR[t−12], base = clients paying at t−12",
         first_month=13,
         undefined_if="the base's MRR a year earlier = 0",
         benchmark=Benchmark("120 %+ is best in class, 100 %+ OK", good=1.2, ok=1.0),
         period=STOCK,
         period_note="at the period's last month (12 months back from it)",
     ),
-    _m(
-        "grr_12m",
-        "Gross revenue retention (12m)",
-        PCT,
-        RETENTION,
-        "Like NRR but each client counts at most what it paid a year ago, so expansion cannot hide losses.",
-        "Σ base min(MRR[t], MRR[t−12]) ÷ Σ base MRR[t−12]",
+    Metric(
+        key="grr_12m",
+        label="Gross revenue retention (12m)",
+        unit=PCT,
+        section=RETENTION,
+        definition="Like NRR but each client counts at most what it paid a year ago, so expansion cannot hide losses.",
+        formula="Σ base min(MRR[t], MRR[t−12]) ÷ Σ base MRR[t−12]",
         first_month=13,
         undefined_if="the base's MRR a year earlier = 0",
         benchmark=Benchmark("90 %+ is strong, 80 % OK", good=0.9, ok=0.8),
@@ -457,58 +471,58 @@ METRICS: tuple[Metric, ...] = (
         period_note="at the period's last month (12 months back from it)",
     ),
     # --- Unit economics -----------------------------------------------------------------
-    _m(
-        "sm_spend",
-        "Sales & marketing spend",
-        CURRENCY,
-        UNIT,
-        "Total sales and marketing cost of the month (input).",
-        "input: S&M sheet",
+    Metric(
+        key="sm_spend",
+        label="Sales & marketing spend",
+        unit=CURRENCY,
+        section=UNIT,
+        definition="Total sales and marketing cost of the month (input).",
+        formula="input: S&M sheet",
         first_month=1,
         note="A segment's spend is the S&M column headed with its name; without one it is undefined.",
         period=FLOW,
     ),
-    _m(
-        "gross_margin",
-        "Gross margin",
-        PCT,
-        UNIT,
-        "Gross margin of the month as a fraction of revenue (input).",
-        "input: Gross margin sheet",
+    Metric(
+        key="gross_margin",
+        label="Gross margin",
+        unit=PCT,
+        section=UNIT,
+        definition="Gross margin of the month as a fraction of revenue (input).",
+        formula="input: Gross margin sheet",
         first_month=1,
         period=MonthSum(S("mrr_closing") * S("gross_margin")) / MonthSum(S("mrr_closing")),
         period_note="revenue-weighted: Σ closing MRR × margin ÷ Σ closing MRR over the period's months",
     ),
-    _m(
-        "net_burn",
-        "Net burn",
-        CURRENCY,
-        UNIT,
-        "Cash consumed in the month; negative means cash generated (input).",
-        "input: Burn sheet",
+    Metric(
+        key="net_burn",
+        label="Net burn",
+        unit=CURRENCY,
+        section=UNIT,
+        definition="Cash consumed in the month; negative means cash generated (input).",
+        formula="input: Burn sheet",
         first_month=1,
         note="A segment has a net burn only from its own column on the Burn sheet.",
         scope=BURN,
         period=FLOW,
     ),
-    _m(
-        "cac",
-        "CAC",
-        CURRENCY,
-        UNIT,
-        "Sales and marketing cost to win one new client, over a rolling window.",
+    Metric(
+        key="cac",
+        label="CAC",
+        unit=CURRENCY,
+        section=UNIT,
+        definition="Sales and marketing cost to win one new client, over a rolling window.",
         expr=Window(S("sm_spend"), W, L) / Window(S("clients_new"), W),
         scope=SM,
         note="W = CAC window, L = CAC lag (settings on the Cover).",
         period=LAGGED_SPEND / Whole("clients_new"),
         period_note="period's S&M (lagged by L months) ÷ period's new clients",
     ),
-    _m(
-        "cac_payback_months",
-        "CAC payback",
-        MONTHS,
-        UNIT,
-        "Months of gross profit from a new client needed to earn back its CAC.",
+    Metric(
+        key="cac_payback_months",
+        label="CAC payback",
+        unit=MONTHS,
+        section=UNIT,
+        definition="Months of gross profit from a new client needed to earn back its CAC.",
         expr=S("cac") / (Window(S("mrr_new"), W) / Window(S("clients_new"), W) * S("gross_margin")),
         scope=SM,
         note="The ASP is taken over the same W months as the CAC.",
@@ -516,56 +530,56 @@ METRICS: tuple[Metric, ...] = (
         period=S("cac") / (S("asp_new") * S("gross_margin")),
         period_note="CAC ÷ (period ASP × period gross margin)",
     ),
-    _m(
-        "lifetime_months",
-        "Client lifetime",
-        MONTHS,
-        UNIT,
-        "Expected months a client stays, from the average logo churn of the churn window.",
+    Metric(
+        key="lifetime_months",
+        label="Client lifetime",
+        unit=MONTHS,
+        section=UNIT,
+        definition="Expected months a client stays, from the average logo churn of the churn window.",
         expr=CappedInverse(Window(S("clients_churned"), C) / Window(S("clients_opening"), C), CAP),
         period=CappedInverse(S("clients_churned") / MonthSum(S("clients_opening")), CAP),
         period_note="1 ÷ (period's churned clients ÷ Σ monthly opening clients), capped",
     ),
-    _m(
-        "ltv",
-        "LTV",
-        CURRENCY,
-        UNIT,
-        "Gross profit a client brings over its expected lifetime.",
+    Metric(
+        key="ltv",
+        label="LTV",
+        unit=CURRENCY,
+        section=UNIT,
+        definition="Gross profit a client brings over its expected lifetime.",
         expr=S("arpa") * S("gross_margin") * S("lifetime_months"),
         note="LTV is on gross profit (ARPA × gross margin), not on revenue.",
         period=SAME,
         period_note="period-end ARPA × period gross margin × lifetime",
     ),
-    _m(
-        "ltv_cac",
-        "LTV:CAC",
-        RATIO,
-        UNIT,
-        "Lifetime gross profit per unit of acquisition cost.",
+    Metric(
+        key="ltv_cac",
+        label="LTV:CAC",
+        unit=RATIO,
+        section=UNIT,
+        definition="Lifetime gross profit per unit of acquisition cost.",
         expr=S("ltv") / S("cac"),
         scope=SM,
         benchmark=Benchmark("3 or more is good, 1 to 3 thin", good=3, ok=1),
         period=SAME,
     ),
-    _m(
-        "magic_number",
-        "Magic number",
-        RATIO,
-        UNIT,
-        "New ARR of the last three months per unit of the S&M spent in the three months before.",
+    Metric(
+        key="magic_number",
+        label="Magic number",
+        unit=RATIO,
+        section=UNIT,
+        definition="New ARR of the last three months per unit of the S&M spent in the three months before.",
         expr=ARR_ADDED_3M / Window(S("sm_spend"), 3, 3),
         scope=SM,
         benchmark=Benchmark("above 0.7 is healthy, above 1 means invest more", good=1.0, ok=0.7),
         period=Exact(S("arr") - 12 * S("mrr_opening")) / Previous("sm_spend"),
         period_note="ARR added in the period ÷ the previous period's S&M",
     ),
-    _m(
-        "burn_multiple",
-        "Burn multiple",
-        RATIO,
-        UNIT,
-        "Cash burned for each unit of new ARR over the last three months; n/m when ARR did not grow.",
+    Metric(
+        key="burn_multiple",
+        label="Burn multiple",
+        unit=RATIO,
+        section=UNIT,
+        definition="Cash burned for each unit of new ARR over the last three months; n/m when ARR did not grow.",
         expr=Positive(ARR_ADDED_3M, Window(S("net_burn"), 3) / ARR_ADDED_3M),
         scope=BURN,
         note="For a segment: its own Burn column against its new ARR (never the company's burn).",
@@ -576,31 +590,31 @@ METRICS: tuple[Metric, ...] = (
         ),
         period_note="period's net burn ÷ ARR added in the period",
     ),
-    _m(
-        "revenue_ttm",
-        "Revenue (TTM)",
-        CURRENCY,
-        UNIT,
-        "Recurring revenue of the trailing twelve months.",
+    Metric(
+        key="revenue_ttm",
+        label="Revenue (TTM)",
+        unit=CURRENCY,
+        section=UNIT,
+        definition="Recurring revenue of the trailing twelve months.",
         expr=Window(S("mrr_closing"), 12),
         additive=True,
     ),
-    _m(
-        "fcf_margin_ttm",
-        "FCF margin (TTM)",
-        PCT,
-        UNIT,
-        "Free cash flow of the trailing twelve months as a share of revenue (burn is negative cash flow).",
+    Metric(
+        key="fcf_margin_ttm",
+        label="FCF margin (TTM)",
+        unit=PCT,
+        section=UNIT,
+        definition="Free cash flow of the trailing twelve months as a share of revenue (burn is negative cash flow).",
         expr=-Window(S("net_burn"), 12) / S("revenue_ttm"),
         scope=BURN,
         note="For a segment: its own Burn column against its revenue (never the company's burn).",
     ),
-    _m(
-        "rule_of_40",
-        "Rule of 40",
-        PCT,
-        UNIT,
-        "ARR growth plus FCF margin; 40 % or more is the usual bar.",
+    Metric(
+        key="rule_of_40",
+        label="Rule of 40",
+        unit=PCT,
+        section=UNIT,
+        definition="ARR growth plus FCF margin; 40 % or more is the usual bar.",
         expr=S("arr_growth_yoy") + S("fcf_margin_ttm"),
         scope=BURN,
         benchmark=Benchmark("40 % or more is good, 20 % OK", good=0.4, ok=0.2),
@@ -687,28 +701,28 @@ PERIOD_ONLY: dict[str, Metric] = {
     m.key: m
     for m in (
         Metric(
-            "mrr_growth",
-            "MRR growth (period)",
-            PCT,
-            BRIDGE,
-            "Growth of MRR over the period.",
+            key="mrr_growth",
+            label="MRR growth (period)",
+            unit=PCT,
+            section=BRIDGE,
+            definition="Growth of MRR over the period.",
             period=S("mrr_closing") / S("mrr_opening") - 1,
         ),
         Metric(
-            "revenue",
-            "Recurring revenue (period)",
-            CURRENCY,
-            UNIT,
-            "Sum of the period's monthly closing MRR.",
+            key="revenue",
+            label="Recurring revenue (period)",
+            unit=CURRENCY,
+            section=UNIT,
+            definition="Sum of the period's monthly closing MRR.",
             period=MonthSum(S("mrr_closing")),
             first_month=1,
         ),
         Metric(
-            "fcf_margin",
-            "FCF margin (period)",
-            PCT,
-            UNIT,
-            "Free cash flow of the period as a share of its recurring revenue.",
+            key="fcf_margin",
+            label="FCF margin (period)",
+            unit=PCT,
+            section=UNIT,
+            definition="Free cash flow of the period as a share of its recurring revenue.",
             scope=BURN,
             period=-S("net_burn") / S("revenue"),
         ),
@@ -719,35 +733,35 @@ TRAILING_ONLY: dict[str, Metric] = {
     m.key: m
     for m in (
         Metric(
-            "new_and_reactivation_mrr",
-            "New + reactivation MRR",
-            CURRENCY,
-            BRIDGE,
-            "MRR won from new and returning clients.",
+            key="new_and_reactivation_mrr",
+            label="New + reactivation MRR",
+            unit=CURRENCY,
+            section=BRIDGE,
+            definition="MRR won from new and returning clients.",
             period=S("mrr_new") + S("mrr_reactivation"),
         ),
         Metric(
-            "lost_mrr",
-            "Churn + contraction MRR",
-            CURRENCY,
-            BRIDGE,
-            "MRR lost to clients leaving or paying less.",
+            key="lost_mrr",
+            label="Churn + contraction MRR",
+            unit=CURRENCY,
+            section=BRIDGE,
+            definition="MRR lost to clients leaving or paying less.",
             period=S("mrr_churn") + S("mrr_contraction"),
         ),
         Metric(
-            "logo_churn_monthly",
-            "Logo churn per month",
-            PCT,
-            RETENTION,
-            "Churned clients over the sum of the months' opening clients: the average monthly logo churn.",
+            key="logo_churn_monthly",
+            label="Logo churn per month",
+            unit=PCT,
+            section=RETENTION,
+            definition="Churned clients over the sum of the months' opening clients: the average monthly logo churn.",
             period=S("clients_churned") / MonthSum(S("clients_opening")),
         ),
         Metric(
-            "sm_per_new_client",
-            "S&M per new client",
-            CURRENCY,
-            UNIT,
-            "Sales and marketing spend of the window per client won in it (no lag).",
+            key="sm_per_new_client",
+            label="S&M per new client",
+            unit=CURRENCY,
+            section=UNIT,
+            definition="Sales and marketing spend of the window per client won in it (no lag).",
             scope=SM,
             period=S("sm_spend") / S("clients_new"),
         ),
@@ -805,218 +819,4 @@ def period_rule(key: str) -> Expr:
     return {FLOW: MonthSum(S(key)), STOCK: AtEnd(key), SAME: m.expr}.get(m.period, m.period)
 
 
-# --- what the expressions imply ------------------------------------------------------------------
-
-
-@cache
-def start(key: str):
-    """First month (1-based, as a set of terms meaning their maximum; see expressions.first_month) in
-    which the monthly series ``key`` can have a value."""
-    m = BY_KEY[key]
-    if m.expr is None:
-        return frozenset({(m.first_month, ())})
-    return first_month(m.expr, start)
-
-
-def first_month_number(key: str, settings=None) -> int:
-    """The first month (1-based) with a value for the given settings (defaults when None)."""
-    from workbook_gen.settings import Settings  # settings has no dependency on the catalog
-
-    return start_value(start(key), settings or Settings())
-
-
-@cache
-def can_be_undefined_after_start(key: str) -> bool:
-    """Whether a monthly series can be undefined after its first month (a ratio, a test, or one it reads)."""
-    m = BY_KEY[key]
-    if m.expr is None:
-        return bool(m.undefined_if)
-    return can_be_undefined(m.expr) or any(can_be_undefined_after_start(k) for k in refs(m.expr))
-
-
-@cache
-def period_can_be_undefined(key: str) -> bool:
-    """Whether a period row can be undefined in some period (so a formula reading it checks it)."""
-
-    def may(e: Expr) -> bool:
-        if isinstance(e, Ratio | Positive | CappedInverse | Whole | Previous):
-            return True
-        if isinstance(e, MonthSum | AtEnd | AtStart):
-            return not all(start(k) == {(1, ())} and not can_be_undefined_after_start(k) for k in refs(e))
-        if isinstance(e, S):
-            return e.key != key and period_can_be_undefined(e.key)
-        return any(may(c) for c in children(e))
-
-    return may(period_rule(key))
-
-
-def undefined_marker(key: str, month_number: int, settings=None) -> str:
-    """What a monthly cell of ``key`` shows where it has no value: :data:`NOT_MEANINGFUL` for a metric
-    whose value fails its "not meaningful" test inside the data (a burn multiple without ARR growth),
-    :data:`UNDEFINED` otherwise."""
-    m = BY_KEY.get(key)
-    if m is not None and isinstance(m.expr, Positive) and month_number >= first_month_number(key, settings):
-        return NOT_MEANINGFUL
-    return UNDEFINED
-
-
-def period_undefined_marker(key: str) -> str:
-    return NOT_MEANINGFUL if isinstance(period_rule(key), Positive) else UNDEFINED
-
-
-def label_of(key: str) -> str:
-    return period_metric(key).label
-
-
-def readable(e: Expr) -> str:
-    """An expression as the Glossary and docs/definitions.md print it."""
-    return text(e, label_of)
-
-
-def undefined_rule(key: str) -> list[tuple[str, str]]:
-    """Why a monthly series can have no value besides its first month, as (kind, phrase) pairs
-    (expressions.undefined_when)."""
-    m = BY_KEY[key]
-    if m.expr is None:
-        return [("zero", m.undefined_if)] if m.undefined_if else []
-    return undefined_when(m.expr, label_of)
-
-
-def month_text(first) -> str:
-    """A first month (a set of terms meaning their maximum) as the documents write it: ``13``, ``W+1``,
-    ``max(W+1, W+L)``."""
-    letters = {m.key: m.letter for m in (W, L, C, CAP)}
-    terms = []
-    for c, names in sorted(first, key=lambda term: (len(term[1]), term[1], term[0])):
-        parts = [letters.get(k, k) for k in sorted(names, key=lambda k: letters.get(k, k), reverse=True)]
-        text = "+".join(parts) if parts else ""
-        terms.append(text + (f"+{c}" if c > 0 and text else "" if text else str(c)))
-    return terms[0] if len(terms) == 1 else f"max({', '.join(terms)})"
-
-
-def undefined_sentence(key: str) -> str:
-    """When a monthly series has no value, in one or two sentences (Glossary, docs/definitions.md)."""
-    rules = undefined_rule(key)
-    when = []
-    if start(key) != {(1, ())}:
-        when.append(f"before month {month_text(start(key))}")
-    zero = [p for kind, p in rules if kind == "zero"]
-    m = BY_KEY[key]
-    if m.expr is not None:
-        reads = [label_of(k) for k in refs(m.expr) if k in BY_KEY and can_be_undefined_after_start(k)]
-        if reads:
-            zero.append(" or ".join(reads) + " is undefined")
-    if zero:
-        when.append("where " + " or where ".join(zero))
-    out = [f"Undefined ({UNDEFINED}) {' and '.join(when)}."] if when else []
-    out += [f"Shown as {NOT_MEANINGFUL} (not meaningful) where {p}." for kind, p in rules if kind == "nm"]
-    out += [f"{p[0].upper()}{p[1:]}." for kind, p in rules if kind == "note"]
-    return " ".join(out)
-
-
-PERIOD_RULE_TEXT = {FLOW: "sum of the period's months", STOCK: "value at the period's last month"}
-
-
-def period_rule_text(key: str) -> str:
-    m = period_metric(key)
-    if m.period_note:
-        return m.period_note
-    if m.period in PERIOD_RULE_TEXT:
-        return PERIOD_RULE_TEXT[m.period]
-    return readable(period_rule(key)) + (", from the period's values" if m.period == SAME else "")
-
-
-def _with_formula_text(m: Metric) -> Metric:
-    return replace(m, formula=readable(m.expr)) if m.expr is not None and not m.formula else m
-
-
-def check_catalog(metrics: tuple[Metric, ...]) -> None:
-    """The catalog is consistent: every series an expression reads exists, and no window sums a series
-    that can be undefined (a sum would silently read it as 0). Raises ValueError naming each problem."""
-    problems = []
-    by_key = {m.key: m for m in metrics}
-
-    def windows(e: Expr):
-        if isinstance(e, Window):
-            yield e
-        for c in children(e):
-            yield from windows(c)
-
-    for m in metrics:
-        if m.expr is None:
-            continue
-        for k in refs(m.expr):
-            if k not in by_key:
-                problems.append(f"{m.key} reads {k!r}, which is not a metric.")
-        for w in windows(m.expr):
-            for k in refs(w.x):
-                if k in by_key and can_be_undefined_after_start(k):
-                    problems.append(f"{m.key} sums {k!r} over a window, but {k!r} can be undefined.")
-    for key in PERIOD_KEYS + TRAILING_KEYS:
-        for k in refs(period_rule(key)):
-            if k not in BY_KEY and k not in PERIOD_ONLY and k not in TRAILING_ONLY:
-                problems.append(f"the period row {key} reads {k!r}, which is not a metric.")
-    if problems:
-        raise ValueError("The metric catalog is inconsistent: " + " ".join(problems))
-
-
-def cohort_name(grouping: str, table: str, slug: str | None = None) -> str:
-    """Defined name of a cohort table: ``cohort_quarter_nrr``, ``cohort_month_mrr__self_serve``."""
-    return f"cohort_{grouping}_{table}{scope_suffix(slug)}"
-
-
-# --- Names of places the formulas and charts refer to ----------------------------------------------
-# Every defined name and every layout key is spelt by one of these functions (a tab never assembles
-# one by hand). Names starting with "_" are layout keys of helper blocks, not defined names.
-
-
-def scope_suffix(slug: str | None) -> str:
-    """What ends every name of a segment's series and tables: ``__self_serve`` (nothing for the total)."""
-    return f"__{slug}" if slug else ""
-
-
-def period_edge_name(grouping: str, edge: str) -> str:
-    """Defined name of the first/last month numbers of each period: ``period_quarter_first``."""
-    return f"period_{grouping}_{edge}"
-
-
-def chart_data_name(name: str) -> str:
-    """Layout key of the hidden chart-data row of a named row (numbers, #N/A where undefined)."""
-    return f"_chart_{name}"
-
-
-def cohort_index_name(grouping: str, slug: str | None) -> str:
-    """Layout key of a cohort tab's block of period labels and client-row ranges."""
-    return f"_cohort_index_{grouping}_{slug}"
-
-
-def cohort_calendar_name(grouping: str, slug: str | None) -> str:
-    """Layout key of a cohort tab's block of cohort MRR by calendar month."""
-    return f"_cohort_calendar_{grouping}_{slug}"
-
-
-def cohort_chart_name(what: str, slug: str | None) -> str:
-    """Layout key of the chart-data block of a cohort chart."""
-    return f"_cohort_chart_{what}_{slug}"
-
-
-def period_row_name(view: str, key: str) -> str:
-    """Defined name of a period view's row: ``quarterly_arr``, ``annual_cac``."""
-    return f"{view}_{key}"
-
-
-def setting_name(key: str) -> str:
-    """Defined name of a setting's cell on the Cover: ``setting_cac_window``."""
-    return f"setting_{key}"
-
-
-def series_name(key: str, slug: str | None = None) -> str:
-    """Defined name of a monthly row: ``arr``, ``arr__self_serve``."""
-    return f"{key}{scope_suffix(slug)}"
-
-
-# Derived metrics carry their readable formula, rendered from the expression.
-METRICS = tuple(_with_formula_text(m) for m in METRICS)
-BY_KEY = {m.key: m for m in METRICS}
 PERIOD_KEYS: tuple[str, ...] = _period_keys()
-check_catalog(METRICS)

@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from workbook_gen import definitions as d
+from workbook_gen import names, rules
 from workbook_gen import settings as s
 from workbook_gen.expressions import EXACT_DECIMALS
 
@@ -106,17 +107,17 @@ def settings_defaults() -> s.Settings:
 
 
 def first_month_text(metric: d.Metric) -> str:
-    first = d.start(metric.key)
-    text = d.month_text(first)
+    first = rules.start(metric.key)
+    text = rules.month_text(first)
     if text.isdigit():
         return f"month {text}."
-    month = d.first_month_number(metric.key, settings_defaults())
+    month = rules.first_month_number(metric.key, settings_defaults())
     return f"month {text}, set by the window settings (month {month} with the defaults)."
 
 
 def undefined_rule(metric: d.Metric) -> str:
     """When ``metric`` has no value (JSON null, ``n/a`` or ``n/m`` in the workbook)."""
-    text = d.undefined_sentence(metric.key)
+    text = rules.undefined_sentence(metric.key)
     if metric.key == "sm_spend":
         text = (
             "Never for the total. For a segment without its own S&M column it is undefined in every "
@@ -276,7 +277,7 @@ def _period_rule(key: str) -> str:
     m = d.period_metric(key)
     if m.period is None:
         return "monthly only: the quarterly and annual views have no such row."
-    return prose(d.period_rule_text(key)) + "."
+    return prose(rules.period_rule_text(key)) + "."
 
 
 def _metric_entry(m: d.Metric) -> list[str]:
@@ -286,7 +287,7 @@ def _metric_entry(m: d.Metric) -> list[str]:
         *_para(f"**{prose(m.label)}**: {prose(m.definition)}"),
         *_item("Unit", UNIT_TEXT[m.unit]),
         *_item("Carried by", SCOPE_TEXT[m.scope]),
-        *_item("Formula", code(m.formula)),
+        *_item("Formula", code(rules.formula_text(m))),
         *_item("First month with a value", first_month_text(m)),
         *_item("Undefined", undefined_rule(m)),
     ]
@@ -338,7 +339,7 @@ def _periods() -> list[str]:
             "",
             *_para(f"**{prose(m.label)}**: {prose(m.definition)}"),
             *_item("Unit", UNIT_TEXT[m.unit]),
-            *_item("Formula", code(m.formula)),
+            *_item("Formula", code(rules.formula_text(m))),
             *_item("How the period row is built", _period_rule(key)),
             "",
         ]
@@ -347,7 +348,7 @@ def _periods() -> list[str]:
 
 def _cohorts() -> list[str]:
     groupings = ", ".join(d.GROUPINGS)
-    example = d.cohort_name(d.GROUPINGS[1], d.COHORT_TABLES[2].key)
+    example = names.cohort_name(d.GROUPINGS[1], d.COHORT_TABLES[2].key)
     out = [
         f"## {H_COHORTS}",
         "",
@@ -372,7 +373,7 @@ def _cohorts() -> list[str]:
     ]
     for t in d.COHORT_TABLES:
         shape = "one value per cohort" if t.single_column else "cohort × age"
-        names = ", ".join(code(d.cohort_name(g, t.key)) for g in d.GROUPINGS)
+        published = ", ".join(code(names.cohort_name(g, t.key)) for g in d.GROUPINGS)
         out += [
             f"### {code(t.key)}",
             "",
@@ -380,7 +381,7 @@ def _cohorts() -> list[str]:
             *_item("Unit", UNIT_TEXT[t.unit]),
             *_item("Shape", shape + "."),
             *_item("Carried by", SCOPE_TEXT[d.SM if t.needs_sm else d.ALL]),
-            *_item("Names", names + "."),
+            *_item("Names", published + "."),
             "",
         ]
     out += _para(
@@ -403,13 +404,13 @@ def _names() -> list[str]:
         ),
         *_bullet("`months`: the row of month dates every monthly series is aligned with."),
         *_bullet(
-            f"a monthly series of the total scope is named by its key ({code(d.series_name('arr'))}); "
+            f"a monthly series of the total scope is named by its key ({code(names.series_name('arr'))}); "
             f"of a segment, key, two underscores and the segment's slug "
-            f"({code(d.series_name('arr', seg))}).",
+            f"({code(names.series_name('arr', seg))}).",
         ),
         *_bullet(
-            f"a cohort table is `cohort_<grouping>_<table>` ({code(d.cohort_name('quarter', 'nrr'))}; "
-            f"for a segment {code(d.cohort_name('quarter', 'nrr', seg))}).",
+            f"a cohort table is `cohort_<grouping>_<table>` ({code(names.cohort_name('quarter', 'nrr'))}; "
+            f"for a segment {code(names.cohort_name('quarter', 'nrr', seg))}).",
         ),
         *_bullet(
             "a quarterly or annual row is `quarterly_<key>` or `annual_<key>` (total scope only).",
@@ -513,7 +514,7 @@ def _trailing() -> list[str]:
                 "",
                 *_para(f"**{prose(m.label)}**: {prose(m.definition)}"),
                 *_item("Unit", UNIT_TEXT[m.unit]),
-                *_item("Formula", code(d.readable(d.period_rule(key)))),
+                *_item("Formula", code(rules.readable(d.period_rule(key)))),
                 "",
             ]
     return [*out, ""]

@@ -18,11 +18,12 @@ import numpy as np
 from defusedxml import ElementTree
 
 from workbook_gen import expressions
-from workbook_gen.definitions import METRICS, setting_name
+from workbook_gen.definitions import METRICS
 from workbook_gen.errors import InputError
 from workbook_gen.inputs.cells import month_of
 from workbook_gen.inputs.read import check_package, read_xlsx_inputs
 from workbook_gen.model import CARRIED, PreviousPack
+from workbook_gen.names import setting_name
 
 COVER = "Cover"
 SOURCE_AUTOMATIC = "automatic"

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbook_gen.definitions import series_name
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.engine import Results
 from workbook_gen.model import COMPARED, InputData, PreviousPack, attribute_text
+from workbook_gen.names import series_name
 
 #: Two values are the same number when they differ by less than this (float noise of a recalculation).
 REL_TOL, ABS_TOL = 1e-9, 1e-6

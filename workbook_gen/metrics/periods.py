@@ -7,15 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbook_gen.definitions import (
-    PERIOD_KEYS,
-    TRAILING_MONTHS,
-    first_month_number,
-    period_metric,
-    period_rule,
-)
+from workbook_gen.definitions import PERIOD_KEYS, TRAILING_MONTHS, period_metric, period_rule
 from workbook_gen.expressions import refs
 from workbook_gen.metrics import derive
+from workbook_gen.rules import first_month_number
 
 NOMINAL_LENGTH = {"month": 1, "quarter": 3, "year": 12}
 

@@ -11,10 +11,10 @@ from itertools import repeat
 from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
 
-from workbook_gen.definitions import undefined_marker
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.engine import Results, Scope
 from workbook_gen.model import EXCEL_EPOCH, InputData
+from workbook_gen.rules import undefined_marker
 from workbook_gen.settings import Settings
 from workbook_gen.text import inert_name
 from workbook_gen.workbook import printing

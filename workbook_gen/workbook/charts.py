@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY, chart_data_name, series_name
+from workbook_gen.definitions import BY_KEY
+from workbook_gen.names import chart_data_name, series_name
 from workbook_gen.text import inert_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import TIMELINE, TL_DATE

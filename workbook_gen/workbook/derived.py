@@ -11,13 +11,7 @@ The numpy side of the same expressions is workbook_gen.metrics.derive.
 
 from __future__ import annotations
 
-from workbook_gen.definitions import (
-    BY_KEY,
-    can_be_undefined_after_start,
-    period_can_be_undefined,
-    period_rule,
-    start,
-)
+from workbook_gen.definitions import BY_KEY, period_rule
 from workbook_gen.expressions import (
     NOT_MEANINGFUL,
     UNDEFINED,
@@ -44,6 +38,7 @@ from workbook_gen.expressions import (
     Window,
     offset_text,
 )
+from workbook_gen.rules import can_be_undefined_after_start, period_can_be_undefined, start
 from workbook_gen.workbook.formulas import in_row, rounded, row_slice
 
 NA = f'"{UNDEFINED}"'

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workbook_gen.definitions import BY_KEY, series_name
+from workbook_gen.definitions import BY_KEY
 from workbook_gen.expressions import EXACT_DECIMALS, UNDEFINED
 from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
+from workbook_gen.names import series_name
 from workbook_gen.workbook.layout import CC_FIRST, CC_SEGMENT, TL_DATE, Layout
 
 NA = f'"{UNDEFINED}"'

@@ -12,8 +12,8 @@ from functools import lru_cache
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
-from workbook_gen.definitions import setting_name
 from workbook_gen.model import SHEET_MRR
+from workbook_gen.names import setting_name
 
 FIRST_COL = 4  # column E: the first month on every monthly sheet
 HEADER_ROWS = 4  # title, subtitle, blank, month header

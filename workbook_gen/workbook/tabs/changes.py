@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from workbook_gen.definitions import BY_KEY, CURRENCY, PCT, series_name
+from workbook_gen.definitions import BY_KEY, CURRENCY, PCT
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.changes import REMOVED, Changes
+from workbook_gen.names import series_name
 from workbook_gen.workbook.book import Book, cached, undefined_text
 from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.layout import cell

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY, series_name
+from workbook_gen.definitions import BY_KEY
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
+from workbook_gen.names import series_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, TL_DATE, cell, span

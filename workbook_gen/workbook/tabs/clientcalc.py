@@ -10,11 +10,12 @@ from dataclasses import replace
 import numpy as np
 from xlsxwriter.utility import quote_sheetname
 
-from workbook_gen.definitions import CURRENCY, GROUPINGS, period_edge_name
+from workbook_gen.definitions import CURRENCY, GROUPINGS
 from workbook_gen.metrics.arrays import first_active
 from workbook_gen.metrics.cohorts import cohort_of
 from workbook_gen.metrics.engine import UNASSIGNED, segment_key, segment_labels
 from workbook_gen.model import SHEET_MRR
+from workbook_gen.names import period_edge_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.formulas import in_column, in_row
 from workbook_gen.workbook.layout import (

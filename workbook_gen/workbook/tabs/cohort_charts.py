@@ -16,8 +16,9 @@ import math
 
 import numpy as np
 
-from workbook_gen.definitions import GROUPINGS, cohort_chart_name, cohort_index_name, cohort_name
+from workbook_gen.definitions import GROUPINGS
 from workbook_gen.expressions import UNDEFINED
+from workbook_gen.names import cohort_chart_name, cohort_index_name, cohort_name
 from workbook_gen.workbook import charts
 from workbook_gen.workbook.book import Book, ScopeSheets
 from workbook_gen.workbook.derived import NA

@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import (
-    COHORT_TABLES,
-    GROUPINGS,
-    cohort_calendar_name,
-    cohort_index_name,
-    cohort_name,
-)
+from workbook_gen.definitions import COHORT_TABLES, GROUPINGS
+from workbook_gen.names import cohort_calendar_name, cohort_index_name, cohort_name
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets
 from workbook_gen.workbook.layout import FIRST_COL, span

@@ -14,19 +14,15 @@ client to another cohort the tables stay exact (only slower) until the next buil
 
 from __future__ import annotations
 
-from workbook_gen.definitions import (
-    COHORT_TABLES,
-    CURRENCY,
-    GROUPINGS,
-    LAGGED_SPEND,
-    PCT,
+from workbook_gen.definitions import COHORT_TABLES, CURRENCY, GROUPINGS, LAGGED_SPEND, PCT
+from workbook_gen.expressions import UNDEFINED
+from workbook_gen.names import (
     cohort_calendar_name,
     cohort_index_name,
     cohort_name,
     period_edge_name,
     series_name,
 )
-from workbook_gen.expressions import UNDEFINED
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
 from workbook_gen.workbook.derived import PeriodRenderer
 from workbook_gen.workbook.formulas import NA, column_slice, in_column, in_row, index, row_slice

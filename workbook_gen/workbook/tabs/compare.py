@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbook_gen.definitions import period_metric, period_undefined_marker, series_name
+from workbook_gen.definitions import period_metric
 from workbook_gen.expressions import UNDEFINED
+from workbook_gen.names import series_name
+from workbook_gen.rules import period_undefined_marker
 from workbook_gen.workbook.book import Book, cached, undefined_text
 from workbook_gen.workbook.charts import (
     color,

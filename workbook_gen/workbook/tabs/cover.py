@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from workbook_gen.definitions import setting_name
+from workbook_gen.names import setting_name
 from workbook_gen.settings import SETTING_HELP
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import cell, on

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import (
-    BY_KEY,
-    COUNT,
-    PCT,
-    TRAILING_KEYS,
-    period_metric,
-    period_undefined_marker,
-    series_name,
-)
+from workbook_gen.definitions import BY_KEY, COUNT, PCT, TRAILING_KEYS, period_metric
+from workbook_gen.names import series_name
+from workbook_gen.rules import period_undefined_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial, undefined_text
 from workbook_gen.workbook.charts import month_window, monthly_chart

@@ -11,16 +11,11 @@ from workbook_gen.definitions import (
     METRICS,
     PERIOD_KEYS,
     TRAILING_KEYS,
-    cohort_name,
-    period_edge_name,
     period_metric,
-    period_row_name,
-    period_rule_text,
-    scope_suffix,
-    setting_name,
-    undefined_sentence,
 )
 from workbook_gen.metrics.engine import SLUG_MAX
+from workbook_gen.names import cohort_name, period_edge_name, period_row_name, scope_suffix, setting_name
+from workbook_gen.rules import formula_text, period_rule_text, undefined_sentence
 from workbook_gen.settings import SETTING_HELP
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.tabs.common import section_row, sheet_header, unit_text
@@ -85,7 +80,7 @@ def write(book: Book) -> None:
     for m in METRICS:
         bench = m.benchmark.text if m.benchmark else ""
         note = " ".join(x for x in (m.note, undefined_sentence(m.key)) if x)
-        entry((m.label, m.key, unit_text(m.unit, symbol), m.definition, m.formula, bench, note))
+        entry((m.label, m.key, unit_text(m.unit, symbol), m.definition, formula_text(m), bench, note))
     row += 1
     section_row(fmt, ws, row, "Quarterly and annual views", len(HEADS))
     row += 1

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, METRICS, SECTIONS, UNIT, series_name
+from workbook_gen.definitions import BY_KEY, METRICS, SECTIONS, UNIT
+from workbook_gen.names import series_name
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, undefined_text
 from workbook_gen.workbook.charts import chart_name, month_window, monthly_chart

@@ -7,14 +7,9 @@ import math
 
 import numpy as np
 
-from workbook_gen.definitions import (
-    PERIOD_KEYS,
-    chart_data_name,
-    period_edge_name,
-    period_metric,
-    period_row_name,
-    period_undefined_marker,
-)
+from workbook_gen.definitions import PERIOD_KEYS, period_metric
+from workbook_gen.names import chart_data_name, period_edge_name, period_row_name
+from workbook_gen.rules import period_undefined_marker
 from workbook_gen.workbook import charts, printing
 from workbook_gen.workbook.book import Book, cached
 from workbook_gen.workbook.derived import PeriodRenderer, period_formula

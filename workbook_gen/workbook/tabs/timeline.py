@@ -3,8 +3,9 @@ and the list of segment values. Calculation sheet."""
 
 from __future__ import annotations
 
-from workbook_gen.definitions import GROUPINGS, period_edge_name
+from workbook_gen.definitions import GROUPINGS
 from workbook_gen.metrics.periods import fiscal_position, fiscal_year
+from workbook_gen.names import period_edge_name
 from workbook_gen.workbook.book import Book, excel_serial
 from workbook_gen.workbook.formulas import in_row
 from workbook_gen.workbook.layout import (

@@ -1,0 +1,55 @@
+"""How every defined name and layout key is spelt. A tab never assembles one by hand: it asks one of
+these functions (tests/test_catalog.py checks that no other module spells one). Names starting with
+"_" are layout keys of helper blocks, not defined names."""
+
+from __future__ import annotations
+
+
+def scope_suffix(slug: str | None) -> str:
+    """What ends every name of a segment's series and tables: ``__self_serve`` (nothing for the total)."""
+    return f"__{slug}" if slug else ""
+
+
+def cohort_name(grouping: str, table: str, slug: str | None = None) -> str:
+    """Defined name of a cohort table: ``cohort_quarter_nrr``, ``cohort_month_mrr__self_serve``."""
+    return f"cohort_{grouping}_{table}{scope_suffix(slug)}"
+
+
+def period_edge_name(grouping: str, edge: str) -> str:
+    """Defined name of the first/last month numbers of each period: ``period_quarter_first``."""
+    return f"period_{grouping}_{edge}"
+
+
+def chart_data_name(name: str) -> str:
+    """Layout key of the hidden chart-data row of a named row (numbers, #N/A where undefined)."""
+    return f"_chart_{name}"
+
+
+def cohort_index_name(grouping: str, slug: str | None) -> str:
+    """Layout key of a cohort tab's block of period labels and client-row ranges."""
+    return f"_cohort_index_{grouping}_{slug}"
+
+
+def cohort_calendar_name(grouping: str, slug: str | None) -> str:
+    """Layout key of a cohort tab's block of cohort MRR by calendar month."""
+    return f"_cohort_calendar_{grouping}_{slug}"
+
+
+def cohort_chart_name(what: str, slug: str | None) -> str:
+    """Layout key of the chart-data block of a cohort chart."""
+    return f"_cohort_chart_{what}_{slug}"
+
+
+def period_row_name(view: str, key: str) -> str:
+    """Defined name of a period view's row: ``quarterly_arr``, ``annual_cac``."""
+    return f"{view}_{key}"
+
+
+def setting_name(key: str) -> str:
+    """Defined name of a setting's cell on the Cover: ``setting_cac_window``."""
+    return f"setting_{key}"
+
+
+def series_name(key: str, slug: str | None = None) -> str:
+    """Defined name of a monthly row: ``arr``, ``arr__self_serve``."""
+    return f"{key}{scope_suffix(slug)}"
