@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from workbook_gen.expressions import (
     Positive,
     S,
     Setting,
+    Whole,
     Window,
     start_value,
     text,
@@ -97,6 +99,54 @@ def test_catalog_check_refuses_a_window_over_an_undefined_series():
     )
     with pytest.raises(ValueError, match="reads 'nope'"):
         rules.check_catalog((*d.METRICS, unknown))
+
+
+def _sm_share_of_new_arr(period) -> d.Metric:
+    return d.Metric(
+        key="sm_share_of_new_arr",
+        label="S&M share of new ARR",
+        unit=d.RATIO,
+        section=d.UNIT,
+        definition="S&M spend per unit of ARR won from new clients.",
+        expr=S("sm_spend") / (12 * S("mrr_new")),
+        scope=d.SM,
+        period=period,
+    )
+
+
+def test_catalog_check_refuses_a_first_period_built_from_sums_of_different_lengths():
+    """S&M has a value from month 1, new MRR from month 2: recomputed from the period's rows (SAME), the
+    first quarter would divide three months of spend by two months of new MRR. The check names both sums
+    and their first months; the rule that says how the first period is built (Whole) passes."""
+    with pytest.raises(ValueError) as refused:
+        rules.check_catalog((*d.METRICS, _sm_share_of_new_arr(d.SAME)))
+    message = str(refused.value)
+    assert "the period row sm_share_of_new_arr sums series that start in different months" in message
+    assert "Σ Sales & marketing spend over the period's months from month 1" in message
+    assert "Σ New MRR over the period's months from month 2" in message
+    assert "Whole(" in message
+    rules.check_catalog((*d.METRICS, _sm_share_of_new_arr(S("sm_spend") / (12 * Whole("mrr_new")))))
+    # A lagged sum starts L months later: S&M lagged L months against new clients (month 2) differs
+    # whatever L is, so CAC's rule needs its Whole.
+    bare_cac = replace(d.BY_KEY["cac"], period=d.LAGGED_SPEND / S("clients_new"))
+    with pytest.raises(
+        ValueError, match=r"from month L\+1; Σ New clients over the period's months from month 2"
+    ):
+        rules.check_catalog(tuple(bare_cac if m.key == "cac" else m for m in d.METRICS))
+    # The trailing twelve months never include month 1: S&M per new client (no lag) is consistent there.
+    assert (
+        rules.first_period_problems(
+            "sm_per_new_client",
+            d.period_rule("sm_per_new_client"),
+            {**d.BY_KEY, **d.TRAILING_ONLY},
+            rules.start,
+            earliest=rules.TRAILING_FIRST_MONTH,
+        )
+        == []
+    )
+    assert rules.first_period_problems(
+        "sm_per_new_client", d.period_rule("sm_per_new_client"), {**d.BY_KEY, **d.TRAILING_ONLY}, rules.start
+    )
 
 
 def test_trailing_twelve_months_by_hand():

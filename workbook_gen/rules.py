@@ -11,7 +11,6 @@ from workbook_gen.definitions import (
     CAP,
     FLOW,
     METRICS,
-    PERIOD_KEYS,
     PERIOD_ONLY,
     SAME,
     STOCK,
@@ -27,15 +26,22 @@ from workbook_gen.definitions import (
 from workbook_gen.expressions import (
     NOT_MEANINGFUL,
     UNDEFINED,
+    Add,
     AtEnd,
     AtStart,
     CappedInverse,
+    Const,
+    Exact,
     Expr,
+    Lag,
     MonthSum,
+    Mul,
+    Neg,
     Positive,
     Previous,
     Ratio,
     S,
+    Sub,
     Whole,
     Window,
     can_be_undefined,
@@ -172,11 +178,32 @@ def period_rule_text(key: str) -> str:
     return readable(period_rule(key)) + (", from the period's values" if m.period == SAME else "")
 
 
+def _rule_in(m: Metric) -> Expr:
+    """The period rule of a catalog entry (as definitions.period_rule, for an entry not yet in the catalog)."""
+    return {FLOW: MonthSum(S(m.key)), STOCK: AtEnd(m.key), SAME: m.expr}.get(m.period, m.period)
+
+
 def check_catalog(metrics: tuple[Metric, ...]) -> None:
-    """The catalog is consistent: every series an expression reads exists, and no window sums a series
-    that can be undefined (a sum would silently read it as 0). Raises ValueError naming each problem."""
+    """The catalog is consistent: every series an expression reads exists, no window sums a series that can
+    be undefined (a sum would silently read it as 0), and no period rule sums series over the period's
+    months that start in different months unless it says how the first period is built (see
+    :func:`first_period_problem`). Raises ValueError naming each problem."""
     problems = []
     by_key = {m.key: m for m in metrics}
+    rows = {**by_key, **PERIOD_ONLY, **TRAILING_ONLY}
+    starts: dict[str, frozenset] = {}
+
+    def first(key: str) -> frozenset:
+        if key not in starts:
+            m = by_key[key]
+            starts[key] = frozenset({(m.first_month, ())}) if m.expr is None else first_month(m.expr, first)
+        return starts[key]
+
+    def may_be_undefined(key: str) -> bool:
+        m = by_key[key]
+        if m.expr is None:
+            return bool(m.undefined_if)
+        return can_be_undefined(m.expr) or any(may_be_undefined(k) for k in refs(m.expr) if k in by_key)
 
     def windows(e: Expr):
         if isinstance(e, Window):
@@ -192,14 +219,92 @@ def check_catalog(metrics: tuple[Metric, ...]) -> None:
                 problems.append(f"{m.key} reads {k!r}, which is not a metric.")
         for w in windows(m.expr):
             for k in refs(w.x):
-                if k in by_key and can_be_undefined_after_start(k):
+                if k in by_key and may_be_undefined(k):
                     problems.append(f"{m.key} sums {k!r} over a window, but {k!r} can be undefined.")
-    for key in PERIOD_KEYS + TRAILING_KEYS:
-        for k in refs(period_rule(key)):
-            if k not in BY_KEY and k not in PERIOD_ONLY and k not in TRAILING_ONLY:
-                problems.append(f"the period row {key} reads {k!r}, which is not a metric.")
+    period_keys = [m.key for m in metrics if m.period is not None] + list(PERIOD_ONLY)
+    checked: list[tuple[str, int]] = [(k, 1) for k in period_keys]
+    checked += [(k, TRAILING_FIRST_MONTH) for k in TRAILING_KEYS if k not in period_keys]
+    for key, earliest in checked:
+        rule = _rule_in(rows[key])
+        missing = [k for k in refs(rule) if k not in rows]
+        problems += [f"the period row {key} reads {k!r}, which is not a metric." for k in missing]
+        if not missing:
+            problems += first_period_problems(key, rule, rows, first, earliest)
     if problems:
         raise ValueError("The metric catalog is inconsistent: " + " ".join(problems))
+
+
+# The trailing twelve months start at month 2 at the earliest (month 1 has no movements).
+TRAILING_FIRST_MONTH = 2
+
+
+def _is_flow(rule: Expr, rows: dict[str, Metric], seen: tuple[str, ...] = ()) -> bool:
+    """Whether a period rule is a flow: sums over the period's months, added, subtracted or scaled."""
+    if isinstance(rule, MonthSum):
+        return True
+    if isinstance(rule, S):
+        m = rows.get(rule.key)
+        if m is None or m.period is None or rule.key in seen:
+            return False
+        return _is_flow(_rule_in(m), rows, (*seen, rule.key))
+    if isinstance(rule, Add | Sub | Neg | Exact):
+        return all(_is_flow(c, rows, seen) for c in children(rule))
+    if isinstance(rule, Mul):
+        flows = [f for f in rule.factors if not isinstance(f, Const)]
+        return len(flows) == 1 and _is_flow(flows[0], rows, seen)
+    return False
+
+
+def period_sums(rule: Expr, rows: dict[str, Metric], first) -> list[tuple[Expr, frozenset]]:
+    """The sums over the period's months a period rule reads, each with its first month: a ``MonthSum``
+    (its first month shifted by its lag), and the flow rows it reads (a FLOW row such as new MRR, or a row
+    whose rule is itself such sums). ``Whole``, ``Previous``, ``AtStart`` and ``AtEnd`` are not sums of a
+    possibly partial period: each says how the first period is built."""
+    out: list[tuple[Expr, frozenset]] = []
+
+    def walk(e: Expr, seen: tuple[str, ...]) -> None:
+        if isinstance(e, MonthSum):
+            out.append((e, first_month(Lag(e.x, e.lag) if e.lag else e.x, first)))
+        elif isinstance(e, S):
+            m = rows.get(e.key)
+            if m is not None and _is_flow(e, rows, seen):
+                walk(_rule_in(m), (*seen, e.key))
+        else:
+            for c in children(e):
+                walk(c, seen)
+
+    walk(rule, ())
+    return out
+
+
+def _from(start: frozenset, earliest: int) -> frozenset:
+    """A first month (a set of terms meaning their maximum) no earlier than ``earliest``, each constant
+    term dropped where another term is at least as large."""
+    terms = {*start, (earliest, ())}
+    top = max(c for c, names in terms if not names)
+    kept = {(c, names) for c, names in terms if names}
+    return frozenset(kept | ({(top, ())} if all(c < top for c, _ in kept) else set()))
+
+
+def first_period_problems(
+    key: str, rule: Expr, rows: dict[str, Metric], first, earliest: int = 1
+) -> list[str]:
+    """Why a period rule would silently mix periods of different lengths: the sums over the period's months
+    it reads start in different months (as the Glossary computes them), so its first period sums more
+    months of one than of another (three months of S&M over two months of new MRR). The rule must then say
+    how the first period is built, e.g. with ``Whole("clients_new")`` (undefined for a period that starts
+    before the series has values), as CAC's does. ``earliest`` is the view's first month (the trailing
+    twelve months never include month 1)."""
+    sums = [(e, _from(s, earliest)) for e, s in period_sums(rule, rows, first)]
+    if len({s for _, s in sums}) <= 1:
+        return []
+    label = lambda k: rows[k].label if k in rows else k  # noqa: E731
+    listed = "; ".join(f"{text(e, label)} from month {month_text(s)}" for e, s in sums)
+    return [
+        f"the period row {key} sums series that start in different months ({listed}), so its first period "
+        "would sum more months of one than of another; say how the first period is built (Whole(key) for a "
+        "sum that is undefined while the series has no values, as CAC's rule does)."
+    ]
 
 
 check_catalog(METRICS)
