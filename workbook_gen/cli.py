@@ -88,6 +88,9 @@ SETTING_OPTIONS = {
         "--fiscal-year-start", type=int, help="First month of the fiscal year, 1-12 (default 1)."
     ),
     "as_of": click.option("--as-of", help="Ignore months after this one, YYYY-MM (default: the last month)."),
+    "runway_window": click.option(
+        "--runway-window", type=int, help="Months of net burn averaged for the cash runway (default 3)."
+    ),
 }
 
 
@@ -238,7 +241,14 @@ def build_cmd(
     help="Write to this file instead of standard output.",
 )
 @setting_options(
-    "split", "cac_window", "cac_lag", "ltv_churn_window", "lifetime_cap_months", "fiscal_year_start", "as_of"
+    "split",
+    "cac_window",
+    "cac_lag",
+    "ltv_churn_window",
+    "lifetime_cap_months",
+    "fiscal_year_start",
+    "as_of",
+    "runway_window",
 )
 def metrics(input_path: Path, fmt: str, output: Path | None, **kwargs) -> None:
     """Print every metric of INPUT as JSON or tidy CSV: the same numbers as the workbook, undefined

@@ -40,6 +40,7 @@ ALL = "all"  # total and every segment
 SEGMENTS = "segments"  # segments only (a share of the total)
 SM = "sm"  # total; a segment only when the S&M sheet has a column for it
 BURN = "burn"  # total; a segment only when the Burn sheet has a column for it
+CASH = "cash"  # total only, when the Burn sheet has a Cash balance column (cash is company-wide)
 
 # Sections, in the order a CFO reads them; each is a tab for the total scope.
 BRIDGE = "MRR bridge"
@@ -126,6 +127,7 @@ W = Setting("cac_window", "W")
 L = Setting("cac_lag", "L")
 C = Setting("ltv_churn_window", "C")
 CAP = Setting("lifetime_cap_months", "cap")
+R = Setting("runway_window", "R")
 
 # Parts several metrics share.
 GAINED = S("mrr_new") + S("mrr_reactivation") + S("mrr_expansion")
@@ -621,16 +623,46 @@ METRICS: tuple[Metric, ...] = (
         period=S("arr_growth_yoy") + S("fcf_margin"),
         period_note="ARR growth (YoY, period end) + FCF margin (period)",
     ),
+    Metric(
+        key="cash_balance",
+        label="Cash balance",
+        unit=CURRENCY,
+        section=UNIT,
+        definition="Cash at the end of the month (input).",
+        formula="input: Burn sheet, Cash balance column",
+        scope=CASH,
+        first_month=1,
+        note="Only when the Burn sheet has a Cash balance column, every month filled; the company's only.",
+        period=STOCK,
+    ),
+    Metric(
+        key="runway_months",
+        label="Runway",
+        unit=MONTHS,
+        section=UNIT,
+        definition=(
+            "Months the cash balance lasts at the average net burn of the last R months; n/m "
+            "(cash-generative) when that average is not a burn."
+        ),
+        expr=Positive(Window(S("net_burn"), R), S("cash_balance") * R / Window(S("net_burn"), R)),
+        scope=CASH,
+        note="The month cash would run out (latest month + runway, rounded down) is shown beside it.",
+        benchmark=Benchmark("18 months or more is comfortable, under 12 means raise now", good=18, ok=12),
+    ),
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
 
 
-def keys_for_scope(is_total: bool, has_sm: bool, has_burn: bool = False) -> tuple[str, ...]:
+def keys_for_scope(
+    is_total: bool, has_sm: bool, has_burn: bool = False, has_cash: bool = False
+) -> tuple[str, ...]:
     """The metric keys a scope carries (docs/definitions.md, Conventions)."""
     out = []
     for m in METRICS:
+        if m.scope == CASH and not (is_total and has_cash):
+            continue
         if m.scope == SM and not (is_total or has_sm):
             continue
         if m.scope == BURN and not (is_total or has_burn):

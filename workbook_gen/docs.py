@@ -48,6 +48,8 @@ SCOPE_TEXT = {
     d.SEGMENTS: "every segment (a share of the total; the total has no such row).",
     d.BURN: "the total; a segment only when the Burn sheet has a burn column headed with that segment's "
     "name (otherwise the key is absent for it).",
+    d.CASH: "the total only, and only when the Burn sheet has a Cash balance column (cash is the "
+    "company's; without the column the key is absent).",
 }
 PERIOD_KIND_TEXT = {
     "flow": "a flow: the sum of the period's months (undefined for a period made of month 1 alone, "
@@ -266,7 +268,8 @@ def _introduction() -> list[str]:
         *_para(
             "Some metrics sum a window of months set by the settings: W months for CAC, ASP and CAC payback "
             "(cac_window), a lag of L months between spend and the clients it won (cac_lag), and C months "
-            "of logo churn for the client lifetime (ltv_churn_window); see Settings. In the workbook they "
+            "of logo churn for the client lifetime (ltv_churn_window), and R months of net burn averaged "
+            "for the runway (runway_window); see Settings. In the workbook they "
             "are cells on the Cover tab the formulas refer to by name."
         ),
     ]

@@ -23,6 +23,7 @@ COL_MONTH = "Month"
 COL_SM = "Sales & marketing"
 COL_GM = "Gross margin"
 COL_BURN = "Net burn"
+COL_CASH = "Cash balance"  # optional column of the Burn sheet
 
 #: The settings a pack's Cover carries to the next build (``as_of`` is not carried: it is the last
 #: month of that pack, and carrying it would hide the month just added).
@@ -35,6 +36,7 @@ CARRIED = (
     "ltv_churn_window",
     "lifetime_cap_months",
     "fiscal_year_start",
+    "runway_window",
 )
 COMPARED = CARRIED
 
@@ -48,7 +50,9 @@ class InputData:
 
     ``mrr`` is clients × months (float, blank read as 0); ``attributes`` maps each attribute
     column name to one value per client (text, number or None for blank), in sheet order.
-    ``sm_by_segment`` holds the optional per-segment spend columns of the S&M sheet.
+    ``sm_by_segment`` holds the optional per-segment spend columns of the S&M sheet; ``cash_balance``
+    the optional month-end cash of the Burn sheet (None without the column); ``commentary`` the optional
+    Commentary sheet, one (month, text) per row in sheet order.
     """
 
     client_ids: tuple[str, ...]
@@ -60,6 +64,8 @@ class InputData:
     net_burn: np.ndarray
     sm_by_segment: dict[str, np.ndarray] = field(default_factory=dict)
     burn_by_segment: dict[str, np.ndarray] = field(default_factory=dict)
+    cash_balance: np.ndarray | None = None
+    commentary: tuple[tuple[dt.date, str], ...] = ()
     source: str = ""
     checksums: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -92,6 +98,7 @@ class InputData:
             net_burn=self.net_burn[:keep],
             sm_by_segment={k: v[:keep] for k, v in self.sm_by_segment.items()},
             burn_by_segment={k: v[:keep] for k, v in self.burn_by_segment.items()},
+            cash_balance=None if self.cash_balance is None else self.cash_balance[:keep],
         )
 
     def same_data(self, other: InputData) -> bool:
@@ -112,6 +119,9 @@ class InputData:
             and all(np.array_equal(v, other.sm_by_segment[k]) for k, v in self.sm_by_segment.items())
             and sorted(self.burn_by_segment) == sorted(other.burn_by_segment)
             and all(np.array_equal(v, other.burn_by_segment[k]) for k, v in self.burn_by_segment.items())
+            and (self.cash_balance is None) == (other.cash_balance is None)
+            and (self.cash_balance is None or np.array_equal(self.cash_balance, other.cash_balance))
+            and self.commentary == other.commentary
         )
 
 

@@ -19,6 +19,7 @@ from workbook_gen.definitions import (
     C,
     L,
     Metric,
+    R,
     W,
     period_metric,
     period_rule,
@@ -61,7 +62,24 @@ def start(key: str):
     m = BY_KEY[key]
     if m.expr is None:
         return frozenset({(m.first_month, ())})
-    return first_month(m.expr, start)
+    return _without_covered_constant(first_month(m.expr, start))
+
+
+def _without_covered_constant(first: frozenset) -> frozenset:
+    """A constant term dropped where a term with settings is at least as large for every value the
+    settings can take (``max(1, R)`` is ``R``: the runway window is at least 1)."""
+    from workbook_gen.settings import SCHEMA  # settings has no dependency on the catalog
+
+    constants = [c for c, names in first if not names]
+    if not constants:
+        return first
+
+    def least(c: int, names: tuple[str, ...]) -> float:
+        return c + sum(SCHEMA[k].low or 0 for k in names)
+
+    if any(names and least(c, names) >= constants[0] for c, names in first):
+        return frozenset(term for term in first if term[1])
+    return first
 
 
 def first_month_number(key: str, settings=None) -> int:
@@ -131,7 +149,7 @@ def undefined_rule(key: str) -> list[tuple[str, str]]:
 def month_text(first) -> str:
     """A first month (a set of terms meaning their maximum) as the documents write it: ``13``, ``W+1``,
     ``max(W+1, W+L)``."""
-    letters = {m.key: m.letter for m in (W, L, C, CAP)}
+    letters = {m.key: m.letter for m in (W, L, C, CAP, R)}
     terms = []
     for c, names in sorted(first, key=lambda term: (len(term[1]), term[1], term[0])):
         parts = [letters.get(k, k) for k in sorted(names, key=lambda k: letters.get(k, k), reverse=True)]

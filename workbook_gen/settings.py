@@ -26,6 +26,7 @@ SETTING_HELP = {
     "lifetime_cap_months": "Cap on the client lifetime used in LTV, in months.",
     "fiscal_year_start": "First month (1-12) of the fiscal year, for quarters, years and cohorts.",
     "as_of": "Ignore months after this one (YYYY-MM), to reproduce an earlier month's pack.",
+    "runway_window": "Months of net burn averaged for the cash runway (R).",
 }
 
 
@@ -40,6 +41,7 @@ class Settings:
     lifetime_cap_months: float = 60
     fiscal_year_start: int = 1
     as_of: dt.date | None = None
+    runway_window: int = 3
 
     @property
     def currency_symbol(self) -> str:
@@ -135,6 +137,7 @@ SCHEMA: dict[str, Rule] = {
     "lifetime_cap_months": Rule("number", 1, 1200),
     "fiscal_year_start": Rule("int", 1, 12, hint="must be a month number from 1 to 12"),
     "as_of": Rule("month"),
+    "runway_window": Rule("int", 1, 120),
 }
 
 

@@ -23,9 +23,12 @@ def synthetic_company(
     ),
     regions: tuple[str, ...] = ("North America", "EMEA", "APAC"),
     segment_column: str = "Segment",
+    cash: bool = False,
 ) -> InputData:
     """A plausible SaaS company: clients join over time (a few already paying in month 1), expand,
-    contract, churn and sometimes come back; S&M grows, gross margin drifts 70–80 %, burn declines."""
+    contract, churn and sometimes come back; S&M grows, gross margin drifts 70–80 %, burn declines.
+    ``cash`` adds a month-end cash balance (:func:`cash_balance`), drawn after everything else so the
+    other inputs are the same with or without it."""
     rng = np.random.default_rng(seed)
     months = month_range(start, n_months)
     names = [s[0] for s in segments]
@@ -91,12 +94,32 @@ def synthetic_company(
         gross_margin=gm,
         net_burn=burn,
         sm_by_segment=sm_by_segment,
+        cash_balance=cash_balance(burn) if cash else None,
         source="example",
     )
 
 
+#: The example company's funding: cash in the bank before month 1, and one round (month index, amount).
+OPENING_CASH = 5_000_000.0
+FINANCING_ROUND = (20, 5_000_000.0)  # September 2023
+
+
+def cash_balance(
+    net_burn: np.ndarray,
+    opening: float = OPENING_CASH,
+    rounds: tuple[tuple[int, float], ...] = (FINANCING_ROUND,),
+) -> np.ndarray:
+    """Month-end cash: the opening cash less each month's net burn, plus the financing rounds in their
+    months (so the change in cash differs from minus net burn exactly where money was raised)."""
+    inflow = np.zeros(len(net_burn))
+    for month, amount in rounds:
+        if 0 <= month < len(net_burn):
+            inflow[month] += amount
+    return np.round(opening + np.cumsum(inflow - np.asarray(net_burn, dtype=float)), 0)
+
+
 def example_company() -> InputData:
-    return synthetic_company()
+    return synthetic_company(cash=True)
 
 
 def bulk_company(n_clients: int, n_months: int, seed: int = 1) -> InputData:

@@ -290,6 +290,8 @@ def align_monthly(
         problems.append(f"{label}: no row for {len(missing)} month(s) of the MRR sheet: {shown}.")
     series: dict[str, np.ndarray] = {}
     for field_name, c in where.items():
+        if field_name == "cash_balance" and all(data[m][field_name] is None for m in data):
+            continue  # a Cash balance column left wholly blank (as in the template) is no cash balance
         values = np.zeros(len(months))
         for i, m in enumerate(months):
             if m not in data:
@@ -298,7 +300,12 @@ def align_monthly(
             if v is not None and v != v:  # reported already
                 continue
             if v is None:
-                if field_name not in optional_fields:
+                if field_name == "cash_balance":
+                    problems.append(
+                        f"{cell_ref(label, rows[m], c)}: blank cash balance for {m:%Y-%m}; with a cash "
+                        "balance column every month needs its month-end cash (a blank is never read as 0)."
+                    )
+                elif field_name not in optional_fields:
                     problems.append(f"{cell_ref(label, rows[m], c)}: blank value for {m:%Y-%m}.")
                 continue
             values[i] = v
@@ -315,7 +322,8 @@ def assemble(
     checksums: dict[str, str],
     warnings: list[str],
 ) -> InputData:
-    segments = {k: v for k, v in sm.items() if k not in ("sm_spend", "gross_margin", "net_burn")}
+    named = ("sm_spend", "gross_margin", "net_burn", "cash_balance")
+    segments = {k: v for k, v in sm.items() if k not in named}
     return InputData(
         client_ids=table.client_ids,
         attributes=table.attributes,
@@ -325,7 +333,8 @@ def assemble(
         gross_margin=gm["gross_margin"],
         net_burn=burn["net_burn"],
         sm_by_segment=segments,
-        burn_by_segment={k: v for k, v in burn.items() if k != "net_burn"} if burn is not sm else {},
+        burn_by_segment={k: v for k, v in burn.items() if k not in named} if burn is not sm else {},
+        cash_balance=burn.get("cash_balance"),
         source=source,
         checksums=checksums,
         warnings=tuple(warnings),

@@ -34,6 +34,7 @@ from workbook_gen.inputs.trailing import trim_blank_trailing_months
 from workbook_gen.inputs.xlsxscan import ScanError, check_zip_package, scan_workbook
 from workbook_gen.model import (
     COL_BURN,
+    COL_CASH,
     COL_GM,
     COL_SM,
     SHEET_BURN,
@@ -49,12 +50,19 @@ MONTHLY_CSV = "monthly.csv"
 
 SM_COLUMNS = [MonthlyColumn("sm_spend", COL_SM, "spend")]
 GM_COLUMNS = [MonthlyColumn("gross_margin", COL_GM, "fraction")]
-BURN_COLUMNS = [MonthlyColumn("net_burn", COL_BURN, "signed")]
+BURN_COLUMNS = [
+    MonthlyColumn("net_burn", COL_BURN, "signed"),
+    MonthlyColumn("cash_balance", COL_CASH, "signed", required=False),
+]
 CSV_COLUMNS = [
     MonthlyColumn("sm_spend", "sm_spend", "spend"),
     MonthlyColumn("gross_margin", "gross_margin", "fraction"),
     MonthlyColumn("net_burn", "net_burn", "signed"),
+    MonthlyColumn("cash_balance", "cash_balance", "signed", required=False),
 ]
+# Fields every filled month needs (a blank is an error naming the cell); other extra columns are
+# segment spend or burn, where a blank is 0.
+NAMED_FIELDS = {"sm_spend", "gross_margin", "net_burn", "cash_balance"}
 
 
 def sha256(path: Path) -> str:
@@ -142,7 +150,7 @@ def read_xlsx_inputs(path: Path) -> InputData:
     if table is not None:
         for sheet, p in parsed.items():
             if p is not None:
-                optional = set(p[1]) - {"sm_spend", "gross_margin", "net_burn"}
+                optional = set(p[1]) - NAMED_FIELDS
                 series[sheet] = align_monthly(p, sheet, table.months, problems, warnings, optional)
     problems += style.problems()
     if problems:
@@ -259,7 +267,7 @@ def read_csv_inputs(folder: Path) -> InputData:
     parsed = parse_monthly(monthly_grid, MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend", style=style)
     series = None
     if table is not None and parsed is not None:
-        optional = set(parsed[1]) - {"sm_spend", "gross_margin", "net_burn"}
+        optional = set(parsed[1]) - NAMED_FIELDS
         series = align_monthly(parsed, MONTHLY_CSV, table.months, problems, warnings, optional)
     problems += style.problems()
     if problems:
@@ -275,8 +283,14 @@ BURN_PREFIX = "burn:"
 def split_csv_segments(series: dict[str, np.ndarray]) -> tuple[dict, dict]:
     """monthly.csv's extra columns: ``burn:<segment>`` is that segment's net burn (as a column of the
     Burn sheet), any other extra column that segment's S&M spend (as on the S&M sheet)."""
-    spend = {k: v for k, v in series.items() if not k.strip().lower().startswith(BURN_PREFIX)}
+    spend = {
+        k: v
+        for k, v in series.items()
+        if not k.strip().lower().startswith(BURN_PREFIX) and k != "cash_balance"
+    }
     burn = {"net_burn": series["net_burn"]}
+    if "cash_balance" in series:
+        burn["cash_balance"] = series["cash_balance"]
     for k, v in series.items():
         if k.strip().lower().startswith(BURN_PREFIX):
             burn[k.strip()[len(BURN_PREFIX) :].strip()] = v

@@ -24,12 +24,13 @@ def exact(x):
 
 @dataclass(frozen=True)
 class Windows:
-    """The window settings (docs/definitions.md, Settings): W, L, C and the lifetime cap."""
+    """The window settings (docs/definitions.md, Settings): W, L, C, the lifetime cap and R."""
 
     cac_window: int = 3
     cac_lag: int = 0
     ltv_churn_window: int = 12
     lifetime_cap_months: float = 60.0
+    runway_window: int = 3
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

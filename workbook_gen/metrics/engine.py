@@ -179,7 +179,11 @@ def segment_labels(data: InputData, split: str) -> np.ndarray:
 
 def windows_of(settings: Settings) -> Windows:
     return Windows(
-        settings.cac_window, settings.cac_lag, settings.ltv_churn_window, settings.lifetime_cap_months
+        settings.cac_window,
+        settings.cac_lag,
+        settings.ltv_churn_window,
+        settings.lifetime_cap_months,
+        settings.runway_window,
     )
 
 
@@ -190,14 +194,14 @@ def compute(data: InputData, settings: Settings) -> Results:
     periods = {g: make_periods(data.months, g, settings.fiscal_year_start) for g in GROUPINGS}
     warnings = list(data.warnings)
 
-    def scope(name, label, slug, number, mask, sm, burn) -> Scope:
+    def scope(name, label, slug, number, mask, sm, burn, cash=None) -> Scope:
         mrr = data.mrr if mask is None else data.mrr[mask]
         total = None if number is None else scopes[0].monthly
-        monthly = monthly_series(mrr, sm, data.gross_margin, burn, windows, total)
+        monthly = monthly_series(mrr, sm, data.gross_margin, burn, windows, total, cash)
         trailing = period_view(monthly, trailing_period(len(data.months)), windows, TRAILING_KEYS)
         if sm is None:  # a segment without its own S&M column: its spend is unknown, not zero
             monthly["sm_spend"] = np.full(len(data.months), np.nan)
-        keep = keys_for_scope(number is None, sm is not None, burn is not None)
+        keep = keys_for_scope(number is None, sm is not None, burn is not None, cash is not None)
         monthly = {k: monthly[k] for k in keep}
         cohorts = {
             g: cohort_tables(mrr, data.gross_margin, sm, periods[g], settings.cac_lag) for g in GROUPINGS
@@ -214,7 +218,7 @@ def compute(data: InputData, settings: Settings) -> Results:
         )
 
     scopes: list[Scope] = []
-    scopes.append(scope("total", "Total", None, None, None, data.sm_spend, data.net_burn))
+    scopes.append(scope("total", "Total", None, None, None, data.sm_spend, data.net_burn, data.cash_balance))
     split, split_reason = split_choice(data, settings.split)
     values: tuple[str, ...] = ()
     if split is not None:

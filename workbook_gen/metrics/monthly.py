@@ -81,6 +81,7 @@ def aggregations(
     sm_spend: np.ndarray | None,
     gross_margin: np.ndarray,
     net_burn: np.ndarray | None,
+    cash_balance: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The series summed over clients (the MRR bridge, client counts, the ARPA of expanded and contracted
     clients, 12-month retention) and the monthly inputs: everything the catalog does not derive."""
@@ -93,6 +94,8 @@ def aggregations(
         s["sm_spend"] = np.asarray(sm_spend, dtype=float)
     if net_burn is not None:
         s["net_burn"] = np.asarray(net_burn, dtype=float)
+    if cash_balance is not None:
+        s["cash_balance"] = np.asarray(cash_balance, dtype=float)
     return s
 
 
@@ -103,13 +106,16 @@ def monthly_series(
     net_burn: np.ndarray | None,
     windows: Windows,
     total: dict[str, np.ndarray] | None = None,
+    cash_balance: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every monthly key this scope carries: the aggregations, then each derived metric of the catalog
     from its expression (workbook_gen.definitions). ``sm_spend``/``net_burn`` None leaves out the keys
-    that need them; ``total`` is the total scope's series, for a segment (None for the total)."""
-    s = aggregations(mrr, sm_spend, gross_margin, net_burn)
+    that need them; ``total`` is the total scope's series, for a segment (None for the total);
+    ``cash_balance`` the month-end cash (the total only, when the Burn sheet has the column)."""
+    s = aggregations(mrr, sm_spend, gross_margin, net_burn, cash_balance)
     t = mrr.shape[1]
-    carried = set(keys_for_scope(total is None, sm_spend is not None, net_burn is not None))
+    has_cash = cash_balance is not None
+    carried = set(keys_for_scope(total is None, sm_spend is not None, net_burn is not None, has_cash))
     for m in METRICS:
         if m.expr is None or m.key not in carried:
             continue

@@ -174,6 +174,7 @@ class ScopeSheets:
     number_cell: str | None = None  # absolute ref to the segment number (segments only)
     sm_col: int | None = None
     burn_col: int | None = 1
+    cash_col: int | None = None
 
 
 @dataclass(eq=False)

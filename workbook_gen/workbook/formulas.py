@@ -77,6 +77,7 @@ class ScopeRefs:
     number_cell: str | None = None  # absolute reference to the segment number
     sm_col: int | None = 1  # column of this scope's spend on the S&M sheet; None = no S&M
     burn_col: int | None = 1  # column of this scope's net burn on the Burn sheet; None = no burn
+    cash_col: int | None = None  # column of the cash balance on the Burn sheet (the total, when given)
 
 
 # Client-level aggregations and input reads, by metric key (everything the catalog does not derive).
@@ -293,3 +294,9 @@ class MonthlyFormulas:
     @aggregation("net_burn")
     def f_net_burn(self, i):
         return self.monthly_input(SHEET_BURN, self.refs.burn_col or 1, i)
+
+    @aggregation("cash_balance")
+    def f_cash_balance(self, i):
+        if self.refs.cash_col is None:
+            raise ValueError("cash_balance is read only where the Burn sheet has a Cash balance column")
+        return self.monthly_input(SHEET_BURN, self.refs.cash_col, i)

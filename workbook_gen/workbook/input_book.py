@@ -38,6 +38,12 @@ READ_ME = (
     ("Gross margin", "One row per month: gross margin as a fraction (0.75 or 75 %)."),
     ("Burn", "One row per month: net burn, the cash consumed (negative when cash is generated)."),
     (
+        "Cash balance",
+        "Optional column of the Burn sheet: cash at month end. Fill every month (a blank is an error, never "
+        "0) to get the cash balance, the runway and the month cash would run out; leave the whole column "
+        "blank, or delete it, to do without.",
+    ),
+    (
         "Next month",
         "Add a month column to MRR and a row to the other sheets, then run workbook-gen build again. "
         "The generated workbook carries these same four sheets and its settings, so it can be the next "
@@ -75,6 +81,7 @@ def write_input_workbook(path: Path, data: InputData | None, company: str = "") 
             sm_spend=np.zeros(n),
             gross_margin=np.zeros(n),
             net_burn=np.zeros(n),
+            cash_balance=np.zeros(n),
         )
         rows = VALIDATION_ROWS
     write_mrr_sheet(wb, fmt, data, rows)

@@ -30,7 +30,12 @@ from workbook_gen.workbook.tabs import (
     periods,
     timeline,
 )
-from workbook_gen.workbook.tabs.inputs import in_cohort_order, write_monthly_sheets, write_mrr_sheet
+from workbook_gen.workbook.tabs.inputs import (
+    cash_column,
+    in_cohort_order,
+    write_monthly_sheets,
+    write_mrr_sheet,
+)
 from workbook_gen.workbook.tabs.monthly import SEGMENT_NUMBER_ROW
 
 COHORT_SHEETS = {"month": "Cohorts (month)", "quarter": "Cohorts (quarter)", "year": "Cohorts (year)"}
@@ -94,7 +99,9 @@ def write_workbook(
         book.add_sheet(changes_tab.SHEET, f"What changed since last month's pack ({changes.previous})")
     taken = set(RESERVED_SHEETS) | {s.lower() for s in COHORT_SHEETS.values()}
     total = results.total
-    total_sheets = ScopeSheets(total, {s: s for s in SECTIONS}, COHORT_SHEETS, sm_col=1)
+    total_sheets = ScopeSheets(
+        total, {s: s for s in SECTIONS}, COHORT_SHEETS, sm_col=1, cash_col=cash_column(data)
+    )
     what = {
         SECTIONS[0]: "MRR movements month by month, ARR and growth",
         SECTIONS[1]: "Clients, new / churned / reactivated, ARPA and ASP",

@@ -12,7 +12,14 @@ from workbook_gen.workbook.tabs.common import section_row
 
 SHEET = "Cover"
 CARRIED_TEXT = ("company", "currency", "split")
-NUMERIC_SETTINGS = ("cac_window", "cac_lag", "ltv_churn_window", "lifetime_cap_months", "fiscal_year_start")
+NUMERIC_SETTINGS = (
+    "cac_window",
+    "cac_lag",
+    "ltv_churn_window",
+    "lifetime_cap_months",
+    "fiscal_year_start",
+    "runway_window",
+)
 
 
 def write(book: Book) -> None:

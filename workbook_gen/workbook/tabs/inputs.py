@@ -15,6 +15,7 @@ from workbook_gen.definitions import CURRENCY, PCT
 from workbook_gen.metrics.cohorts import cohort_order
 from workbook_gen.model import (
     COL_BURN,
+    COL_CASH,
     COL_CLIENT_ID,
     COL_GM,
     COL_MONTH,
@@ -57,6 +58,12 @@ def in_cohort_order(data: InputData) -> InputData:
         attributes={k: [v[i] for i in order] for k, v in data.attributes.items()},
         mrr=data.mrr[order],
     )
+
+
+def cash_column(data: InputData) -> int | None:
+    """The Burn sheet's column of the cash balance: after net burn and the segments' burn columns
+    (None without a cash balance)."""
+    return None if data.cash_balance is None else 2 + len(data.burn_by_segment)
 
 
 def write_mrr_sheet(wb, fmt, data: InputData, validation_rows: int = 0, worksheet_class=None):
@@ -181,15 +188,23 @@ def write_monthly_sheets(
         "maximum": 1e15,
         "error_message": "Net burn is a number (negative when cash is generated).",
     }
+    cash = [] if data.cash_balance is None else [data.cash_balance]  # optional, after the burn columns
+    cash_rule = {
+        "validate": "decimal",
+        "criteria": "between",
+        "minimum": -1e15,
+        "maximum": 1e15,
+        "error_message": "Cash balance is the cash at month end, a number (every month filled).",
+    }
     _monthly_sheet(
         wb,
         fmt,
         SHEET_BURN,
-        [COL_BURN, *burn_names],
+        [COL_BURN, *burn_names, *([COL_CASH] if cash else [])],
         months,
-        [data.net_burn, *[data.burn_by_segment[k] for k in burn_names]],
-        [CURRENCY] * (1 + len(burn_names)),
+        [data.net_burn, *[data.burn_by_segment[k] for k in burn_names], *cash],
+        [CURRENCY] * (1 + len(burn_names) + len(cash)),
         validation_rows,
-        [burn_rule] * (1 + len(burn_names)),
+        [burn_rule] * (1 + len(burn_names)) + [cash_rule] * len(cash),
         blank_values,
     )

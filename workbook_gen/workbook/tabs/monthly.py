@@ -131,7 +131,7 @@ def section_notes(ss: ScopeSheets) -> list[str]:
 
 def write(book: Book, ss: ScopeSheets) -> None:
     lay, fmt, scope = book.layout, book.fmt, ss.scope
-    refs = ScopeRefs(scope.slug, ss.number_cell, ss.sm_col, ss.burn_col)
+    refs = ScopeRefs(scope.slug, ss.number_cell, ss.sm_col, ss.burn_col, ss.cash_col)
     done_headers: set[str] = set()
     for section in SECTIONS:
         sheet = ss.monthly[section]
