@@ -26,6 +26,7 @@ from workbook_gen.expressions import (
 )
 from workbook_gen.metrics import derive
 from workbook_gen.metrics.arrays import Windows
+from workbook_gen.metrics.monthly import AGGREGATIONS as NUMPY_AGGREGATIONS
 from workbook_gen.metrics.periods import make_periods, period_view, trailing_period
 from workbook_gen.model import month_range
 from workbook_gen.workbook.formulas import AGGREGATIONS
@@ -33,11 +34,53 @@ from workbook_gen.workbook.formulas import AGGREGATIONS
 NAN = math.nan
 
 
+def registry_problems(metrics, numpy_side, excel_side) -> list[str]:
+    """Each metric without an expression needs its numpy function and its Excel formula; a derived metric
+    needs neither (it is rendered from its expression)."""
+    problems = []
+    for m in metrics:
+        if m.derived:
+            problems += [
+                f"{m.key}: derived, yet has a {side} aggregation"
+                for side, reg in (("numpy", numpy_side), ("Excel", excel_side))
+                if m.key in reg
+            ]
+            continue
+        if m.key not in numpy_side:
+            problems.append(f"{m.key}: no numpy aggregation (metrics/monthly.py)")
+        if m.key not in excel_side:
+            problems.append(f"{m.key}: no Excel formula (workbook/formulas.py)")
+    known = {m.key for m in metrics}
+    problems += [f"{k}: a numpy aggregation for no metric" for k in numpy_side if k not in known]
+    problems += [f"{k}: an Excel formula for no metric" for k in excel_side if k not in known]
+    return problems
+
+
 def test_every_metric_is_derived_or_aggregated_once():
-    derived = {m.key for m in d.METRICS if m.derived}
-    aggregated = {m.key for m in d.METRICS if not m.derived}
-    assert set(AGGREGATIONS) == aggregated, "an aggregation (or input read) per non-derived metric"
-    assert not derived & set(AGGREGATIONS)
+    assert registry_problems(d.METRICS, NUMPY_AGGREGATIONS, AGGREGATIONS) == []
+
+
+def test_a_missing_side_of_an_aggregation_is_named():
+    """An aggregation registered on one side only is named with the side that is missing, by the test
+    and at run time (a named error, never a KeyError)."""
+    extra = d.Metric(key="clients_paying_twice", label="x", unit=d.COUNT, section=d.CLIENTS, definition="x")
+    metrics = (*d.METRICS, extra)
+    only_excel = {**AGGREGATIONS, "clients_paying_twice": lambda f, i: "0"}
+    assert registry_problems(metrics, NUMPY_AGGREGATIONS, only_excel) == [
+        "clients_paying_twice: no numpy aggregation (metrics/monthly.py)"
+    ]
+    only_numpy = {**NUMPY_AGGREGATIONS, "clients_paying_twice": lambda c: None}
+    assert registry_problems(metrics, only_numpy, AGGREGATIONS) == [
+        "clients_paying_twice: no Excel formula (workbook/formulas.py)"
+    ]
+
+
+def test_a_missing_numpy_aggregation_is_a_named_error(monkeypatch):
+    from workbook_gen.metrics import monthly
+
+    monkeypatch.delitem(monthly.AGGREGATIONS, "clients_expanded")
+    with pytest.raises(monthly.MissingAggregation, match="no numpy aggregation for clients_expanded"):
+        monthly.aggregations(np.ones((2, 3)), None, np.ones(3), None)
 
 
 def test_numpy_renderer_by_hand():

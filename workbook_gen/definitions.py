@@ -652,6 +652,8 @@ METRICS: tuple[Metric, ...] = (
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
+# The five MRR movements of the bridge, in the order it lists them (gains, then losses).
+MOVEMENTS: tuple[str, ...] = ("mrr_new", "mrr_reactivation", "mrr_expansion", "mrr_contraction", "mrr_churn")
 KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
 
 

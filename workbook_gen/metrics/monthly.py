@@ -7,9 +7,13 @@ as the months. Output: ``{key: float array}`` aligned with the months, NaN where
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
 
-from workbook_gen.definitions import METRICS, keys_for_scope
+from workbook_gen.definitions import METRICS, MOVEMENTS, keys_for_scope
 from workbook_gen.expressions import refs
 from workbook_gen.metrics import derive
 from workbook_gen.metrics.arrays import NAN, Windows, exact, first_active, ratio
@@ -76,6 +80,104 @@ def retention_12m(mrr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return nrr, grr
 
 
+@dataclass
+class Clients:
+    """What an aggregation reads: the scope's client × month MRR and its monthly inputs (None where the
+    scope has no S&M, no Burn or no cash balance column). The movements and 12-month retention are computed once."""
+
+    mrr: np.ndarray
+    sm_spend: np.ndarray | None
+    gross_margin: np.ndarray
+    net_burn: np.ndarray | None
+    cash_balance: np.ndarray | None = None
+
+    @cached_property
+    def movements(self) -> dict[str, np.ndarray]:
+        return movement_series(self.mrr)
+
+    @cached_property
+    def retention(self) -> tuple[np.ndarray, np.ndarray]:
+        return retention_12m(self.mrr)
+
+
+# The numpy side of every aggregation over clients and every input read, by metric key: everything the
+# catalog does not derive. Its Excel side is registered with the same key in workbook/formulas.py
+# (tests/test_catalog.py fails naming the side that is missing). A function returns None where the scope
+# does not carry the series (S&M or burn without its column).
+AGGREGATIONS: dict[str, Callable[[Clients], np.ndarray | None]] = {}
+
+
+def aggregation(key: str):
+    def register(fn: Callable[[Clients], np.ndarray | None]):
+        AGGREGATIONS[key] = fn
+        return fn
+
+    return register
+
+
+def _movement(key: str) -> None:
+    aggregation(key)(lambda c: c.movements[key])
+
+
+for _key in (
+    "mrr_opening",
+    *MOVEMENTS,
+    "mrr_closing",
+    "clients_opening",
+    "clients_new",
+    "clients_reactivated",
+    "clients_churned",
+    "clients_expanded",
+    "clients_contracted",
+    "clients_closing",
+):
+    _movement(_key)
+
+
+@aggregation("arpa_expanded")
+def _arpa_expanded(c: Clients) -> np.ndarray:
+    return ratio(c.movements["_mrr_expanded_now"], c.movements["clients_expanded"])
+
+
+@aggregation("arpa_contracted")
+def _arpa_contracted(c: Clients) -> np.ndarray:
+    return ratio(c.movements["_mrr_contracted_now"], c.movements["clients_contracted"])
+
+
+@aggregation("nrr_12m")
+def _nrr_12m(c: Clients) -> np.ndarray:
+    return c.retention[0]
+
+
+@aggregation("grr_12m")
+def _grr_12m(c: Clients) -> np.ndarray:
+    return c.retention[1]
+
+
+@aggregation("gross_margin")
+def _gross_margin(c: Clients) -> np.ndarray:
+    return np.asarray(c.gross_margin, dtype=float)
+
+
+@aggregation("sm_spend")
+def _sm_spend(c: Clients) -> np.ndarray | None:
+    return None if c.sm_spend is None else np.asarray(c.sm_spend, dtype=float)
+
+
+@aggregation("net_burn")
+def _net_burn(c: Clients) -> np.ndarray | None:
+    return None if c.net_burn is None else np.asarray(c.net_burn, dtype=float)
+
+
+@aggregation("cash_balance")
+def _cash_balance(c: Clients) -> np.ndarray | None:
+    return None if c.cash_balance is None else np.asarray(c.cash_balance, dtype=float)
+
+
+class MissingAggregation(LookupError):
+    """A catalog metric without an expression has no numpy aggregation registered."""
+
+
 def aggregations(
     mrr: np.ndarray,
     sm_spend: np.ndarray | None,
@@ -84,19 +186,17 @@ def aggregations(
     cash_balance: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The series summed over clients (the MRR bridge, client counts, the ARPA of expanded and contracted
-    clients, 12-month retention) and the monthly inputs: everything the catalog does not derive."""
-    s = movement_series(mrr)
-    s["arpa_expanded"] = ratio(s.pop("_mrr_expanded_now"), s["clients_expanded"])
-    s["arpa_contracted"] = ratio(s.pop("_mrr_contracted_now"), s["clients_contracted"])
-    s["nrr_12m"], s["grr_12m"] = retention_12m(mrr)
-    s["gross_margin"] = np.asarray(gross_margin, dtype=float)
-    if sm_spend is not None:
-        s["sm_spend"] = np.asarray(sm_spend, dtype=float)
-    if net_burn is not None:
-        s["net_burn"] = np.asarray(net_burn, dtype=float)
-    if cash_balance is not None:
-        s["cash_balance"] = np.asarray(cash_balance, dtype=float)
-    return s
+    clients, 12-month retention) and the monthly inputs: everything the catalog does not derive, each
+    from its registered function."""
+    missing = [m.key for m in METRICS if m.expr is None and m.key not in AGGREGATIONS]
+    if missing:
+        raise MissingAggregation(
+            f"no numpy aggregation for {', '.join(missing)} (a catalog metric without an expression): "
+            "register one with @aggregation(key) in workbook_gen/metrics/monthly.py"
+        )
+    clients = Clients(mrr, sm_spend, gross_margin, net_burn, cash_balance)
+    out = {key: fn(clients) for key, fn in AGGREGATIONS.items()}
+    return {key: values for key, values in out.items() if values is not None}
 
 
 def monthly_series(

@@ -80,8 +80,14 @@ class ScopeRefs:
     cash_col: int | None = None  # column of the cash balance on the Burn sheet (the total, when given)
 
 
-# Client-level aggregations and input reads, by metric key (everything the catalog does not derive).
+# Client-level aggregations and input reads, by metric key (everything the catalog does not derive). Their
+# numpy side is registered with the same key in metrics/monthly.py (tests/test_catalog.py fails naming the
+# side that is missing).
 AGGREGATIONS: dict[str, Callable[[MonthlyFormulas, int], str]] = {}
+
+
+class MissingFormula(LookupError):
+    """A catalog metric without an expression has no Excel formula registered."""
 
 
 def aggregation(key: str):
@@ -176,6 +182,11 @@ class MonthlyFormulas:
             from workbook_gen.workbook.derived import monthly_formula  # it reads the INDEX helpers here
 
             return monthly_formula(self, key, i)
+        if key not in AGGREGATIONS:
+            raise MissingFormula(
+                f"no Excel formula for {key!r} (a catalog metric without an expression): register one with "
+                f"@aggregation({key!r}) in workbook_gen/workbook/formulas.py"
+            )
         return "=" + AGGREGATIONS[key](self, i)
 
     def total_cell(self, key: str, i: int) -> str:
