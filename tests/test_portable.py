@@ -1,6 +1,8 @@
 """Portable formulas, scanned in every formula of built workbooks: INDEX always with an
 explicit row and column number, no formula that refers to its own cell, no TEXT() format codes, no
-volatile or Excel-only functions; and the file opens without asking Excel to recalculate."""
+volatile or Excel-only functions, no array constant (Gnumeric reads only its first element), no
+approximate MATCH (engines differ on which of equal values they land on); and the file opens without
+asking Excel to recalculate."""
 
 from __future__ import annotations
 
@@ -76,7 +78,12 @@ def problems(path) -> list[str]:
                     bad.append(f"INDEX without explicit row and column: {where}")
                 elif any(a.strip() == "0" for a in args[1:]):
                     bad.append(f"whole-row/column INDEX: {where}")
+            for args in _calls(formula, "MATCH"):
+                if len(args) != 3 or args[2].strip() != "0":
+                    bad.append(f"approximate MATCH (an engine's choice among equal values): {where}")
             text = _without_strings(formula)
+            if "{" in text:
+                bad.append(f"array constant (Gnumeric evaluates its first element only): {where}")
             for name in FORBIDDEN:
                 if re.search(rf"(?<![A-Za-z0-9_.]){re.escape(name)}[(.]", text):
                     bad.append(f"{name}: {where}")
@@ -98,6 +105,10 @@ def test_the_scan_finds_each_non_portable_form(tmp_path):
     ws.write_formula("A4", '=TEXT(B1,"yyyy-mm")&"INDEX(x,1)"')
     ws.write_formula("A6", "=SUM(INDEX(B1:D3,1,2):INDEX(B1:D3,3,2))+ROWS('S'!$B$1:$B6)")
     ws.write_formula("A7", "=OFFSET(B1,1,1)")
+    ws.write_formula("A8", "=SUM(LARGE(B1:D3,{1,2,3}))")
+    ws.write_formula("A9", "=MATCH(B1,B2:B9,1)+MATCH(B1,B2:B9,-1)")
+    ws.write_formula("A10", "=MATCH(B1,B2:B9)")
+    ws.write_formula("A11", '=MATCH(B1,B2:B9,0)&"{1,2}"&COUNTIF(B2:B9,"<="&B1)')
     wb.close()
     found = problems(path)
     assert any("INDEX without" in p and "!A1" in p for p in found)
@@ -107,7 +118,11 @@ def test_the_scan_finds_each_non_portable_form(tmp_path):
     assert not any("!A4" in p and p.startswith("INDEX") for p in found)  # text in quotes is data
     assert not any("!A6" in p for p in found)
     assert any(p.startswith("OFFSET") and "!A7" in p for p in found)
-    assert len(found) == 5
+    assert any(p.startswith("array constant") and "!A8" in p for p in found)
+    assert sum(p.startswith("approximate MATCH") and "!A9" in p for p in found) == 2
+    assert any(p.startswith("approximate MATCH") and "!A10" in p for p in found)  # 1 when left out
+    assert not any("!A11" in p for p in found)  # an exact MATCH, braces inside text, a count
+    assert len(found) == 9
 
 
 def test_every_formula_of_the_example_is_portable(example_workbook):
@@ -183,3 +198,57 @@ def test_index_is_written_in_one_place():
         if p.name != "formulas.py" and "INDEX(" in p.read_text(encoding="utf-8")
     ]
     assert writers == [], "use the INDEX helpers of workbook/formulas.py"
+
+
+def _sheet_xml(path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+
+
+def _write_golden_cells(ws, wb, portable: bool) -> None:
+    """The same cells through each write path PortableWorksheet overrides: formulas with a number, a text,
+    a boolean or no cached value, with and without a format, with characters XML escapes, as a one-cell
+    array formula in braces and as a real array formula; numbers with and without a format (one row of
+    them through write_number_row where the worksheet has it); text, blank and boolean cells."""
+    money = wb.add_format({"num_format": "#,##0.00"})
+    ws.write_formula(0, 0, "=SUM(B1:B3)", money, 6)
+    ws.write_formula(1, 0, '=IF(B1>0,"a&b<c>","")', money, "a&b<c>")
+    ws.write_formula(2, 0, "=B1<B2", None, True)
+    ws.write_formula(3, 0, "B1+1", money)
+    ws.write_formula(4, 0, "=B1/3", None, 1 / 3)
+    ws.write_formula(5, 0, "{=SUM(B1:B3*C1:C3)}", money, 14)
+    ws.write_array_formula(6, 0, 6, 0, "{=MAX(B1:B3-C1:C3)}", money, 2)
+    ws.write_formula(7, 0, '=COUNTIF(B1:B3,"<="&C1)', money, 2.5e-7)
+    ws.write_formula(8, 0, "=B1*1E+300", money, 1.2345678901234567e300)
+    ws.write_string(9, 0, "text & <more>", money)
+    ws.write_blank(10, 0, None, money)
+    ws.write_boolean(11, 0, False, money)
+    numbers = [1, 2.5, -3.25, 1e-9, 123456789.123456789]
+    if portable:
+        ws.write_number_row(12, [1, 2, 3, 4, 5], numbers, money)
+    else:
+        for col, value in zip([1, 2, 3, 4, 5], numbers, strict=True):
+            ws.write_number(12, col, value, money)
+    for row, value in enumerate((1, 2, 3)):
+        ws.write_number(row, 1, value)
+        ws.write_number(row, 2, value * 2, money)
+
+
+def test_portable_worksheet_writes_the_xml_stock_xlsxwriter_writes(tmp_path):
+    """PortableWorksheet overrides private xlsxwriter methods (the formula write, the cell serialisation)
+    for speed: the same cells give byte-identical sheet XML with stock xlsxwriter."""
+    import xlsxwriter
+
+    from workbook_gen.workbook.book import PortableWorksheet
+
+    paths = {}
+    for portable in (False, True):
+        paths[portable] = tmp_path / f"{'portable' if portable else 'stock'}.xlsx"
+        wb = xlsxwriter.Workbook(paths[portable])
+        ws = wb.add_worksheet("S", worksheet_class=PortableWorksheet if portable else None)
+        assert isinstance(ws, PortableWorksheet) == portable
+        _write_golden_cells(ws, wb, portable)
+        wb.close()
+    stock, portable = _sheet_xml(paths[False]), _sheet_xml(paths[True])
+    assert "<f>SUM(B1:B3)</f>" in stock and 't="array"' in stock  # the cells were written
+    assert portable == stock

@@ -139,9 +139,11 @@ def write(book: Book) -> None:
 
 def write_cohort_rows(book: Book) -> None:
     """Beside each Timeline period table: the period's cohort as a block of client rows (1-based; an
-    empty cohort has last = first - 1). MATCH on the first paying months, sorted while the rows are
-    in cohort order: past every client who started before the period, up to the last who started
-    in it. The cohort tables of every scope sum these blocks."""
+    empty cohort has last = first - 1), by counts over the first paying months, sorted while the rows
+    are in cohort order: the block starts past every client who started before the period and ends at
+    the last who started in it. A count, not an approximate MATCH: with runs of equal first months the
+    bound is the run's end in every engine, whatever position its binary search lands on. The cohort
+    tables of every scope sum these blocks."""
     lay, fmt, res = book.layout, book.fmt, book.results
     ws = book.sheet(TIMELINE)
     firsts = lay.client_column(CC_FIRST, TIMELINE)
@@ -161,14 +163,14 @@ def write_cohort_rows(book: Book) -> None:
             ws.write_formula(
                 top + p,
                 PT_ROWS_FIRST,
-                f"=IFERROR(MATCH({in_column(first_tbl, pc)}-1,{firsts},1),0)+1",
+                f'=COUNTIF({firsts},"<"&{in_column(first_tbl, pc)})+1',
                 fmt.calc_int(),
                 int(start[p]),
             )
             ws.write_formula(
                 top + p,
                 PT_ROWS_LAST,
-                f"=IFERROR(MATCH({in_column(last_tbl, pc)},{firsts},1),0)",
+                f'=COUNTIF({firsts},"<="&{in_column(last_tbl, pc)})',
                 fmt.calc_int(),
                 int(end[p]),
             )
