@@ -15,6 +15,9 @@ import x`` and ``importlib.import_module("workbook_gen.x")``.
 from __future__ import annotations
 
 import ast
+import re
+import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,3 +225,54 @@ def test_a_forbidden_import_is_named(module, is_package, source, forbidden):
 )
 def test_an_allowed_import_passes(module, source):
     assert problems_of(source, module, False, "here.py") == []
+
+
+# The distribution that provides each third-party top-level module.
+DISTRIBUTION = {"python_calamine": "python-calamine"}
+
+
+def _declared(spec: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~\[ ;]", s, maxsplit=1)[0].lower() for s in spec}
+
+
+def _third_party(paths) -> set[str]:
+    out = set()
+    for path in paths:
+        module = path.relative_to(SOURCE.parent).with_suffix("").as_posix().replace("/", ".")
+        for imp in imports_of(path.read_text(encoding="utf-8"), module, path.name == "__init__.py"):
+            if imp.external and imp.external not in sys.stdlib_module_names and imp.external != "__future__":
+                out.add(DISTRIBUTION.get(imp.external, imp.external).lower())
+    return out
+
+
+def test_each_dependency_is_declared_where_it_is_used():
+    """The run-time dependencies are exactly what the package imports; what only the tests import (openpyxl
+    reads built workbooks back) is in the test extra, not installed with the tool."""
+    project = tomllib.loads((SOURCE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = _declared(project["dependencies"])
+    tests = _declared(project["optional-dependencies"]["test"])
+    used = _third_party(SOURCE.rglob("*.py"))
+    assert used == runtime, (
+        f"imported but not declared: {used - runtime}; declared, never imported: {runtime - used}"
+    )
+    test_files = list((SOURCE.parent / "tests").rglob("*.py"))
+    local = {p.stem for p in test_files} | {"conftest"}
+    by_tests = _third_party_in(test_files) - local
+    assert by_tests - runtime <= tests, f"imported by the tests, not declared: {by_tests - runtime - tests}"
+    assert "openpyxl" in tests and "openpyxl" not in runtime and "pandas" not in runtime
+
+
+def _third_party_in(paths) -> set[str]:
+    out = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top not in ("__future__", PACKAGE):
+                    out.add(DISTRIBUTION.get(top, top).lower())
+    return out

@@ -503,3 +503,27 @@ def test_unexpected_errors_are_exit_70_without_traceback(tmp_path, monkeypatch):
     assert result.exit_code == 70
     assert "internal error, please report: ZeroDivisionError: boom" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_damaged_member_is_named_with_its_file_and_part(tmp_path):
+    """A zip whose directory is valid but whose MRR member's compressed bytes are damaged (a deflate block
+    of the reserved type 3, made by hand): refused with exit 1, naming the file and the part, and no
+    output written."""
+    import struct
+
+    src = make_xlsx(tmp_path / "in.xlsx")
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as z:
+        info = z.getinfo(mrr_part(src))
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + name_length + extra_length
+    data[start : start + 16] = b"\xff" * 16  # BFINAL 1, BTYPE 11: invalid in every deflate stream
+    bad = tmp_path / "damaged.xlsx"
+    bad.write_bytes(bytes(data))
+    with zipfile.ZipFile(bad) as z:  # the directory reads, and every other member
+        assert [z.read(n) for n in z.namelist() if n != mrr_part(src)]
+    for job in (("validate", bad), ("build", bad, "-o", str(tmp_path / "out.xlsx"))):
+        output = refused(*job, says=["damaged.xlsx", "xl/worksheets/sheet1.xml", "MRR"])
+        assert "internal error" not in output and "Traceback" not in output
+    assert not (tmp_path / "out.xlsx").exists()

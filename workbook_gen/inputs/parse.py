@@ -9,7 +9,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from workbook_gen.inputs.cells import (
     MAX_AMOUNT,
@@ -135,21 +134,30 @@ def _numbers(
     style: NumberStyle | None = None,
 ):
     """Non-negative numbers from an object block (blank = 0), vectorised; problems name each bad cell."""
-    flat = pd.Series(block.ravel(), dtype=object)
-    blank = flat.isna() | flat.map(lambda v: isinstance(v, str) and not v.strip())
-    plain = flat.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
-    values = np.zeros(len(flat))
-    values[plain.to_numpy()] = flat[plain].astype(float).to_numpy()
+    flat = block.ravel()
+    n = len(flat)
+    # blank: None, a float NaN or white space; plain: a number as the reader gave it (not a boolean)
+    blank = np.fromiter(
+        (
+            v is None or (v.__class__ is float and v != v) or (isinstance(v, str) and not v.strip())
+            for v in flat
+        ),
+        bool,
+        n,
+    )
+    plain = np.fromiter((isinstance(v, int | float) and not isinstance(v, bool) for v in flat), bool, n)
+    values = np.zeros(n)
+    values[plain] = flat[plain].astype(float)
     other = ~(blank | plain)
-    for i in np.flatnonzero(other.to_numpy()):
-        v = number_of(flat.iat[i])
+    for i in np.flatnonzero(other):
+        v = number_of(flat[i])
         r, c = divmod(i, block.shape[1])
         if v is None:
-            problems.append(f"{cell_ref(label, rows[r], cols[c])}: {flat.iat[i]!r} is not a number.")
+            problems.append(f"{cell_ref(label, rows[r], cols[c])}: {flat[i]!r} is not a number.")
         else:
             values[i] = v
             if style is not None:
-                style.see(flat.iat[i], cell_ref(label, rows[r], cols[c]))
+                style.see(flat[i], cell_ref(label, rows[r], cols[c]))
     bad = ~np.isfinite(values)
     values[bad] = 0.0
     for i in np.flatnonzero(bad):

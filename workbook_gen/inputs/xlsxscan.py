@@ -12,6 +12,7 @@ import functools
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,11 @@ class _Tags:
         return re.compile(b"<" + p + b'(?:c|row)(?! r=")[\\s>/]')
 
 
+# What reading a zip member can raise when its bytes are damaged: a bad CRC or header (BadZipFile), a
+# deflate stream that does not decode (zlib.error, not an OSError), a truncated member (EOFError).
+DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError)
+
+
 class ScanError(Exception):
     """The file cannot be read at all; ``message`` says why (one problem, no sheet reached)."""
 
@@ -150,12 +156,15 @@ def _check_prologs(path: Path, z: zipfile.ZipFile, sheet_of: dict[str, str]) -> 
     for info in z.infolist():
         if not info.filename.endswith((".xml", ".rels", ".vml")):
             continue
-        with z.open(info) as f:
-            head = f.read(256 * 1024)
+        name = info.filename
+        what = f"sheet {sheet_of[name]!r} ({name})" if name in sheet_of else f"part {name}"
+        try:
+            with z.open(info) as f:
+                head = f.read(256 * 1024)
+        except DAMAGED as exc:
+            raise ScanError(f"{path.name}: {what} is damaged ({exc}); re-save the file.") from None
         root = _ANY_ROOT.search(head)
         if _DTD.search(head, 0, root.start() if root else len(head)):
-            name = info.filename
-            what = f"sheet {sheet_of[name]!r} ({name})" if name in sheet_of else f"part {name}"
             raise ScanError(
                 f"{path.name}: {what} declares XML entities or a DTD, which a spreadsheet never needs; "
                 "refusing to read it (re-save the file from a spreadsheet application)."
@@ -176,14 +185,7 @@ def _small_xml(path: Path, z: zipfile.ZipFile, name: str):
             f"{path.name}: part {name} declares XML entities or a DTD, which a spreadsheet never needs; "
             "refusing to read it (re-save the file from a spreadsheet application)."
         ) from None
-    except (
-        SafeET.ParseError,
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        OSError,
-        EOFError,
-        ValueError,
-    ) as exc:
+    except (SafeET.ParseError, *DAMAGED) as exc:
         raise ScanError(f"{path.name}: part {name} is corrupt ({exc}).") from None
 
 
@@ -290,8 +292,10 @@ def scan_sheet(path: Path, z: zipfile.ZipFile, sheet: str, part: str) -> SheetSc
                     for m in tags.merge.finditer(data):
                         if len(merges) < 20:
                             merges.append(m.group(1).decode())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
-        scan.problems.append(f"{sheet}: the sheet's data part is corrupt ({exc}); re-save the file.")
+    except DAMAGED as exc:
+        scan.problems.append(
+            f"{sheet}: the sheet's data part ({part}) of {path.name} is corrupt ({exc}); re-save the file."
+        )
         return scan
     if rows * cols > MAX_GRID_CELLS or rows > 1_048_576:
         scan.problems.append(
@@ -354,5 +358,5 @@ def scan_workbook(path: Path, sheets: tuple[str, ...]) -> list[str]:
                 if actual is not None:
                     problems += scan_sheet(path, z, sheet, parts[actual]).problems
             return problems
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error) as exc:
         raise ScanError(f"{path.name}: not a readable spreadsheet ({exc}).") from None
