@@ -120,7 +120,7 @@ def test_every_metric_entry_states_the_catalog(committed):
             f"**Formula:** {docs.code(formula_text(m))}",
             f"**Carried by:** {docs.SCOPE_TEXT[m.scope]}",
             f"**Unit:** {docs.UNIT_TEXT[m.unit]}",
-            f"**Undefined:** {flat(docs.undefined_rule(m))}",
+            f"**Undefined:** {flat(docs.undefined_paragraph(m))}",
             f"**First month with a value:** {flat(docs.first_month_text(m))}",
         ]
         if m.note:
@@ -218,13 +218,14 @@ def test_renderer_stays_off_the_engine_and_the_workbook():
     }
 
 
-def test_numbers_read_from_the_engine_source_are_the_engine_numbers():
-    """The document reads three constants from the engine's source text without importing it; they must
-    be the values the engine runs with."""
-    from workbook_gen import expressions
+def test_the_documents_numbers_are_the_engines():
+    """The document's limits are the constants the engine runs with (shared modules, not source text)."""
+    from workbook_gen import definitions, expressions, names
     from workbook_gen.metrics import engine
 
     assert docs.exact_decimals() == expressions.EXACT_DECIMALS
-    assert docs.slug_max() == engine.SLUG_MAX
-    assert docs.max_segments() == engine.MAX_SEGMENTS
+    assert engine.SLUG_MAX is names.SLUG_MAX and engine.MAX_SEGMENTS is definitions.MAX_SEGMENTS
+    text = " ".join(docs.render().split())
+    assert f"longer than {names.SLUG_MAX} characters" in text
+    assert f"2 to {definitions.MAX_SEGMENTS} distinct values" in text
     assert f"ROUND(…, {expressions.EXACT_DECIMALS})" in docs.render()

@@ -18,10 +18,10 @@ from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.engine import Results, compute, segment_values, split_choice
 from workbook_gen.model import SHEET_MRR, InputData
 from workbook_gen.output import refuse_overwriting_inputs, signals_raise, write_atomic
+from workbook_gen.rules import monthly_marker
 from workbook_gen.setting_sources import describe, resolve_settings
 from workbook_gen.settings import SETTINGS_FILE, Settings, settings_toml
 from workbook_gen.text import printable
-from workbook_gen.workbook.book import undefined_text
 from workbook_gen.workbook.input_book import write_input_workbook
 from workbook_gen.workbook.writer import write_workbook
 
@@ -107,7 +107,7 @@ class BuildSummary:
         def fmt(key, kind):
             v = m[key][-1] if key in m else math.nan
             if math.isnan(v):
-                return undefined_text(key, len(self.results.months) - 1)
+                return monthly_marker(key, len(self.results.months) - 1)
             return {"money": f"{v:,.0f}", "pct": f"{v:.1%}", "x": f"{v:.2f}", "months": f"{v:.1f} months"}[
                 kind
             ]

@@ -49,6 +49,9 @@ RETENTION = "Retention"
 UNIT = "Unit economics"
 SECTIONS = (BRIDGE, CLIENTS, RETENTION, UNIT)
 
+# The most segments a split makes (more would not be readable as tabs and charts).
+MAX_SEGMENTS = 12
+
 
 @dataclass(frozen=True)
 class Benchmark:

@@ -9,16 +9,15 @@ after changing the catalog::
 ``--check`` exits with status 1 when the committed file differs from the rendering.
 
 What this module reads is deliberately small and kept in two places (the functions under "What the
-document reads", and :func:`undefined_rule` with its helpers), so that what feeds the document can be
-switched without touching the layout of the text. It imports the catalog, the settings schema (which
-pulls in nothing but :mod:`workbook_gen.errors`) and the standard library, never the engine or the
-workbook writer; the two numbers that live in the engine's modules are read from their source text.
+document reads", and :func:`undefined_paragraph` with its helpers), so that what feeds the document can be
+switched without touching the layout of the text. It imports the catalog (with its rules and names), the
+settings schema (which pulls in nothing but :mod:`workbook_gen.errors`) and the standard library, never
+the engine or the workbook writer.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import re
 import sys
@@ -73,32 +72,8 @@ H_SETTINGS = "Settings"
 # --- What the document reads -----------------------------------------------------------------------
 
 
-def source_constant(module: str, name: str):
-    """A constant of a module of this package, read from its source text rather than by importing it
-    (the engine's modules pull in numpy and the rest of the engine). The catalog wins when it defines
-    the constant itself."""
-    if hasattr(d, name):
-        return getattr(d, name)
-    path = PACKAGE.joinpath(*module.split(".")).with_suffix(".py")
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-                return ast.literal_eval(node.value)
-    raise LookupError(f"{name} is not a constant of workbook_gen.{module}")
-
-
 def exact_decimals() -> int:
     return EXACT_DECIMALS
-
-
-def slug_max() -> int:
-    return source_constant("metrics.engine", "SLUG_MAX")
-
-
-def max_segments() -> int:
-    return source_constant("metrics.engine", "MAX_SEGMENTS")
 
 
 def settings_defaults() -> s.Settings:
@@ -117,7 +92,7 @@ def first_month_text(metric: d.Metric) -> str:
     return f"month {text}, set by the window settings (month {month} with the defaults)."
 
 
-def undefined_rule(metric: d.Metric) -> str:
+def undefined_paragraph(metric: d.Metric) -> str:
     """When ``metric`` has no value (JSON null, ``n/a`` or ``n/m`` in the workbook)."""
     text = rules.undefined_sentence(metric.key)
     if metric.key == "sm_spend":
@@ -292,7 +267,7 @@ def _metric_entry(m: d.Metric) -> list[str]:
         *_item("Carried by", SCOPE_TEXT[m.scope]),
         *_item("Formula", code(rules.formula_text(m))),
         *_item("First month with a value", first_month_text(m)),
-        *_item("Undefined", undefined_rule(m)),
+        *_item("Undefined", undefined_paragraph(m)),
     ]
     if m.note:
         out += _item("Edge cases", prose(m.note))
@@ -426,7 +401,7 @@ def _names() -> list[str]:
         *_para(
             "A segment's slug is its value in lower case with every run of characters other than a–z and "
             "0–9 turned into one underscore, trimmed of underscores at both ends (Self-serve becomes "
-            f"`{seg}`). A slug longer than {slug_max()} characters is cut short and ends in an underscore "
+            f"`{seg}`). A slug longer than {names.SLUG_MAX} characters is cut short and ends in an underscore "
             "and eight hexadecimal digits of the SHA-256 digest of the full slug, so that it stays unique "
             "and every defined name stays within Excel's 255 characters. Two values with the same slug "
             "are told apart by a trailing underscore; a value with no letter or digit at all gets the slug "
@@ -481,7 +456,7 @@ def _settings() -> list[str]:
         meaning = prose(s.SETTING_HELP[f.name])
         default = _default_text(f.name, getattr(defaults, f.name))
         out.append(f"| `{f.name}` | {default} | {_allowed_text(rule)} | {meaning} |")
-    most = max_segments()
+    most = d.MAX_SEGMENTS
     out += [
         "",
         *_para(

@@ -4,6 +4,10 @@ these functions (tests/test_catalog.py checks that no other module spells one). 
 
 from __future__ import annotations
 
+# Longest slug used as is. Every defined name is at most 255 characters long (Excel's limit); the
+# longest prefix a segment's names get is about 40, so a longer slug is shortened (metrics.engine.slugify).
+SLUG_MAX = 64
+
 
 def scope_suffix(slug: str | None) -> str:
     """What ends every name of a segment's series and tables: ``__self_serve`` (nothing for the total)."""

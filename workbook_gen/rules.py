@@ -114,17 +114,18 @@ def period_can_be_undefined(key: str) -> bool:
     return may(period_rule(key))
 
 
-def undefined_marker(key: str, month_number: int, settings=None) -> str:
-    """What a monthly cell of ``key`` shows where it has no value: :data:`NOT_MEANINGFUL` for a metric
-    whose value fails its "not meaningful" test inside the data (a burn multiple without ARR growth),
-    :data:`UNDEFINED` otherwise."""
+def monthly_marker(key: str, i: int, settings=None) -> str:
+    """What the cell of month ``i`` (0-based, as the engine's arrays) of ``key`` shows where it has no value:
+    :data:`NOT_MEANINGFUL` for a metric whose value fails its "not meaningful" test inside the data (a burn
+    multiple without ARR growth), :data:`UNDEFINED` otherwise."""
     m = BY_KEY.get(key)
-    if m is not None and isinstance(m.expr, Positive) and month_number >= first_month_number(key, settings):
+    if m is not None and isinstance(m.expr, Positive) and i + 1 >= first_month_number(key, settings):
         return NOT_MEANINGFUL
     return UNDEFINED
 
 
-def period_undefined_marker(key: str) -> str:
+def period_marker(key: str) -> str:
+    """What a period view's cell of ``key`` shows where it has no value (as :func:`monthly_marker`)."""
     return NOT_MEANINGFUL if isinstance(period_rule(key), Positive) else UNDEFINED
 
 
@@ -137,7 +138,7 @@ def readable(e: Expr) -> str:
     return text(e, label_of)
 
 
-def undefined_rule(key: str) -> list[tuple[str, str]]:
+def undefined_reasons(key: str) -> list[tuple[str, str]]:
     """Why a monthly series can have no value besides its first month, as (kind, phrase) pairs
     (expressions.undefined_when)."""
     m = BY_KEY[key]
@@ -160,7 +161,7 @@ def month_text(first) -> str:
 
 def undefined_sentence(key: str) -> str:
     """When a monthly series has no value, in one or two sentences (Glossary, docs/definitions.md)."""
-    rules = undefined_rule(key)
+    rules = undefined_reasons(key)
     when = []
     if start(key) != {(1, ())}:
         when.append(f"before month {month_text(start(key))}")

@@ -45,7 +45,8 @@ class Ref:
     col2: int
 
 
-def _col_number(letters: str) -> int:
+def _col_index(letters: str) -> int:
+    """0-based column index of column letters (``A`` is 0)."""
     n = 0
     for ch in letters:
         n = n * 26 + ord(ch) - 64
@@ -57,8 +58,8 @@ def parse_ref(text: str) -> Ref | None:
     if not m:
         return None
     sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
-    c1, r1 = _col_number(m.group(3)), int(m.group(4)) - 1
-    c2 = _col_number(m.group(5)) if m.group(5) else c1
+    c1, r1 = _col_index(m.group(3)), int(m.group(4)) - 1
+    c2 = _col_index(m.group(5)) if m.group(5) else c1
     r2 = int(m.group(6)) - 1 if m.group(6) else r1
     return Ref(sheet, r1, c1, r2, c2)
 

@@ -128,6 +128,7 @@ def _greater_column(n: int) -> str:
 
 
 def _col_number(letters: str) -> int:
+    """1-based column number of column letters (``A`` is 1), as cell references count."""
     n = 0
     for ch in letters:
         n = n * 26 + ord(ch) - 64

@@ -9,22 +9,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from workbook_gen.definitions import GROUPINGS, TRAILING_KEYS, keys_for_scope
+from workbook_gen.definitions import GROUPINGS, MAX_SEGMENTS, TRAILING_KEYS, keys_for_scope
 from workbook_gen.errors import SettingsError
 from workbook_gen.metrics.arrays import Windows
 from workbook_gen.metrics.cohorts import CohortTables, cohort_tables
 from workbook_gen.metrics.monthly import monthly_series
 from workbook_gen.metrics.periods import Periods, make_periods, period_view, trailing_period
 from workbook_gen.model import InputData, attribute_text
+from workbook_gen.names import SLUG_MAX
 from workbook_gen.settings import Settings
 
 UNASSIGNED = "Unassigned"
-MAX_SEGMENTS = 12
-
-
-# Longest slug used as is. Every defined name is at most 255 characters long (Excel's limit); the
-# longest prefix a segment's names get is about 40, so a longer slug is shortened (see slugify).
-SLUG_MAX = 64
 
 
 def slugify(value: str) -> str:

@@ -14,7 +14,6 @@ from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.engine import Results, Scope
 from workbook_gen.model import EXCEL_EPOCH, InputData
-from workbook_gen.rules import undefined_marker
 from workbook_gen.settings import Settings
 from workbook_gen.text import inert_name
 from workbook_gen.workbook import printing
@@ -224,11 +223,6 @@ class Book:
 def excel_serial(d) -> float:
     """A date as the number a spreadsheet stores for it (the cached value of a date formula)."""
     return float((d - EXCEL_EPOCH).days)
-
-
-def undefined_text(key: str, i: int, settings=None) -> str:
-    """What a monthly formula shows when month i (0-based) of ``key`` is undefined (the catalog's rule)."""
-    return undefined_marker(key, i + 1, settings)
 
 
 def cached(value, undefined: str = UNDEFINED):

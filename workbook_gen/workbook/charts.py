@@ -99,11 +99,6 @@ def money_format(book: Book) -> str:
     return book.fmt.number_formats["chart_currency"]
 
 
-def chart_name(key: str, slug: str | None) -> str:
-    """The unnamed chart-data helper row of a series (contraction and churn negated)."""
-    return chart_data_name(series_name(key, slug))
-
-
 PALETTE_DARK = "#1F3864"
 MOVEMENTS = (
     ("mrr_new", "New", False),

@@ -15,7 +15,8 @@ from workbook_gen.definitions import BY_KEY, CURRENCY, PCT
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.changes import REMOVED, Changes
 from workbook_gen.names import series_name
-from workbook_gen.workbook.book import Book, cached, undefined_text
+from workbook_gen.rules import monthly_marker
+from workbook_gen.workbook.book import Book, cached
 from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.layout import cell
 from workbook_gen.workbook.tabs.common import section_row, unit_text
@@ -156,7 +157,7 @@ def write(book: Book, changes: Changes) -> None:
             name = series_name(m.key, m.slug)
             points = metric.unit == PCT
             style = cents if metric.unit == CURRENCY else fmt.unit(metric.unit)
-            undefined = undefined_text(m.key, m.index)
+            undefined = monthly_marker(m.key, m.index)
             ws.write_string(row, 0, m.scope, fmt.label)
             ws.write_string(row, 1, metric.label, fmt.label)
             ws.write_string(row, 2, name, fmt.name)

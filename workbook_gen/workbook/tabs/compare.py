@@ -7,8 +7,8 @@ import numpy as np
 from workbook_gen.definitions import period_metric
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.names import series_name
-from workbook_gen.rules import period_undefined_marker
-from workbook_gen.workbook.book import Book, cached, undefined_text
+from workbook_gen.rules import monthly_marker, period_marker
+from workbook_gen.workbook.book import Book, cached
 from workbook_gen.workbook.charts import (
     color,
     defined_window,
@@ -70,10 +70,10 @@ def write(book: Book) -> None:
         for j, scope in enumerate(scopes):
             if view == "latest" and key in scope.monthly:
                 formula = f"={latest(series_name(key, scope.slug))}"
-                value = cached(scope.monthly[key][-1], undefined_text(key, n - 1))
+                value = cached(scope.monthly[key][-1], monthly_marker(key, n - 1))
             elif view == "t12" and key in scope.trailing:
                 formula = period_formula(trailing_renderer(book, scope.slug), key)
-                value = cached(scope.trailing[key], period_undefined_marker(key))
+                value = cached(scope.trailing[key], period_marker(key))
             elif scope.is_total and key == "arr_share":
                 continue  # the total is the whole
             else:  # a metric this segment does not have (spend- or burn-based without its own column)

@@ -6,9 +6,9 @@ import math
 
 from workbook_gen.definitions import BY_KEY, COUNT, PCT, TRAILING_KEYS, period_metric
 from workbook_gen.names import series_name
-from workbook_gen.rules import period_undefined_marker
+from workbook_gen.rules import monthly_marker, period_marker
 from workbook_gen.workbook import printing
-from workbook_gen.workbook.book import Book, cached, excel_serial, undefined_text
+from workbook_gen.workbook.book import Book, cached, excel_serial
 from workbook_gen.workbook.charts import month_window, monthly_chart
 from workbook_gen.workbook.derived import NA, PeriodRenderer, period_formula
 from workbook_gen.workbook.formulas import in_row, latest
@@ -69,14 +69,14 @@ def write(book: Book) -> None:
         values = monthly[key]
         ws.write_string(row, 0, m.label, fmt.label)
         style = fmt.kpi(m.unit)
-        ws.write_formula(row, 1, f"={latest(key)}", style, cached(values[-1], undefined_text(key, t - 1)))
+        ws.write_formula(row, 1, f"={latest(key)}", style, cached(values[-1], monthly_marker(key, t - 1)))
         prev = values[-2] if t > 1 else math.nan
         ws.write_formula(
             row,
             2,
             f"=IF(COUNT(months)>1,{in_row(key, 'COUNT(months)-1')},{NA})",
             fmt.unit(m.unit),
-            cached(prev, undefined_text(key, t - 2)),
+            cached(prev, monthly_marker(key, t - 2)),
         )
         change = values[-1] - prev if t > 1 else math.nan
         b, c = cell(row, 1), cell(row, 2)
@@ -94,7 +94,7 @@ def write(book: Book) -> None:
             4,
             f"=IF(COUNT(months)>12,{in_row(key, 'COUNT(months)-12')},{NA})",
             fmt.unit(m.unit),
-            cached(ago, undefined_text(key, t - 13)),
+            cached(ago, monthly_marker(key, t - 13)),
         )
         bench = m.benchmark
         if bench:
@@ -192,9 +192,7 @@ def _trailing(book: Book, ws, top: int) -> int:
         m = period_metric(key)
         ws.write_string(row, lc, TRAILING_LABELS.get(key, m.label), fmt.label)
         formula = period_formula(trailing_renderer(book), key)
-        ws.write_formula(
-            row, vc, formula, fmt.unit(m.unit), cached(values[key], period_undefined_marker(key))
-        )
+        ws.write_formula(row, vc, formula, fmt.unit(m.unit), cached(values[key], period_marker(key)))
     return row
 
 

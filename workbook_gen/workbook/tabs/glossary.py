@@ -13,8 +13,14 @@ from workbook_gen.definitions import (
     TRAILING_KEYS,
     period_metric,
 )
-from workbook_gen.metrics.engine import SLUG_MAX
-from workbook_gen.names import cohort_name, period_edge_name, period_row_name, scope_suffix, setting_name
+from workbook_gen.names import (
+    SLUG_MAX,
+    cohort_name,
+    period_edge_name,
+    period_row_name,
+    scope_suffix,
+    setting_name,
+)
 from workbook_gen.rules import formula_text, period_rule_text, undefined_sentence
 from workbook_gen.settings import SETTING_HELP
 from workbook_gen.workbook.book import Book

@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 
 from workbook_gen.definitions import BY_KEY, METRICS, SECTIONS, UNIT
-from workbook_gen.names import series_name
+from workbook_gen.names import chart_data_name, series_name
+from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
-from workbook_gen.workbook.book import Book, ScopeSheets, cached, undefined_text
-from workbook_gen.workbook.charts import chart_name, month_window, monthly_chart
+from workbook_gen.workbook.book import Book, ScopeSheets, cached
+from workbook_gen.workbook.charts import month_window, monthly_chart
 from workbook_gen.workbook.formulas import MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
 from workbook_gen.workbook.printing import print_window
@@ -102,7 +103,9 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         if section == UNIT and not scope.is_total and section_notes(ss):
             row += len(section_notes(ss))  # the notes saying why spend- or burn-based metrics are absent
         for key, _sign in chart_data(ss, section):
-            lay.register(chart_name(key, scope.slug), Place(sheet, row, FIRST_COL, lay.n_months))
+            lay.register(
+                chart_data_name(series_name(key, scope.slug)), Place(sheet, row, FIRST_COL, lay.n_months)
+            )
             row += 1
         rows[sheet] = row + 1
 
@@ -163,7 +166,7 @@ def write(book: Book, ss: ScopeSheets) -> None:
             values = scope.monthly[key]
             for i in range(lay.n_months):
                 ws.write_formula(
-                    row, lay.col(i), f.formula(key, i), style, cached(values[i], undefined_text(key, i))
+                    row, lay.col(i), f.formula(key, i), style, cached(values[i], monthly_marker(key, i))
                 )
         if section == UNIT:
             row = lay.place(series_name(keys[-1], scope.slug)).row
@@ -179,7 +182,7 @@ def _write_chart_data(book: Book, ss: ScopeSheets, ws, sheet: str, section: str)
     """The hidden helper rows the charts read (see :data:`CHART_DATA`)."""
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     for key, sign in chart_data(ss, section):
-        row = lay.place(chart_name(key, scope.slug)).row
+        row = lay.place(chart_data_name(series_name(key, scope.slug))).row
         label = BY_KEY[key].label + (" (negative)" if sign < 0 else "")
         ws.write_string(row, 0, f"{label} — chart data, #N/A where undefined", fmt.note)
         ws.set_row(row, None, None, {"level": 1, "hidden": True})

@@ -9,7 +9,7 @@ import numpy as np
 
 from workbook_gen.definitions import PERIOD_KEYS, period_metric
 from workbook_gen.names import chart_data_name, period_edge_name, period_row_name
-from workbook_gen.rules import period_undefined_marker
+from workbook_gen.rules import period_marker
 from workbook_gen.workbook import charts, printing
 from workbook_gen.workbook.book import Book, cached
 from workbook_gen.workbook.derived import PeriodRenderer, period_formula
@@ -139,7 +139,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
                 c,
                 period_formula(renderer, key),
                 partial_style if periods.partial[p] else style,
-                cached(view[key][p], period_undefined_marker(key)),
+                cached(view[key][p], period_marker(key)),
             )
         if metric.period_note:
             ws.write_string(row, FIRST_COL + n + 1, metric.period_note, fmt.note)
