@@ -293,3 +293,105 @@ def test_json_has_every_number_the_tabs_show(example_data):
         np.nansum(results.total.cohorts["quarter"].cac)
         / np.sum(results.total.cohorts["quarter"].size[np.isfinite(results.total.cohorts["quarter"].cac)])
     )
+
+
+# Where presentation lists of metric keys live: the workbook's tabs and charts, and the run's summary.
+PRESENTATION = ("workbook", "build.py", "export.py")
+DECLARED_BY = {"metric_keys", "metric_rows", "chart_kinds"}
+
+
+def undeclared_key_lists(source: str) -> list[int]:
+    """Lines of the tuple, list, set or dict literals in ``source`` that hold a catalog key as a string
+    without being declared through metric_keys / metric_rows (or chart_kinds, whose kinds share some
+    metric keys' spelling). A dict whose values are all declared lists is keyed by something else."""
+    import ast
+
+    tree = ast.parse(source)
+    parent = {c: n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
+
+    def declared(node) -> bool:
+        while node in parent:
+            node = parent[node]
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) in DECLARED_BY
+            ):
+                return True
+        return False
+
+    def is_declaration(node) -> bool:
+        return isinstance(node, ast.Call) and getattr(node.func, "id", "") in DECLARED_BY
+
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict) and node.values and all(is_declaration(v) for v in node.values):
+            continue
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            items = node.elts
+        elif isinstance(node, ast.Dict):
+            items = [k for k in node.keys if k is not None] + node.values
+        else:
+            continue
+        if any(isinstance(i, ast.Constant) and i.value in d.ROW_KEYS for i in items) and not declared(node):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_presentation_list_of_keys_is_declared_with_the_catalogs_keys():
+    """A list of metric keys a tab, a chart or a check shows is declared through metric_keys or
+    metric_rows, which refuse a key the catalog does not have when the module is imported: a typo fails
+    instead of dropping a row without a word."""
+    from pathlib import Path
+
+    package = Path(d.__file__).parent
+    paths = [p for name in PRESENTATION for p in sorted((package / name).rglob("*.py")) or [package / name]]
+    found = [
+        f"{path.relative_to(package)}:{line}"
+        for path in paths
+        for line in undeclared_key_lists(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+    with pytest.raises(d.UnknownMetric, match="'nrr_12n'"):
+        d.metric_keys("arr", "nrr_12n")
+    with pytest.raises(d.UnknownMetric, match="'arr_grwoth_yoy'"):
+        d.metric_rows((("ARR", "arr"), ("Growth", "arr_grwoth_yoy")), at=1)
+    assert d.metric_keys("arr", "revenue", "lost_mrr") == ("arr", "revenue", "lost_mrr")  # period rows too
+    # the scan itself: a bare list is found, a declared one and a dict of declared lists are not
+    assert undeclared_key_lists('KPIS = ("arr", "nrr_12m")\nROWS = [("ARR", "arr")]') == [1, 2]
+    assert undeclared_key_lists('K = metric_keys("arr")\nC = {"arr": metric_keys("arr")}') == []
+
+
+def test_the_movements_are_one_tuple():
+    """The bridge's five movements, listed once; every list of movements is built from it."""
+    from workbook_gen.workbook import charts
+    from workbook_gen.workbook.tabs import checks, monthly, periods
+
+    assert d.MOVEMENTS == ("mrr_new", "mrr_reactivation", "mrr_expansion", "mrr_contraction", "mrr_churn")
+    assert d.GAINS + d.LOSSES == d.MOVEMENTS
+    assert [k for k, *_ in charts.MOVEMENT_SERIES] == list(d.MOVEMENTS)
+    assert [k for k, _ in checks.BRIDGE] == ["mrr_opening", *d.MOVEMENTS]
+    assert [s for _, s in checks.BRIDGE] == [1, 1, 1, 1, -1, -1]
+    assert [k for k, _ in monthly.CHART_DATA[d.BRIDGE]] == list(d.MOVEMENTS)
+    assert [k for k, _ in periods.CHART_DATA][:5] == list(d.MOVEMENTS)
+    assert monthly.SEGMENT_BOARD_ROWS[:7] == ("mrr_opening", *d.MOVEMENTS, "mrr_closing")
+
+
+def test_segment_notes_on_absent_metrics_come_from_the_scope_rules():
+    """A segment without an S&M (or Burn) column is told which metrics it lacks: every metric whose scope
+    rule is SM (or BURN), named from the catalog, so a new metric of that scope is named too."""
+    import dataclasses
+
+    sm = d.scope_note(d.SM, "Self-serve")
+    assert sm == (
+        "CAC, CAC payback, LTV:CAC and Magic number need a column headed 'Self-serve' on the S&M sheet: "
+        "spend is matched to a segment only through its own column."
+    )
+    burn = d.scope_note(d.BURN, "Self-serve")
+    assert burn.startswith("Net burn, Burn multiple, FCF margin (TTM) and Rule of 40 need a column headed")
+    extra = dataclasses.replace(d.BY_KEY["cac"], key="sm_share", label="S&M share")
+    from unittest import mock
+
+    with mock.patch.object(d, "METRICS", (*d.METRICS, extra)):
+        assert d.scope_note(d.SM, "Self-serve").startswith(
+            "CAC, CAC payback, LTV:CAC, Magic number and S&M share"
+        )

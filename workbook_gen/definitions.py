@@ -133,8 +133,12 @@ CAP = Setting("lifetime_cap_months", "cap")
 R = Setting("runway_window", "R")
 
 # Parts several metrics share.
-GAINED = S("mrr_new") + S("mrr_reactivation") + S("mrr_expansion")
-LOST = S("mrr_contraction") + S("mrr_churn")
+# The five MRR movements of the bridge, in the order it lists them: the gains, then the losses. Every
+# list of movements (the bridge's rows, its chart, the Checks tab, the period tabs) is built from these.
+MOVEMENTS: tuple[str, ...] = ("mrr_new", "mrr_reactivation", "mrr_expansion", "mrr_contraction", "mrr_churn")
+GAINS, LOSSES = MOVEMENTS[:3], MOVEMENTS[3:]
+GAINED = S(GAINS[0]) + S(GAINS[1]) + S(GAINS[2])
+LOST = S(LOSSES[0]) + S(LOSSES[1])
 ARR_ADDED_3M = Exact(S("arr") - Lag(S("arr"), 3))
 # S&M spend of the months of a period, lagged L months: the spend matched to the clients won in it
 # (the lag rule of the CAC, the period CAC and the cohort CAC alike).
@@ -655,8 +659,6 @@ METRICS: tuple[Metric, ...] = (
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
-# The five MRR movements of the bridge, in the order it lists them (gains, then losses).
-MOVEMENTS: tuple[str, ...] = ("mrr_new", "mrr_reactivation", "mrr_expansion", "mrr_contraction", "mrr_churn")
 KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
 
 
@@ -857,3 +859,47 @@ def period_rule(key: str) -> Expr:
 
 
 PERIOD_KEYS: tuple[str, ...] = _period_keys()
+
+
+# --- Presentation lists ----------------------------------------------------------------------------
+# A tab, a chart or a check that shows some metrics lists their keys; each such list is declared through
+# one of these two functions, which refuse a key the catalog does not have when the module is imported
+# (tests/test_catalog.py checks that no list of keys is declared any other way). A scope that lacks a
+# listed metric (a segment without S&M) still skips it where the list is used.
+ROW_KEYS = frozenset(KEYS) | frozenset(PERIOD_ONLY) | frozenset(TRAILING_ONLY)
+
+
+class UnknownMetric(ValueError):
+    """A presentation list names a key the catalog does not have (a typo, or a metric removed)."""
+
+
+def metric_keys(*keys: str) -> tuple[str, ...]:
+    """A presentation list of metric keys (monthly metrics or period-view rows), checked against the
+    catalog: ``KPIS = metric_keys("arr", "nrr_12m")``."""
+    unknown = [k for k in keys if k not in ROW_KEYS]
+    if unknown:
+        raise UnknownMetric(f"not metrics of the catalog: {', '.join(map(repr, unknown))}")
+    return keys
+
+
+def metric_rows(rows, at: int = 0) -> tuple:
+    """A presentation list of tuples whose item ``at`` is a metric key (a key with its label, its sign,
+    its view…), checked against the catalog like :func:`metric_keys`."""
+    rows = tuple(rows)
+    metric_keys(*(r[at] for r in rows))
+    return rows
+
+
+def scope_note(scope: str, label: str) -> str:
+    """Why a segment lacks the metrics of a scope rule (SM or BURN), naming them from the catalog: the
+    note a segment's tab shows when the S&M or Burn sheet has no column for it."""
+    sheet, why = SCOPE_NEEDS[scope]
+    labels = [m.label for m in METRICS if m.scope == scope]
+    listed = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return f"{listed} need a column headed {label!r} on the {sheet} sheet: {why}."
+
+
+SCOPE_NEEDS = {
+    SM: ("S&M", "spend is matched to a segment only through its own column"),
+    BURN: ("Burn", "company burn is never set against one segment's revenue"),
+}

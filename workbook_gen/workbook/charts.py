@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY
+from workbook_gen.definitions import BY_KEY, LOSSES, MOVEMENTS, metric_keys, metric_rows
 from workbook_gen.names import chart_data_name, series_name
 from workbook_gen.text import inert_name
 from workbook_gen.workbook.book import Book
@@ -100,12 +100,12 @@ def money_format(book: Book) -> str:
 
 
 PALETTE_DARK = "#1F3864"
-MOVEMENTS = (
-    ("mrr_new", "New", False),
-    ("mrr_reactivation", "Reactivation", False),
-    ("mrr_expansion", "Expansion", False),
-    ("mrr_contraction", "Contraction", True),
-    ("mrr_churn", "Churn", True),
+# The bridge's movements as the charts draw them: (key, legend, drawn below the axis).
+MOVEMENT_SERIES = metric_rows(
+    (key, legend, key in LOSSES)
+    for key, legend in zip(
+        MOVEMENTS, ("New", "Reactivation", "Expansion", "Contraction", "Churn"), strict=True
+    )
 )
 
 
@@ -139,14 +139,14 @@ def scope_values(book: Book, slug, key: str, window) -> np.ndarray:
 def _movement_range(book: Book, slug, window) -> tuple[float, float]:
     scope = next(s for s in book.results.scopes if s.slug == slug)
     a, b = window[0], window[1] + 1
-    up = sum(np.nan_to_num(scope.monthly[k][a:b]) for k, _, neg in MOVEMENTS if not neg)
-    down = sum(np.nan_to_num(scope.monthly[k][a:b]) for k, _, neg in MOVEMENTS if neg)
+    up = sum(np.nan_to_num(scope.monthly[k][a:b]) for k, _, neg in MOVEMENT_SERIES if not neg)
+    down = sum(np.nan_to_num(scope.monthly[k][a:b]) for k, _, neg in MOVEMENT_SERIES if neg)
     return -float(np.max(down, initial=0.0)), float(np.max(up, initial=0.0))
 
 
 def _movements(book: Book, slug, window, title):
     chart = new_chart(book, "column", title, "stacked", money_format(book))
-    for i, (key, label, _negative) in enumerate(MOVEMENTS):
+    for i, (key, label, _negative) in enumerate(MOVEMENT_SERIES):
         chart.add_series(row_series(book, series_name(key, slug), label, window, fill=color(i + 1), gap=40))
     movement_axis(chart, *_movement_range(book, slug, window))
     return chart
@@ -223,15 +223,23 @@ def _columns(book: Book, slug, key: str, title: str, num_format: str, window):
 
 # The series whose first defined month starts each chart (earlier months would plot n/a as zero).
 CHART_START_KEYS = {
-    "bridge": ("mrr_new",),
-    "quick_ratio": ("quick_ratio_3m",),
-    "arr": ("arr",),
-    "clients": ("clients_closing",),
-    "arpa": ("arpa",),
-    "retention": ("nrr_12m",),
-    "payback": ("cac_payback_months", "ltv_cac"),
-    "burn_multiple": ("burn_multiple",),
+    "bridge": metric_keys(MOVEMENTS[0]),
+    "quick_ratio": metric_keys("quick_ratio_3m"),
+    "arr": metric_keys("arr"),
+    "clients": metric_keys("clients_closing"),
+    "arpa": metric_keys("arpa"),
+    "retention": metric_keys("nrr_12m"),
+    "payback": metric_keys("cac_payback_months", "ltv_cac"),
+    "burn_multiple": metric_keys("burn_multiple"),
 }
+
+
+def chart_kinds(*kinds: str) -> tuple[str, ...]:
+    """A list of the standard charts a tab draws (monthly_chart's kinds), checked where it is declared."""
+    unknown = [k for k in kinds if k not in CHART_START_KEYS]
+    if unknown:
+        raise ValueError(f"not chart kinds: {', '.join(map(repr, unknown))}")
+    return kinds
 
 
 def defined_window(book: Book, slug: str | None, keys, window: tuple[int, int]) -> tuple[int, int]:
@@ -280,13 +288,13 @@ def monthly_chart(book: Book, kind: str, slug: str | None, window):
         return _lines(
             book,
             slug,
-            ["arpa", "asp_new", "arpa_churned", "arpa_expanded", "arpa_contracted"],
+            metric_keys("arpa", "asp_new", "arpa_churned", "arpa_expanded", "arpa_contracted"),
             f"ARPA by group ({cur} MRR per client)",
             money,
             window,
         )
     if kind == "retention":
-        keys = ["nrr_12m", "grr_12m"]
+        keys = metric_keys("nrr_12m", "grr_12m")
         chart = _lines(book, slug, keys, "Net and gross revenue retention, 12 months (%)", "0%", window)
         _floor_axis(chart, book, slug, keys, window)
         return chart

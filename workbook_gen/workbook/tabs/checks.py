@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY
+from workbook_gen.definitions import BY_KEY, GAINS, MOVEMENTS, metric_rows
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
 from workbook_gen.names import series_name
@@ -16,14 +16,7 @@ from workbook_gen.workbook.tabs.common import month_header, monthly_columns, sec
 
 SHEET = "Checks"
 TOLERANCE = 0.005  # currency units; well below a cent of rounding
-BRIDGE = (
-    ("mrr_opening", 1),
-    ("mrr_new", 1),
-    ("mrr_reactivation", 1),
-    ("mrr_expansion", 1),
-    ("mrr_contraction", -1),
-    ("mrr_churn", -1),
-)
+BRIDGE = metric_rows((("mrr_opening", 1), *((k, 1 if k in GAINS else -1) for k in MOVEMENTS)))
 
 
 def write(book: Book) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbook_gen.definitions import period_metric
+from workbook_gen.definitions import metric_keys, metric_rows, period_metric
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.names import series_name
 from workbook_gen.rules import monthly_marker, period_marker
@@ -29,21 +29,24 @@ TOP = 4
 
 # (label, key, view): "latest" reads a monthly row in the latest month; "t12" is the engine's
 # trailing-twelve-months value of the key (definitions.TRAILING_KEYS), written as its formula.
-ROWS = (
-    ("ARR (latest)", "arr", "latest"),
-    ("Share of total ARR", "arr_share", "latest"),
-    ("Closing clients (latest)", "clients_closing", "latest"),
-    ("ARR growth YoY (latest)", "arr_growth_yoy", "latest"),
-    ("NRR 12m (latest)", "nrr_12m", "latest"),
-    ("GRR 12m (latest)", "grr_12m", "latest"),
-    ("ARPA (latest)", "arpa", "latest"),
-    ("ASP of new clients (T12M)", "asp_new", "t12"),
-    ("Quick ratio (T12M)", "quick_ratio", "t12"),
-    ("Logo churn per month (T12M)", "logo_churn_monthly", "t12"),
-    ("LTV (latest)", "ltv", "latest"),
-    ("Client lifetime (latest)", "lifetime_months", "latest"),
-    ("CAC payback (latest)", "cac_payback_months", "latest"),
-    ("LTV:CAC (latest)", "ltv_cac", "latest"),
+ROWS = metric_rows(
+    (
+        ("ARR (latest)", "arr", "latest"),
+        ("Share of total ARR", "arr_share", "latest"),
+        ("Closing clients (latest)", "clients_closing", "latest"),
+        ("ARR growth YoY (latest)", "arr_growth_yoy", "latest"),
+        ("NRR 12m (latest)", "nrr_12m", "latest"),
+        ("GRR 12m (latest)", "grr_12m", "latest"),
+        ("ARPA (latest)", "arpa", "latest"),
+        ("ASP of new clients (T12M)", "asp_new", "t12"),
+        ("Quick ratio (T12M)", "quick_ratio", "t12"),
+        ("Logo churn per month (T12M)", "logo_churn_monthly", "t12"),
+        ("LTV (latest)", "ltv", "latest"),
+        ("Client lifetime (latest)", "lifetime_months", "latest"),
+        ("CAC payback (latest)", "cac_payback_months", "latest"),
+        ("LTV:CAC (latest)", "ltv_cac", "latest"),
+    ),
+    at=1,
 )
 
 
@@ -91,7 +94,7 @@ def write(book: Book) -> None:
             row_series(book, series_name("arr", scope.slug), scope.label, window, fill=color(j + 1), gap=40)
         )
     nrr = new_chart(book, "line", "NRR, 12 months, by segment (%)", None, "0%")
-    window = defined_window(book, None, ("nrr_12m",), window)
+    window = defined_window(book, None, metric_keys("nrr_12m"), window)
     for j, scope in enumerate(scopes):
         nrr.add_series(
             row_series(

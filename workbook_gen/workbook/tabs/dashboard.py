@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, COUNT, PCT, TRAILING_KEYS, period_metric
+from workbook_gen.definitions import (
+    BY_KEY,
+    COUNT,
+    PCT,
+    TRAILING_KEYS,
+    metric_keys,
+    metric_rows,
+    period_metric,
+)
 from workbook_gen.names import series_name
 from workbook_gen.rules import monthly_marker, period_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial
-from workbook_gen.workbook.charts import month_window, monthly_chart
+from workbook_gen.workbook.charts import chart_kinds, month_window, monthly_chart
 from workbook_gen.workbook.derived import NA, PeriodRenderer, period_formula
 from workbook_gen.workbook.formulas import in_row, latest
 from workbook_gen.workbook.layout import cell
 from workbook_gen.workbook.tabs.common import T12_START, t12_slice
 
 SHEET = "Dashboard"
-KPIS = (
+KPIS = metric_keys(
     "arr",
     "mrr_growth_mom",
     "arr_growth_yoy",
@@ -35,7 +43,7 @@ KPIS = (
     "rule_of_40",
 )
 TABLE_TOP = 5
-DASHBOARD_CHARTS = ("bridge", "arr", "quick_ratio", "retention", "payback", "burn_multiple")
+DASHBOARD_CHARTS = chart_kinds("bridge", "arr", "quick_ratio", "retention", "payback", "burn_multiple")
 COLS = ("Metric", "Latest", "Previous month", "Change", "12 months ago", "Benchmark", "Good at", "OK at")
 WIDTHS = (27, 13, 13, 11, 13, 45, 8, 8, 2, 30, 13)
 TRAILING_COL = 9  # the trailing-twelve-months table, right of the KPI table
@@ -155,8 +163,8 @@ def write(book: Book) -> None:
 # The trailing-twelve-months table: the catalog's trailing view (definitions.TRAILING_KEYS) but for the
 # ASP of new clients (on the Segments tab), with the dashboard's own wording where the catalog's label
 # names a period.
-TRAILING = tuple(k for k in TRAILING_KEYS if k != "asp_new")
-TRAILING_LABELS = {"revenue": "Recurring revenue"}
+TRAILING = tuple(k for k in TRAILING_KEYS if k not in metric_keys("asp_new"))
+TRAILING_LABELS = dict(metric_rows((("revenue", "Recurring revenue"),)))
 
 
 def trailing_renderer(book: Book, slug: str | None = None) -> PeriodRenderer:

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, METRICS, SECTIONS, UNIT
+from workbook_gen.definitions import (
+    BURN,
+    BY_KEY,
+    GAINS,
+    METRICS,
+    MOVEMENTS,
+    SECTIONS,
+    SM,
+    UNIT,
+    metric_keys,
+    metric_rows,
+    scope_note,
+)
 from workbook_gen.names import chart_data_name, series_name
 from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached
-from workbook_gen.workbook.charts import month_window, monthly_chart
+from workbook_gen.workbook.charts import chart_kinds, month_window, monthly_chart
 from workbook_gen.workbook.formulas import MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
 from workbook_gen.workbook.printing import print_window
@@ -30,39 +42,27 @@ SEGMENT_NUMBER_ROW = 2
 # #N/A where it is undefined, so the chart shows a gap rather than a zero (the visible row keeps
 # n/a). Contraction and churn are drawn below the axis, so their helper rows are negated.
 CHART_DATA = {
-    SECTIONS[0]: (
-        ("mrr_new", 1),
-        ("mrr_reactivation", 1),
-        ("mrr_expansion", 1),
-        ("mrr_contraction", -1),
-        ("mrr_churn", -1),
+    SECTIONS[0]: metric_rows((k, 1 if k in GAINS else -1) for k in MOVEMENTS),
+    SECTIONS[1]: metric_rows(
+        (("arpa", 1), ("asp_new", 1), ("arpa_churned", 1), ("arpa_expanded", 1), ("arpa_contracted", 1))
     ),
-    SECTIONS[1]: (
-        ("arpa", 1),
-        ("asp_new", 1),
-        ("arpa_churned", 1),
-        ("arpa_expanded", 1),
-        ("arpa_contracted", 1),
-    ),
-    SECTIONS[2]: (("quick_ratio_3m", 1), ("nrr_12m", 1), ("grr_12m", 1)),
-    SECTIONS[3]: (("cac_payback_months", 1), ("ltv_cac", 1), ("burn_multiple", 1)),
+    SECTIONS[2]: metric_rows((("quick_ratio_3m", 1), ("nrr_12m", 1), ("grr_12m", 1))),
+    SECTIONS[3]: metric_rows((("cac_payback_months", 1), ("ltv_cac", 1), ("burn_multiple", 1))),
 }
 SECTION_CHARTS = {
-    SECTIONS[0]: ("bridge", "arr"),
-    SECTIONS[1]: ("clients", "arpa"),
-    SECTIONS[2]: ("quick_ratio", "retention"),
-    SECTIONS[3]: ("payback", "burn_multiple"),
+    SECTIONS[0]: chart_kinds("bridge", "arr"),
+    SECTIONS[1]: chart_kinds("clients", "arpa"),
+    SECTIONS[2]: chart_kinds("quick_ratio", "retention"),
+    SECTIONS[3]: chart_kinds("payback", "burn_multiple"),
 }
+# Rows set in bold: the balances a reader looks for first.
+BOLD_ROWS = metric_keys("mrr_closing", "arr", "clients_closing")
 # A segment's tab prints on one page (SPEC §6, the board pack): these rows over the latest months,
 # the section headings and the notes on absent metrics, and one row of charts. Its other rows stay
 # on the tab, grouped and collapsed (one click on the outline +), as the chart helper rows are.
-SEGMENT_BOARD_ROWS = (
+SEGMENT_BOARD_ROWS = metric_keys(
     "mrr_opening",
-    "mrr_new",
-    "mrr_reactivation",
-    "mrr_expansion",
-    "mrr_contraction",
-    "mrr_churn",
+    *MOVEMENTS,
     "mrr_closing",
     "arr",
     "arr_share",
@@ -115,21 +115,13 @@ def chart_data(ss: ScopeSheets, section: str) -> list[tuple[str, int]]:
 
 
 def section_notes(ss: ScopeSheets) -> list[str]:
-    """One line per group of keys a segment lacks, saying why (docs/definitions.md, Scopes and segments)."""
-    scope, notes = ss.scope, []
+    """One line per scope rule that leaves a segment without some metrics, naming them from the catalog
+    (docs/definitions.md, Scopes and segments)."""
+    scope = ss.scope
     if scope.is_total:
-        return notes
-    if not scope.has_sm:
-        notes.append(
-            f"CAC, CAC payback, LTV:CAC and magic number need a column headed {scope.label!r} on the S&M "
-            "sheet: spend is matched to a segment only through its own column."
-        )
-    if not scope.has_burn:
-        notes.append(
-            f"Net burn, burn multiple, FCF margin and Rule of 40 need a column headed {scope.label!r} on the "
-            "Burn sheet: company burn is never set against one segment's revenue."
-        )
-    return notes
+        return []
+    lacking = [(SM, scope.has_sm), (BURN, scope.has_burn)]
+    return [scope_note(rule, scope.label) for rule, has in lacking if not has]
 
 
 def write(book: Book, ss: ScopeSheets) -> None:
@@ -161,7 +153,7 @@ def write(book: Book, ss: ScopeSheets) -> None:
             write_row_head(
                 ws, fmt, row, metric.label, name, metric.unit, book.settings.currency_symbol.strip()
             )
-            bold = key in ("mrr_closing", "arr", "clients_closing")
+            bold = key in BOLD_ROWS
             style = fmt.unit(metric.unit, bold)
             values = scope.monthly[key]
             for i in range(lay.n_months):

@@ -7,7 +7,15 @@ import math
 
 import numpy as np
 
-from workbook_gen.definitions import PERIOD_KEYS, period_metric
+from workbook_gen.definitions import (
+    GAINS,
+    LOSSES,
+    MOVEMENTS,
+    PERIOD_KEYS,
+    metric_keys,
+    metric_rows,
+    period_metric,
+)
 from workbook_gen.names import chart_data_name, period_edge_name, period_row_name
 from workbook_gen.rules import period_marker
 from workbook_gen.workbook import charts, printing
@@ -30,19 +38,17 @@ def _keys(book: Book, attr: str) -> list[str]:
 
 # Chart data (hidden rows under the table): numbers, or #N/A where undefined; contraction and
 # churn negated so that they are drawn below the axis.
-CHART_DATA = (
-    ("mrr_new", 1),
-    ("mrr_reactivation", 1),
-    ("mrr_expansion", 1),
-    ("mrr_contraction", -1),
-    ("mrr_churn", -1),
-    ("quick_ratio", 1),
-    ("nrr_12m", 1),
-    ("grr_12m", 1),
-    ("cac_payback_months", 1),
-    ("ltv_cac", 1),
-    ("magic_number", 1),
-    ("burn_multiple", 1),
+CHART_DATA = metric_rows(
+    (
+        *((k, 1 if k in GAINS else -1) for k in MOVEMENTS),
+        ("quick_ratio", 1),
+        ("nrr_12m", 1),
+        ("grr_12m", 1),
+        ("cac_payback_months", 1),
+        ("ltv_cac", 1),
+        ("magic_number", 1),
+        ("burn_multiple", 1),
+    )
 )
 
 
@@ -232,7 +238,7 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
 
     made = []
     drivers = charts.new_chart(book, "column", f"MRR drivers ({cur}) & quick ratio (x), by {word}", "stacked")
-    for i, (key, label, _neg) in enumerate(charts.MOVEMENTS):
+    for i, (key, label, _neg) in enumerate(charts.MOVEMENT_SERIES):
         drivers.add_series(series(key, label, fill=charts.color(i + 1), gap=50))
     drivers.set_x_axis({"num_font": {"size": 8}, "label_position": "low", "major_tick_mark": "none"})
     view = getattr(res.total, attr)
@@ -243,8 +249,8 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
 
     charts.movement_axis(
         drivers,
-        -peak(["mrr_contraction", "mrr_churn"]),
-        peak(["mrr_new", "mrr_reactivation", "mrr_expansion"]),
+        -peak(LOSSES),
+        peak(GAINS),
     )
     drivers.wbg_y["num_format"] = charts.money_format(book)
     drivers.set_y_axis(drivers.wbg_y)
@@ -256,10 +262,10 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
         return chart
 
     line = right_line(series("quick_ratio", "Quick ratio (right axis)", y2_axis=True))
-    line.set_y2_axis(charts.right_axis(drivers, peak(["quick_ratio"]), "0.0"))
+    line.set_y2_axis(charts.right_axis(drivers, peak(metric_keys("quick_ratio")), "0.0"))
     drivers.combine(line)
     made.append(drivers)
-    keep = [k for k in ("nrr_12m", "grr_12m") if period_row_name(attr, k) in lay.places]
+    keep = [k for k in metric_keys("nrr_12m", "grr_12m") if period_row_name(attr, k) in lay.places]
     nrr = getattr(res.total, attr).get("nrr_12m")
     if keep and nrr is not None and np.isfinite(nrr[:n]).any():
         defined_from = int(np.argmax(np.isfinite(nrr[:n])))
@@ -289,7 +295,7 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
         pay.combine(ln)
         pay.set_x_axis({"num_font": {"size": 8}})
         made.append(pay)
-    eff = [k for k in ("magic_number", "burn_multiple") if period_row_name(attr, k) in lay.places]
+    eff = [k for k in metric_keys("magic_number", "burn_multiple") if period_row_name(attr, k) in lay.places]
     if eff:
         e = charts.new_chart(book, "column", f"Magic number and burn multiple (x), by {word}", None, "0.0")
         for i, k in enumerate(eff):
