@@ -395,3 +395,11 @@ def test_segment_notes_on_absent_metrics_come_from_the_scope_rules():
         assert d.scope_note(d.SM, "Self-serve").startswith(
             "CAC, CAC payback, LTV:CAC, Magic number and S&M share"
         )
+
+
+def test_a_missing_excel_formula_is_a_named_error(monkeypatch):
+    from workbook_gen.workbook import formulas
+
+    monkeypatch.delitem(formulas.AGGREGATIONS, "clients_expanded")
+    with pytest.raises(formulas.MissingFormula, match="no Excel formula for 'clients_expanded'"):
+        formulas.MonthlyFormulas.formula(None, "clients_expanded", 3)
