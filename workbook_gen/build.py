@@ -44,7 +44,7 @@ def load_with_sources(
     """The inputs and settings, and where each setting came from (option, settings file, the pack's Cover)."""
     path = Path(input_path)
     settings, sources = resolve_settings(path, overrides)
-    data = read_inputs(path)
+    data = read_inputs(path, settings)
     data = data.up_to(settings.as_of)
     if data.n_months < 2:
         # Month 1 is the opening balance: with one month there is no movement, rate or ratio to show.
@@ -236,6 +236,59 @@ def validate(input_path: Path | str, overrides: dict | None = None) -> list[str]
         lines += ["  settings:", *settings_lines]
     lines += [f"  warning: {w}" for w in data.warnings]
     return lines
+
+
+def import_billing(
+    folder: Path | str, output: Path | str, overrides: dict | None = None, progress: Progress | None = None
+) -> list[str]:
+    """Billing data (a folder with a billing CSV, and monthly.csv when there is one) → the standard
+    input workbook, with a summary sheet, and the reconciliation CSV beside it (README, Billing data in)."""
+    from workbook_gen.inputs.read import read_folder
+    from workbook_gen.workbook.input_book import (
+        reconciliation_frame,
+        reconciliation_path,
+        write_imported_workbook,
+    )
+
+    say = progress or (lambda _m: None)
+    folder, output = Path(folder), Path(output)
+    recon = reconciliation_path(output)
+    for out in (output, recon):
+        refuse_overwriting_inputs(out, [folder])
+    if not folder.is_dir():
+        raise InputError([f"{display_name(folder)}: import reads a folder holding a billing CSV."])
+    settings, _sources = resolve_settings(folder, overrides)
+    say(f"reading {display_name(folder)}")
+    data, billing = read_folder(folder, settings, monthly_optional=True)
+    if billing is None:
+        raise InputError(
+            [
+                f"folder {display_name(folder)}: no billing CSV (subscription periods or invoice lines) to import."
+            ]
+        )
+    data = data.up_to(settings.as_of)
+    check_fits_excel(data)
+    company = company_name(settings, folder)
+    blank_monthly = not (folder / "monthly.csv").is_file()
+    say(f"writing {output.name} ({data.n_clients:,} clients × {data.n_months} months)")
+    write_atomic(
+        output,
+        lambda tmp: write_imported_workbook(tmp, data, billing, settings, company, blank_monthly),
+        inputs=[folder],
+    )
+    say(f"writing {recon.name}")
+    frame = reconciliation_frame(billing, data.n_months)
+    write_atomic(recon, lambda tmp: frame.write_csv(tmp), inputs=[folder])
+    lines = [
+        f"wrote {output}",
+        f"wrote {recon}",
+        f"  clients          {data.n_clients:,} ({int((data.mrr[:, -1] > 0).sum()):,} paying in the last month)",
+        f"  months           {data.n_months} ({data.months[0]:%Y-%m} to {data.months[-1]:%Y-%m})",
+        f"  last month MRR   {settings.currency} {data.mrr[:, -1].sum():,.2f}",
+    ]
+    if blank_monthly:
+        lines.append("  monthly sheets   blank: fill in S&M, Gross margin and Burn before building")
+    return lines + [f"  warning: {w}" for w in data.warnings]
 
 
 def _new_folder(folder: Path | str, names: tuple[str, ...]) -> list[Path]:

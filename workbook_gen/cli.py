@@ -91,6 +91,18 @@ SETTING_OPTIONS = {
     "runway_window": click.option(
         "--runway-window", type=int, help="Months of net burn averaged for the cash runway (default 3)."
     ),
+    "period_end": click.option(
+        "--period-end",
+        type=click.Choice(["exclusive", "inclusive"]),
+        help="Billing data: a period's end date is the next period's start (exclusive, the default) or its "
+        "last day (inclusive).",
+    ),
+    "constant_currency": click.option(
+        "--constant-currency",
+        metavar="YYYY-MM",
+        help="Billing data in several currencies: convert every month at this month's FX rates "
+        "(default: each month at its own).",
+    ),
 }
 
 
@@ -148,7 +160,7 @@ def example(directory: Path) -> None:
 
 @main.command(context_settings=CONTEXT, short_help="Check the inputs and summarise them.")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@setting_options("currency", "split", "as_of")
+@setting_options("currency", "split", "as_of", "period_end", "constant_currency")
 def validate(input_path: Path, **kwargs) -> None:
     """Check INPUT and print a one-screen summary: clients, months, the segment split and why it was
     chosen, and the settings that differ from the defaults. Every problem is listed with its sheet and
@@ -249,6 +261,9 @@ def build_cmd(
     "fiscal_year_start",
     "as_of",
     "runway_window",
+    "currency",
+    "period_end",
+    "constant_currency",
 )
 def metrics(input_path: Path, fmt: str, output: Path | None, **kwargs) -> None:
     """Print every metric of INPUT as JSON or tidy CSV: the same numbers as the workbook, undefined
@@ -263,6 +278,37 @@ def metrics(input_path: Path, fmt: str, output: Path | None, **kwargs) -> None:
         sys.stdout.write(printable(text) if sys.stdout.isatty() else text)
     else:
         say(f"wrote {output}", err=True)
+
+
+@main.command(
+    "import", context_settings=CONTEXT, short_help="Turn billing data into the standard input workbook."
+)
+@click.argument("billing", metavar="BILLING", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    metavar="INPUTS.xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    callback=_xlsx_path,
+    help="The input workbook to write; the reconciliation CSV is written beside it.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
+@setting_options("company", "currency", "as_of", "period_end", "constant_currency")
+def import_cmd(billing: Path, output: Path, quiet: bool, **kwargs) -> None:
+    """Turn BILLING, a folder holding one billing CSV (subscription periods or invoice lines, recognised
+    by its header) and monthly.csv when you have it, into the standard input workbook INPUTS.xlsx: the
+    derived MRR sheet with the attributes carried, the monthly sheets (blank to fill in without
+    monthly.csv) and a Billing import summary; INPUTS-reconciliation.csv beside it lists, per client and
+    month, the lines that made the MRR."""
+    start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        if not quiet:
+            say(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
+
+    for line in _run(lambda: build.import_billing(billing, output, _overrides(kwargs), progress)):
+        say(line)
 
 
 if __name__ == "__main__":

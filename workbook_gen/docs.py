@@ -416,6 +416,7 @@ UNSET_MEANING = {
     "company": "the input file's name",
     "split": "automatic (below)",
     "as_of": "the last month with data",
+    "constant_currency": "each month at its own rates",
 }
 
 

@@ -26,8 +26,8 @@ def input_files(input_path: Path | str) -> list[Path]:
     """Every path a command reads for ``input_path``: the workbook, or the CSV folder and its members,
     and the settings file beside them."""
     p = Path(input_path)
-    if p.is_dir():
-        return [p, *(p / name for name in SIDE_FILES)]
+    if p.is_dir():  # every CSV of a folder input may be read (a billing file, fx.csv, ...)
+        return [p, *(p / name for name in SIDE_FILES), *sorted(p.glob("*.csv"))]
     if p.suffix.lower() == ".csv":
         return [p, p.parent, *(p.parent / name for name in SIDE_FILES)]
     return [p, p.parent / SIDE_FILES[2]]

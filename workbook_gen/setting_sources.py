@@ -81,7 +81,7 @@ def describe(
         else:
             if value == getattr(DEFAULTS, key):
                 continue
-            shown = f"{value:%Y-%m}" if key == "as_of" else _plain(value)
+            shown = f"{value:%Y-%m}" if key in ("as_of", "constant_currency") else _plain(value)
             origin = sources.get(key, "default")
         lines.append(f"    {key:<20} {shown}  ({origin})")
     return lines

@@ -27,6 +27,10 @@ SETTING_HELP = {
     "fiscal_year_start": "First month (1-12) of the fiscal year, for quarters, years and cohorts.",
     "as_of": "Ignore months after this one (YYYY-MM), to reproduce an earlier month's pack.",
     "runway_window": "Months of net burn averaged for the cash runway (R).",
+    "period_end": "Billing data: exclusive (a period ends on the next period's start, as Stripe and ChartMogul "
+    "export it) or inclusive (it ends on its last day, Jan 1 - Jan 31).",
+    "constant_currency": "Billing data in several currencies: convert every month at this month's FX rates "
+    "(YYYY-MM), so growth is free of exchange moves (default: each month at its own rates).",
 }
 
 
@@ -42,6 +46,8 @@ class Settings:
     fiscal_year_start: int = 1
     as_of: dt.date | None = None
     runway_window: int = 3
+    period_end: str = "exclusive"
+    constant_currency: dt.date | None = None
 
     @property
     def currency_symbol(self) -> str:
@@ -138,6 +144,8 @@ SCHEMA: dict[str, Rule] = {
     "fiscal_year_start": Rule("int", 1, 12, hint="must be a month number from 1 to 12"),
     "as_of": Rule("month"),
     "runway_window": Rule("int", 1, 120),
+    "period_end": Rule("text", pattern=r"exclusive|inclusive", hint="must be exclusive or inclusive"),
+    "constant_currency": Rule("month"),
 }
 
 
@@ -165,7 +173,12 @@ def settings_toml() -> str:
         lines.append(f"# {SETTING_HELP[f.name]}")
         value = getattr(defaults, f.name)
         if value is None:
-            example = {"company": '"Acme Ltd"', "split": '"Segment"', "as_of": '"2025-12"'}[f.name]
+            example = {
+                "company": '"Acme Ltd"',
+                "split": '"Segment"',
+                "as_of": '"2025-12"',
+                "constant_currency": '"2025-01"',
+            }[f.name]
         elif isinstance(value, str):
             example = f'"{value}"'
         elif isinstance(value, float) and value.is_integer():

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from workbook_gen.errors import InputError
+from workbook_gen.inputs.billing import Billing, find_billing_file, read_billing
 from workbook_gen.inputs.cells import (
     MAX_AMOUNT,
     NumberStyle,
@@ -44,6 +45,7 @@ from workbook_gen.model import (
     InputData,
     next_month,
 )
+from workbook_gen.settings import Settings
 
 MRR_CSV = "mrr.csv"
 MONTHLY_CSV = "monthly.csv"
@@ -73,14 +75,15 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_inputs(path: Path | str) -> InputData:
-    """Read and validate the inputs at ``path``: an xlsx workbook, a folder with mrr.csv and
-    monthly.csv, or the mrr.csv file itself. Raises :class:`InputError` listing every problem."""
+def read_inputs(path: Path | str, settings: Settings | None = None) -> InputData:
+    """Read and validate the inputs at ``path``: an xlsx workbook, a folder with mrr.csv (or a billing
+    CSV) and monthly.csv, or the mrr.csv file itself. Raises :class:`InputError` listing every problem.
+    ``settings`` gives what the billing route needs (period_end, as_of, currencies)."""
     path = Path(path)
     if not path.exists():
         raise InputError([f"{path}: no such file or folder."])
     if path.is_dir() or path.suffix.lower() == ".csv":
-        return read_csv_inputs(path if path.is_dir() else path.parent)
+        return read_csv_inputs(path if path.is_dir() else path.parent, settings)
     return read_xlsx_inputs(path)
 
 
@@ -240,41 +243,77 @@ def _read_csv(path: Path) -> list[list]:
     return rows
 
 
-def read_csv_inputs(folder: Path) -> InputData:
+def read_csv_inputs(folder: Path, settings: Settings | None = None) -> InputData:
+    return read_folder(folder, settings)[0]
+
+
+def read_folder(
+    folder: Path, settings: Settings | None = None, monthly_optional: bool = False
+) -> tuple[InputData, Billing | None]:
+    """A folder input: mrr.csv, or a billing CSV (README, Billing data in), with monthly.csv. With
+    ``monthly_optional`` (``import``) a billing folder may lack monthly.csv: its series are then zero."""
+    settings = settings or Settings()
     problems: list[str] = []
     warnings: list[str] = []
     mrr_path, monthly_path = folder / MRR_CSV, folder / MONTHLY_CSV
     label = folder.resolve().name or str(folder)  # "." is named by the folder it means
-    for p in (mrr_path, monthly_path):
+    billing_path = None if os.path.lexists(mrr_path) else find_billing_file(folder)
+    required = [mrr_path, monthly_path] if billing_path is None else [monthly_path]
+    for p in required:
         if os.path.lexists(p) and not p.is_file():
             problems.append(f"folder {label}: {p.name} is not a regular file.")
-        elif not p.is_file():
+        elif not p.is_file() and not (monthly_optional and billing_path is not None):
             problems.append(
-                f"folder {label}: missing {p.name} (a folder input holds mrr.csv and monthly.csv)."
+                f"folder {label}: missing {p.name} (a folder input holds mrr.csv, or a billing CSV of "
+                "subscription periods or invoice lines, and monthly.csv)."
             )
     if problems:
         raise InputError(problems, label)
     style = NumberStyle()
-    mrr_grid = _read_csv(mrr_path)
-    header = [(h or "").strip().lower() for h in (mrr_grid[0] if mrr_grid else [])]
-    monthly_grid = _read_csv(monthly_path)
-    if len(header) >= 3 and header[0] in ("client_id", "client id") and header[1] == "month":
-        table = parse_mrr_long(mrr_grid, MRR_CSV, problems, style)
+    monthly_grid = _read_csv(monthly_path) if monthly_path.is_file() else None
+    parsed = None
+    billing = None
+    if billing_path is not None:
+        if monthly_grid is not None:
+            parsed = parse_monthly(
+                monthly_grid, MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend", style=style
+            )
+        last = max(parsed[0]) if parsed is not None and parsed[0] else settings.as_of
+        try:
+            billing = read_billing(billing_path, last, settings.period_end)
+        except InputError as exc:
+            problems += exc.problems
+            table = None
+        else:
+            table = billing.table()
+            warnings += billing.lines.warnings + billing.derived.warnings
     else:
-        trimmed = trim_blank_trailing_months(mrr_grid, [(MONTHLY_CSV, monthly_grid)], folder.name or MRR_CSV)
-        warnings += [trimmed] if trimmed else []
-        table = parse_mrr_wide(mrr_grid, MRR_CSV, problems, style)
-    parsed = parse_monthly(monthly_grid, MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend", style=style)
+        mrr_grid = _read_csv(mrr_path)
+        header = [(h or "").strip().lower() for h in (mrr_grid[0] if mrr_grid else [])]
+        if len(header) >= 3 and header[0] in ("client_id", "client id") and header[1] == "month":
+            table = parse_mrr_long(mrr_grid, MRR_CSV, problems, style)
+        else:
+            trimmed = trim_blank_trailing_months(
+                mrr_grid, [(MONTHLY_CSV, monthly_grid)], folder.name or MRR_CSV
+            )
+            warnings += [trimmed] if trimmed else []
+            table = parse_mrr_wide(mrr_grid, MRR_CSV, problems, style)
+        parsed = parse_monthly(
+            monthly_grid, MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend", style=style
+        )
     series = None
     if table is not None and parsed is not None:
         optional = set(parsed[1]) - NAMED_FIELDS
         series = align_monthly(parsed, MONTHLY_CSV, table.months, problems, warnings, optional)
+    elif table is not None and monthly_grid is None:
+        series = {k: np.zeros(len(table.months)) for k in ("sm_spend", "gross_margin", "net_burn")}
     problems += style.problems()
     if problems:
         raise InputError(problems, folder.name)
-    checksums = {p.name: sha256(p) for p in (mrr_path, monthly_path)}
+    inputs = [billing_path if billing_path is not None else mrr_path, monthly_path]
+    checksums = {p.name: sha256(p) for p in inputs if p.is_file()}
     spend, burn = split_csv_segments(series)
-    return assemble(table, spend, series, burn, str(folder), checksums, warnings)
+    return assemble(table, spend, series, burn, str(folder), checksums, warnings), billing
 
 
 BURN_PREFIX = "burn:"

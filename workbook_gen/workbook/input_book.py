@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 
+from workbook_gen.definitions import CURRENCY
 from workbook_gen.model import InputData, month_range
 from workbook_gen.workbook.formats import Formats
-from workbook_gen.workbook.tabs.inputs import write_monthly_sheets, write_mrr_sheet
+from workbook_gen.workbook.tabs.inputs import write_monthly_sheets, write_mrr_sheet, write_text
 from workbook_gen.workbook.writer import WORKBOOK_OPTIONS
 
 TEMPLATE_MONTHS = month_range(dt.date(2025, 1, 1), 6)
@@ -87,3 +88,84 @@ def write_input_workbook(path: Path, data: InputData | None, company: str = "") 
     write_mrr_sheet(wb, fmt, data, rows)
     write_monthly_sheets(wb, fmt, data, rows, blank_values=rows > 0)
     wb.close()
+
+
+IMPORT_SHEET = "Billing import"
+
+
+def reconciliation_path(output: Path) -> Path:
+    """Where ``import`` writes the reconciliation beside the input workbook."""
+    return output.with_name(f"{output.stem}-reconciliation.csv")
+
+
+def write_imported_workbook(
+    path: Path, data: InputData, billing, settings, company: str = "", blank_monthly: bool = False
+) -> None:
+    """The input workbook ``import`` writes from billing data: the derived ``MRR`` sheet (attributes
+    carried), the monthly sheets (blank to fill in when the folder had no monthly.csv) and a one-page
+    summary of the import a reviewer can check against the billing file."""
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    wb.set_properties({"title": f"{company} inputs".strip(), "created": dt.datetime(2025, 1, 1)})
+    fmt = Formats(wb, settings.currency_symbol)
+    _write_import_summary(wb, fmt, data, billing, settings, path, blank_monthly)
+    write_mrr_sheet(wb, fmt, data, 0)
+    write_monthly_sheets(wb, fmt, data, 0, blank_values=blank_monthly)
+    wb.close()
+
+
+def _write_import_summary(
+    wb, fmt, data: InputData, billing, settings, path: Path, blank_monthly: bool
+) -> None:
+    ws = wb.add_worksheet(IMPORT_SHEET)
+    d = billing.derived
+    write_text(ws, 0, 0, f"Imported from {billing.path.name} ({billing.lines.kind})", fmt.title)
+    rows: list[tuple[str, object]] = [
+        ("Billing file", billing.path.name),
+        ("Period ends", settings.period_end),
+        *((k, v) for k, v in d.summary.items() if k not in ("months",)),
+        ("Months", f"{data.n_months} ({data.months[0]:%Y-%m} to {data.months[-1]:%Y-%m})"),
+        (
+            "Reconciliation",
+            f"{reconciliation_path(path).name}: per client and month, the lines, amount and MRR",
+        ),
+        (
+            "Monthly sheets",
+            "blank: fill in S&M, gross margin and burn" if blank_monthly else "from monthly.csv",
+        ),
+    ]
+    r = 2
+    for label, value in rows:
+        write_text(ws, r, 0, label[:1].upper() + label[1:], fmt.label_bold)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            ws.write_number(r, 1, float(value), fmt.label)
+        else:
+            write_text(ws, r, 1, str(value), fmt.label)
+        r += 1
+    r += 1
+    write_text(ws, r, 0, "Month", fmt.header_left)
+    write_text(ws, r, 1, "MRR", fmt.header_left)
+    money = fmt.input_unit(CURRENCY)
+    for i, m in enumerate(data.months):
+        r += 1
+        ws.write_datetime(r, 0, dt.datetime(m.year, m.month, 1), fmt.input_header_date)
+        ws.write_number(r, 1, float(data.mrr[:, i].sum()), money)
+    for w in billing.lines.warnings + d.warnings:
+        r += 2
+        write_text(ws, r, 0, w, fmt.note)
+    ws.set_column(0, 0, 40)
+    ws.set_column(1, 1, 70)
+
+
+def reconciliation_frame(billing, n_months: int):
+    """Per client and month, the lines that made the MRR: how many, their amount (net of tax) before
+    and their MRR after normalisation. Text cells that a spreadsheet would read as a formula are escaped."""
+    import polars as pl
+
+    d = billing.derived
+    cells = d.cells.filter(pl.col("month") < n_months).sort(["row", "month", "currency"])
+    client = pl.Series("client_id", d.clients).gather(cells["row"])
+    month = pl.Series("month", [f"{m:%Y-%m}" for m in d.months[:n_months]]).gather(cells["month"])
+    escaped = pl.when(client.str.contains(r"^[=+\-@\t\r]")).then("'" + client).otherwise(client)
+    return pl.DataFrame({"client_id": client, "month": month}).with_columns(
+        escaped.alias("client_id"), cells["lines"], cells["amount"].round(6), cells["mrr"].round(6)
+    )

@@ -75,6 +75,8 @@ def write(book: Book) -> None:
                 "company": book.company,
                 "as_of": f"{res.months[-1]:%Y-%m}",
             }.get(f.name, "" if value is None else str(value))
+            if f.name == "constant_currency" and value is not None:
+                text = f"{value:%Y-%m}"
             ws.write_string(row, 1, text, fmt.label)
             if f.name in CARRIED_TEXT:  # read back when this pack is the next month's input
                 book.define(setting_name(f.name), on(SHEET, cell(row, 1, True, True)))

@@ -1,0 +1,509 @@
+"""The billing rules of :mod:`workbook_gen.inputs.billing.rules` applied to whole files with Polars
+(chosen by measuring: README, Billing data in): read, check every line, normalise each line to a month,
+attribute it to the months whose last day it covers, and add up per client and month.
+
+Every expression here is the column form of one function of ``rules``; nothing decides a rule here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from workbook_gen.inputs.billing import rules
+from workbook_gen.inputs.billing.formats import (
+    INVOICES,
+    OPTIONAL,
+    PERIODS,
+    REQUIRED,
+    billing_format,
+    column_key,
+)
+from workbook_gen.inputs.cells import MAX_AMOUNT
+
+#: Problems of one kind listed line by line before the rest are counted.
+SHOWN_PER_KIND = 20
+
+
+class Problems:
+    """Problems of a billing file, each with its line and column; past :data:`SHOWN_PER_KIND` of one
+    kind the rest are counted in one line, so a file wrong on every line still reads in a screen."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.lines: list[str] = []
+
+    def add(self, text: str) -> None:
+        self.lines.append(f"{self.name}: {text}")
+
+    def lines_where(self, frame: pl.DataFrame, mask: pl.Expr, column: str, why) -> None:
+        """One problem per line of ``frame`` where ``mask`` holds; ``why(raw value)`` says what is wrong."""
+        bad = frame.filter(mask)
+        if bad.height == 0:
+            return
+        for line, raw in bad.head(SHOWN_PER_KIND).select("line", column).iter_rows():
+            self.add(f"line {line:,}, column {column}: {why(raw)}")
+        if bad.height > SHOWN_PER_KIND:
+            self.add(
+                f"column {column}: {bad.height - SHOWN_PER_KIND:,} more lines with the same problem "
+                f"(last at line {bad['line'][-1]:,})."
+            )
+
+
+def _text(raw) -> str:
+    return "blank" if raw is None else repr(raw)
+
+
+def _patched(fast: pl.Series, ok: pl.Series, text: pl.Series, slow) -> pl.Series:
+    """``fast`` where ``ok`` (the common, cheaply checked shape); ``slow(text)`` on the other rows."""
+    if ok.all():
+        return fast
+    rows = (~ok).arg_true()
+    return fast.scatter(rows, slow(text.gather(rows)))
+
+
+def parse_dates(raw: pl.Series) -> pl.Series:
+    """:func:`rules.parse_date` on a column (null where the text is not a date). The shapes billing
+    exports write (``YYYY-MM-DD``, ``YYYY-MM-DD 00:00:00``) are checked cheaply; others by the rule's
+    patterns."""
+    n = raw.str.len_bytes()
+    head = raw.str.slice(0, 10)
+    fast = head.str.to_date("%Y-%m-%d", strict=False)
+    shaped = (n == 10) | ((n == 19) & (raw.str.slice(10) == " 00:00:00"))
+    digits = (head.str.slice(4, 1) == "-") & (head.str.slice(7, 1) == "-") & (head.str.slice(0, 1) != "+")
+    ok = (shaped & digits & fast.is_not_null()).fill_null(False)
+
+    def slow(text: pl.Series) -> pl.Series:
+        text = text.str.strip_chars()
+        head, tail = text.str.slice(0, 10), text.str.slice(10)
+        good = head.str.contains(f"^{rules.DATE_RE.pattern}$") & tail.str.contains(
+            f"^{rules.STAMP_TAIL_RE.pattern}$"
+        )
+        return pl.select(pl.when(good).then(head.str.to_date("%Y-%m-%d", strict=False))).to_series()
+
+    return _patched(fast, ok, raw, slow)
+
+
+def parse_amounts(raw: pl.Series) -> pl.Series:
+    """:func:`rules.parse_amount` on a column: plain finite numbers are cast at once, the rest checked
+    by the rule's pattern."""
+    fast = raw.cast(pl.Float64, strict=False)
+    ok = fast.is_finite().fill_null(False)
+
+    def slow(text: pl.Series) -> pl.Series:
+        text = text.str.strip_chars()
+        good = text.str.contains(f"^{rules.NUMBER_RE.pattern}$")
+        value = text.cast(pl.Float64, strict=False)
+        return pl.select(pl.when(good & value.is_finite()).then(value)).to_series()
+
+    return _patched(fast, ok, raw, slow)
+
+
+def parse_types(raw: pl.Series) -> pl.Series:
+    """:func:`rules.line_type` on a column (null for an unknown type)."""
+    ok = (raw == rules.SUBSCRIPTION).fill_null(False)
+
+    def slow(text: pl.Series) -> pl.Series:
+        key = text.str.strip_chars().str.to_lowercase()
+        known = key.replace_strict(rules.LINE_TYPES, default=None, return_dtype=pl.String)
+        return pl.select(
+            pl.when(key.is_null() | (key == "")).then(pl.lit(rules.SUBSCRIPTION)).otherwise(known)
+        ).to_series()
+
+    return _patched(pl.Series(raw.name, [rules.SUBSCRIPTION] * len(raw), pl.String), ok, raw, slow)
+
+
+def parse_intervals(raw: pl.Series) -> pl.Series:
+    """:func:`rules.interval_months` on a column (null for an unknown interval)."""
+    key = raw.str.strip_chars().str.to_lowercase()
+    named = key.replace_strict(rules.INTERVALS, default=None, return_dtype=pl.Int32)
+    counted = key.str.extract(f"^{rules.N_MONTHS_RE.pattern}$", 1).cast(pl.Int32, strict=False)
+    return pl.select(
+        pl.when(key.is_null() | (key == ""))
+        .then(pl.lit(1, dtype=pl.Int32))
+        .otherwise(pl.coalesce(named, pl.when(counted > 0).then(counted)))
+    ).to_series()
+
+
+_EPOCH_MONTH = 1970 * 12  # month number of 1970-01, day 0 of the date columns
+
+
+def day_numbers(d: pl.Series) -> np.ndarray:
+    """Dates as days since 1970-01-01 (int64; a null date, a still-active end, as the largest int)."""
+    return d.to_physical().fill_null(np.iinfo(np.int32).max).to_numpy().astype(np.int64)
+
+
+def month_numbers(days: np.ndarray) -> np.ndarray:
+    """:func:`rules.month_number` of each day number."""
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + _EPOCH_MONTH
+
+
+def month_starts(months: np.ndarray) -> np.ndarray:
+    """The day number of the first day of each month number."""
+    return (months - _EPOCH_MONTH).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def is_month_end(days: np.ndarray) -> np.ndarray:
+    """:func:`rules.is_month_end`: the next day starts a month."""
+    return month_starts(month_numbers(days + 1)) == days + 1
+
+
+def period_months(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """:func:`rules.period_months` on day numbers (``end`` exclusive)."""
+    ms, me = month_numbers(start), month_numbers(end)
+    same_day = (start - month_starts(ms)) == (end - month_starts(me))
+    calendar = same_day | (is_month_end(start) & is_month_end(end))
+    return np.where(calendar, (me - ms).astype(np.float64), (end - start) / rules.DAYS_PER_MONTH)
+
+
+@dataclass
+class Lines:
+    """A billing file read and checked: one row per line with ``line`` (its line in the file),
+    ``client``, ``start``, ``end`` (exclusive; null = still active), ``net`` (the amount net of tax),
+    ``mrr`` (normalised to a month), ``one_time``, ``currency`` (null = the reporting currency) and the
+    attribute columns, named as in the file."""
+
+    name: str
+    kind: str
+    frame: pl.DataFrame
+    attributes: list[str]
+    has_currency: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def _read_frame(path: Path) -> pl.DataFrame:
+    from workbook_gen.errors import InputError
+
+    try:
+        with path.open("rb") as f:
+            head = f.read(1 << 16)
+    except OSError as exc:
+        raise InputError([f"{path.name}: cannot be read ({exc.strerror or exc})."]) from None
+    text = head.decode("utf-8-sig", errors="replace")
+    first = text.split("\n", 1)[0]
+    if "\x00" in text:
+        raise InputError([f"{path.name}: not a CSV text file (it contains NUL bytes)."])
+    if "\r" in text and "\n" not in text:
+        raise InputError(
+            [f"{path.name}: lines end with a lone carriage return (CR); export it again with LF or CR LF."]
+        )
+    if "," not in first and any(sep in first for sep in (";", "\t", "|")):
+        sep = next(s for s in (";", "\t", "|") if s in first)
+        shown = "tabs" if sep == "\t" else repr(sep)
+        raise InputError(
+            [
+                f"{path.name}: the header is separated by {shown}, not commas; "
+                "export the file as comma-separated CSV."
+            ]
+        )
+    try:
+        return pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+    except pl.exceptions.NoDataError:
+        raise InputError([f"{path.name}: the file is empty."]) from None
+    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError) as exc:
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "utf" in why.lower():
+            why = "not UTF-8 text; export it again as 'CSV UTF-8 (comma delimited)'"
+        raise InputError([f"{path.name}: not a readable CSV file ({why})."]) from None
+
+
+def read_lines(path: Path, period_end: str = rules.EXCLUSIVE) -> tuple[Lines | None, list[str]]:
+    """The lines of a billing file and its problems (each with line and column), all at once."""
+    problems = Problems(path.name)
+    raw = _read_frame(path)
+    kind = billing_format(raw.columns)
+    if kind is None:
+        problems.add(
+            "not a billing file: expected the columns "
+            f"{', '.join(REQUIRED[PERIODS])} or {', '.join(REQUIRED[INVOICES])}."
+        )
+        return None, problems.lines
+    keys = [column_key(h) for h in raw.columns]
+    known = set(REQUIRED[kind]) | set(OPTIONAL[kind])
+    seen: dict[str, str] = {}
+    for key, header in zip(keys, raw.columns, strict=True):
+        if key in known and key in seen:
+            problems.add(f"columns {seen[key]!r} and {header!r} are both {key}.")
+        seen.setdefault(key, header)
+    col = {k: seen[k] for k in known if k in seen}  # key -> header as in the file
+    attributes = [h for k, h in zip(keys, raw.columns, strict=True) if k not in known and h.strip()]
+    start_col, end_col = (
+        (col["start_date"], col["end_date"])
+        if kind == PERIODS
+        else (col["service_period_start"], col["service_period_end"])
+    )
+    amount_col, client_col = col["amount"], col["customer_id"]
+    tax_col, type_col = col.get("tax"), col.get("type")
+    interval_col, currency_col = col.get("interval"), col.get("currency")
+    n = raw.height
+    client = raw[client_col]
+    if client.str.len_bytes().min() == 0 or client.has_nulls() or client.str.contains(r"^\s|\s$").any():
+        client = client.str.strip_chars()
+    start = parse_dates(raw[start_col])
+    end = parse_dates(raw[end_col])
+    if period_end == rules.INCLUSIVE:
+        end = end + dt.timedelta(days=1)
+    amount = parse_amounts(raw[amount_col])
+    tax = parse_amounts(raw[tax_col]) if tax_col else None
+    kinds = parse_types(raw[type_col]) if type_col else None
+    interval = parse_intervals(raw[interval_col]) if interval_col and kind == PERIODS else None
+    currency = raw[currency_col].str.strip_chars().str.to_uppercase() if currency_col else None
+    frame = pl.DataFrame(
+        {
+            "line": pl.int_range(2, n + 2, dtype=pl.Int64, eager=True),
+            "client": client,
+            "start": start,
+            "end": end,
+            "amount": amount,
+            "tax": tax if tax is not None else pl.repeat(0.0, n, eager=True),
+            "type": kinds if kinds is not None else pl.repeat(rules.SUBSCRIPTION, n, eager=True),
+            "interval": interval if interval is not None else pl.repeat(1, n, dtype=pl.Int32, eager=True),
+            "currency": currency if currency is not None else pl.repeat(None, n, dtype=pl.String, eager=True),
+            **{f"raw:{h}": raw[h] for h in {client_col, start_col, end_col, amount_col, *col.values()}},
+        }
+    )
+    raw_of = lambda c: f"raw:{c}"  # noqa: E731
+    blank = lambda c: pl.col(raw_of(c)).is_null() | (pl.col(raw_of(c)).str.strip_chars() == "")  # noqa: E731
+    problems.lines_where(
+        frame,
+        pl.col("client").is_null() | (pl.col("client") == ""),
+        raw_of(client_col),
+        lambda _r: "a line with no client.",
+    )
+    hint = "is not a date (expected YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)."
+    problems.lines_where(frame, pl.col("start").is_null(), raw_of(start_col), lambda r: f"{_text(r)} {hint}")
+    end_bad = pl.col("end").is_null() & (~blank(end_col) if kind == PERIODS else pl.lit(True))
+    problems.lines_where(frame, end_bad, raw_of(end_col), lambda r: f"{_text(r)} {hint}")
+    inclusive = (
+        " (with --period-end inclusive, the end is its last day)" if period_end == rules.INCLUSIVE else ""
+    )
+    problems.lines_where(
+        frame,
+        pl.col("start").is_not_null() & pl.col("end").is_not_null() & (pl.col("end") <= pl.col("start")),
+        raw_of(end_col),
+        lambda r: f"the period ends ({r}) before it starts, or on its start day{inclusive}.",
+    )
+    problems.lines_where(
+        frame, pl.col("amount").is_null(), raw_of(amount_col), lambda r: f"{_text(r)} is not a number."
+    )
+    problems.lines_where(
+        frame,
+        pl.col("amount").abs() > MAX_AMOUNT,
+        raw_of(amount_col),
+        lambda r: f"{r!r} is implausibly large (over {MAX_AMOUNT:g}); check the line.",
+    )
+    if kind == PERIODS:
+        problems.lines_where(
+            frame,
+            pl.col("amount") < 0,
+            raw_of(amount_col),
+            lambda r: (
+                f"negative amount {r!r}: a subscription period's charge cannot be negative "
+                "(credit notes belong in invoice lines)."
+            ),
+        )
+    if tax_col:
+        problems.lines_where(
+            frame,
+            pl.col("tax").is_null() & ~blank(tax_col),
+            raw_of(tax_col),
+            lambda r: f"{_text(r)} is not a number.",
+        )
+        frame = frame.with_columns(pl.col("tax").fill_null(0.0))
+    if type_col:
+        problems.lines_where(
+            frame,
+            pl.col("type").is_null(),
+            raw_of(type_col),
+            lambda r: f"unknown type {r!r} (expected subscription or one_time).",
+        )
+    if interval_col and kind == PERIODS:
+        problems.lines_where(
+            frame,
+            pl.col("interval").is_null(),
+            raw_of(interval_col),
+            lambda r: f"unknown interval {r!r} (expected month, quarter, year or N months).",
+        )
+    if currency_col:
+        problems.lines_where(
+            frame,
+            pl.col("currency").is_not_null() & ~pl.col("currency").str.contains(r"^[A-Z]{3}$"),
+            raw_of(currency_col),
+            lambda r: f"unknown currency {r!r} (expected a three-letter code such as EUR).",
+        )
+    id_col = col.get("line_id")
+    if id_col:
+        ids = raw[id_col].str.strip_chars()
+        if ids.drop_nulls().n_unique() < len(ids) - ids.null_count():
+            problems.lines_where(
+                frame.with_columns(ids.alias("_id")),
+                pl.col("_id").is_not_null() & pl.col("_id").is_duplicated(),
+                raw_of(id_col),
+                lambda r: f"line_id {r!r} appears on more than one line.",
+            )
+    if problems.lines:
+        return None, problems.lines
+    net = (frame["amount"] - frame["tax"]).to_numpy()
+    s_days, e_days = day_numbers(frame["start"]), day_numbers(frame["end"])
+    if kind == INVOICES:
+        mrr = net / period_months(s_days, e_days)
+    else:
+        mrr = frame["amount"].to_numpy() / frame["interval"].to_numpy()
+    out = frame.select("line", "client", "start", "end", "currency").with_columns(
+        pl.Series("net", net),
+        pl.Series("mrr", mrr),
+        (frame["type"] == rules.ONE_TIME).alias("one_time"),
+        pl.Series("first", month_numbers(s_days)),
+        pl.Series(
+            "stop", np.where(frame["end"].is_null().to_numpy(), np.iinfo(np.int64).max, month_numbers(e_days))
+        ),
+    )
+    if attributes:
+        out = out.with_columns(*[raw[a].str.strip_chars().alias(a) for a in attributes])
+    warnings = []
+    ended = ~frame["end"].is_null().to_numpy()
+    if period_end == rules.EXCLUSIVE and ended.any():
+        shaped = (is_month_end(e_days[ended]) & ~is_month_end(s_days[ended])).mean()
+        if shaped > 0.5:
+            warnings.append(
+                f"{path.name}: {shaped:.0%} of the periods end on the last day of a month (as in Jan 1 – "
+                "Jan 31): if the file's end dates are the last day of the period rather than the next "
+                "period's start, use --period-end inclusive (setting period_end)."
+            )
+    return Lines(path.name, kind, out, attributes, currency_col is not None, warnings), []
+
+
+@dataclass
+class Derived:
+    """The MRR matrix of a billing file and what made it: ``cells`` has one row per client, month (and
+    currency) that any line reaches: ``row`` (the client's row in the matrix), ``month`` (its index in
+    ``months``), ``lines``, ``amount`` (net of tax, before normalisation) and ``mrr`` (after)."""
+
+    clients: list[str]
+    months: list[dt.date]
+    mrr: np.ndarray
+    attributes: dict[str, list]
+    cells: pl.DataFrame
+    summary: dict[str, object]
+    warnings: list[str]
+
+
+def covered_span(lines: Lines) -> tuple[int | None, int | None]:
+    """The first month any subscription line covers, and the last month a line's period reaches (the
+    start month of a still-active period); None when no line covers a month end."""
+    f = lines.frame.filter(~pl.col("one_time"))
+    first, stop = f["first"].to_numpy(), f["stop"].to_numpy()
+    covering = stop > first
+    if not covering.any():
+        return None, None
+    open_ended = stop == np.iinfo(np.int64).max
+    last = np.where(open_ended, first, stop - 1)[covering].max()
+    return int(first[covering].min()), int(last)
+
+
+def derive(lines: Lines, first: int, last: int) -> Derived:
+    """The matrix on months ``first``..``last`` (month numbers): each subscription line's MRR in every
+    month whose last day its period covers, lines of a client and month added up, floored at zero."""
+    f = lines.frame
+    summary: dict[str, object] = {"lines read": f.height}
+    summary["one-time lines (excluded)"] = int(f["one_time"].sum())
+    subs = f.filter(~pl.col("one_time"))
+    credit = subs.filter(pl.col("net") < 0)
+    summary["credit notes (negative subscription lines)"] = credit.height
+    summary["credit notes, total amount"] = float(credit["net"].sum()) if credit.height else 0.0
+    span = subs.select("client", "net", "mrr", "currency", "first", "stop").with_columns(
+        pl.max_horizontal("first", pl.lit(first, dtype=pl.Int64)).alias("a"),
+        pl.min_horizontal("stop", pl.lit(last + 1, dtype=pl.Int64)).alias("b"),
+    )
+    covers = span["stop"] > span["first"]
+    summary["lines covering no month end (excluded)"] = int((~covers).sum())
+    inside = covers & (span["b"] > span["a"])
+    summary["lines outside the months (excluded)"] = int((covers & ~inside).sum())
+    span = span.filter(inside)
+    # Clients in the order of their first line; each line's row and months, as integers.
+    rank = span["client"].rank("dense").to_numpy().astype(np.int64) - 1
+    by_name = span["client"].unique().sort()
+    appear = span["client"].unique(maintain_order=True)
+    row_of_rank = np.empty(len(by_name), dtype=np.int64)
+    row_of_rank[np.searchsorted(by_name.to_numpy(), appear.to_numpy())] = np.arange(len(appear))
+    rows = row_of_rank[rank]
+    clients = appear.to_list()
+    a = span["a"].to_numpy().astype(np.int64) - first
+    count = span["b"].to_numpy().astype(np.int64) - first - a
+    net, mrr_line = span["net"].to_numpy(), span["mrr"].to_numpy()
+    if lines.has_currency:
+        cur_names = span["currency"].fill_null("").unique().sort()
+        cur = np.searchsorted(cur_names.to_numpy(), span["currency"].fill_null("").to_numpy())
+    else:
+        cur_names, cur = pl.Series([""]), np.zeros(len(rows), dtype=np.int64)
+    n_cur, n_months = len(cur_names), last - first + 1
+    if (count > 1).any():  # a line over several months: one entry per month
+        rep = np.repeat(np.arange(len(rows)), count)
+        step = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+        rows, cur, net, mrr_line, month = rows[rep], cur[rep], net[rep], mrr_line[rep], a[rep] + step
+    else:
+        month = a
+    key = (rows * n_months + month) * n_cur + cur
+    size = len(clients) * n_months * n_cur
+    n_lines = np.bincount(key, minlength=size)
+    amount = np.bincount(key, weights=net, minlength=size)
+    native = np.bincount(key, weights=mrr_line, minlength=size)
+    where = np.flatnonzero(n_lines)
+    cells = pl.DataFrame(
+        {
+            "row": where // (n_months * n_cur),
+            "month": (where // n_cur) % n_months,
+            "currency": cur_names.gather(where % n_cur),
+            "lines": n_lines[where],
+            "amount": amount[where],
+            "mrr": native[where],
+        }
+    )
+    mrr = native.reshape(len(clients), n_months, n_cur).sum(axis=2)
+    warnings: list[str] = []
+    negative = np.argwhere(mrr < 0)
+    if len(negative):
+        shown = ", ".join(
+            f"{clients[r]!r} in {rules.month_of_number(first + int(c)):%Y-%m} ({mrr[r, c]:,.2f})"
+            for r, c in negative[:SHOWN_PER_KIND]
+        )
+        more = f" and {len(negative) - SHOWN_PER_KIND:,} more" if len(negative) > SHOWN_PER_KIND else ""
+        warnings.append(
+            f"{lines.name}: credit notes take {len(negative):,} client-month(s) below zero; counted as "
+            f"zero: {shown}{more}."
+        )
+        mrr[mrr < 0] = 0.0
+    summary["client-months floored at zero"] = len(negative)
+    if summary["lines outside the months (excluded)"]:
+        warnings.append(
+            f"{lines.name}: {summary['lines outside the months (excluded)']:,} line(s) outside the months "
+            f"{rules.month_of_number(first):%Y-%m} to {rules.month_of_number(last):%Y-%m} ignored."
+        )
+    index = pl.DataFrame({"client": appear, "row": np.arange(len(appear))})
+    attributes = _attributes(f, lines.attributes, index, len(clients))
+    months = [rules.month_of_number(first + i) for i in range(n_months)]
+    summary["clients"] = len(clients)
+    summary["months"] = n_months
+    return Derived(clients, months, mrr, attributes, cells, summary, warnings)
+
+
+def _attributes(frame: pl.DataFrame, names: list[str], index: pl.DataFrame, n: int) -> dict[str, list]:
+    """Each attribute per client: the value on the client's latest line (by period start) that has one."""
+    out: dict[str, list] = {}
+    for a in names:
+        latest = (
+            frame.filter(pl.col(a).is_not_null() & (pl.col(a) != ""))
+            .sort(["start", "line"])
+            .group_by("client")
+            .agg(pl.col(a).last())
+            .join(index, on="client")
+        )
+        values: list = [None] * n
+        for row, value in zip(latest["row"].to_list(), latest[a].to_list(), strict=True):
+            values[row] = value
+        out[a] = values
+    return out
