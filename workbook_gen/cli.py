@@ -261,7 +261,6 @@ def build_cmd(
     "fiscal_year_start",
     "as_of",
     "runway_window",
-    "currency",
     "period_end",
     "constant_currency",
 )

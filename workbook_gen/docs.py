@@ -499,6 +499,39 @@ def _trailing() -> list[str]:
     return [*out, ""]
 
 
+H_BILLING = "Billing data"
+
+
+def _billing() -> list[str]:
+    required = source_constant("inputs.billing.formats", "COLUMNS_REQUIRED")
+    optional = source_constant("inputs.billing.formats", "COLUMNS_OPTIONAL")
+
+    def columns(kind: str) -> str:
+        return (
+            ", ".join(code(c) for c in required[kind])
+            + " and optionally "
+            + ", ".join(code(c) for c in optional[kind])
+        )
+
+    out = [
+        f"## {H_BILLING}",
+        "",
+        *_para(
+            "A folder holding one billing CSV instead of mrr.csv is read by build, validate and metrics, and "
+            "turned into the standard input workbook by import. The file is recognised by its header "
+            "(column names in any case; a (UTC) suffix is dropped): "
+            + "; ".join(f"{kind} have {columns(kind)}" for kind in required)
+            + ". "
+            "Any other column is a client attribute, as on the MRR sheet."
+        ),
+    ]
+    for name, rule, peers in source_constant("inputs.billing.rules", "BILLING_RULES"):
+        out += [f"### {name}", "", *_para(prose(rule))]
+        if peers:
+            out += _para("How the peers compare: " + prose(peers))
+    return [*out, ""]
+
+
 def render() -> str:
     """The full text of ``docs/definitions.md``."""
     lines = [
@@ -509,6 +542,7 @@ def render() -> str:
         *_cohorts(),
         *_names(),
         *_settings(),
+        *_billing(),
     ]
     while lines and lines[-1] == "":
         lines.pop()

@@ -16,10 +16,10 @@ import polars as pl
 
 from workbook_gen.inputs.billing import rules
 from workbook_gen.inputs.billing.formats import (
+    COLUMNS_OPTIONAL,
+    COLUMNS_REQUIRED,
     INVOICES,
-    OPTIONAL,
     PERIODS,
-    REQUIRED,
     billing_format,
     column_key,
 )
@@ -45,11 +45,12 @@ class Problems:
         bad = frame.filter(mask)
         if bad.height == 0:
             return
+        shown = column.removeprefix("raw:")  # the file's own text of that column
         for line, raw in bad.head(SHOWN_PER_KIND).select("line", column).iter_rows():
-            self.add(f"line {line:,}, column {column}: {why(raw)}")
+            self.add(f"line {line:,}, column {shown}: {why(raw)}")
         if bad.height > SHOWN_PER_KIND:
             self.add(
-                f"column {column}: {bad.height - SHOWN_PER_KIND:,} more lines with the same problem "
+                f"column {shown}: {bad.height - SHOWN_PER_KIND:,} more lines with the same problem "
                 f"(last at line {bad['line'][-1]:,})."
             )
 
@@ -71,11 +72,13 @@ def parse_dates(raw: pl.Series) -> pl.Series:
     exports write (``YYYY-MM-DD``, ``YYYY-MM-DD 00:00:00``) are checked cheaply; others by the rule's
     patterns."""
     n = raw.str.len_bytes()
-    head = raw.str.slice(0, 10)
-    fast = head.str.to_date("%Y-%m-%d", strict=False)
-    shaped = (n == 10) | ((n == 19) & (raw.str.slice(10) == " 00:00:00"))
-    digits = (head.str.slice(4, 1) == "-") & (head.str.slice(7, 1) == "-") & (head.str.slice(0, 1) != "+")
-    ok = (shaped & digits & fast.is_not_null()).fill_null(False)
+    mid = raw.str.slice(4, 4)  # "-MM-"
+    fast = raw.str.to_date("%Y-%m-%d %H:%M:%S", strict=False)
+    if (n == 10).any():
+        fast = fast.zip_with((n != 10).fill_null(True), raw.str.to_date("%Y-%m-%d", strict=False))
+    shaped = (n == 10) | (n == 19)
+    dashed = mid.str.starts_with("-") & mid.str.ends_with("-")
+    ok = (shaped & dashed & (fast.dt.year() >= 1000)).fill_null(False)
 
     def slow(text: pl.Series) -> pl.Series:
         text = text.str.strip_chars()
@@ -219,11 +222,11 @@ def read_lines(path: Path, period_end: str = rules.EXCLUSIVE) -> tuple[Lines | N
     if kind is None:
         problems.add(
             "not a billing file: expected the columns "
-            f"{', '.join(REQUIRED[PERIODS])} or {', '.join(REQUIRED[INVOICES])}."
+            f"{', '.join(COLUMNS_REQUIRED[PERIODS])} or {', '.join(COLUMNS_REQUIRED[INVOICES])}."
         )
         return None, problems.lines
     keys = [column_key(h) for h in raw.columns]
-    known = set(REQUIRED[kind]) | set(OPTIONAL[kind])
+    known = set(COLUMNS_REQUIRED[kind]) | set(COLUMNS_OPTIONAL[kind])
     seen: dict[str, str] = {}
     for key, header in zip(keys, raw.columns, strict=True):
         if key in known and key in seen:
@@ -241,8 +244,7 @@ def read_lines(path: Path, period_end: str = rules.EXCLUSIVE) -> tuple[Lines | N
     interval_col, currency_col = col.get("interval"), col.get("currency")
     n = raw.height
     client = raw[client_col]
-    if client.str.len_bytes().min() == 0 or client.has_nulls() or client.str.contains(r"^\s|\s$").any():
-        client = client.str.strip_chars()
+    client = client.str.strip_chars()
     start = parse_dates(raw[start_col])
     end = parse_dates(raw[end_col])
     if period_end == rules.INCLUSIVE:
@@ -338,7 +340,9 @@ def read_lines(path: Path, period_end: str = rules.EXCLUSIVE) -> tuple[Lines | N
     id_col = col.get("line_id")
     if id_col:
         ids = raw[id_col].str.strip_chars()
-        if ids.drop_nulls().n_unique() < len(ids) - ids.null_count():
+        # hashes first (fast); a repeated hash is then checked on the ids themselves
+        present = ids.drop_nulls()
+        if present.hash().n_unique() < len(present) and present.n_unique() < len(present):
             problems.lines_where(
                 frame.with_columns(ids.alias("_id")),
                 pl.col("_id").is_not_null() & pl.col("_id").is_duplicated(),

@@ -9,13 +9,14 @@ import re
 PERIODS, INVOICES = "subscription periods", "invoice lines"
 
 #: Column names each format needs (after :func:`column_key`), and the optional ones it knows.
-REQUIRED = {
-    PERIODS: ("customer_id", "start_date", "end_date", "amount"),
-    INVOICES: ("customer_id", "service_period_start", "service_period_end", "amount"),
+#: (Literal, so that docs/definitions.md reads them from this source without importing it.)
+COLUMNS_REQUIRED = {
+    "subscription periods": ("customer_id", "start_date", "end_date", "amount"),
+    "invoice lines": ("customer_id", "service_period_start", "service_period_end", "amount"),
 }
-OPTIONAL = {
-    PERIODS: ("interval", "currency", "subscription_id"),
-    INVOICES: ("type", "tax", "currency", "line_id"),
+COLUMNS_OPTIONAL = {
+    "subscription periods": ("interval", "currency", "subscription_id"),
+    "invoice lines": ("type", "tax", "currency", "line_id"),
 }
 #: Other spellings of a column, as exports name them (Stripe's ``Period Start (UTC)``, the dbt
 #: mrr-playbook's ``monthly_amount``, which is a charge per month).
@@ -38,6 +39,6 @@ def billing_format(headers: list[str]) -> str | None:
     """Which billing format a header row is (None when neither)."""
     keys = {column_key(h) for h in headers}
     for kind in (INVOICES, PERIODS):
-        if all(c in keys for c in REQUIRED[kind]):
+        if all(c in keys for c in COLUMNS_REQUIRED[kind]):
             return kind
     return None
