@@ -10,18 +10,22 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import openpyxl
 import pytest
 from helpers import as_array, expected_names, mismatches, read_names
+from test_libreoffice import _differences
 
 from workbook_gen.build import build, load
 from workbook_gen.errors import InputError
 from workbook_gen.export import to_json
 from workbook_gen.inputs.example import cash_balance, synthetic_company
 from workbook_gen.inputs.read import read_inputs
+from workbook_gen.metrics.cash import CASH_GENERATIVE
 from workbook_gen.metrics.engine import compute
 from workbook_gen.model import InputData, month_range
 from workbook_gen.settings import Settings
 from workbook_gen.workbook.input_book import write_input_workbook
+from workbook_gen.workbook.tabs.cash import SHEET as CASH_SHEET
 
 MONTHS = month_range(dt.date(2025, 1, 1), 5)
 BURN = np.array([100.0, 200.0, -50.0, 300.0, -600.0])
@@ -220,7 +224,7 @@ def test_cash_and_runway_recalculate_in_both_engines(engine, tmp_path):
     (n/m in the same months) to the engine's values, cache stripped."""
     base = synthetic_company(n_clients=60, n_months=20, seed=5)
     burn = base.net_burn.copy()
-    burn[[7, 12, 13]] = [-20_000.0, -5_000.0, -300_000.0]
+    burn[[7, 12, 13, 18, 19]] = [-20_000.0, -5_000.0, -300_000.0, -10_000.0, 4_000.0]  # ends cash-generative
     company = replace(base, net_burn=burn, cash_balance=cash_balance(burn, 2e6, ((9, 3e6),)))
     src = tmp_path / "held-out.xlsx"
     write_input_workbook(src, company)
@@ -236,3 +240,8 @@ def test_cash_and_runway_recalculate_in_both_engines(engine, tmp_path):
     assert mismatches(expected, got) == []
     nm = [i for i, v in enumerate(got["runway_months"][0]) if v == "n/m"]
     assert nm == [i for i in range(1, len(runway)) if np.isnan(runway[i])]
+    # the cash page: every formula cell as the engine recalculated it, the cash-out month included
+    bad = [d for d in _differences(out, recalculated) if d.startswith(CASH_SHEET)]
+    assert bad == []
+    page = openpyxl.load_workbook(recalculated, data_only=True)[CASH_SHEET]
+    assert CASH_GENERATIVE in [c.value for row in page.iter_rows(max_col=2) for c in row]

@@ -17,6 +17,7 @@ SHEET_MRR = "MRR"
 SHEET_SM = "S&M"
 SHEET_GM = "Gross margin"
 SHEET_BURN = "Burn"
+SHEET_COMMENTARY = "Commentary"  # optional input sheet: the CFO's words per month
 INPUT_SHEETS = (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN)
 COL_CLIENT_ID = "Client ID"
 COL_MONTH = "Month"
@@ -24,6 +25,7 @@ COL_SM = "Sales & marketing"
 COL_GM = "Gross margin"
 COL_BURN = "Net burn"
 COL_CASH = "Cash balance"  # optional column of the Burn sheet
+COL_COMMENTARY = "Commentary"
 
 #: The settings a pack's Cover carries to the next build (``as_of`` is not carried: it is the last
 #: month of that pack, and carrying it would hide the month just added).
@@ -77,6 +79,10 @@ class InputData:
     @property
     def n_months(self) -> int:
         return len(self.months)
+
+    def commentary_of(self, month: dt.date) -> str | None:
+        """The Commentary sheet's text for ``month`` (None when there is none)."""
+        return next((text for m, text in self.commentary if m == month), None)
 
     def up_to(self, as_of: dt.date | None) -> InputData:
         """The inputs with months after ``as_of`` dropped (the ``as_of`` setting)."""

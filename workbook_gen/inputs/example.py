@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 
@@ -118,8 +119,31 @@ def cash_balance(
     return np.round(opening + np.cumsum(inflow - np.asarray(net_burn, dtype=float)), 0)
 
 
+#: The CFO's words in the example's Commentary sheet (its last two months).
+EXAMPLE_COMMENTARY = (
+    (
+        dt.date(2025, 11, 1),
+        "Highlights: two assisted clients expanded after their annual review.\n\n"
+        "Lowlights: self-serve churn ticked up after the price change.",
+    ),
+    (
+        dt.date(2025, 12, 1),
+        "Highlights\n"
+        "- Expansion in Assisted carried ARR growth through the year.\n"
+        "- Net burn is down by about a fifth on December last year; the September 2023 round leaves "
+        "more than two years of runway at the current burn.\n\n"
+        "Lowlights\n"
+        "- Self-serve logo churn remains the main drag on growth; the onboarding rework ships in February.\n\n"
+        "Asks of the board\n"
+        "- Approve the 2026 hiring plan (four sales hires in the first half).\n"
+        "- Introductions to two enterprise reference customers in EMEA.",
+    ),
+)
+
+
 def example_company() -> InputData:
-    return synthetic_company(cash=True)
+    company = synthetic_company(cash=True)
+    return replace(company, commentary=tuple(c for c in EXAMPLE_COMMENTARY if c[0] in company.months))
 
 
 def bulk_company(n_clients: int, n_months: int, seed: int = 1) -> InputData:

@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from workbook_gen.inputs.cells import (
     number_of,
     text_of,
 )
+from workbook_gen.inputs.commentary import parse_commentary
 from workbook_gen.inputs.parse import (
     MonthlyColumn,
     MrrTable,
@@ -39,6 +41,7 @@ from workbook_gen.model import (
     COL_GM,
     COL_SM,
     SHEET_BURN,
+    SHEET_COMMENTARY,
     SHEET_GM,
     SHEET_MRR,
     SHEET_SM,
@@ -49,6 +52,7 @@ from workbook_gen.settings import Settings
 
 MRR_CSV = "mrr.csv"
 MONTHLY_CSV = "monthly.csv"
+COMMENTARY_CSV = "commentary.csv"  # optional
 
 SM_COLUMNS = [MonthlyColumn("sm_spend", COL_SM, "spend")]
 GM_COLUMNS = [MonthlyColumn("gross_margin", COL_GM, "fraction")]
@@ -100,12 +104,15 @@ def check_package(path: Path) -> None:
         raise InputError([str(exc)]) from None
 
 
-def read_xlsx_grids(path: Path, sheets: tuple[str, ...]) -> tuple[dict[str, list[list]], list[str]]:
-    """The cell grids of ``sheets``; problems of the file found before (and while) reading them."""
+def read_xlsx_grids(
+    path: Path, sheets: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> tuple[dict[str, list[list]], list[str]]:
+    """The cell grids of ``sheets`` and of those ``optional`` sheets the file has; problems of the file
+    found before (and while) reading them."""
     from python_calamine import CalamineWorkbook
 
     try:
-        problems = scan_workbook(path, sheets)
+        problems = scan_workbook(path, sheets + optional)
     except ScanError as exc:
         raise InputError([str(exc)]) from None
     if problems:
@@ -116,8 +123,10 @@ def read_xlsx_grids(path: Path, sheets: tuple[str, ...]) -> tuple[dict[str, list
         raise InputError([f"{path.name}: not a readable spreadsheet ({exc})."]) from None
     names = {n.strip().lower(): n for n in book.sheet_names}
     grids: dict[str, list[list]] = {}
-    for sheet in sheets:
+    for sheet in sheets + optional:
         actual = names.get(sheet.lower())
+        if actual is None and sheet in optional:
+            continue
         if actual is None:
             problems.append(
                 f"{path.name}: missing sheet {sheet!r} (sheets found: {', '.join(book.sheet_names)})."
@@ -133,7 +142,9 @@ def read_xlsx_grids(path: Path, sheets: tuple[str, ...]) -> tuple[dict[str, list
 
 
 def read_xlsx_inputs(path: Path) -> InputData:
-    grids, problems = read_xlsx_grids(path, (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN))
+    grids, problems = read_xlsx_grids(
+        path, (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN), optional=(SHEET_COMMENTARY,)
+    )
     warnings: list[str] = []
     style = NumberStyle()
     trimmed = trim_blank_trailing_months(
@@ -155,10 +166,11 @@ def read_xlsx_inputs(path: Path) -> InputData:
             if p is not None:
                 optional = set(p[1]) - NAMED_FIELDS
                 series[sheet] = align_monthly(p, sheet, table.months, problems, warnings, optional)
+    commentary = parse_commentary(grids.get(SHEET_COMMENTARY) or [], SHEET_COMMENTARY, problems)
     problems += style.problems()
     if problems:
         raise InputError(problems, path.name)
-    return assemble(
+    data = assemble(
         table,
         series[SHEET_SM],
         series[SHEET_GM],
@@ -167,6 +179,7 @@ def read_xlsx_inputs(path: Path) -> InputData:
         {path.name: sha256(path)},
         warnings,
     )
+    return replace(data, commentary=commentary)
 
 
 #: A CSV input larger than this is refused before it is read (100,000 clients × 120 months is ~100 MB).
@@ -301,6 +314,10 @@ def read_folder(
         parsed = parse_monthly(
             monthly_grid, MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend", style=style
         )
+    commentary_path = folder / COMMENTARY_CSV
+    commentary: tuple = ()
+    if os.path.lexists(commentary_path):
+        commentary = parse_commentary(_read_csv(commentary_path), COMMENTARY_CSV, problems)
     series = None
     if table is not None and parsed is not None:
         optional = set(parsed[1]) - NAMED_FIELDS
@@ -310,10 +327,11 @@ def read_folder(
     problems += style.problems()
     if problems:
         raise InputError(problems, folder.name)
-    inputs = [billing_path if billing_path is not None else mrr_path, monthly_path]
+    inputs = [billing_path if billing_path is not None else mrr_path, monthly_path, commentary_path]
     checksums = {p.name: sha256(p) for p in inputs if p.is_file()}
     spend, burn = split_csv_segments(series)
-    return assemble(table, spend, series, burn, str(folder), checksums, warnings), billing
+    data = assemble(table, spend, series, burn, str(folder), checksums, warnings)
+    return replace(data, commentary=commentary), billing
 
 
 BURN_PREFIX = "burn:"

@@ -144,6 +144,8 @@ RESERVED_SHEETS = {
     "timeline",
     "client calc",
     "changes since last pack",
+    "cash & runway",
+    "commentary",
 }
 
 

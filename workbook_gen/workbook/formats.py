@@ -65,6 +65,7 @@ class Formats:
         self.input_header = add(bold=True, bottom=1, bg_color="#D9E1F2")
         self.input_header_date = add(bold=True, bottom=1, bg_color="#D9E1F2", num_format="yyyy-mm-dd")
         self.input_date = add(font_color=INPUT_FONT, bg_color=INPUT_FILL, num_format="yyyy-mm-dd")
+        self.input_wrap = add(font_color=INPUT_FONT, bg_color=INPUT_FILL, text_wrap=True, valign="top")
         self._base = base
 
     def _get(self, key: tuple, **props):

@@ -11,7 +11,12 @@ import xlsxwriter
 from workbook_gen.definitions import CURRENCY
 from workbook_gen.model import InputData, month_range
 from workbook_gen.workbook.formats import Formats
-from workbook_gen.workbook.tabs.inputs import write_monthly_sheets, write_mrr_sheet, write_text
+from workbook_gen.workbook.tabs.inputs import (
+    write_commentary_sheet,
+    write_monthly_sheets,
+    write_mrr_sheet,
+    write_text,
+)
 from workbook_gen.workbook.writer import WORKBOOK_OPTIONS
 
 TEMPLATE_MONTHS = month_range(dt.date(2025, 1, 1), 6)
@@ -43,6 +48,12 @@ READ_ME = (
         "Optional column of the Burn sheet: cash at month end. Fill every month (a blank is an error, never "
         "0) to get the cash balance, the runway and the month cash would run out; leave the whole column "
         "blank, or delete it, to do without.",
+    ),
+    (
+        "Commentary",
+        "Optional sheet: your own words for a month's board pack (highlights, lowlights, asks), one row per "
+        "month: Month, Commentary. Start a new paragraph with an empty line (Alt+Enter twice in a cell); "
+        "the pack prints the text of its month as it is written. Always text, never a formula.",
     ),
     (
         "Next month",
@@ -87,6 +98,8 @@ def write_input_workbook(path: Path, data: InputData | None, company: str = "") 
         rows = VALIDATION_ROWS
     write_mrr_sheet(wb, fmt, data, rows)
     write_monthly_sheets(wb, fmt, data, rows, blank_values=rows > 0)
+    if data.commentary or rows:
+        write_commentary_sheet(wb, fmt, data, TEMPLATE_MONTHS if rows else ())
     wb.close()
 
 

@@ -11,13 +11,13 @@ import xlsxwriter
 
 from workbook_gen.definitions import GROUPINGS, SECTIONS
 from workbook_gen.metrics.engine import Results, segment_key
-from workbook_gen.model import SHEET_SM, InputData
+from workbook_gen.model import SHEET_COMMENTARY, SHEET_SM, InputData
 from workbook_gen.settings import Settings
 from workbook_gen.workbook.book import RESERVED_SHEETS, Book, PortableWorksheet, ScopeSheets, sheet_safe
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.layout import CLIENT_CALC, TIMELINE, Layout, cell, on
-from workbook_gen.workbook.tabs import changes as changes_tab
 from workbook_gen.workbook.tabs import (
+    cash,
     checks,
     clientcalc,
     cohort_charts,
@@ -30,9 +30,11 @@ from workbook_gen.workbook.tabs import (
     periods,
     timeline,
 )
+from workbook_gen.workbook.tabs import changes as changes_tab
 from workbook_gen.workbook.tabs.inputs import (
     cash_column,
     in_cohort_order,
+    write_commentary_sheet,
     write_monthly_sheets,
     write_mrr_sheet,
 )
@@ -95,6 +97,8 @@ def write_workbook(
     # 1. Sheets in the order a CFO reads them (inputs last but before the calculation sheets).
     book.add_sheet("Cover", "Contents, settings and input checksums")
     book.add_sheet("Dashboard", "Latest KPIs against benchmarks, main charts")
+    if cash.has_cash(book):
+        book.add_sheet(cash.SHEET, "Cash balance, net burn, runway and the month cash would run out")
     if changes is not None:
         book.add_sheet(changes_tab.SHEET, f"What changed since last month's pack ({changes.previous})")
     taken = set(RESERVED_SHEETS) | {s.lower() for s in COHORT_SHEETS.values()}
@@ -143,7 +147,16 @@ def write_workbook(
     book.contents.append(("MRR", "Input: MRR per client per month"))
     book.contents.append((SHEET_SM, "Input: sales & marketing spend (total and per segment)"))
     book.contents.append(("Gross margin", "Input: gross margin per month"))
-    book.contents.append(("Burn", "Input: net burn per month"))
+    book.contents.append(
+        ("Burn", "Input: net burn per month" + (" and cash balance" if cash.has_cash(book) else ""))
+    )
+    inputs = ["MRR", "S&M", "Gross margin", "Burn"]
+    if data.commentary:  # kept with the pack: last month's words stay with last month
+        book.sheets[SHEET_COMMENTARY] = write_commentary_sheet(
+            wb, book.fmt, data, worksheet_class=PortableWorksheet
+        )
+        book.contents.append((SHEET_COMMENTARY, "Input: the CFO's commentary per month"))
+        inputs.append(SHEET_COMMENTARY)
     book.add_sheet(TIMELINE, "Calculation: months, fiscal periods, period tables", report=False)
     book.add_sheet(
         CLIENT_CALC, "Calculation: first paying month, cohort and segment of each client", report=False
@@ -151,7 +164,7 @@ def write_workbook(
 
     # Input and calculation sheets are for editing and auditing, not for the board pack: hidden
     # sheets do not print (Excel and LibreOffice alike); the Cover says how to show them.
-    for s in ("MRR", "S&M", "Gross margin", "Burn", TIMELINE, CLIENT_CALC):
+    for s in (*inputs, TIMELINE, CLIENT_CALC):
         book.sheets[s].hide()
 
     # 2. Plan every named block before any formula refers to one.
@@ -176,6 +189,8 @@ def write_workbook(
     checks.write(book)
     glossary.write(book)
     dashboard.write(book)
+    if cash.has_cash(book):
+        cash.write(book)
     if changes is not None:
         changes_tab.write(book, changes)
     cover.write(book)

@@ -17,10 +17,12 @@ from workbook_gen.model import (
     COL_BURN,
     COL_CASH,
     COL_CLIENT_ID,
+    COL_COMMENTARY,
     COL_GM,
     COL_MONTH,
     COL_SM,
     SHEET_BURN,
+    SHEET_COMMENTARY,
     SHEET_GM,
     SHEET_MRR,
     SHEET_SM,
@@ -208,3 +210,24 @@ def write_monthly_sheets(
         [burn_rule] * (1 + len(burn_names)) + [cash_rule] * len(cash),
         blank_values,
     )
+
+
+def write_commentary_sheet(wb, fmt, data: InputData, months=(), worksheet_class=None):
+    """The optional Commentary sheet, as the input workbook has it: ``Month``, ``Commentary``, one row
+    per month with words (or, for the blank template, ``months`` with their commentary left blank).
+    The text is written as text, whatever it looks like."""
+    ws = wb.add_worksheet(SHEET_COMMENTARY, worksheet_class=worksheet_class)
+    write_text(ws, 0, 0, COL_MONTH, fmt.input_header)
+    write_text(ws, 0, 1, COL_COMMENTARY, fmt.input_header)
+    rows = list(data.commentary) or [(m, None) for m in months]
+    for r, (m, text) in enumerate(rows, start=1):
+        ws.write_datetime(r, 0, dt.datetime(m.year, m.month, 1), fmt.input_date)
+        if text is None:
+            ws.write_blank(r, 1, None, fmt.input_wrap)
+        else:
+            write_text(ws, r, 1, text, fmt.input_wrap)
+            ws.set_row(r, 15 * min(text.count("\n") + 1 + len(text) // 110, 27))
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, 1, 110)
+    ws.freeze_panes(1, 1)
+    return ws
