@@ -22,6 +22,7 @@ from workbook_gen.workbook.tabs.inputs import in_cohort_order
 EXPECTED_TABS = [
     "Cover",
     "Dashboard",
+    "Cash & runway",
     "MRR bridge",
     "Clients & ARPA",
     "Retention",
@@ -42,6 +43,7 @@ EXPECTED_TABS = [
     "S&M",
     "Gross margin",
     "Burn",
+    "Commentary",
     "Timeline",
     "Client calc",
 ]
