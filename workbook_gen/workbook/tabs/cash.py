@@ -24,8 +24,9 @@ from workbook_gen.metrics.cash import (
     cash_out_month,
 )
 from workbook_gen.names import series_name, setting_name
+from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
-from workbook_gen.workbook.book import Book, cached, excel_serial, undefined_text
+from workbook_gen.workbook.book import Book, cached, excel_serial
 from workbook_gen.workbook.charts import color, money_format, month_window, new_chart, row_series
 from workbook_gen.workbook.commentary import write_commentary
 from workbook_gen.workbook.derived import NA
@@ -88,7 +89,7 @@ def write(book: Book, with_commentary: bool = True) -> None:
             "Runway (months)",
             f"={latest('runway_months')}",
             MONTHS,
-            cached(runway[-1], undefined_text("runway_months", n - 1, book.settings)),
+            cached(runway[-1], monthly_marker("runway_months", n - 1, book.settings)),
         ),
     ]
     for k, (label, formula, unit, value) in enumerate(kpis):
@@ -105,7 +106,7 @@ def write(book: Book, with_commentary: bool = True) -> None:
         f"DATE(YEAR({latest('months')}),MONTH({latest('months')})+INT({runway_cell}),1)),"
         f'IF({runway_cell}="{NOT_MEANINGFUL}","{CASH_GENERATIVE}",{NA}))',
         book.fmt.kpi("date"),
-        _out_value(out, runway[-1], undefined_text("runway_months", n - 1, book.settings)),
+        _out_value(out, runway[-1], monthly_marker("runway_months", n - 1, book.settings)),
     )
     ws.write_string(
         out_row + 1,
@@ -165,7 +166,7 @@ def write(book: Book, with_commentary: bool = True) -> None:
             if text is None:  # the first month: no month before it to compare with
                 ws.write_string(r, 1 + j, UNDEFINED, style)
                 continue
-            marker = undefined_text("runway_months", i, book.settings) if unit == MONTHS else UNDEFINED
+            marker = monthly_marker("runway_months", i, book.settings) if unit == MONTHS else UNDEFINED
             ws.write_formula(r, 1 + j, text, style, cached(values[i], marker))
     row += len(rows)
     ws.write_string(
