@@ -63,6 +63,12 @@ class Benchmark:
     higher: bool = True
 
 
+# Which way a plannable metric is better (docs/definitions.md, Plan vs actual): a variance to plan that
+# points this way is favourable. Spend, churn and burn are better lower (spend under plan is favourable).
+HIGHER = "higher"
+LOWER = "lower"
+
+
 # How a quarterly, annual or trailing-twelve-months row is built from the months of its period.
 FLOW = "flow"  # the sum of the period's months
 STOCK = "stock"  # the value at the period's last month
@@ -102,6 +108,8 @@ class Metric:
       (``Whole``, ``AtStart``, ``Previous``, a shifted ``MonthSum``; rules.check_catalog).
     - ``undefined_if``: an aggregation that can be undefined after its first month: when, in words.
     - ``period_note``: how the period view reads it, where the rule alone does not say.
+    - ``better``: HIGHER or LOWER for a metric a Plan sheet may plan (a variance that points this way is
+      favourable); None: not plannable.
     """
 
     key: str
@@ -119,6 +127,7 @@ class Metric:
     period: str | Expr | None = None
     undefined_if: str = ""
     period_note: str = ""
+    better: str | None = None
 
     @property
     def derived(self) -> bool:
@@ -166,6 +175,7 @@ METRICS: tuple[Metric, ...] = (
         formula="Σ MRR where previous = 0, current > 0 and this is the client's first paying month",
         additive=True,
         period=FLOW,
+        better=HIGHER,
     ),
     Metric(
         key="mrr_reactivation",
@@ -187,6 +197,7 @@ METRICS: tuple[Metric, ...] = (
         formula="Σ (current − previous) where previous > 0 and current > previous",
         additive=True,
         period=FLOW,
+        better=HIGHER,
     ),
     Metric(
         key="mrr_contraction",
@@ -197,6 +208,7 @@ METRICS: tuple[Metric, ...] = (
         formula="Σ (previous − current) where previous > 0 and 0 < current < previous",
         additive=True,
         period=FLOW,
+        better=LOWER,
     ),
     Metric(
         key="mrr_churn",
@@ -207,6 +219,7 @@ METRICS: tuple[Metric, ...] = (
         formula="Σ previous where previous > 0 and current = 0",
         additive=True,
         period=FLOW,
+        better=LOWER,
     ),
     Metric(
         key="mrr_closing",
@@ -219,6 +232,7 @@ METRICS: tuple[Metric, ...] = (
         first_month=1,
         note="Month 1 is the opening balance: it has a closing MRR but no movements.",
         period=STOCK,
+        better=HIGHER,
     ),
     Metric(
         key="mrr_net_new",
@@ -229,6 +243,7 @@ METRICS: tuple[Metric, ...] = (
         expr=S("mrr_closing") - S("mrr_opening"),
         additive=True,
         period=SAME,
+        better=HIGHER,
     ),
     Metric(
         key="arr",
@@ -239,6 +254,7 @@ METRICS: tuple[Metric, ...] = (
         expr=12 * S("mrr_closing"),
         additive=True,
         period=STOCK,
+        better=HIGHER,
     ),
     Metric(
         key="net_new_arr",
@@ -249,6 +265,7 @@ METRICS: tuple[Metric, ...] = (
         expr=12 * S("mrr_net_new"),
         additive=True,
         period=SAME,
+        better=HIGHER,
     ),
     Metric(
         key="arr_share",
@@ -297,6 +314,7 @@ METRICS: tuple[Metric, ...] = (
         formula="# clients in the new-MRR condition",
         additive=True,
         period=FLOW,
+        better=HIGHER,
     ),
     Metric(
         key="clients_reactivated",
@@ -317,6 +335,7 @@ METRICS: tuple[Metric, ...] = (
         formula="# clients in the churn condition",
         additive=True,
         period=FLOW,
+        better=LOWER,
     ),
     Metric(
         key="clients_expanded",
@@ -346,6 +365,7 @@ METRICS: tuple[Metric, ...] = (
         additive=True,
         first_month=1,
         period=STOCK,
+        better=HIGHER,
     ),
     Metric(
         key="arpa",
@@ -355,6 +375,7 @@ METRICS: tuple[Metric, ...] = (
         definition="Average MRR per paying client (account).",
         expr=S("mrr_closing") / S("clients_closing"),
         period=SAME,
+        better=HIGHER,
     ),
     Metric(
         key="asp_new",
@@ -422,6 +443,7 @@ METRICS: tuple[Metric, ...] = (
             "1 % a month or less is good, up to 2 % OK (SMB)", good=0.01, ok=0.02, higher=False
         ),
         period=SAME,
+        better=LOWER,
     ),
     Metric(
         key="gross_mrr_churn_rate",
@@ -465,6 +487,7 @@ METRICS: tuple[Metric, ...] = (
         benchmark=Benchmark("120 %+ is best in class, 100 %+ OK", good=1.2, ok=1.0),
         period=STOCK,
         period_note="at the period's last month (12 months back from it)",
+        better=HIGHER,
     ),
     Metric(
         key="grr_12m",
@@ -478,6 +501,7 @@ METRICS: tuple[Metric, ...] = (
         benchmark=Benchmark("90 %+ is strong, 80 % OK", good=0.9, ok=0.8),
         period=STOCK,
         period_note="at the period's last month (12 months back from it)",
+        better=HIGHER,
     ),
     # --- Unit economics -----------------------------------------------------------------
     Metric(
@@ -490,6 +514,7 @@ METRICS: tuple[Metric, ...] = (
         first_month=1,
         note="A segment's spend is the S&M column headed with its name; without one it is undefined.",
         period=FLOW,
+        better=LOWER,
     ),
     Metric(
         key="gross_margin",
@@ -501,6 +526,7 @@ METRICS: tuple[Metric, ...] = (
         first_month=1,
         period=MonthSum(S("mrr_closing") * S("gross_margin")) / MonthSum(S("mrr_closing")),
         period_note="revenue-weighted: Σ closing MRR × margin ÷ Σ closing MRR over the period's months",
+        better=HIGHER,
     ),
     Metric(
         key="net_burn",
@@ -513,6 +539,7 @@ METRICS: tuple[Metric, ...] = (
         note="A segment has a net burn only from its own column on the Burn sheet.",
         scope=BURN,
         period=FLOW,
+        better=LOWER,
     ),
     Metric(
         key="cac",
@@ -525,6 +552,7 @@ METRICS: tuple[Metric, ...] = (
         note="W = CAC window, L = CAC lag (settings on the Cover).",
         period=LAGGED_SPEND / Whole("clients_new"),
         period_note="period's S&M (lagged by L months) ÷ period's new clients",
+        better=LOWER,
     ),
     Metric(
         key="cac_payback_months",
@@ -538,6 +566,7 @@ METRICS: tuple[Metric, ...] = (
         benchmark=Benchmark("under 12 months for SMB, 12–24 for enterprise", good=12, ok=24, higher=False),
         period=S("cac") / (S("asp_new") * S("gross_margin")),
         period_note="CAC ÷ (period ASP × period gross margin)",
+        better=LOWER,
     ),
     Metric(
         key="lifetime_months",
@@ -641,6 +670,7 @@ METRICS: tuple[Metric, ...] = (
         first_month=1,
         note="Only when the Burn sheet has a Cash balance column, every month filled; the company's only.",
         period=STOCK,
+        better=HIGHER,
     ),
     Metric(
         key="runway_months",
@@ -660,6 +690,11 @@ METRICS: tuple[Metric, ...] = (
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
+
+
+def plannable() -> tuple[str, ...]:
+    """The keys a Plan sheet may plan: every metric whose better direction the catalog declares."""
+    return tuple(m.key for m in METRICS if m.better is not None)
 
 
 def keys_for_scope(

@@ -57,3 +57,18 @@ def setting_name(key: str) -> str:
 def series_name(key: str, slug: str | None = None) -> str:
     """Defined name of a monthly row: ``arr``, ``arr__self_serve``."""
     return f"{key}{scope_suffix(slug)}"
+
+
+def plan_name(key: str) -> str:
+    """Defined name of the plan row of a planned metric, aligned with ``months``: ``plan_arr``."""
+    return f"plan_{key}"
+
+
+def variance_name(key: str) -> str:
+    """Defined name of the variance row (actual − plan) of a planned metric: ``variance_arr``."""
+    return f"variance_{key}"
+
+
+def plan_summary_name(key: str) -> str:
+    """Layout key of a planned metric's row on the Plan vs actual table."""
+    return f"_plan_summary_{key}"

@@ -10,6 +10,7 @@ from workbook_gen.definitions import (
     BY_KEY,
     CAP,
     FLOW,
+    HIGHER,
     METRICS,
     PERIOD_ONLY,
     SAME,
@@ -327,3 +328,20 @@ def first_period_problems(
 
 
 check_catalog(METRICS)
+
+
+# --- Plan vs actual (docs/definitions.md, Plan vs actual) -----------------------------------------------
+def better_sentence(key: str) -> str:
+    """A plannable metric's direction, as the Glossary and docs/definitions.md state it ("" otherwise)."""
+    better = BY_KEY[key].better
+    if better is None:
+        return ""
+    above = "above" if better == HIGHER else "below"
+    return f"Plan vs actual: better {better}, so a result {above} plan is favourable."
+
+
+def plan_is_flow(key: str) -> bool:
+    """Whether quarter- and year-to-date sum the months (a flow: movements, counts, spend, burn) rather
+    than read the last month with actuals (a stock or a rate)."""
+    m = BY_KEY[key]
+    return m.period == FLOW or (m.period == SAME and m.additive)
