@@ -103,6 +103,10 @@ SETTING_OPTIONS = {
         help="Billing data in several currencies: convert every month at this month's FX rates "
         "(default: each month at its own).",
     ),
+    "plan_version": click.option(
+        "--plan-version",
+        help="Version of the Plan sheet the variances are against (default: the last listed).",
+    ),
 }
 
 
@@ -263,6 +267,7 @@ def build_cmd(
     "runway_window",
     "period_end",
     "constant_currency",
+    "plan_version",
 )
 def metrics(input_path: Path, fmt: str, output: Path | None, **kwargs) -> None:
     """Print every metric of INPUT as JSON or tidy CSV: the same numbers as the workbook, undefined

@@ -18,6 +18,7 @@ SHEET_SM = "S&M"
 SHEET_GM = "Gross margin"
 SHEET_BURN = "Burn"
 SHEET_COMMENTARY = "Commentary"  # optional input sheet: the CFO's words per month
+SHEET_PLAN = "Plan"  # optional: the board's plan (docs/definitions.md, Plan vs actual)
 INPUT_SHEETS = (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN)
 COL_CLIENT_ID = "Client ID"
 COL_MONTH = "Month"
@@ -26,6 +27,8 @@ COL_GM = "Gross margin"
 COL_BURN = "Net burn"
 COL_CASH = "Cash balance"  # optional column of the Burn sheet
 COL_COMMENTARY = "Commentary"
+COL_METRIC = "Metric"
+COL_VERSION = "Version"
 
 #: The settings a pack's Cover carries to the next build (``as_of`` is not carried: it is the last
 #: month of that pack, and carrying it would hide the month just added).
@@ -39,11 +42,53 @@ CARRIED = (
     "lifetime_cap_months",
     "fiscal_year_start",
     "runway_window",
+    "plan_version",
 )
 COMPARED = CARRIED
 
 #: Day 0 of Excel's date serials (1900 date system, with its phantom 29 February 1900 folded in).
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+@dataclass(frozen=True, eq=False)
+class PlanLine:
+    """One row of the Plan input: the metric it plans (a catalog key), the text it was named by, its
+    version ("" when the plan has no versions) and one value per plan month (None where blank)."""
+
+    key: str
+    text: str
+    version: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class PlanInput:
+    """The optional Plan input: its months (any contiguous run, possibly past the last actual month),
+    its rows in input order, and whether it has a ``Version`` column."""
+
+    months: tuple[dt.date, ...]
+    lines: tuple[PlanLine, ...]
+    has_versions: bool = False
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """The versions in the order they are first listed (spellings that differ only in case are one)."""
+        first: dict[str, str] = {}
+        for line in self.lines:
+            first.setdefault(line.version.strip().lower(), line.version)
+        return tuple(first.values())
+
+    def version_named(self, wanted: str | None) -> str | None:
+        """The version ``wanted`` names (case and surrounding spaces ignored), the last version listed
+        when ``wanted`` is None; None when no version has that name."""
+        if wanted is None:
+            return self.versions[-1] if self.lines else None
+        key = wanted.strip().lower()
+        return next((v for v in self.versions if v.strip().lower() == key), None)
+
+    def lines_of(self, version: str) -> tuple[PlanLine, ...]:
+        key = version.strip().lower()
+        return tuple(line for line in self.lines if line.version.strip().lower() == key)
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +116,7 @@ class InputData:
     source: str = ""
     checksums: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    plan: PlanInput | None = None
 
     @property
     def n_clients(self) -> int:

@@ -31,6 +31,7 @@ SETTING_HELP = {
     "export it) or inclusive (it ends on its last day, Jan 1 - Jan 31).",
     "constant_currency": "Billing data in several currencies: convert every month at this month's FX rates "
     "(YYYY-MM), so growth is free of exchange moves (default: each month at its own rates).",
+    "plan_version": "Which version of the Plan sheet the variances are against (default: the last listed).",
 }
 
 
@@ -48,6 +49,7 @@ class Settings:
     runway_window: int = 3
     period_end: str = "exclusive"
     constant_currency: dt.date | None = None
+    plan_version: str | None = None  # None = the last version on the Plan sheet
 
     @property
     def currency_symbol(self) -> str:
@@ -146,6 +148,7 @@ SCHEMA: dict[str, Rule] = {
     "runway_window": Rule("int", 1, 120),
     "period_end": Rule("text", pattern=r"exclusive|inclusive", hint="must be exclusive or inclusive"),
     "constant_currency": Rule("month"),
+    "plan_version": Rule("text"),
 }
 
 
@@ -178,6 +181,7 @@ def settings_toml() -> str:
                 "split": '"Segment"',
                 "as_of": '"2025-12"',
                 "constant_currency": '"2025-01"',
+                "plan_version": '"Budget 2025"',
             }[f.name]
         elif isinstance(value, str):
             example = f'"{value}"'

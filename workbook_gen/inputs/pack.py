@@ -172,11 +172,11 @@ def carried_settings(cover: dict[str, CoverSetting]) -> dict[str, object]:
         value = s.value
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        if key == "split":
+        if key in ("split", "plan_version"):
             automatic = (s.source or "").lower().startswith(SOURCE_AUTOMATIC)
             if automatic or (s.source is None and str(value).strip().lower() == "none"):
                 continue
-        if isinstance(value, float) and key in ("company", "currency", "split"):
+        if isinstance(value, float) and key in ("company", "currency", "split", "plan_version"):
             value = str(int(value)) if value.is_integer() else str(value)
         out[key] = value
     return out

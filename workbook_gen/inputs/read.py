@@ -33,6 +33,7 @@ from workbook_gen.inputs.parse import (
     parse_monthly,
     parse_mrr_wide,
 )
+from workbook_gen.inputs.plan import parse_plan_csv, parse_plan_wide, plan_warnings
 from workbook_gen.inputs.trailing import trim_blank_trailing_months
 from workbook_gen.inputs.xlsxscan import ScanError, check_zip_package, scan_workbook
 from workbook_gen.model import (
@@ -44,6 +45,7 @@ from workbook_gen.model import (
     SHEET_COMMENTARY,
     SHEET_GM,
     SHEET_MRR,
+    SHEET_PLAN,
     SHEET_SM,
     InputData,
     next_month,
@@ -53,6 +55,7 @@ from workbook_gen.settings import Settings
 MRR_CSV = "mrr.csv"
 MONTHLY_CSV = "monthly.csv"
 COMMENTARY_CSV = "commentary.csv"  # optional
+PLAN_CSV = "plan.csv"  # optional
 
 SM_COLUMNS = [MonthlyColumn("sm_spend", COL_SM, "spend")]
 GM_COLUMNS = [MonthlyColumn("gross_margin", COL_GM, "fraction")]
@@ -143,7 +146,7 @@ def read_xlsx_grids(
 
 def read_xlsx_inputs(path: Path) -> InputData:
     grids, problems = read_xlsx_grids(
-        path, (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN), optional=(SHEET_COMMENTARY,)
+        path, (SHEET_MRR, SHEET_SM, SHEET_GM, SHEET_BURN), optional=(SHEET_COMMENTARY, SHEET_PLAN)
     )
     warnings: list[str] = []
     style = NumberStyle()
@@ -167,9 +170,11 @@ def read_xlsx_inputs(path: Path) -> InputData:
                 optional = set(p[1]) - NAMED_FIELDS
                 series[sheet] = align_monthly(p, sheet, table.months, problems, warnings, optional)
     commentary = parse_commentary(grids.get(SHEET_COMMENTARY) or [], SHEET_COMMENTARY, problems)
+    plan = parse_plan_wide(grids[SHEET_PLAN], SHEET_PLAN, problems, style) if SHEET_PLAN in grids else None
     problems += style.problems()
     if problems:
         raise InputError(problems, path.name)
+    warnings += plan_warnings(plan, table.months, SHEET_PLAN)
     data = assemble(
         table,
         series[SHEET_SM],
@@ -179,7 +184,7 @@ def read_xlsx_inputs(path: Path) -> InputData:
         {path.name: sha256(path)},
         warnings,
     )
-    return replace(data, commentary=commentary)
+    return replace(data, commentary=commentary, plan=plan)
 
 
 #: A CSV input larger than this is refused before it is read (100,000 clients × 120 months is ~100 MB).
@@ -318,6 +323,10 @@ def read_folder(
     commentary: tuple = ()
     if os.path.lexists(commentary_path):
         commentary = parse_commentary(_read_csv(commentary_path), COMMENTARY_CSV, problems)
+    plan_path = folder / PLAN_CSV
+    plan = None
+    if os.path.lexists(plan_path):
+        plan = parse_plan_csv(_read_csv(plan_path), PLAN_CSV, problems, style)
     series = None
     if table is not None and parsed is not None:
         optional = set(parsed[1]) - NAMED_FIELDS
@@ -327,11 +336,17 @@ def read_folder(
     problems += style.problems()
     if problems:
         raise InputError(problems, folder.name)
-    inputs = [billing_path if billing_path is not None else mrr_path, monthly_path, commentary_path]
+    inputs = [
+        billing_path if billing_path is not None else mrr_path,
+        monthly_path,
+        commentary_path,
+        plan_path,
+    ]
     checksums = {p.name: sha256(p) for p in inputs if p.is_file()}
     spend, burn = split_csv_segments(series)
+    warnings += plan_warnings(plan, table.months, PLAN_CSV)
     data = assemble(table, spend, series, burn, str(folder), checksums, warnings)
-    return replace(data, commentary=commentary), billing
+    return replace(data, commentary=commentary, plan=plan), billing
 
 
 BURN_PREFIX = "burn:"

@@ -9,12 +9,13 @@ import numpy as np
 import xlsxwriter
 
 from workbook_gen.definitions import CURRENCY
-from workbook_gen.model import InputData, month_range
+from workbook_gen.model import InputData, PlanInput, month_range
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.tabs.inputs import (
     write_commentary_sheet,
     write_monthly_sheets,
     write_mrr_sheet,
+    write_plan_sheet,
     write_text,
 )
 from workbook_gen.workbook.writer import WORKBOOK_OPTIONS
@@ -54,6 +55,14 @@ READ_ME = (
         "Optional sheet: your own words for a month's board pack (highlights, lowlights, asks), one row per "
         "month: Month, Commentary. Start a new paragraph with an empty line (Alt+Enter twice in a cell); "
         "the pack prints the text of its month as it is written. Always text, never a formula.",
+    ),
+    (
+        "Plan",
+        "Optional: the board's plan. One row per planned metric, named by its key or label (arr, "
+        "net_new_arr, clients_new, net_burn, ...; the Glossary lists which metrics a plan may hold), an "
+        "optional Version (Budget, Reforecast...; the setting plan_version picks one, else the last "
+        "listed), then one column per month as on MRR; months may run past the last month of actuals. "
+        "Leave the sheet without rows to build without a plan.",
     ),
     (
         "Next month",
@@ -100,6 +109,7 @@ def write_input_workbook(path: Path, data: InputData | None, company: str = "") 
     write_monthly_sheets(wb, fmt, data, rows, blank_values=rows > 0)
     if data.commentary or rows:
         write_commentary_sheet(wb, fmt, data, TEMPLATE_MONTHS if rows else ())
+    write_plan_sheet(wb, fmt, data.plan or PlanInput(data.months, (), has_versions=True))
     wb.close()
 
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from workbook_gen.definitions import CURRENCY, PCT
+from workbook_gen.definitions import BY_KEY, CURRENCY, PCT
 from workbook_gen.metrics.cohorts import cohort_order
 from workbook_gen.model import (
     COL_BURN,
@@ -19,14 +19,18 @@ from workbook_gen.model import (
     COL_CLIENT_ID,
     COL_COMMENTARY,
     COL_GM,
+    COL_METRIC,
     COL_MONTH,
     COL_SM,
+    COL_VERSION,
     SHEET_BURN,
     SHEET_COMMENTARY,
     SHEET_GM,
     SHEET_MRR,
+    SHEET_PLAN,
     SHEET_SM,
     InputData,
+    PlanInput,
 )
 
 MONTH_WIDTH = 11
@@ -230,4 +234,37 @@ def write_commentary_sheet(wb, fmt, data: InputData, months=(), worksheet_class=
     ws.set_column(0, 0, 12)
     ws.set_column(1, 1, 110)
     ws.freeze_panes(1, 1)
+    return ws
+
+
+def plan_first_col(plan: PlanInput) -> int:
+    """The Plan sheet's first month column: after ``Metric`` and, when the plan has versions, ``Version``."""
+    return 2 if plan.has_versions else 1
+
+
+def write_plan_sheet(wb, fmt, plan: PlanInput, worksheet_class=None):
+    """The optional Plan sheet, as the input has it: one row per plan line (row r + 1 for line r), its
+    metric as written, its version, then one column per plan month (a blank stays blank)."""
+    ws = wb.add_worksheet(SHEET_PLAN, worksheet_class=worksheet_class)
+    first = plan_first_col(plan)
+    write_text(ws, 0, 0, COL_METRIC, fmt.input_header)
+    if plan.has_versions:
+        write_text(ws, 0, 1, COL_VERSION, fmt.input_header)
+    for j, m in enumerate(plan.months):
+        ws.write_datetime(0, first + j, dt.datetime(m.year, m.month, 1), fmt.input_header_date)
+    for r, line in enumerate(plan.lines, start=1):
+        write_text(ws, r, 0, line.text, fmt.input_text)
+        if plan.has_versions and line.version:
+            write_text(ws, r, 1, line.version, fmt.input_text)
+        style = fmt.input_unit(BY_KEY[line.key].unit)
+        for j, v in enumerate(line.values):
+            if v is None:
+                ws.write_blank(r, first + j, None, style)
+            else:
+                ws.write_number(r, first + j, float(v), style)
+    ws.set_column(0, 0, 22)
+    if plan.has_versions:
+        ws.set_column(1, 1, 16)
+    ws.set_column(first, first + max(len(plan.months), 1) - 1, MONTH_WIDTH)
+    ws.freeze_panes(1, first)
     return ws
