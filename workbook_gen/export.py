@@ -63,6 +63,18 @@ def _trailing(scope: Scope, results: Results) -> dict:
     }
 
 
+def _plan(scope: Scope, results: Results) -> dict:
+    """Plan and variance (actual − plan) of each planned key, aligned with ``months``: the total scope only."""
+    if not scope.is_total or results.plan is None:
+        return {}
+    p = results.plan
+    return {
+        "plan_version": p.version or None,
+        "plan": {k: _series(p.plan[k]) for k in p.keys},
+        "variance": {k: _series(p.variance[k]) for k in p.keys},
+    }
+
+
 def to_json_dict(results: Results) -> dict:
     scopes = {}
     for scope in results.scopes:
@@ -70,6 +82,7 @@ def to_json_dict(results: Results) -> dict:
             "monthly": {k: _series(v) for k, v in scope.monthly.items()},
             **_views(scope, results),
             "trailing_12m": _trailing(scope, results),
+            **_plan(scope, results),
             "cohorts": _cohorts(scope),
         }
     return {"months": [f"{m:%Y-%m}" for m in results.months], "split": results.split, "scopes": scopes}
@@ -119,6 +132,12 @@ def to_csv(results: Results) -> str:
         period = f"{window['from']}..{window['to']}"
         for key, v in scope.trailing.items():
             w.writerow((scope.name, f"trailing_12m.{key}", period, cell(v), "", "", ""))
+        for what, rows in _plan(scope, results).items():
+            if what == "plan_version":
+                continue
+            for key, values in rows.items():
+                for m, v in zip(months, values, strict=True):
+                    w.writerow((scope.name, f"{what}.{key}", m, cell(v), "", "", ""))
         for g in GROUPINGS:
             t = scope.cohorts[g]
             for spec, table in t.present():

@@ -15,6 +15,7 @@ from workbook_gen.metrics.arrays import Windows
 from workbook_gen.metrics.cohorts import CohortTables, cohort_tables
 from workbook_gen.metrics.monthly import monthly_series
 from workbook_gen.metrics.periods import Periods, make_periods, period_view, trailing_period
+from workbook_gen.metrics.plan import PlanResults, plan_vs_actual
 from workbook_gen.model import InputData, attribute_text
 from workbook_gen.names import SLUG_MAX
 from workbook_gen.settings import Settings
@@ -83,6 +84,7 @@ class Results:
     scopes: tuple[Scope, ...]
     warnings: tuple[str, ...] = field(default_factory=tuple)
     split_reason: str = ""  # why the split attribute was chosen (or none)
+    plan: PlanResults | None = None  # the Plan input against the total's actuals, when given
 
     @property
     def total(self) -> Scope:
@@ -240,6 +242,35 @@ def compute(data: InputData, settings: Settings) -> Results:
         for k in data.burn_by_segment:
             if segment_key(k) not in known:
                 warnings.append(f"Burn: column {k!r} matches no value of {split!r}; it is not used.")
+    plan = plan_results(data, settings, periods, scopes[0].monthly, warnings)
     return Results(
-        data.months, settings, split, values, periods, tuple(scopes), tuple(warnings), split_reason
+        data.months, settings, split, values, periods, tuple(scopes), tuple(warnings), split_reason, plan
+    )
+
+
+def plan_results(
+    data: InputData, settings: Settings, periods: dict[str, Periods], actuals: dict, warnings: list[str]
+) -> PlanResults | None:
+    """The chosen plan version against the total's actuals (None without a plan); a ``plan_version``
+    the Plan input does not list is refused, naming the versions it does."""
+    if data.plan is None or not data.plan.lines:
+        if settings.plan_version is not None:
+            warnings.append(f"plan_version {settings.plan_version!r} is set, but the inputs have no plan.")
+        return None
+    version = data.plan.version_named(settings.plan_version)
+    if version is None:
+        listed = (
+            ", ".join(repr(v) for v in data.plan.versions if v) or "none (the plan has no Version column)"
+        )
+        raise SettingsError(
+            f"plan_version {settings.plan_version!r} is not a version of the plan; versions: {listed}."
+        )
+    lines = data.plan.lines_of(version)
+    absent = [line.text for line in lines if line.key not in actuals]
+    if absent:
+        warnings.append(
+            f"Plan: no actuals to compare with for {', '.join(map(repr, absent))}; those rows are not compared."
+        )
+    return plan_vs_actual(
+        lines, version, data.plan.months, data.months, actuals, periods, settings.fiscal_year_start
     )
