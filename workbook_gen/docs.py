@@ -68,6 +68,7 @@ H_TRAILING = "Trailing twelve months"
 H_COHORTS = "Cohorts"
 H_NAMES = "Defined names"
 H_SETTINGS = "Settings"
+H_PLAN = "Plan vs actual"
 
 
 # --- What the document reads -----------------------------------------------------------------------
@@ -275,6 +276,8 @@ def _metric_entry(m: d.Metric) -> list[str]:
     if m.benchmark:
         out += _item("Benchmark", prose(m.benchmark.text))
     out += _item("Quarterly and annual views", _period_rule(m.key))
+    if m.better:
+        out += _item("Plan vs actual", prose(rules.better_sentence(m.key)))
     return [*out, ""]
 
 
@@ -397,6 +400,10 @@ def _names() -> list[str]:
         *_bullet(
             "a setting the formulas use is a cell on the Cover named `setting_<name>` "
             "(`setting_cac_window`).",
+        ),
+        *_bullet(
+            f"with a plan, each planned key of the total scope has {code(names.plan_name('arr'))} (the plan) and "
+            f"{code(names.variance_name('arr'))} (actual − plan), rows aligned with `months` (see {H_PLAN}).",
         ),
         "",
         *_para(
@@ -545,6 +552,62 @@ def _billing() -> list[str]:
     return [*out, ""]
 
 
+def _plan() -> list[str]:
+    higher = [code(k) for k in d.plannable() if d.BY_KEY[k].better == d.HIGHER]
+    lower = [code(k) for k in d.plannable() if d.BY_KEY[k].better == d.LOWER]
+    flows = [code(k) for k in d.plannable() if rules.plan_is_flow(k)]
+    return [
+        f"## {H_PLAN}",
+        "",
+        *_para(
+            "An optional `Plan` sheet (or `plan.csv`) holds the board's plan: one row per planned metric, "
+            "named by its key or its label (any case), an optional `Version` column, then one column per "
+            "month headed as on the MRR sheet; months may run past the last month of actuals (the rest of "
+            "the plan year). The setting `plan_version` picks a version (default: the last one listed). "
+            "`plan.csv` is long (`month,metric,value[,version]`) or wide (as the sheet). An unknown "
+            "metric, a metric listed twice for one version, a value that is not a number are refused with "
+            "the cell; plan months before the first month of actuals are ignored with a warning."
+        ),
+        *_para(
+            "Every plannable metric declares which way it is better. Better higher: "
+            + ", ".join(higher)
+            + ". Better lower: "
+            + ", ".join(lower)
+            + " (spend under plan is favourable)."
+        ),
+        *_bullet(
+            "variance = actual − plan, undefined where either is undefined or the month is not planned."
+        ),
+        *_bullet("variance % = variance ÷ |plan|, undefined when the plan is 0."),
+        *_bullet(
+            "favourable when the variance points the way the metric is better; a variance of 0 is neither."
+        ),
+        *_bullet(
+            "quarter to date and year to date (fiscal, from `fiscal_year_start`): a flow ("
+            + ", ".join(flows)
+            + ") is summed over the period's months with actuals, against the plan summed over the same "
+            "months (undefined when any of those months is); a stock or a rate is its value at the latest "
+            "month, against the plan for that month."
+        ),
+        *_bullet(
+            "full year (the fiscal year of the latest month): the plan for the year (a flow summed over its "
+            "twelve months, a stock or a rate at its last month) against the outlook, the actuals to date "
+            "followed by the plan for the remaining months (so for a stock or a rate, the plan at the year "
+            "end until the year is complete). Undefined when the plan misses a month it needs, or when the "
+            "actuals do not reach back to the year's first month."
+        ),
+        "",
+        *_para(
+            "In the workbook, the Plan sheet is kept as an input, the defined names "
+            f"{code(names.plan_name('<key>'))} and {code(names.variance_name('<key>'))} are live formulas over it "
+            "and the metric rows, and the Plan vs actual tab compares the latest month, quarter to date, "
+            "year to date and the full year. The JSON's total scope has `plan_version`, `plan` and "
+            "`variance` (key → values aligned with `months`)."
+        ),
+        "",
+    ]
+
+
 def render() -> str:
     """The full text of ``docs/definitions.md``."""
     lines = [
@@ -553,6 +616,7 @@ def render() -> str:
         *_periods(),
         *_trailing(),
         *_cohorts(),
+        *_plan(),
         *_names(),
         *_settings(),
         *_billing(),

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY, HIGHER, plan_is_flow, plannable
+from workbook_gen.definitions import BY_KEY, HIGHER, plannable
 from workbook_gen.metrics.periods import Periods, fiscal_position
 from workbook_gen.model import PlanLine, month_range
+from workbook_gen.rules import plan_is_flow
 
 #: The comparisons of the Plan vs actual table, in the order it shows them.
 PERIODS = ("month", "qtd", "ytd", "year")

@@ -103,6 +103,10 @@ class Formats:
             code = f"+{base};-{base};{base}"
         return self._get(("change", unit), num_format=code, align="right")
 
+    def change_pct(self):
+        """A signed change relative to a base (variance %): + and − always shown."""
+        return self._get(("change_pct",), num_format="+0.0%;-0.0%;0.0%", align="right")
+
     def get_date_right(self):
         return self._get(("date_right",), num_format="mmm yyyy", align="right")
 

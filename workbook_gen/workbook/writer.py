@@ -11,7 +11,7 @@ import xlsxwriter
 
 from workbook_gen.definitions import GROUPINGS, SECTIONS
 from workbook_gen.metrics.engine import Results, segment_key
-from workbook_gen.model import SHEET_COMMENTARY, SHEET_SM, InputData
+from workbook_gen.model import SHEET_COMMENTARY, SHEET_PLAN, SHEET_SM, InputData
 from workbook_gen.settings import Settings
 from workbook_gen.workbook.book import RESERVED_SHEETS, Book, PortableWorksheet, ScopeSheets, sheet_safe
 from workbook_gen.workbook.formats import Formats
@@ -31,12 +31,14 @@ from workbook_gen.workbook.tabs import (
     timeline,
 )
 from workbook_gen.workbook.tabs import changes as changes_tab
+from workbook_gen.workbook.tabs import plan as plan_tab
 from workbook_gen.workbook.tabs.inputs import (
     cash_column,
     in_cohort_order,
     write_commentary_sheet,
     write_monthly_sheets,
     write_mrr_sheet,
+    write_plan_sheet,
 )
 from workbook_gen.workbook.tabs.monthly import SEGMENT_NUMBER_ROW
 
@@ -101,7 +103,11 @@ def write_workbook(
         book.add_sheet(cash.SHEET, "Cash balance, net burn, runway and the month cash would run out")
     if changes is not None:
         book.add_sheet(changes_tab.SHEET, f"What changed since last month's pack ({changes.previous})")
+    if results.plan is not None:
+        book.add_sheet(plan_tab.SHEET, "The plan against actuals: month, quarter and year to date, full year")
     taken = set(RESERVED_SHEETS) | {s.lower() for s in COHORT_SHEETS.values()}
+    if results.plan is not None:
+        taken |= {plan_tab.SHEET.lower(), SHEET_PLAN.lower()}
     total = results.total
     total_sheets = ScopeSheets(
         total, {s: s for s in SECTIONS}, COHORT_SHEETS, sm_col=1, cash_col=cash_column(data)
@@ -157,6 +163,10 @@ def write_workbook(
         )
         book.contents.append((SHEET_COMMENTARY, "Input: the CFO's commentary per month"))
         inputs.append(SHEET_COMMENTARY)
+    if results.plan is not None:
+        book.sheets[SHEET_PLAN] = write_plan_sheet(wb, book.fmt, data.plan, worksheet_class=PortableWorksheet)
+        book.contents.append((SHEET_PLAN, "Input: the plan, by metric and month (every version)"))
+        inputs.append(SHEET_PLAN)
     book.add_sheet(TIMELINE, "Calculation: months, fiscal periods, period tables", report=False)
     book.add_sheet(
         CLIENT_CALC, "Calculation: first paying month, cohort and segment of each client", report=False
@@ -174,6 +184,8 @@ def write_workbook(
         cohorts.plan(book, ss)
         cohort_charts.plan(book, ss)
     periods.plan(book)
+    if results.plan is not None:
+        plan_tab.plan(book)
 
     # 3. Write.
     say("writing calculation sheets")
@@ -191,6 +203,8 @@ def write_workbook(
     dashboard.write(book)
     if cash.has_cash(book):
         cash.write(book)
+    if results.plan is not None:
+        plan_tab.write(book)
     if changes is not None:
         changes_tab.write(book, changes)
     cover.write(book)

@@ -11,7 +11,7 @@ from workbook_gen.workbook.layout import cell, on
 from workbook_gen.workbook.tabs.common import section_row
 
 SHEET = "Cover"
-CARRIED_TEXT = ("company", "currency", "split")
+CARRIED_TEXT = ("company", "currency", "split", "plan_version")
 NUMERIC_SETTINGS = (
     "cac_window",
     "cac_lag",
@@ -74,6 +74,7 @@ def write(book: Book) -> None:
                 "split": res.split or "none",
                 "company": book.company,
                 "as_of": f"{res.months[-1]:%Y-%m}",
+                "plan_version": res.plan.version if res.plan is not None else "",
             }.get(f.name, "" if value is None else str(value))
             if f.name == "constant_currency" and value is not None:
                 text = f"{value:%Y-%m}"
@@ -112,4 +113,6 @@ def _source(book: Book, key: str, why_split: str) -> str:
         return "the input's file name" if book.settings.company is None else "default"
     if key == "as_of" and key not in book.sources:
         return "last month with data"
+    if key == "plan_version" and key not in book.sources:
+        return "automatic: the last version on the Plan sheet" if book.results.plan is not None else "no plan"
     return book.sources.get(key, "default")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from workbook_gen.definitions import (
+    BY_KEY,
     COHORT_TABLES,
     GROUPINGS,
     METRICS,
@@ -18,10 +19,12 @@ from workbook_gen.names import (
     cohort_name,
     period_edge_name,
     period_row_name,
+    plan_name,
     scope_suffix,
     setting_name,
+    variance_name,
 )
-from workbook_gen.rules import formula_text, period_rule_text, undefined_sentence
+from workbook_gen.rules import better_sentence, formula_text, period_rule_text, undefined_sentence
 from workbook_gen.settings import SETTING_HELP
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.tabs.common import section_row, sheet_header, unit_text
@@ -85,7 +88,7 @@ def write(book: Book) -> None:
 
     for m in METRICS:
         bench = m.benchmark.text if m.benchmark else ""
-        note = " ".join(x for x in (m.note, undefined_sentence(m.key)) if x)
+        note = " ".join(x for x in (m.note, undefined_sentence(m.key), better_sentence(m.key)) if x)
         entry((m.label, m.key, unit_text(m.unit, symbol), m.definition, formula_text(m), bench, note))
     row += 1
     section_row(fmt, ws, row, "Quarterly and annual views", len(HEADS))
@@ -111,6 +114,34 @@ def write(book: Book) -> None:
                 "",
             )
         )
+    if book.results.plan is not None:
+        row += 1
+        section_row(fmt, ws, row, "Plan vs actual", len(HEADS))
+        row += 1
+        for key in book.results.plan.keys:
+            m = BY_KEY[key]
+            entry(
+                (
+                    f"{m.label} — plan",
+                    plan_name(key),
+                    unit_text(m.unit, symbol),
+                    f"The plan ({book.results.plan.version or 'the Plan sheet'}) for each month of actuals.",
+                    "The Plan sheet's value for the month (n/a where the plan has none)",
+                    "",
+                    better_sentence(key),
+                )
+            )
+            entry(
+                (
+                    f"{m.label} — variance",
+                    variance_name(key),
+                    unit_text(m.unit, symbol),
+                    "Actual minus plan for each month.",
+                    f"{m.label} − plan (n/a where either is undefined); variance % = variance ÷ |plan|",
+                    "",
+                    "",
+                )
+            )
     row += 1
     section_row(fmt, ws, row, "Cohort tables", len(HEADS))
     row += 1

@@ -1,0 +1,263 @@
+"""Plan vs actual (docs/definitions.md, Plan vs actual): the latest month, quarter to date, year to date
+and the full year (plan against outlook) of every planned metric, and below the table the named monthly
+rows ``plan_<key>`` and ``variance_<key>`` on the timeline. Every cell is a formula over the Plan sheet
+and the metric rows."""
+
+from __future__ import annotations
+
+from workbook_gen.definitions import BY_KEY, HIGHER, PCT
+from workbook_gen.metrics.plan import PERIODS
+from workbook_gen.model import SHEET_PLAN
+from workbook_gen.names import plan_name, plan_summary_name, series_name, variance_name
+from workbook_gen.rules import plan_is_flow
+from workbook_gen.workbook.book import Book, cached
+from workbook_gen.workbook.formulas import NA, in_row, latest
+from workbook_gen.workbook.layout import FIRST_COL, TL_DATE, Place, cell, on, span
+from workbook_gen.workbook.tabs.common import month_header, section_row, sheet_header, unit_text
+from workbook_gen.workbook.tabs.inputs import plan_first_col
+
+SHEET = "Plan vs actual"
+TABLE_TOP = 5  # first metric row of the table (two heading rows above it)
+UNIT_COL, BETTER_COL = 2, 3
+COLUMNS = ("Actual", "Plan", "Variance", "Var. %")
+YEAR_COLUMNS = ("Outlook", "Plan", "Variance", "Var. %")
+
+
+def group_col(period: str) -> int:
+    """First column of a period's four columns (actual or outlook, plan, variance, variance %)."""
+    return FIRST_COL + 4 * PERIODS.index(period)
+
+
+def monthly_top(n_keys: int) -> int:
+    """The month header of the monthly plan and variance rows, below the table and its notes."""
+    return TABLE_TOP + n_keys + 6
+
+
+def plan(book: Book) -> None:
+    """Place the named monthly rows: plan_<key>, then variance_<key>, for each planned key."""
+    p, lay = book.results.plan, book.layout
+    row = monthly_top(len(p.keys)) + 1
+    for k in p.keys:
+        lay.register(plan_name(k), Place(SHEET, row, FIRST_COL, lay.n_months))
+        lay.register(variance_name(k), Place(SHEET, row + 1, FIRST_COL, lay.n_months))
+        lay.register(plan_summary_name(k), Place(SHEET, TABLE_TOP + p.keys.index(k), FIRST_COL, 16))
+        row += 2
+
+
+def _both(a: str, p: str, then: str) -> str:
+    return f"IF(AND(ISNUMBER({a}),ISNUMBER({p})),{then},{NA})"
+
+
+def _sum_all(rng: str) -> str:
+    """The sum of a range, n/a unless every cell of it is a number."""
+    return f"IF(COUNT({rng})=COLUMNS({rng}),SUM({rng}),{NA})"
+
+
+def write(book: Book) -> None:
+    res, fmt, lay = book.results, book.fmt, book.layout
+    p = res.plan
+    ws = book.sheet(SHEET)
+    months = res.months
+    version = f" · plan: {p.version}" if p.version else ""
+    sheet_header(
+        book,
+        ws,
+        f"Plan vs actual — {months[-1]:%B %Y}",
+        f"{book.company} · {book.settings.currency}{version}",
+    )
+    first_q, _ = p.windows["qtd"]
+    first_y, _ = p.windows["ytd"]
+    year = p.year_months
+    heads = {
+        "month": f"{months[-1]:%b %Y}",
+        "qtd": f"Quarter to date ({months[first_q]:%b}–{months[-1]:%b %Y})",
+        "ytd": f"Year to date ({months[first_y]:%b %Y}–{months[-1]:%b %Y})",
+        "year": f"Full year ({year[0]:%b %Y}–{year[-1]:%b %Y})",
+    }
+    for c, h in enumerate(("Metric", "Defined name", "Unit", "Better")):
+        ws.write_string(TABLE_TOP - 1, c, h, fmt.header_left)
+        ws.write_blank(TABLE_TOP - 2, c, None, fmt.header_left)
+    for period in PERIODS:
+        c0 = group_col(period)
+        ws.merge_range(TABLE_TOP - 2, c0, TABLE_TOP - 2, c0 + 3, heads[period], fmt.header)
+        for j, h in enumerate(YEAR_COLUMNS if period == "year" else COLUMNS):
+            ws.write_string(TABLE_TOP - 1, c0 + j, h, fmt.header)
+    plan_sheet_row = {
+        line.key: r for r, line in enumerate(book.data.plan.lines, start=1) if line in _chosen(book)
+    }
+    currency = book.settings.currency_symbol.strip()
+    for r, k in enumerate(p.keys):
+        row = TABLE_TOP + r
+        m = BY_KEY[k]
+        ws.write_string(row, 0, m.label, fmt.label)
+        ws.write_string(row, 1, plan_name(k), fmt.name)
+        ws.write_string(row, UNIT_COL, unit_text(m.unit, currency), fmt.unit_text)
+        ws.write_string(row, BETTER_COL, m.better, fmt.unit_text)
+        cells = _table_formulas(book, k, plan_sheet_row[k])
+        for period in PERIODS:
+            c0 = group_col(period)
+            comp = p.table[period][k]
+            a_ref, p_ref = cell(row, c0), cell(row, c0 + 1)
+            actual_f, plan_f = cells[period]
+            _cell(ws, row, c0, actual_f, fmt.unit(m.unit), comp.actual)
+            _cell(ws, row, c0 + 1, plan_f, fmt.unit(m.unit), comp.plan)
+            scale = "*100" if m.unit == PCT else ""  # a change of a percentage is shown in points
+            ws.write_formula(
+                row,
+                c0 + 2,
+                "=" + _both(a_ref, p_ref, f"({a_ref}-{p_ref}){scale}"),
+                fmt.change(m.unit),
+                cached(comp.variance * (100 if m.unit == PCT else 1)),
+            )
+            ws.write_formula(
+                row,
+                c0 + 3,
+                "=" + _both(a_ref, p_ref, f"IF({p_ref}=0,{NA},({a_ref}-{p_ref})/ABS({p_ref}))"),
+                fmt.change_pct(),
+                cached(comp.variance_pct),
+            )
+            _colour(book, ws, row, c0 + 2, m.better == HIGHER)
+    notes = TABLE_TOP + len(p.keys) + 1
+    for j, text in enumerate(
+        (
+            "Variance = actual − plan (a percentage's variance in points); variance % = variance ÷ |plan|. "
+            "Green: favourable, the way the metric is better (spend, churn and burn under plan are "
+            "favourable); red: unfavourable.",
+            "Quarter and year to date: flows (movements, new clients, spend, burn) summed over the months "
+            "with actuals, against the plan for the same months; stocks and rates at the latest month.",
+            "Full year: the plan for the year against the outlook, the actuals to date and the plan for the "
+            "remaining months (for a stock or a rate, its value at the year end).",
+        )
+    ):
+        ws.write_string(notes + j, 0, text, fmt.note)
+    _monthly(book, ws)
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 24, None, {"level": 1, "hidden": True})
+    ws.set_column(UNIT_COL, BETTER_COL, 7)
+    ws.set_column(FIRST_COL, max(lay.last_col, group_col("year") + 3), 11)
+    ws.freeze_panes(TABLE_TOP, 1)
+    ws.print_area(0, 0, notes + 2, group_col("year") + 3)
+    ws.fit_to_pages(1, 1)
+
+
+def _chosen(book: Book):
+    return book.data.plan.lines_of(book.results.plan.version)
+
+
+def _cell(ws, row: int, col: int, formula: str | None, style, value: float) -> None:
+    """A table cell: its formula, or the text n/a where the plan or the actuals cannot give one."""
+    if formula is None:
+        ws.write_string(row, col, NA.strip('"'), style)
+    else:
+        ws.write_formula(row, col, "=" + formula, style, cached(value))
+
+
+def _colour(book: Book, ws, row: int, col: int, higher: bool) -> None:
+    """Variance and variance %: green when favourable, red when not (by the variance's sign)."""
+    v = cell(row, col, col_abs=True)
+    good, bad = (">", "<") if higher else ("<", ">")
+    for cmp, style in ((good, book.fmt.good), (bad, book.fmt.bad)):
+        ws.conditional_format(
+            row,
+            col,
+            row,
+            col + 1,
+            {"type": "formula", "criteria": f"=AND(ISNUMBER({v}),{v}{cmp}0)", "format": style},
+        )
+
+
+def _plan_span(book: Book, sheet_row: int, months) -> str | None:
+    """The Plan sheet's cells of one row over ``months`` (contiguous); None when the plan lacks one."""
+    plan_months = book.data.plan.months
+    if not months or months[0] not in plan_months or months[-1] not in plan_months:
+        return None
+    first = plan_first_col(book.data.plan)
+    c1, c2 = first + plan_months.index(months[0]), first + plan_months.index(months[-1])
+    if c1 == c2:
+        return on(SHEET_PLAN, cell(sheet_row, c1, True, True), SHEET)
+    return on(SHEET_PLAN, span(sheet_row, c1, sheet_row, c2), SHEET)
+
+
+def _table_formulas(book: Book, key: str, sheet_row: int) -> dict[str, tuple[str | None, str | None]]:
+    """(actual or outlook, plan) formulas of each period for ``key``."""
+    res, lay = book.results, book.layout
+    p, months = res.plan, res.months
+    last = len(months) - 1
+    actual_latest, plan_latest = latest(series_name(key)), latest(plan_name(key))
+    out = {"month": (actual_latest, plan_latest)}
+    for name in ("qtd", "ytd"):
+        first, _ = p.windows[name]
+        if plan_is_flow(key):
+            a = on(*_row_span(lay, series_name(key), first, last), SHEET)
+            q = on(*_row_span(lay, plan_name(key), first, last), SHEET)
+            out[name] = (_sum_all(a), _sum_all(q))
+        else:
+            out[name] = (actual_latest, plan_latest)
+    year = p.year_months
+    rest = [m for m in year if m > months[-1]]
+    if plan_is_flow(key):
+        whole = _plan_span(book, sheet_row, year)
+        plan_f = None if whole is None else _sum_all(whole)
+        if year[0] < months[0]:
+            outlook = None
+        else:
+            done = on(*_row_span(lay, series_name(key), months.index(year[0]), last), SHEET)
+            later = _plan_span(book, sheet_row, rest) if rest else ""
+            if later is None:
+                outlook = None
+            elif later:
+                outlook = (
+                    f"IF(AND(COUNT({done})=COLUMNS({done}),COUNT({later})=COLUMNS({later})),"
+                    f"SUM({done})+SUM({later}),{NA})"
+                )
+            else:
+                outlook = _sum_all(done)
+    else:
+        end = _plan_span(book, sheet_row, year[-1:])
+        plan_f = None if end is None else f"IF(ISNUMBER({end}),{end},{NA})"
+        outlook = plan_f if rest else actual_latest
+    out["year"] = (outlook, plan_f)
+    return out
+
+
+def _row_span(lay, name: str, first: int, last: int) -> tuple[str, str]:
+    """(sheet, range) of months ``first``..``last`` of a named monthly row."""
+    place = lay.place(name)
+    return place.sheet, span(place.row, place.col + first, place.row, place.col + last)
+
+
+def _monthly(book: Book, ws) -> None:
+    """The named monthly rows: the plan for each month of actuals (n/a where the plan has none) and
+    the variance, actual − plan."""
+    res, fmt, lay = book.results, book.fmt, book.layout
+    p = res.plan
+    top = monthly_top(len(p.keys))
+    section_row(fmt, ws, top - 1, "Plan and variance by month", 4)
+    month_header(book, ws, SHEET, top)
+    plan_sheet_row = {
+        line.key: r for r, line in enumerate(book.data.plan.lines, start=1) if line in _chosen(book)
+    }
+    first = plan_first_col(book.data.plan)
+    n_plan = len(book.data.plan.months)
+    header = on(SHEET_PLAN, span(0, first, 0, first + n_plan - 1), SHEET)
+    currency = book.settings.currency_symbol.strip()
+    for k in p.keys:
+        m = BY_KEY[k]
+        row_range = on(
+            SHEET_PLAN, span(plan_sheet_row[k], first, plan_sheet_row[k], first + n_plan - 1), SHEET
+        )
+        prow, vrow = lay.place(plan_name(k)).row, lay.place(variance_name(k)).row
+        for r, label, name in (
+            (prow, f"{m.label} — plan", plan_name(k)),
+            (vrow, f"{m.label} — variance", variance_name(k)),
+        ):
+            ws.write_string(r, 0, label, fmt.label)
+            ws.write_string(r, 1, name, fmt.name)
+            ws.write_string(r, UNIT_COL, unit_text(m.unit, currency), fmt.unit_text)
+        style = fmt.unit(m.unit)
+        for i in range(lay.n_months):
+            date = lay.timeline(TL_DATE, i, SHEET)
+            x = in_row(row_range, f"MATCH({date},{header},0)")
+            ws.write_formula(prow, lay.col(i), f"=IF(ISNUMBER({x}),{x},{NA})", style, cached(p.plan[k][i]))
+            a, q = lay.series_cell(series_name(k), i, SHEET), cell(prow, lay.col(i))
+            ws.write_formula(vrow, lay.col(i), "=" + _both(a, q, f"{a}-{q}"), style, cached(p.variance[k][i]))
