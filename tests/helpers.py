@@ -12,7 +12,7 @@ import openpyxl
 
 from workbook_gen.definitions import GROUPINGS
 from workbook_gen.metrics.engine import Results
-from workbook_gen.names import cohort_name, series_name
+from workbook_gen.names import cohort_name, plan_name, series_name, variance_name
 
 UNDEFINED_TEXT = {"n/a", "n/m", "", "not yet"}
 
@@ -39,6 +39,10 @@ def expected_names(results: Results) -> dict[str, list[list]]:
             if view:
                 for key, values in view.items():
                     out[f"{attr}_{key}"] = [list(values)]
+    if results.plan is not None:
+        for key in results.plan.keys:
+            out[plan_name(key)] = [list(results.plan.plan[key])]
+            out[variance_name(key)] = [list(results.plan.variance[key])]
     return out
 
 

@@ -8,7 +8,7 @@ import openpyxl
 from helpers import expected_names, mismatches, read_names
 
 from workbook_gen import __version__
-from workbook_gen.build import load
+from workbook_gen.build import example_inputs, load
 from workbook_gen.inputs.example import example_company
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.engine import compute
@@ -29,6 +29,16 @@ def test_template_is_what_init_generates(tmp_path):
 
 def test_example_input_is_the_seeded_company():
     assert read_inputs(EXAMPLE_INPUT).same_data(example_company()), "run: workbook-gen example examples"
+
+
+def test_example_input_has_the_two_version_plan():
+    """The example's plan (a budget and a reforecast), as ``workbook-gen example`` writes it."""
+    committed, fresh = read_inputs(EXAMPLE_INPUT).plan, example_inputs().plan
+    assert committed.versions == fresh.versions == ("Budget", "Reforecast")
+    assert committed.months == fresh.months
+    assert [(p.key, p.text, p.version, p.values) for p in committed.lines] == [
+        (p.key, p.text, p.version, p.values) for p in fresh.lines
+    ], "run: workbook-gen example examples"
 
 
 def test_example_workbook_is_not_stale():

@@ -23,6 +23,7 @@ from workbook_gen.definitions import (
 )
 from workbook_gen.metrics.engine import compute
 from workbook_gen.rules import (
+    better_sentence,
     can_be_undefined_after_start,
     formula_text,
     period_rule_text,
@@ -105,6 +106,7 @@ def test_every_metric_period_row_and_cohort_table_has_an_entry(committed):
             docs.H_PERIODS,
             docs.H_TRAILING,
             docs.H_COHORTS,
+            docs.H_PLAN,
             docs.H_NAMES,
             docs.H_SETTINGS,
             docs.H_BILLING,
@@ -157,7 +159,7 @@ def test_glossary_and_document_agree(example_workbook, committed):
         row = by_name.get(m.key)
         assert row is not None, f"{m.key}: no Glossary row"
         label, _, _, definition, formula, bench, note = row[:7]
-        full_note = " ".join(x for x in (m.note, undefined_sentence(m.key)) if x)
+        full_note = " ".join(x for x in (m.note, undefined_sentence(m.key), better_sentence(m.key)) if x)
         assert (label, definition, formula, note) == (m.label, m.definition, formula_text(m), full_note), (
             m.key
         )
@@ -165,7 +167,12 @@ def test_glossary_and_document_agree(example_workbook, committed):
         entry = entries[(m.section, docs.code(m.key))]
         assert flat(f"**{docs.prose(label)}**: {docs.prose(definition)}") in entry, m.key
         assert f"**Formula:** {docs.code(formula)}" in entry, m.key
-        for text in (bench, m.note, undefined_sentence(m.key) if m.key != "sm_spend" else ""):
+        for text in (
+            bench,
+            m.note,
+            undefined_sentence(m.key) if m.key != "sm_spend" else "",
+            better_sentence(m.key),
+        ):
             assert flat(docs.prose(text)) in entry, (
                 f"{m.key}: {text!r} is on the Glossary, not in the document"
             )

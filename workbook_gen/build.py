@@ -6,14 +6,14 @@ import math
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from workbook_gen import __version__
 from workbook_gen.cycle import changes_since, check_previous, read_previous
 from workbook_gen.errors import InputError, OutputError, SettingsError
 from workbook_gen.export import to_csv, to_json
-from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company
+from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company, example_plan
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.engine import Results, compute, segment_values, split_choice
 from workbook_gen.model import SHEET_MRR, InputData
@@ -319,12 +319,18 @@ def init(folder: Path | str) -> list[Path]:
     return [workbook, toml]
 
 
+def example_inputs() -> InputData:
+    """The example company with its two-version plan (a budget and a reforecast)."""
+    data = example_company()
+    return replace(data, plan=example_plan(data, compute(data, Settings()).total.monthly))
+
+
 def example(folder: Path | str) -> Path:
     """The example company's inputs; an existing workbook-gen.toml in ``folder`` is left as it is."""
     (target,) = _new_folder(folder, (EXAMPLE_INPUT,))
     write_atomic(
         target,
-        lambda tmp: write_input_workbook(tmp, example_company(), company=EXAMPLE_COMPANY),
+        lambda tmp: write_input_workbook(tmp, example_inputs(), company=EXAMPLE_COMPANY),
         overwrite=False,
     )
     toml = Path(folder) / SETTINGS_FILE

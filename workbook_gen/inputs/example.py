@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from workbook_gen.model import InputData, month_range
+from workbook_gen.model import InputData, PlanInput, PlanLine, month_range
 
 EXAMPLE_COMPANY = "Example SaaS Co"
 
@@ -144,6 +144,64 @@ EXAMPLE_COMMENTARY = (
 def example_company() -> InputData:
     company = synthetic_company(cash=True)
     return replace(company, commentary=tuple(c for c in EXAMPLE_COMMENTARY if c[0] in company.months))
+
+
+#: The example's plan: (key, label written on the Plan sheet), planned for the last actual year and
+#: three months past it.
+EXAMPLE_PLAN_ROWS = (
+    ("arr", "ARR"),
+    ("net_new_arr", "Net new ARR"),
+    ("mrr_new", "New MRR"),
+    ("mrr_churn", "Churned MRR"),
+    ("clients_new", "clients_new"),
+    ("logo_churn_rate", "logo_churn_rate"),
+    ("nrr_12m", "nrr_12m"),
+    ("sm_spend", "Sales & marketing spend"),
+    ("gross_margin", "gross_margin"),
+    ("net_burn", "Net burn"),
+)
+
+
+def example_plan(data: InputData, actual: dict[str, np.ndarray]) -> PlanInput:
+    """Two plan versions for the last calendar year of the data and three months beyond: a budget set
+    before the year (the year before's run rate and a growth target) and a reforecast from its seventh
+    month (the first half as it happened, the second half re-planned from there). ``actual`` holds the
+    total's monthly series of ``data``."""
+    last_year = data.months[-1].year
+    start = next(i for i, m in enumerate(data.months) if m.year == last_year and m.month == 1)
+    months = month_range(data.months[start], 15)
+
+    def level(key: str, at: int) -> float:
+        return float(np.nanmean(actual[key][max(at - 3, 0) : at]))
+
+    def budget(key: str, k: int, growth: float) -> float:
+        return level(key, start) * (1 + growth) ** (k + 1)
+
+    def values(key: str, reforecast: bool) -> tuple[float | None, ...]:
+        out = []
+        for k in range(len(months)):
+            if reforecast and k < 6:
+                v = float(actual[key][start + k])
+            elif reforecast:
+                v = level(key, start + 6) * (1.015 if key in ("arr", "clients_new", "mrr_new") else 1.0) ** (
+                    k - 5
+                )
+            elif key == "arr":
+                v = budget(key, k, 0.035)
+            elif key in ("mrr_new", "net_new_arr", "clients_new"):
+                v = budget(key, k, 0.03)
+            elif key in ("sm_spend",):
+                v = budget(key, k, 0.02)
+            elif key == "net_burn":
+                v = budget(key, k, -0.04)
+            else:
+                v = level(key, start)
+            out.append(round(v, 4) if key in ("logo_churn_rate", "nrr_12m", "gross_margin") else round(v, 0))
+        return tuple(out)
+
+    lines = [PlanLine(k, text, "Budget", values(k, False)) for k, text in EXAMPLE_PLAN_ROWS]
+    lines += [PlanLine(k, text, "Reforecast", values(k, True)) for k, text in EXAMPLE_PLAN_ROWS]
+    return PlanInput(months, tuple(lines), has_versions=True)
 
 
 def bulk_company(n_clients: int, n_months: int, seed: int = 1) -> InputData:

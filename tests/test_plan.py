@@ -1,0 +1,396 @@
+"""Plan vs actual (docs/definitions.md, Plan vs actual): the Plan input, its refusals, the variances and
+their periods worked out by hand, the version choice, the JSON, and the live workbook in both engines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import openpyxl
+import pytest
+from helpers import expected_names, mismatches, read_names, undefined_cells
+from plan_company import plan_company
+
+from workbook_gen.build import build, load
+from workbook_gen.definitions import BY_KEY, HIGHER, LOWER, plannable
+from workbook_gen.errors import InputError, SettingsError
+from workbook_gen.export import to_json_dict
+from workbook_gen.inputs.plan import parse_plan_csv, parse_plan_wide
+from workbook_gen.metrics.engine import compute
+from workbook_gen.metrics.periods import make_periods
+from workbook_gen.metrics.plan import favourable, largest_variances, plan_vs_actual
+from workbook_gen.model import PlanInput, PlanLine, month_range
+from workbook_gen.names import plan_name, variance_name
+from workbook_gen.workbook.input_book import write_input_workbook
+
+M = month_range(dt.date(2025, 1, 1), 6)  # Jan..Jun 2025: actuals
+
+
+def _grid(*rows):
+    return [list(r) for r in rows]
+
+
+# --- the catalog ------------------------------------------------------------------------------------------
+
+
+def test_every_metric_the_issue_names_is_plannable_with_its_direction():
+    expected = {
+        "arr": HIGHER,
+        "mrr_closing": HIGHER,
+        "net_new_arr": HIGHER,
+        "mrr_new": HIGHER,
+        "mrr_expansion": HIGHER,
+        "mrr_contraction": LOWER,
+        "mrr_churn": LOWER,
+        "clients_new": HIGHER,
+        "clients_closing": HIGHER,
+        "logo_churn_rate": LOWER,
+        "nrr_12m": HIGHER,
+        "grr_12m": HIGHER,
+        "sm_spend": LOWER,
+        "gross_margin": HIGHER,
+        "net_burn": LOWER,
+        "cac": LOWER,
+        "cac_payback_months": LOWER,
+    }
+    assert {k: BY_KEY[k].better for k in expected} == expected
+    assert set(expected) <= set(plannable())
+    assert all(BY_KEY[k].better in (HIGHER, LOWER) for k in plannable())
+
+
+# --- the input --------------------------------------------------------------------------------------------
+
+
+def test_plan_sheet_by_key_or_label_any_case_with_versions():
+    problems: list[str] = []
+    plan = parse_plan_wide(
+        _grid(
+            ("Metric", "Version", "2025-01", "2025-02", dt.datetime(2025, 3, 15)),
+            ("ARR", "Budget", 100, 110, "120"),
+            ("net_burn", "Budget", 50, None, 40),
+            ("arr", "Reforecast", 90, 95, 99),
+            ("sales & MARKETING spend", "Reforecast", 5, 6, 7),
+        ),
+        "Plan",
+        problems,
+    )
+    assert problems == []
+    assert plan.months == month_range(dt.date(2025, 1, 1), 3)
+    assert [(p.key, p.version, p.values) for p in plan.lines] == [
+        ("arr", "Budget", (100.0, 110.0, 120.0)),
+        ("net_burn", "Budget", (50.0, None, 40.0)),
+        ("arr", "Reforecast", (90.0, 95.0, 99.0)),
+        ("sm_spend", "Reforecast", (5.0, 6.0, 7.0)),
+    ]
+    assert plan.versions == ("Budget", "Reforecast")
+    assert plan.version_named(None) == "Reforecast"  # default: the last version listed
+    assert plan.version_named(" budget ") == "Budget"
+    assert plan.version_named("Q3") is None
+
+
+def test_plan_csv_long_and_wide_are_the_same_plan():
+    long_rows = _grid(
+        ("month", "metric", "value", "version"),
+        ("2025-02", "arr", "110", "B"),
+        ("2025-01", "ARR", "100", "B"),
+        ("2025-01", "Net burn", "-5", "B"),
+    )
+    wide_rows = _grid(
+        ("Metric", "Version", "2025-01", "2025-02"), ("arr", "B", 100, 110), ("net_burn", "B", -5, None)
+    )
+    problems: list[str] = []
+    a = parse_plan_csv(long_rows, "plan.csv", problems)
+    b = parse_plan_csv(wide_rows, "plan.csv", problems)
+    assert problems == []
+    assert a.months == b.months
+    assert [(p.key, p.version, p.values) for p in a.lines] == [(p.key, p.version, p.values) for p in b.lines]
+
+
+def test_every_refused_plan_input_is_named_by_cell_all_at_once():
+    problems: list[str] = []
+    parse_plan_wide(
+        _grid(
+            ("Metric", "Version", "2025-01", "2025-02"),
+            ("ARR", "Budget", 1, "lots"),
+            ("Happiness", "Budget", 1, 2),
+            ("arr", "budget", 3, 4),
+            ("net_burn", "Budget", float("inf"), 1e13),
+            ("arr", "Reforecast", 1, 2),  # another version: fine
+        ),
+        "Plan",
+        problems,
+    )
+    assert problems[0] == "Plan!D2: 'lots' is not a number."
+    assert problems[1].startswith(
+        "Plan!A3: 'Happiness' is not a metric a plan can hold; use a key or label of: "
+    )
+    assert "arr (ARR)" in problems[1] and "net_burn (Net burn)" in problems[1]
+    assert problems[2] == "Plan!A4: ARR is listed twice for version 'budget' (first at Plan!A2)."
+    assert problems[3] == "Plan!C5: inf is not a number."
+    assert problems[4].startswith("Plan!D5: 1e+13 is implausibly large")
+    assert len(problems) == 5
+
+
+def test_plan_headers_refused_by_cell():
+    for header, expected in (
+        (
+            ("Metric", "2025-01", "2025-03"),
+            "Plan!C1: 2025-03 follows 2025-01; months must be contiguous and ascending.",
+        ),
+        (
+            ("Metric", "2025-01", "Notes"),
+            "Plan!C1: 'Notes' is not a month; after 'Metric' every column is a month.",
+        ),
+        (("Name", "2025-01"), "Plan!A1: expected the header 'Metric', found 'Name'."),
+    ):
+        problems: list[str] = []
+        parse_plan_wide(_grid(header, ("arr", 1, 2)), "Plan", problems)
+        assert problems == [expected]
+    problems = []
+    parse_plan_csv(
+        _grid(("month", "metric", "value"), ("2025-01", "arr", 1), ("2025-01", "ARR", 2)),
+        "plan.csv",
+        problems,
+    )
+    assert problems == ["plan.csv!B3: ARR is listed twice for 2025-01 (first at plan.csv!B2)."]
+
+
+def test_a_plan_sheet_without_rows_is_no_plan():
+    problems: list[str] = []
+    assert parse_plan_wide(_grid(("Metric", "Version", "2025-01")), "Plan", problems) is None
+    assert problems == []
+
+
+def test_refused_plan_stops_the_build_and_writes_nothing(tmp_path):
+    data, settings = plan_company()
+    bad = PlanInput(data.plan.months, (*data.plan.lines, data.plan.lines[0]), True)  # a row twice
+    src = tmp_path / "in.xlsx"
+    from dataclasses import replace
+
+    write_input_workbook(src, replace(data, plan=bad))
+    with pytest.raises(InputError) as err:
+        build(src, tmp_path / "out.xlsx", settings)
+    assert "ARR is listed twice for version 'Budget FY2025'" in str(err.value)
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_plan_months_before_the_actuals_warn(tmp_path):
+    data, settings = plan_company()
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    loaded, _ = load(src, settings)
+    assert any("2 plan month(s) before the first month of actuals" in w for w in loaded.warnings)
+
+
+# --- variances, by hand -----------------------------------------------------------------------------------
+
+
+def _periods(months, fys=1):
+    return {g: make_periods(months, g, fys) for g in ("month", "quarter", "year")}
+
+
+def test_variance_sign_and_favourable_by_direction():
+    """ARR (higher is better) 1,200 against a plan of 1,000: +200, +20 %, favourable. Net burn (lower is
+    better) 1,200 against a plan of 1,000: also +200 and +20 %, but unfavourable (burned more)."""
+    actual = {"arr": np.array([1000.0, 1200.0]), "net_burn": np.array([900.0, 1200.0])}
+    lines = (
+        PlanLine("arr", "ARR", "", (1000.0, 1000.0)),
+        PlanLine("net_burn", "net_burn", "", (1000.0, 1000.0)),
+    )
+    months = M[:2]
+    r = plan_vs_actual(lines, "", months, months, actual, _periods(months), 1)
+    assert r.variance["arr"].tolist() == [0.0, 200.0]
+    assert r.variance["net_burn"].tolist() == [-100.0, 200.0]
+    arr, burn = r.table["month"]["arr"], r.table["month"]["net_burn"]
+    assert (arr.variance, arr.variance_pct, favourable("arr", arr.variance)) == (200.0, 0.2, True)
+    assert (burn.variance, burn.variance_pct, favourable("net_burn", burn.variance)) == (200.0, 0.2, False)
+    assert favourable("net_burn", -100.0) is True  # under plan: favourable
+    assert favourable("arr", 0.0) is None
+
+
+def test_variance_pct_of_a_negative_plan_and_a_zero_plan():
+    """Net new ARR −50 against a plan of −100: variance +50, +50 % of |plan|; a plan of 0: undefined."""
+    actual = {"net_new_arr": np.array([math.nan, -50.0, 10.0])}
+    lines = (PlanLine("net_new_arr", "net_new_arr", "", (None, -100.0, 0.0)),)
+    months = M[:3]
+    r = plan_vs_actual(lines, "", months, months, actual, _periods(months), 1)
+    assert np.isnan(r.plan["net_new_arr"][0]) and np.isnan(r.variance["net_new_arr"][0])
+    assert r.variance["net_new_arr"][1] == 50.0
+    from workbook_gen.metrics.plan import variance_pct
+
+    assert variance_pct(50.0, -100.0) == 0.5
+    assert math.isnan(variance_pct(10.0, 0.0))
+
+
+def test_quarter_and_year_to_date_of_a_flow_and_a_stock():
+    """Actuals Jan..May 2025, fiscal year from January. QTD is Apr..May, YTD Jan..May.
+    New MRR (a flow): QTD actual 40 + 50 = 90 against plan 30 + 30 = 60 → +30; YTD 10+20+30+40+50 = 150
+    against 5 × 30 = 150 → 0. ARR (a stock): QTD and YTD are May's 500 against May's plan 450 → +50."""
+    months = M[:5]
+    actual = {
+        "mrr_new": np.array([math.nan, 20.0, 30.0, 40.0, 50.0]),
+        "arr": np.array([100.0, 200, 300, 400, 500]),
+    }
+    # month 1 has no movement: YTD of a flow needs every month, so Jan's undefined New MRR makes it n/a
+    lines = (
+        PlanLine("mrr_new", "mrr_new", "", (30.0,) * 5),
+        PlanLine("arr", "arr", "", (100.0, 200, 300, 400, 450)),
+    )
+    r = plan_vs_actual(lines, "", months, months, actual, _periods(months), 1)
+    assert r.windows == {"qtd": (3, 4), "ytd": (0, 4)}
+    q = r.table["qtd"]["mrr_new"]
+    assert (q.actual, q.plan, q.variance) == (90.0, 60.0, 30.0)
+    y = r.table["ytd"]["mrr_new"]
+    assert math.isnan(y.actual) and y.plan == 150.0
+    actual["mrr_new"][0] = 10.0
+    y = plan_vs_actual(lines, "", months, months, actual, _periods(months), 1).table["ytd"]["mrr_new"]
+    assert (y.actual, y.plan, y.variance) == (150.0, 150.0, 0.0)
+    for period in ("month", "qtd", "ytd"):
+        s = r.table[period]["arr"]
+        assert (s.actual, s.plan, s.variance) == (500.0, 450.0, 50.0)
+
+
+def test_full_year_is_the_plan_against_the_outlook():
+    """Fiscal year from April: actuals Apr..Jun 2025 (the year's first quarter), plan for Apr 2025..Mar
+    2026. Net burn (a flow): outlook = 10 + 20 + 30 actual + 9 months × 25 planned = 285, plan = 12 × 25
+    = 300 → −15, favourable (less burn). ARR (a stock): outlook = the plan at March 2026 (the year end)."""
+    months = month_range(dt.date(2025, 4, 1), 3)
+    plan_months = month_range(dt.date(2025, 4, 1), 12)
+    actual = {"net_burn": np.array([10.0, 20.0, 30.0]), "arr": np.array([100.0, 110.0, 120.0])}
+    lines = (
+        PlanLine("net_burn", "net_burn", "", (25.0,) * 12),
+        PlanLine("arr", "arr", "", tuple(100.0 + 10 * k for k in range(12))),
+    )
+    r = plan_vs_actual(lines, "", plan_months, months, actual, _periods(months, 4), 4)
+    assert r.year_months == plan_months
+    fy = r.table["year"]["net_burn"]
+    assert (fy.actual, fy.plan, fy.variance) == (285.0, 300.0, -15.0)
+    assert favourable("net_burn", fy.variance) is True
+    a = r.table["year"]["arr"]
+    assert (a.actual, a.plan) == (210.0, 210.0)
+    # a plan that stops before the year end leaves the year undefined
+    short = tuple(PlanLine(p.key, p.text, "", p.values[:11]) for p in lines)
+    r = plan_vs_actual(short, "", plan_months[:11], months, actual, _periods(months, 4), 4)
+    assert math.isnan(r.table["year"]["net_burn"].plan) and math.isnan(r.table["year"]["net_burn"].actual)
+
+
+def test_largest_variances_rank_by_size_relative_to_plan():
+    months = M[:2]
+    actual = {
+        "arr": np.array([0.0, 1100.0]),
+        "net_burn": np.array([0.0, 50.0]),
+        "sm_spend": np.array([0.0, 100.0]),
+    }
+    lines = (
+        PlanLine("arr", "arr", "", (0.0, 1000.0)),  # +10 %
+        PlanLine("net_burn", "net_burn", "", (0.0, 100.0)),  # −50 %, favourable
+        PlanLine("sm_spend", "sm_spend", "", (0.0, 100.0)),  # on plan: not a variance
+    )
+    r = plan_vs_actual(lines, "", months, months, actual, _periods(months), 1)
+    ranked = largest_variances(r)
+    assert [(v.key, v.variance_pct, v.favourable) for v in ranked] == [
+        ("net_burn", -0.5, True),
+        ("arr", 0.1, True),
+    ]
+
+
+# --- the version choice, the JSON, a company without a plan -----------------------------------------------
+
+
+def test_plan_version_picks_the_plan_and_an_unknown_one_is_refused(tmp_path):
+    data, settings = plan_company()
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    default = compute(*load(src, settings))
+    assert default.plan.version == "Reforecast Q3"
+    budget = compute(*load(src, {**settings, "plan_version": "budget fy2025"}))
+    assert budget.plan.version == "Budget FY2025"
+    lines = {p.key: p for p in data.plan.lines if p.version == "Budget FY2025"}
+    j = data.plan.months.index(data.months[-1])
+    assert budget.plan.plan["arr"][-1] == lines["arr"].values[j]
+    assert default.plan.plan["arr"][-1] != budget.plan.plan["arr"][-1]
+    with pytest.raises(SettingsError, match="'Budget FY2025', 'Reforecast Q3'"):
+        compute(*load(src, {**settings, "plan_version": "Q4"}))
+
+
+def test_json_has_plan_and_variance_aligned_with_months(tmp_path):
+    data, settings = plan_company()
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    results = compute(*load(src, settings))
+    total = json.loads(json.dumps(to_json_dict(results)))["scopes"]["total"]
+    assert total["plan_version"] == "Reforecast Q3"
+    assert set(total["plan"]) == set(total["variance"]) == set(results.plan.keys)
+    months = len(results.months)
+    for key in results.plan.keys:
+        assert len(total["plan"][key]) == len(total["variance"][key]) == months
+        for a, p, v in zip(total["monthly"][key], total["plan"][key], total["variance"][key], strict=True):
+            assert v == (None if a is None or p is None else pytest.approx(a - p))
+    segment = (
+        next(v for k, v in json.loads(json.dumps(to_json_dict(results)))["scopes"].items() if k != "total")
+        if results.segments
+        else {}
+    )
+    assert "plan" not in segment
+
+
+def test_a_company_without_a_plan_has_no_plan_names(tmp_path):
+    data, settings = plan_company()
+    from dataclasses import replace
+
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, replace(data, plan=None))
+    out = tmp_path / "out.xlsx"
+    build(src, out, settings)
+    wb = openpyxl.load_workbook(out, read_only=True)
+    names = set(wb.defined_names)
+    assert "Plan vs actual" not in wb.sheetnames
+    wb.close()
+    assert not any(n.startswith(("plan_", "variance_")) for n in names)
+    assert "plan" not in to_json_dict(compute(*load(src, settings)))["scopes"]["total"]
+
+
+def test_the_output_is_a_valid_input_with_the_same_plan(tmp_path):
+    data, settings = plan_company()
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    out = tmp_path / "out.xlsx"
+    build(src, out, settings)
+    again = compute(*load(out, settings))
+    first = compute(*load(src, settings))
+    for key in first.plan.keys:
+        np.testing.assert_array_equal(again.plan.plan[key], first.plan.plan[key])
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb.sheetnames.index("Plan vs actual") < wb.sheetnames.index("Quarterly")
+    wb.close()
+
+
+# --- live: both engines, cache stripped -------------------------------------------------------------------
+
+
+@pytest.mark.libreoffice
+def test_plan_and_variance_recalculate_in_both_engines(engine, tmp_path):
+    """Two versions, a blank plan cell, a planned zero, plan months before and past the actuals,
+    fiscal years from April: every plan_<key> and variance_<key>, and every cell of the Plan vs actual
+    table, recalculated by the engine equals the engine's value."""
+    from test_libreoffice import _differences
+
+    data, settings = plan_company()
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    out = tmp_path / "out.xlsx"
+    build(src, out, settings)
+    results = compute(*load(src, settings))
+    expected = expected_names(results)
+    names = [plan_name(k) for k in results.plan.keys] + [variance_name(k) for k in results.plan.keys]
+    assert len(names) == 2 * 13
+    assert all(n in expected for n in names)
+    assert any(np.isnan(results.plan.plan[k]).any() for k in results.plan.keys)  # some months unplanned
+    recalculated = engine.recalculate(out, tmp_path)
+    got = read_names(recalculated, expected)
+    assert mismatches(expected, got) == []
+    assert undefined_cells(got) == undefined_cells(expected)
+    bad = _differences(out, recalculated)
+    assert bad[:20] == [], f"{len(bad)} cells differ"
