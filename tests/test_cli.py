@@ -135,7 +135,7 @@ def test_init_writes_template_and_settings(runner, tmp_path):
     result = runner.invoke(main, ["init", str(tmp_path / "new")])
     assert result.exit_code == 0
     wb = openpyxl.load_workbook(tmp_path / "new" / "input-template.xlsx")
-    assert wb.sheetnames == ["Read me", "MRR", "S&M", "Gross margin", "Burn", "Commentary"]
+    assert wb.sheetnames == ["Read me", "MRR", "S&M", "Gross margin", "Burn", "Commentary", "Plan"]
     assert "# cac_window = 3" in (tmp_path / "new" / "workbook-gen.toml").read_text()
     again = runner.invoke(main, ["init", str(tmp_path / "new")])
     assert again.exit_code == 1 and "already exists" in again.output

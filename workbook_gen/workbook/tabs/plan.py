@@ -5,12 +5,16 @@ and the metric rows."""
 
 from __future__ import annotations
 
+import math
+
 from workbook_gen.definitions import BY_KEY, HIGHER, PCT
 from workbook_gen.metrics.plan import PERIODS
 from workbook_gen.model import SHEET_PLAN
 from workbook_gen.names import plan_name, plan_summary_name, series_name, variance_name
 from workbook_gen.rules import plan_is_flow
-from workbook_gen.workbook.book import Book, cached
+from workbook_gen.text import inert_name
+from workbook_gen.workbook.book import Book, cached, excel_serial
+from workbook_gen.workbook.charts import PALETTE, money_format, new_chart
 from workbook_gen.workbook.formulas import NA, in_row, latest
 from workbook_gen.workbook.layout import FIRST_COL, TL_DATE, Place, cell, on, span
 from workbook_gen.workbook.tabs.common import month_header, section_row, sheet_header, unit_text
@@ -28,9 +32,24 @@ def group_col(period: str) -> int:
     return FIRST_COL + 4 * PERIODS.index(period)
 
 
+CHART_ROWS = 17  # sheet rows the ARR-against-plan chart takes below the notes
+CHART_KEY = "arr"  # drawn against its plan when planned
+
+
 def monthly_top(n_keys: int) -> int:
-    """The month header of the monthly plan and variance rows, below the table and its notes."""
-    return TABLE_TOP + n_keys + 6
+    """The month header of the monthly plan and variance rows, below the table, its notes and the chart."""
+    return TABLE_TOP + n_keys + 6 + CHART_ROWS
+
+
+def chart_months(book: Book) -> tuple[int, int]:
+    """The ARR chart's months, as 0-based positions on the timeline (past the last actual month for the
+    plan's future months): the year before the plan year and the plan year, as far as the plan runs."""
+    p, months = book.results.plan, book.results.months
+    start = p.year_months[0]
+    first = max(0, months.index(start) - 12) if start in months else 0
+    end = min(p.year_months[-1], p.plan_months[-1]) if p.plan_months else months[-1]
+    n_after = 0 if end <= months[-1] else sum(1 for m in p.plan_months if months[-1] < m <= end)
+    return first, len(months) - 1 + n_after
 
 
 def plan(book: Book) -> None:
@@ -136,7 +155,11 @@ def write(book: Book) -> None:
     ws.set_column(UNIT_COL, BETTER_COL, 7)
     ws.set_column(FIRST_COL, max(lay.last_col, group_col("year") + 3), 11)
     ws.freeze_panes(TABLE_TOP, 1)
-    ws.print_area(0, 0, notes + 2, group_col("year") + 3)
+    bottom = notes + 2
+    if CHART_KEY in p.keys:
+        _chart(book, ws, notes + 4)
+        bottom = notes + 4 + CHART_ROWS - 1
+    ws.print_area(0, 0, bottom, group_col("year") + 3)
     ws.fit_to_pages(1, 1)
 
 
@@ -261,3 +284,74 @@ def _monthly(book: Book, ws) -> None:
             ws.write_formula(prow, lay.col(i), f"=IF(ISNUMBER({x}),{x},{NA})", style, cached(p.plan[k][i]))
             a, q = lay.series_cell(series_name(k), i, SHEET), cell(prow, lay.col(i))
             ws.write_formula(vrow, lay.col(i), "=" + _both(a, q, f"{a}-{q}"), style, cached(p.variance[k][i]))
+
+
+def _chart(book: Book, ws, top: int) -> None:
+    """ARR against plan: the actuals, and the plan line on to the end of the plan year, marked as plan.
+    Its helper rows (hidden, below the monthly rows) sit on the timeline's columns, continued to the
+    right for the plan's future months; a month without a value is #N/A, a gap."""
+    res, fmt, lay = book.results, book.fmt, book.layout
+    p, months = res.plan, res.months
+    plan_months = book.data.plan.months
+    first, last = chart_months(book)
+    future = [m for m in plan_months if m > months[-1]]  # the plan's months past the actuals
+    base = lay.place(variance_name(p.keys[-1])).row + 2
+    rows = {"date": base, "actual": base + 1, "plan": base + 2}
+    first_col = plan_first_col(book.data.plan)
+    sheet_row = {line.key: r for r, line in enumerate(book.data.plan.lines, start=1) if line in _chosen(book)}
+    label = BY_KEY[CHART_KEY].label
+    for what, row in rows.items():
+        ws.write_string(
+            row, 0, f"{label} against plan — chart data ({what}), #N/A where there is none", fmt.note
+        )
+        ws.set_row(row, None, None, {"level": 1, "hidden": True})
+    money = fmt.unit(BY_KEY[CHART_KEY].unit)
+    for i in range(first, last + 1):
+        col = lay.col(i)
+        if i < len(months):
+            month = months[i]
+            date = f"={lay.timeline(TL_DATE, i, SHEET)}"
+            a = lay.series_cell(series_name(CHART_KEY), i, SHEET)
+            value = res.total.monthly[CHART_KEY][i]
+            ws.write_formula(rows["actual"], col, f"=IF(ISNUMBER({a}),{a},NA())", money, _chart_value(value))
+            q = lay.series_cell(plan_name(CHART_KEY), i, SHEET)
+        else:
+            month = future[i - len(months)]
+            j = plan_months.index(month)
+            date = "=" + on(SHEET_PLAN, cell(0, first_col + j, True, True), SHEET)
+            q = on(SHEET_PLAN, cell(sheet_row[CHART_KEY], first_col + j, True, True), SHEET)
+        ws.write_formula(rows["date"], col, date, fmt.header_date, excel_serial(month))
+        ws.write_formula(
+            rows["plan"],
+            col,
+            f"=IF(ISNUMBER({q}),{q},NA())",
+            money,
+            _chart_value(p.plan_at(CHART_KEY, month)),
+        )
+    chart = new_chart(
+        book, "line", f"{label} against plan ({book.settings.currency})", None, money_format(book)
+    )
+    categories = [SHEET, rows["date"], lay.col(first), rows["date"], lay.col(last)]
+    chart.add_series(
+        {
+            "name": label,
+            "categories": categories,
+            "values": [SHEET, rows["actual"], lay.col(first), rows["actual"], lay.col(last)],
+            "line": {"color": PALETTE[0], "width": 2.25},
+        }
+    )
+    version = f" ({p.version})" if p.version else ""
+    chart.add_series(
+        {
+            "name": inert_name(f"Plan{version}"),
+            "categories": categories,
+            "values": [SHEET, rows["plan"], lay.col(first), rows["plan"], lay.col(last)],
+            "line": {"color": PALETTE[6], "width": 1.75, "dash_type": "dash"},
+        }
+    )
+    chart.set_size({"width": 900, "height": 320})
+    ws.insert_chart(top, 0, chart, {"object_position": 3})
+
+
+def _chart_value(v: float):
+    return "#N/A" if v is None or math.isnan(v) else float(v)
