@@ -28,12 +28,14 @@ PLANNED = (
     ("gross_margin", "Gross margin"),
     ("net_burn", "net_burn"),
     ("cac", "cac"),
+    ("cash_balance", "Cash balance"),
 )
 
 
 def plan_company(seed: int = 11):
     """The company's inputs (with the plan) and the settings to build it with."""
     data = cents_company(seed, n_clients=16, n_months=20)
+    data = replace(data, cash_balance=np.round(40000.0 - np.cumsum(data.net_burn), 2))
     actual = compute(data, Settings(**PLAN_SETTINGS)).total.monthly
     rng = np.random.default_rng(seed)
     months = month_range(dt.date(2023, 3, 1), 25)

@@ -54,6 +54,7 @@ def test_every_metric_the_issue_names_is_plannable_with_its_direction():
         "net_burn": LOWER,
         "cac": LOWER,
         "cac_payback_months": LOWER,
+        "cash_balance": HIGHER,
     }
     assert {k: BY_KEY[k].better for k in expected} == expected
     assert set(expected) <= set(plannable())
@@ -385,7 +386,7 @@ def test_plan_and_variance_recalculate_in_both_engines(engine, tmp_path):
     results = compute(*load(src, settings))
     expected = expected_names(results)
     names = [plan_name(k) for k in results.plan.keys] + [variance_name(k) for k in results.plan.keys]
-    assert len(names) == 2 * 13
+    assert len(names) == 2 * 14
     assert all(n in expected for n in names)
     assert any(np.isnan(results.plan.plan[k]).any() for k in results.plan.keys)  # some months unplanned
     recalculated = engine.recalculate(out, tmp_path)

@@ -159,6 +159,7 @@ EXAMPLE_PLAN_ROWS = (
     ("sm_spend", "Sales & marketing spend"),
     ("gross_margin", "gross_margin"),
     ("net_burn", "Net burn"),
+    ("cash_balance", "Cash balance"),
 )
 
 
@@ -192,15 +193,16 @@ def example_plan(data: InputData, actual: dict[str, np.ndarray]) -> PlanInput:
                 v = budget(key, k, 0.03)
             elif key in ("sm_spend",):
                 v = budget(key, k, 0.02)
-            elif key == "net_burn":
+            elif key in ("net_burn", "cash_balance"):
                 v = budget(key, k, -0.04)
             else:
                 v = level(key, start)
             out.append(round(v, 4) if key in ("logo_churn_rate", "nrr_12m", "gross_margin") else round(v, 0))
         return tuple(out)
 
-    lines = [PlanLine(k, text, "Budget", values(k, False)) for k, text in EXAMPLE_PLAN_ROWS]
-    lines += [PlanLine(k, text, "Reforecast", values(k, True)) for k, text in EXAMPLE_PLAN_ROWS]
+    rows = [(k, text) for k, text in EXAMPLE_PLAN_ROWS if k in actual]  # cash only with a cash balance
+    lines = [PlanLine(k, text, "Budget", values(k, False)) for k, text in rows]
+    lines += [PlanLine(k, text, "Reforecast", values(k, True)) for k, text in rows]
     return PlanInput(months, tuple(lines), has_versions=True)
 
 
