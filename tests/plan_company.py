@@ -51,7 +51,7 @@ def plan_company(seed: int = 11):
                 if rng.random() < 0.04:
                     values.append(None)  # a blank plan cell: that month is not planned
                     continue
-                values.append(round(base * (1 + spread * rng.standard_normal()), 2))
+                values.append(round(float(base * (1 + spread * rng.standard_normal())), 2))
             lines.append(PlanLine(key, text, version, tuple(values)))
     # a planned zero: its variance % is undefined
     lines[0] = replace(lines[0], values=(0.0, *lines[0].values[1:]))

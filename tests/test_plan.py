@@ -395,3 +395,77 @@ def test_plan_and_variance_recalculate_in_both_engines(engine, tmp_path):
     assert undefined_cells(got) == undefined_cells(expected)
     bad = _differences(out, recalculated)
     assert bad[:20] == [], f"{len(bad)} cells differ"
+
+
+def _csv_folder(folder, data, plan_rows):
+    import csv
+
+    folder.mkdir()
+    months = [f"{m:%Y-%m}" for m in data.months]
+    with (folder / "mrr.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["Client ID", *months])
+        for cid, row in zip(data.client_ids, data.mrr, strict=True):
+            w.writerow([cid, *(repr(float(v)) for v in row)])
+    with (folder / "monthly.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["month", "sm_spend", "gross_margin", "net_burn"])
+        for i, m in enumerate(months):
+            w.writerow([m, *(repr(float(s[i])) for s in (data.sm_spend, data.gross_margin, data.net_burn))])
+    with (folder / "plan.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(plan_rows)
+
+
+def test_plan_csv_gives_the_workbook_routes_plan(tmp_path):
+    """plan.csv (long) beside mrr.csv and monthly.csv gives the same plan and variances as the Plan sheet."""
+    from dataclasses import replace
+
+    data, settings = plan_company()
+    data = replace(data, attributes={}, cash_balance=None)
+    plan = PlanInput(data.plan.months, tuple(p for p in data.plan.lines if p.key != "cash_balance"), True)
+    data = replace(data, plan=plan)
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    rows = [["month", "metric", "value", "version"]]
+    for line in plan.lines:
+        for m, v in zip(plan.months, line.values, strict=True):
+            if v is not None:
+                rows.append([f"{m:%Y-%m}", line.text, repr(v), line.version])
+    _csv_folder(tmp_path / "csv", data, rows)
+    a, b = compute(*load(src, settings)), compute(*load(tmp_path / "csv", settings))
+    assert a.plan.keys == b.plan.keys and a.plan.version == b.plan.version == "Reforecast Q3"
+    for key in a.plan.keys:
+        np.testing.assert_array_equal(a.plan.plan[key], b.plan.plan[key])
+        np.testing.assert_array_equal(a.plan.variance[key], b.plan.variance[key])
+
+
+def test_plan_version_is_carried_when_set_and_not_when_automatic(tmp_path):
+    """The monthly cycle: a pack built with plan_version = Budget rebuilds against the budget; a pack whose
+    version was the automatic choice lets the next build choose again (a new reforecast then wins)."""
+    data, settings = plan_company()
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    chosen, automatic = tmp_path / "budget.xlsx", tmp_path / "auto.xlsx"
+    build(src, chosen, {**settings, "plan_version": "Budget FY2025"})
+    build(src, automatic, settings)
+    assert compute(*load(chosen)).plan.version == "Budget FY2025"
+    assert compute(*load(automatic)).plan.version == "Reforecast Q3"
+    from workbook_gen.inputs.pack import read_pack_settings
+
+    assert read_pack_settings(chosen)["plan_version"] == "Budget FY2025"
+    assert "plan_version" not in read_pack_settings(automatic)
+
+
+def test_validate_names_the_plan_and_refuses_an_unknown_version(tmp_path):
+    from workbook_gen.build import validate
+
+    data, settings = plan_company()
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    lines = validate(src, settings)
+    assert (
+        "  plan             version 'Reforecast Q3' of Budget FY2025, Reforecast Q3; 14 metrics, 2023-03 to 2025-03"
+        in lines
+    )
+    with pytest.raises(SettingsError, match="plan_version 'Q4' is not a version of the plan"):
+        validate(src, {**settings, "plan_version": "Q4"})

@@ -15,7 +15,7 @@ from workbook_gen.errors import InputError, OutputError, SettingsError
 from workbook_gen.export import to_csv, to_json
 from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company, example_plan
 from workbook_gen.inputs.read import read_inputs
-from workbook_gen.metrics.engine import Results, compute, segment_values, split_choice
+from workbook_gen.metrics.engine import Results, compute, plan_version, segment_values, split_choice
 from workbook_gen.model import SHEET_MRR, InputData
 from workbook_gen.output import refuse_overwriting_inputs, signals_raise, write_atomic
 from workbook_gen.rules import monthly_marker
@@ -227,6 +227,14 @@ def validate(input_path: Path | str, overrides: dict | None = None) -> list[str]
     ]
     if data.sm_by_segment:
         lines.append(f"  S&M by segment   {', '.join(data.sm_by_segment)}")
+    version = plan_version(data, settings)
+    if version is not None:
+        planned = len({line.key for line in data.plan.lines_of(version)})
+        versions = ", ".join(v for v in data.plan.versions if v)
+        chosen = f"version {version!r} of {versions}; " if version else ""
+        lines.append(
+            f"  plan             {chosen}{planned} metrics, {data.plan.months[0]:%Y-%m} to {data.plan.months[-1]:%Y-%m}"
+        )
     settings_lines = [
         line
         for line in describe(settings, sources, company_name(settings, input_path), split, why)

@@ -164,7 +164,7 @@ def example(directory: Path) -> None:
 
 @main.command(context_settings=CONTEXT, short_help="Check the inputs and summarise them.")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@setting_options("currency", "split", "as_of", "period_end", "constant_currency")
+@setting_options("currency", "split", "as_of", "period_end", "constant_currency", "plan_version")
 def validate(input_path: Path, **kwargs) -> None:
     """Check INPUT and print a one-screen summary: clients, months, the segment split and why it was
     chosen, and the settings that differ from the defaults. Every problem is listed with its sheet and

@@ -248,14 +248,10 @@ def compute(data: InputData, settings: Settings) -> Results:
     )
 
 
-def plan_results(
-    data: InputData, settings: Settings, periods: dict[str, Periods], actuals: dict, warnings: list[str]
-) -> PlanResults | None:
-    """The chosen plan version against the total's actuals (None without a plan); a ``plan_version``
-    the Plan input does not list is refused, naming the versions it does."""
+def plan_version(data: InputData, settings: Settings) -> str | None:
+    """The plan version the variances are against: ``plan_version``, or the last version listed; a
+    version the plan does not list is refused, naming those it does. None without a plan."""
     if data.plan is None or not data.plan.lines:
-        if settings.plan_version is not None:
-            warnings.append(f"plan_version {settings.plan_version!r} is set, but the inputs have no plan.")
         return None
     version = data.plan.version_named(settings.plan_version)
     if version is None:
@@ -265,6 +261,19 @@ def plan_results(
         raise SettingsError(
             f"plan_version {settings.plan_version!r} is not a version of the plan; versions: {listed}."
         )
+    return version
+
+
+def plan_results(
+    data: InputData, settings: Settings, periods: dict[str, Periods], actuals: dict, warnings: list[str]
+) -> PlanResults | None:
+    """The chosen plan version against the total's actuals (None without a plan); a ``plan_version``
+    the Plan input does not list is refused, naming the versions it does."""
+    if data.plan is None or not data.plan.lines:
+        if settings.plan_version is not None:
+            warnings.append(f"plan_version {settings.plan_version!r} is set, but the inputs have no plan.")
+        return None
+    version = plan_version(data, settings)
     lines = data.plan.lines_of(version)
     absent = [line.text for line in lines if line.key not in actuals]
     if absent:
