@@ -469,3 +469,19 @@ def test_validate_names_the_plan_and_refuses_an_unknown_version(tmp_path):
     )
     with pytest.raises(SettingsError, match="plan_version 'Q4' is not a version of the plan"):
         validate(src, {**settings, "plan_version": "Q4"})
+
+
+def test_the_plan_workbook_is_portable_and_its_glossary_lists_every_name(tmp_path):
+    """The portable-formula scan and the Glossary's list of defined names, on a workbook with a plan."""
+    from test_portable import _glossary_names, problems
+
+    data, settings = plan_company()
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    out = tmp_path / "out.xlsx"
+    build(src, out, settings)
+    bad = problems(out)
+    assert bad[:20] == [], f"{len(bad)} non-portable formulas"
+    tokens, names = _glossary_names(out)
+    assert {"plan_arr", "variance_arr", "plan_cash_balance", "variance_net_burn"} <= set(names)
+    assert [n for n in names if n not in tokens and "__" not in n] == []
