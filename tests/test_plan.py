@@ -485,3 +485,24 @@ def test_the_plan_workbook_is_portable_and_its_glossary_lists_every_name(tmp_pat
     tokens, names = _glossary_names(out)
     assert {"plan_arr", "variance_arr", "plan_cash_balance", "variance_net_burn"} <= set(names)
     assert [n for n in names if n not in tokens and "__" not in n] == []
+
+
+def test_csv_export_has_the_plan_and_variance_rows(tmp_path):
+    """The tidy CSV carries plan.<key> and variance.<key> for the total, one line per month, as the JSON."""
+    import csv
+    import io
+
+    from workbook_gen.export import to_csv
+
+    data, settings = plan_company()
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    results = compute(*load(src, settings))
+    total = to_json_dict(results)["scopes"]["total"]
+    rows = list(csv.reader(io.StringIO(to_csv(results))))
+    months = [f"{m:%Y-%m}" for m in results.months]
+    for what in ("plan", "variance"):
+        for key in results.plan.keys:
+            got = {r[2]: r[3] for r in rows if r[0] == "total" and r[1] == f"{what}.{key}"}
+            assert list(got) == months
+            assert [None if v == "" else float(v) for v in got.values()] == total[what][key]

@@ -132,12 +132,11 @@ def to_csv(results: Results) -> str:
         period = f"{window['from']}..{window['to']}"
         for key, v in scope.trailing.items():
             w.writerow((scope.name, f"trailing_12m.{key}", period, cell(v), "", "", ""))
-        for what, rows in _plan(scope, results).items():
-            if what == "plan_version":
-                continue
-            for key, values in rows.items():
-                for m, v in zip(months, values, strict=True):
-                    w.writerow((scope.name, f"{what}.{key}", m, cell(v), "", "", ""))
+        if scope.is_total and results.plan is not None:
+            for what, rows in (("plan", results.plan.plan), ("variance", results.plan.variance)):
+                for key, values in rows.items():
+                    for m, v in zip(months, values, strict=True):
+                        w.writerow((scope.name, f"{what}.{key}", m, cell(v), "", "", ""))
         for g in GROUPINGS:
             t = scope.cohorts[g]
             for spec, table in t.present():
