@@ -575,3 +575,145 @@ def test_build_works_on_both_billing_formats(tmp_path):
         assert out.is_file()
         data = read_inputs(folder)
         assert data.mrr.tolist() == [[100, 100, 100], [0, 50, 50]]
+
+
+# --- several currencies -------------------------------------------------------------------------
+
+FX = "month,currency,rate\n2024-01,EUR,1.10\n2024-02,EUR,1.20\n2024-03,EUR,1.00\n2024-01,GBP,1.25\n2024-02,GBP,1.30\n2024-03,GBP,1.20\n"
+
+
+def fx_folder(tmp_path: Path, lines: str, fx: str | None = FX) -> Path:
+    folder = write_folder(tmp_path / "fx", "lines.csv", lines, months_between("2024-01", "2024-03"))
+    if fx is not None:
+        (folder / "fx.csv").write_text(fx, encoding="utf-8")
+    return folder
+
+
+def test_an_unchanged_euro_contract_moves_only_at_monthly_rates(tmp_path):
+    """A EUR client paying 100 EUR every month: at each month's rate its MRR is 110, 120, 100 USD —
+    expansion of 10 in February and contraction of 20 in March that are exchange moves; at the
+    constant currency of January it is 110 every month and nothing moves."""
+    lines = "customer_id,start_date,end_date,amount,currency\nE,2024-01-01,,100,EUR\nU,2024-01-01,,50,USD\n"
+    folder = fx_folder(tmp_path, lines)
+    monthly = read_inputs(folder)
+    assert monthly.mrr.tolist() == [[110, 120, 100], [50, 50, 50]]
+    m = compute(monthly, Settings()).total.monthly
+    assert m["mrr_expansion"].tolist()[1:] == [10, 0]
+    assert m["mrr_contraction"].tolist()[1:] == [0, 20]
+    constant = read_inputs(folder, Settings(constant_currency=D(2024, 1, 1)))
+    assert constant.mrr.tolist() == [[110, 110, 110], [50, 50, 50]]
+    m = compute(constant, Settings(constant_currency=D(2024, 1, 1))).total.monthly
+    for key in ("mrr_new", "mrr_expansion", "mrr_contraction", "mrr_churn", "mrr_reactivation"):
+        assert m[key].tolist()[1:] == [0, 0], key
+
+
+def test_a_missing_rate_names_currency_and_month_all_at_once(tmp_path):
+    lines = (
+        "customer_id,service_period_start,service_period_end,amount,currency\n"
+        "E,2024-01-01,2024-04-01,300,EUR\nG,2024-02-01,2024-04-01,100,GBP\nC,2024-01-01,2024-02-01,10,CHF\n"
+    )
+    fx = "month,currency,rate\n2024-01,EUR,1.1\n2024-03,EUR,1.0\n2024-02,GBP,1.3\n"
+    problems = problems_of(fx_folder(tmp_path, lines, fx))
+    assert problems == [
+        "fx.csv: no rate for CHF in 2024-01; add a line month,CHF,rate (USD per CHF) for each.",
+        "fx.csv: no rate for EUR in 2024-02; add a line month,EUR,rate (USD per EUR) for each.",
+        "fx.csv: no rate for GBP in 2024-03; add a line month,GBP,rate (USD per GBP) for each.",
+    ]
+    problems = problems_of(tmp_path / "fx", constant_currency=D(2024, 3, 1))
+    assert problems == [
+        "fx.csv: no rate for CHF in 2024-03 (the constant_currency month); add a line month,CHF,rate (USD per CHF) for each.",
+        "fx.csv: no rate for GBP in 2024-03 (the constant_currency month); add a line month,GBP,rate (USD per GBP) for each.",
+    ]
+
+
+def test_currencies_without_fx_csv_and_a_bad_fx_csv_are_refused(tmp_path):
+    lines = "customer_id,start_date,end_date,amount,currency\nE,2024-01-01,,100,EUR\nU,2024-01-01,,50,\n"
+    (problem,) = problems_of(fx_folder(tmp_path / "a", lines, None))
+    assert "lines in EUR need exchange rates" in problem and "fx.csv" in problem
+    bad = "month,currency,rate\n2024-13,EUR,1.1\n2024-01,EURO,1\n2024-02,EUR,-1\n2024-03,EUR,1\n2024-03,EUR,1.2\n"
+    problems = problems_of(fx_folder(tmp_path / "b", lines, bad))
+    assert problems == [
+        "fx.csv: line 2, column month: '2024-13' is not a month.",
+        "fx.csv: line 3, column currency: unknown currency 'EURO' (expected a three-letter code such as EUR).",
+        "fx.csv: line 4, column rate: '-1' is not a positive number (units of the reporting currency per unit).",
+        "fx.csv: line 6, column month: a second rate for EUR in 2024-03 (first at line 5).",
+    ]
+
+
+def test_a_file_mixing_currencies_converts_each_line_at_its_own_rate(tmp_path):
+    """One client billed in EUR and GBP, one in USD and one with no currency (the reporting currency);
+    the reporting currency EUR makes EUR lines need no rate."""
+    lines = (
+        "customer_id,service_period_start,service_period_end,amount,currency\n"
+        "M,2024-01-01,2024-04-01,300,EUR\n"  # 100 EUR a month
+        "M,2024-02-01,2024-03-01,40,GBP\n"
+        "U,2024-01-01,2024-04-01,90,USD\n"
+        "N,2024-01-01,2024-04-01,30,\n"
+    )
+    folder = fx_folder(tmp_path, lines)
+    data, billing = read_folder(folder)
+    assert data.mrr.tolist() == [[110, 120 + 52, 100], [30, 30, 30], [10, 10, 10]]
+    recon = billing.derived.cells
+    feb = recon.filter((recon["row"] == 0) & (recon["month"] == 1)).sort("currency")
+    assert feb["currency"].to_list() == ["EUR", "GBP"]
+    assert feb["rate"].to_list() == [1.2, 1.3]
+    assert feb["mrr_native"].to_list() == [100, 40]
+    assert feb["mrr"].to_list() == [120, 52]
+    eur = tmp_path / "eur"
+    write_folder(
+        eur,
+        "lines.csv",
+        "customer_id,start_date,end_date,amount,currency\nE,2024-01-01,,100,EUR\n",
+        ["2024-01", "2024-02"],
+    )
+    (eur / "fx.csv").write_text("month,currency,rate\n", encoding="utf-8")
+    assert read_inputs(eur, Settings(currency="EUR")).mrr.tolist() == [[100, 100]]
+
+
+def test_a_three_currency_folder_builds_at_monthly_rates_and_at_constant_currency(tmp_path):
+    lines = "customer_id,start_date,end_date,amount,currency,segment\n" + "".join(
+        f"c{i},2024-01-01,,{50 + 10 * i},{('USD', 'EUR', 'GBP')[i % 3]},{'SMB' if i % 2 else 'Ent'}\n"
+        for i in range(9)
+    )
+    folder = fx_folder(tmp_path, lines)
+    runner = CliRunner()
+    out = tmp_path / "monthly.xlsx"
+    result = runner.invoke(main, ["build", str(folder), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    cover = [r for r in openpyxl.load_workbook(out, read_only=True)["Cover"].iter_rows(values_only=True)]
+    assert any(
+        r[0] == "constant_currency" and r[1] == "none: each month at its own rates (fx.csv)" for r in cover
+    )
+    out = tmp_path / "constant.xlsx"
+    result = runner.invoke(
+        main, ["build", str(folder), "-o", str(out), "-q", "--constant-currency", "2024-02"]
+    )
+    assert result.exit_code == 0, result.output
+    cover = [r for r in openpyxl.load_workbook(out, read_only=True)["Cover"].iter_rows(values_only=True)]
+    assert any(r[0] == "constant_currency" and r[1] == "2024-02" for r in cover)
+    m = json.loads(build.metrics(folder, overrides={"constant_currency": "2024-02"}))["scopes"]["total"][
+        "monthly"
+    ]
+    for key in ("mrr_new", "mrr_expansion", "mrr_contraction", "mrr_churn", "mrr_reactivation"):
+        assert m[key][1:] == [0, 0], key
+    m = json.loads(build.metrics(folder))["scopes"]["total"]["monthly"]
+    assert m["mrr_expansion"][1] > 0 and m["mrr_contraction"][2] > 0
+
+
+def test_the_imported_workbook_and_reconciliation_show_currency_and_rate(tmp_path):
+    lines = "customer_id,start_date,end_date,amount,currency\nE,2024-01-01,,100,EUR\nU,2024-01-01,,50,\n"
+    folder = fx_folder(tmp_path, lines)
+    out = tmp_path / "inputs.xlsx"
+    result = CliRunner().invoke(main, ["import", str(folder), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    recon = (tmp_path / "inputs-reconciliation.csv").read_text(encoding="utf-8").splitlines()
+    assert recon[0] == "client_id,month,currency,lines,amount,mrr_native,rate,mrr"
+    assert "E,2024-02,EUR,1,100.0,100.0,1.2,120.0" in recon
+    assert "U,2024-02,USD,1,50.0,50.0,1.0,50.0" in recon
+    wb = openpyxl.load_workbook(out, read_only=True)
+    rows = list(wb["FX rates"].iter_rows(values_only=True))
+    assert rows[0][:2] == ("Client ID", "Currency")
+    assert ("E", "EUR") == rows[1][:2] and ("U", "USD") == rows[2][:2]
+    assert rows[0][3:6] == ("Month", "EUR", "USD")
+    assert [r[4] for r in rows[1:4]] == [1.1, 1.2, 1.0]
+    assert json.loads(build.metrics(folder)) == json.loads(build.metrics(out))

@@ -15,6 +15,7 @@ import numpy as np
 
 from workbook_gen.errors import InputError
 from workbook_gen.inputs.billing import Billing, find_billing_file, read_billing
+from workbook_gen.inputs.billing.fx import FX_CSV, folder_rates
 from workbook_gen.inputs.cells import (
     MAX_AMOUNT,
     NumberStyle,
@@ -297,8 +298,12 @@ def read_folder(
                 monthly_grid, MONTHLY_CSV, CSV_COLUMNS, problems, extra_kind="spend", style=style
             )
         last = max(parsed[0]) if parsed is not None and parsed[0] else settings.as_of
+        rates, fx_problems = folder_rates(folder, settings.currency, settings.constant_currency)
+        problems += fx_problems
         try:
-            billing = read_billing(billing_path, last, settings.period_end)
+            if fx_problems:
+                raise InputError([])
+            billing = read_billing(billing_path, last, settings.period_end, rates)
         except InputError as exc:
             problems += exc.problems
             table = None
@@ -342,6 +347,8 @@ def read_folder(
         commentary_path,
         plan_path,
     ]
+    if billing is not None and billing.rates is not None and billing.rates.found:
+        inputs.append(folder / FX_CSV)
     checksums = {p.name: sha256(p) for p in inputs if p.is_file()}
     spend, burn = split_csv_segments(series)
     warnings += plan_warnings(plan, table.months, PLAN_CSV)

@@ -133,7 +133,46 @@ def write_imported_workbook(
     _write_import_summary(wb, fmt, data, billing, settings, path, blank_monthly)
     write_mrr_sheet(wb, fmt, data, 0)
     write_monthly_sheets(wb, fmt, data, 0, blank_values=blank_monthly)
+    if billing.rates is not None:
+        _write_fx_sheet(wb, fmt, data, billing)
     wb.close()
+
+
+FX_SHEET = "FX rates"
+
+
+def _write_fx_sheet(wb, fmt, data: InputData, billing) -> None:
+    """Each client's currency and the rate each month was converted at: MRR = MRR in the client's
+    currency (the reconciliation's mrr_native) × the rate of its month and currency."""
+    import polars as pl
+
+    d = billing.derived
+    ws = wb.add_worksheet(FX_SHEET)
+    per_client = (
+        d.cells.select("row", "currency")
+        .unique()
+        .sort(["row", "currency"])
+        .group_by("row", maintain_order=True)
+    ).agg(pl.col("currency").str.join("+"))
+    write_text(ws, 0, 0, "Client ID", fmt.header_left)
+    write_text(ws, 0, 1, "Currency", fmt.header_left)
+    for row, currency in per_client.iter_rows():
+        write_text(ws, 1 + row, 0, d.clients[row])
+        write_text(ws, 1 + row, 1, currency)
+    write_text(ws, 0, 3, "Month", fmt.header_left)
+    for j, currency in enumerate(d.currencies):
+        write_text(ws, 0, 4 + j, currency, fmt.header_left)
+    for i, m in enumerate(data.months):
+        ws.write_datetime(1 + i, 3, dt.datetime(m.year, m.month, 1), fmt.input_header_date)
+        for j in range(len(d.currencies)):
+            ws.write_number(1 + i, 4 + j, float(d.rate_table[i, j]))
+    note = (
+        f"Units of {billing.rates.reporting} per unit, {billing.rates.describe()}; a client's MRR is its MRR in "
+        "its currency (mrr_native in the reconciliation CSV) times the rate of the month."
+    )
+    write_text(ws, 2 + data.n_months, 3, note, fmt.note)
+    ws.set_column(0, 0, 16)
+    ws.set_column(3, 3, 10)
 
 
 def _write_import_summary(
@@ -145,6 +184,16 @@ def _write_import_summary(
     rows: list[tuple[str, object]] = [
         ("Billing file", billing.path.name),
         ("Period ends", settings.period_end),
+        *(
+            [
+                (
+                    "Exchange rates",
+                    f"fx.csv, {billing.rates.describe()}; reporting currency {billing.rates.reporting}",
+                )
+            ]
+            if billing.rates is not None
+            else []
+        ),
         *((k, v) for k, v in d.summary.items() if k not in ("months",)),
         ("Months", f"{data.n_months} ({data.months[0]:%Y-%m} to {data.months[-1]:%Y-%m})"),
         (
@@ -189,6 +238,9 @@ def reconciliation_frame(billing, n_months: int):
     client = pl.Series("client_id", d.clients).gather(cells["row"])
     month = pl.Series("month", [f"{m:%Y-%m}" for m in d.months[:n_months]]).gather(cells["month"])
     escaped = pl.when(client.str.contains(r"^[=+\-@\t\r]")).then("'" + client).otherwise(client)
+    columns = [cells["lines"], cells["amount"].round(6)]
+    if billing.rates is not None:
+        columns = [cells["currency"], *columns, cells["mrr_native"].round(6), cells["rate"]]
     return pl.DataFrame({"client_id": client, "month": month}).with_columns(
-        escaped.alias("client_id"), cells["lines"], cells["amount"].round(6), cells["mrr"].round(6)
+        escaped.alias("client_id"), *columns, cells["mrr"].round(6)
     )

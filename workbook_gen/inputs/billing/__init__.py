@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from workbook_gen.errors import InputError
 from workbook_gen.inputs.billing import rules
 from workbook_gen.inputs.billing.formats import billing_format
+from workbook_gen.inputs.billing.fx import Rates
 
 if TYPE_CHECKING:
     from workbook_gen.inputs.billing.columnar import Derived, Lines
@@ -70,6 +71,7 @@ class Billing:
     path: Path
     lines: Lines
     derived: Derived
+    rates: Rates | None = None  # when the lines carry a currency
 
     def table(self) -> MrrTable:
         from workbook_gen.inputs.parse import MrrTable
@@ -78,7 +80,9 @@ class Billing:
         return MrrTable(tuple(d.clients), d.attributes, tuple(d.months), d.mrr)
 
 
-def read_billing(path: Path, last_month: dt.date | None, period_end: str = rules.EXCLUSIVE) -> Billing:
+def read_billing(
+    path: Path, last_month: dt.date | None, period_end: str = rules.EXCLUSIVE, rates: Rates | None = None
+) -> Billing:
     """The billing file at ``path`` on the months from the first month any line covers to
     ``last_month`` (the last month of monthly.csv; when None, the last month a line reaches)."""
     from workbook_gen.inputs.billing.columnar import covered_span, derive, read_lines
@@ -104,8 +108,8 @@ def read_billing(path: Path, last_month: dt.date | None, period_end: str = rules
                 ],
                 path.name,
             )
-    derived = derive(lines, first, last)
-    return Billing(path, lines, derived)
+    derived = derive(lines, first, last, rates)
+    return Billing(path, lines, derived, rates if lines.has_currency else None)
 
 
 __all__ = ["Billing", "find_billing_file", "read_billing", "billing_format", "rules"]

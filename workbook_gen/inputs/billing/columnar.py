@@ -23,6 +23,7 @@ from workbook_gen.inputs.billing.formats import (
     billing_format,
     column_key,
 )
+from workbook_gen.inputs.billing.fx import FX_CSV, Rates, missing_rates
 from workbook_gen.inputs.cells import MAX_AMOUNT
 
 #: Problems of one kind listed line by line before the rest are counted.
@@ -394,6 +395,8 @@ class Derived:
     cells: pl.DataFrame
     summary: dict[str, object]
     warnings: list[str]
+    currencies: list[str] = field(default_factory=list)  # with a currency column: the rate table's columns
+    rate_table: np.ndarray | None = None  # months × currencies, the rate each month is converted at
 
 
 def covered_span(lines: Lines) -> tuple[int | None, int | None]:
@@ -409,9 +412,11 @@ def covered_span(lines: Lines) -> tuple[int | None, int | None]:
     return int(first[covering].min()), int(last)
 
 
-def derive(lines: Lines, first: int, last: int) -> Derived:
+def derive(lines: Lines, first: int, last: int, rates: Rates | None = None) -> Derived:
     """The matrix on months ``first``..``last`` (month numbers): each subscription line's MRR in every
-    month whose last day its period covers, lines of a client and month added up, floored at zero."""
+    month whose last day its period covers, converted to the reporting currency at ``rates`` (lines
+    carrying a currency), lines of a client and month added up, floored at zero. A missing rate raises
+    :class:`InputError` naming each currency and its months."""
     f = lines.frame
     summary: dict[str, object] = {"lines read": f.height}
     summary["one-time lines (excluded)"] = int(f["one_time"].sum())
@@ -440,8 +445,10 @@ def derive(lines: Lines, first: int, last: int) -> Derived:
     count = span["b"].to_numpy().astype(np.int64) - first - a
     net, mrr_line = span["net"].to_numpy(), span["mrr"].to_numpy()
     if lines.has_currency:
-        cur_names = span["currency"].fill_null("").unique().sort()
-        cur = np.searchsorted(cur_names.to_numpy(), span["currency"].fill_null("").to_numpy())
+        reporting = (rates or Rates({}, "")).reporting
+        codes = span["currency"].fill_null(reporting).replace("", reporting)
+        cur_names = codes.unique().sort()
+        cur = np.searchsorted(cur_names.to_numpy(), codes.to_numpy())
     else:
         cur_names, cur = pl.Series([""]), np.zeros(len(rows), dtype=np.int64)
     n_cur, n_months = len(cur_names), last - first + 1
@@ -467,7 +474,18 @@ def derive(lines: Lines, first: int, last: int) -> Derived:
             "mrr": native[where],
         }
     )
-    mrr = native.reshape(len(clients), n_months, n_cur).sum(axis=2)
+    table = None
+    if lines.has_currency:
+        table = _rate_table(lines, cells, cur_names.to_list(), first, n_months, rates or Rates({}, ""))
+        # rounded to a millionth, so that a rate times an amount is the amount a reviewer computes
+        converted = np.round(native.reshape(len(clients), n_months, n_cur) * table[np.newaxis, :, :], 6)
+        mrr = converted.sum(axis=2)
+        cells = cells.rename({"mrr": "mrr_native"}).with_columns(
+            pl.Series("rate", table[cells["month"].to_numpy(), where % n_cur]),
+            pl.Series("mrr", converted.reshape(-1)[where]),
+        )
+    else:
+        mrr = native.reshape(len(clients), n_months, n_cur).sum(axis=2)
     warnings: list[str] = []
     negative = np.argwhere(mrr < 0)
     if len(negative):
@@ -492,7 +510,39 @@ def derive(lines: Lines, first: int, last: int) -> Derived:
     months = [rules.month_of_number(first + i) for i in range(n_months)]
     summary["clients"] = len(clients)
     summary["months"] = n_months
-    return Derived(clients, months, mrr, attributes, cells, summary, warnings)
+    currencies = cur_names.to_list() if lines.has_currency else []
+    return Derived(clients, months, mrr, attributes, cells, summary, warnings, currencies, table)
+
+
+def _rate_table(
+    lines: Lines, cells: pl.DataFrame, currencies: list[str], first: int, n_months: int, rates: Rates | None
+) -> np.ndarray:
+    """Months × currencies: the rate each cell is converted at (1 for the reporting currency); every
+    missing rate of a month and currency that has MRR is a problem, all at once."""
+    from workbook_gen.errors import InputError
+
+    foreign = [c for c in currencies if c != rates.reporting]
+    if foreign and not rates.found:
+        raise InputError(
+            [
+                f"{lines.name}: lines in {', '.join(foreign)} need exchange rates: add {FX_CSV} (month, currency, "
+                "rate: units of the reporting currency per unit) to the folder."
+            ]
+        )
+    table = np.ones((n_months, len(currencies)))
+    needed: dict[str, list[int]] = {}
+    used = cells.select("month", "currency").unique()
+    for month, currency in used.iter_rows():
+        if currency != rates.reporting:
+            needed.setdefault(currency, []).append(first + month)
+    problems = missing_rates(needed, rates, FX_CSV)
+    if problems:
+        raise InputError(problems)
+    for j, currency in enumerate(currencies):
+        for i in range(n_months):
+            rate = rates.rate(first + i, currency)
+            table[i, j] = rate if rate is not None else np.nan
+    return table
 
 
 def _attributes(frame: pl.DataFrame, names: list[str], index: pl.DataFrame, n: int) -> dict[str, list]:

@@ -191,6 +191,24 @@ BILLING_RULES = (
         "notes to floor.",
     ),
     (
+        "Currency",
+        "A currency column (either format; blank = the reporting currency, the currency setting) needs "
+        "fx.csv beside the billing file: month, currency, rate, the rate in units of the reporting "
+        "currency per unit. Each client's MRR in each currency is normalised first, then converted at "
+        "the rate of its month; with constant_currency = YYYY-MM (--constant-currency) every month is "
+        "converted at that one month's rates, so growth and the MRR bridge are free of exchange moves. "
+        "Lines of a client in several currencies add up after conversion, and the floor at zero comes "
+        "after it. A missing rate is an error naming the currency and the months. The Cover says which "
+        "rates the pack uses; the imported workbook's FX rates sheet and the reconciliation CSV show each "
+        "client's currency and the rate of each month.",
+        "ChartMogul converts each charge at the rate of its service period's start and shows the "
+        "exchange-rate impact apart from expansion and contraction; Chargebee converts at period-end "
+        "rates; SaaSGrid cascades from the transaction's own conversion. Here, at monthly rates an "
+        "exchange move shows as expansion or contraction of the clients billed in that currency (the "
+        "bridge has no exchange row); at constant currency it does not show at all, which is how finance "
+        "teams compare growth.",
+    ),
+    (
         "The months",
         "The months run from the first month any subscription line covers to the last month of "
         "monthly.csv (or as_of; import without monthly.csv: the last month any line reaches). Lines "

@@ -78,6 +78,8 @@ def write(book: Book) -> None:
             }.get(f.name, "" if value is None else str(value))
             if f.name == "constant_currency" and value is not None:
                 text = f"{value:%Y-%m}"
+            elif f.name == "constant_currency" and "fx.csv" in book.data.checksums:
+                text = "none: each month at its own rates (fx.csv)"
             ws.write_string(row, 1, text, fmt.label)
             if f.name in CARRIED_TEXT:  # read back when this pack is the next month's input
                 book.define(setting_name(f.name), on(SHEET, cell(row, 1, True, True)))
