@@ -713,7 +713,7 @@ def test_the_imported_workbook_and_reconciliation_show_currency_and_rate(tmp_pat
     wb = openpyxl.load_workbook(out, read_only=True)
     rows = list(wb["FX rates"].iter_rows(values_only=True))
     assert rows[0][:2] == ("Client ID", "Currency")
-    assert ("E", "EUR") == rows[1][:2] and ("U", "USD") == rows[2][:2]
+    assert rows[1][:2] == ("E", "EUR") and rows[2][:2] == ("U", "USD")
     assert rows[0][3:6] == ("Month", "EUR", "USD")
     assert [r[4] for r in rows[1:4]] == [1.1, 1.2, 1.0]
     assert json.loads(build.metrics(folder)) == json.loads(build.metrics(out))

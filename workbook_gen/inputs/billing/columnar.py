@@ -107,18 +107,23 @@ def parse_amounts(raw: pl.Series) -> pl.Series:
     return _patched(fast, ok, raw, slow)
 
 
+#: Line types as small integers in a column (null: unknown).
+TYPE_CODES = {rules.SUBSCRIPTION: 0, rules.ONE_TIME: 1}
+
+
 def parse_types(raw: pl.Series) -> pl.Series:
-    """:func:`rules.line_type` on a column (null for an unknown type)."""
+    """:func:`rules.line_type` on a column, as :data:`TYPE_CODES` (null for an unknown type)."""
     ok = (raw == rules.SUBSCRIPTION).fill_null(False)
+    codes = {k: TYPE_CODES[v] for k, v in rules.LINE_TYPES.items()}
 
     def slow(text: pl.Series) -> pl.Series:
         key = text.str.strip_chars().str.to_lowercase()
-        known = key.replace_strict(rules.LINE_TYPES, default=None, return_dtype=pl.String)
+        known = key.replace_strict(codes, default=None, return_dtype=pl.Int8)
         return pl.select(
-            pl.when(key.is_null() | (key == "")).then(pl.lit(rules.SUBSCRIPTION)).otherwise(known)
+            pl.when(key.is_null() | (key == "")).then(pl.lit(0, dtype=pl.Int8)).otherwise(known)
         ).to_series()
 
-    return _patched(pl.Series(raw.name, [rules.SUBSCRIPTION] * len(raw), pl.String), ok, raw, slow)
+    return _patched(pl.repeat(0, len(raw), dtype=pl.Int8, eager=True), ok, raw, slow)
 
 
 def parse_intervals(raw: pl.Series) -> pl.Series:
@@ -141,27 +146,36 @@ def day_numbers(d: pl.Series) -> np.ndarray:
     return d.to_physical().fill_null(np.iinfo(np.int32).max).to_numpy().astype(np.int64)
 
 
-def month_numbers(days: np.ndarray) -> np.ndarray:
-    """:func:`rules.month_number` of each day number."""
-    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + _EPOCH_MONTH
+class Calendar:
+    """Month arithmetic on day numbers through a table of the first days of the months the data
+    spans (a few hundred), so that 12 million dates need no calendar conversion each."""
 
+    def __init__(self, *days: np.ndarray):
+        real = [d[d < np.iinfo(np.int32).max] for d in days]
+        lo = min((int(d.min()) for d in real if len(d)), default=0)
+        hi = max((int(d.max()) for d in real if len(d)), default=0)
+        first, last = np.array([lo, hi]).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        self.base = int(first) + _EPOCH_MONTH
+        months = np.arange(first, last + 3)  # one month beyond the next month of the last day
+        self.starts = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
-def month_starts(months: np.ndarray) -> np.ndarray:
-    """The day number of the first day of each month number."""
-    return (months - _EPOCH_MONTH).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    def month_numbers(self, days: np.ndarray) -> np.ndarray:
+        """:func:`rules.month_number` of each day number (in the table's span)."""
+        return np.searchsorted(self.starts, days, side="right").astype(np.int64) - 1 + self.base
 
+    def month_starts(self, months: np.ndarray) -> np.ndarray:
+        """The day number of the first day of each month number."""
+        return self.starts[months - self.base]
 
-def is_month_end(days: np.ndarray) -> np.ndarray:
-    """:func:`rules.is_month_end`: the next day starts a month."""
-    return month_starts(month_numbers(days + 1)) == days + 1
+    def is_month_end(self, days: np.ndarray, months: np.ndarray) -> np.ndarray:
+        """:func:`rules.is_month_end`: the next day starts the next month."""
+        return self.month_starts(months + 1) == days + 1
 
-
-def period_months(start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """:func:`rules.period_months` on day numbers (``end`` exclusive)."""
-    ms, me = month_numbers(start), month_numbers(end)
-    same_day = (start - month_starts(ms)) == (end - month_starts(me))
-    calendar = same_day | (is_month_end(start) & is_month_end(end))
-    return np.where(calendar, (me - ms).astype(np.float64), (end - start) / rules.DAYS_PER_MONTH)
+    def period_months(self, start: np.ndarray, end: np.ndarray, ms: np.ndarray, me: np.ndarray) -> np.ndarray:
+        """:func:`rules.period_months` on day numbers (``end`` exclusive) and their month numbers."""
+        same_day = (start - self.month_starts(ms)) == (end - self.month_starts(me))
+        calendar = same_day | (self.is_month_end(start, ms) & self.is_month_end(end, me))
+        return np.where(calendar, (me - ms).astype(np.float64), (end - start) / rules.DAYS_PER_MONTH)
 
 
 @dataclass
@@ -179,7 +193,9 @@ class Lines:
     warnings: list[str] = field(default_factory=list)
 
 
-def _read_frame(path: Path) -> pl.DataFrame:
+def _read_frame(
+    path: Path, typed: dict | None = None, columns: list[str] | None = None, n_rows=None
+) -> pl.DataFrame:
     from workbook_gen.errors import InputError
 
     try:
@@ -205,7 +221,16 @@ def _read_frame(path: Path) -> pl.DataFrame:
             ]
         )
     try:
-        return pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+        return pl.read_csv(
+            path,
+            infer_schema=False,
+            schema_overrides=typed or None,
+            ignore_errors=bool(typed),  # a value the type cannot read is null, then read by the rule
+            columns=columns,
+            n_rows=n_rows,
+            encoding="utf8",
+            raise_if_empty=True,
+        )
     except pl.exceptions.NoDataError:
         raise InputError([f"{path.name}: the file is empty."]) from None
     except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError) as exc:
@@ -218,23 +243,23 @@ def _read_frame(path: Path) -> pl.DataFrame:
 def read_lines(path: Path, period_end: str = rules.EXCLUSIVE) -> tuple[Lines | None, list[str]]:
     """The lines of a billing file and its problems (each with line and column), all at once."""
     problems = Problems(path.name)
-    raw = _read_frame(path)
-    kind = billing_format(raw.columns)
+    headers = _read_frame(path, n_rows=0).columns
+    kind = billing_format(headers)
     if kind is None:
         problems.add(
             "not a billing file: expected the columns "
             f"{', '.join(COLUMNS_REQUIRED[PERIODS])} or {', '.join(COLUMNS_REQUIRED[INVOICES])}."
         )
         return None, problems.lines
-    keys = [column_key(h) for h in raw.columns]
+    keys = [column_key(h) for h in headers]
     known = set(COLUMNS_REQUIRED[kind]) | set(COLUMNS_OPTIONAL[kind])
     seen: dict[str, str] = {}
-    for key, header in zip(keys, raw.columns, strict=True):
+    for key, header in zip(keys, headers, strict=True):
         if key in known and key in seen:
             problems.add(f"columns {seen[key]!r} and {header!r} are both {key}.")
         seen.setdefault(key, header)
     col = {k: seen[k] for k in known if k in seen}  # key -> header as in the file
-    attributes = [h for k, h in zip(keys, raw.columns, strict=True) if k not in known and h.strip()]
+    attributes = [h for k, h in zip(keys, headers, strict=True) if k not in known and h.strip()]
     start_col, end_col = (
         (col["start_date"], col["end_date"])
         if kind == PERIODS
@@ -243,15 +268,39 @@ def read_lines(path: Path, period_end: str = rules.EXCLUSIVE) -> tuple[Lines | N
     amount_col, client_col = col["amount"], col["customer_id"]
     tax_col, type_col = col.get("tax"), col.get("type")
     interval_col, currency_col = col.get("interval"), col.get("currency")
+    # Amounts are read as numbers by the CSV reader (faster, and their text is not held); a value it
+    # cannot read is read again as text and settled by the rule. Dates are read as text (the reader's
+    # own date parsing is several times slower than parse_dates) and their text let go once parsed.
+    typed = {amount_col: pl.Float64}
+    if tax_col:
+        typed[tax_col] = pl.Float64
+    raw = _read_frame(path, typed)
     n = raw.height
-    client = raw[client_col]
-    client = client.str.strip_chars()
-    start = parse_dates(raw[start_col])
-    end = parse_dates(raw[end_col])
+    texts: dict[str, pl.Series] = {}
+
+    def text_of(column: str) -> pl.Series:
+        if column in raw.columns and raw.schema[column] == pl.String:
+            return raw[column]
+        if column not in texts:
+            texts[column] = _read_frame(path, columns=[column])[column]
+        return texts[column]
+
+    def settled(column: str, value: pl.Series, parse) -> pl.Series:
+        bad = value.is_null() if value.dtype == pl.Date else (value.is_null() | ~value.is_finite())
+        if not bad.any():
+            return value
+        rows = bad.arg_true()
+        return value.scatter(rows, parse(text_of(column).gather(rows)))
+
+    client = raw[client_col].str.strip_chars()
+    start, end = parse_dates(raw[start_col]), parse_dates(raw[end_col])
+    if end.is_null().any():
+        texts[end_col] = raw[end_col]  # kept: a blank end (still active) and a bad one differ
+    raw = raw.drop(start_col, end_col)
     if period_end == rules.INCLUSIVE:
         end = end + dt.timedelta(days=1)
-    amount = parse_amounts(raw[amount_col])
-    tax = parse_amounts(raw[tax_col]) if tax_col else None
+    amount = settled(amount_col, raw[amount_col], parse_amounts)
+    tax = settled(tax_col, raw[tax_col], parse_amounts) if tax_col else None
     kinds = parse_types(raw[type_col]) if type_col else None
     interval = parse_intervals(raw[interval_col]) if interval_col and kind == PERIODS else None
     currency = raw[currency_col].str.strip_chars().str.to_uppercase() if currency_col else None
@@ -263,14 +312,41 @@ def read_lines(path: Path, period_end: str = rules.EXCLUSIVE) -> tuple[Lines | N
             "end": end,
             "amount": amount,
             "tax": tax if tax is not None else pl.repeat(0.0, n, eager=True),
-            "type": kinds if kinds is not None else pl.repeat(rules.SUBSCRIPTION, n, eager=True),
+            "type": kinds if kinds is not None else pl.repeat(0, n, dtype=pl.Int8, eager=True),
             "interval": interval if interval is not None else pl.repeat(1, n, dtype=pl.Int32, eager=True),
             "currency": currency if currency is not None else pl.repeat(None, n, dtype=pl.String, eager=True),
-            **{f"raw:{h}": raw[h] for h in {client_col, start_col, end_col, amount_col, *col.values()}},
         }
     )
     raw_of = lambda c: f"raw:{c}"  # noqa: E731
     blank = lambda c: pl.col(raw_of(c)).is_null() | (pl.col(raw_of(c)).str.strip_chars() == "")  # noqa: E731
+
+    sink = problems
+
+    class Checked:
+        """The frame, given a column's text (``raw:<header>``) only when a check needs it."""
+
+        def __init__(self, frame: pl.DataFrame):
+            self.frame = frame
+
+        def text(self, column: str) -> None:
+            if raw_of(column) not in self.frame.columns:
+                self.frame = self.frame.with_columns(text_of(column).alias(raw_of(column)))
+
+        def lines_where(self, _frame, mask: pl.Expr, column: str, why) -> None:
+            header = column.removeprefix("raw:")
+            if header in raw.columns and raw.schema[header] == pl.String:
+                self.text(header)  # the file's text is at hand
+            if not self.frame.select(mask.any()).item():
+                return
+            self.text(header)
+            sink.lines_where(self.frame, mask, column, why)
+
+    checked = Checked(frame)
+    if kind == PERIODS and frame["end"].is_null().any():
+        checked.text(end_col)  # a blank end is a still-active period, any other text a problem
+    frame = checked.frame
+    problems_all = problems
+    problems = checked  # the checks below report through it
     problems.lines_where(
         frame,
         pl.col("client").is_null() | (pl.col("client") == ""),
@@ -279,8 +355,9 @@ def read_lines(path: Path, period_end: str = rules.EXCLUSIVE) -> tuple[Lines | N
     )
     hint = "is not a date (expected YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)."
     problems.lines_where(frame, pl.col("start").is_null(), raw_of(start_col), lambda r: f"{_text(r)} {hint}")
-    end_bad = pl.col("end").is_null() & (~blank(end_col) if kind == PERIODS else pl.lit(True))
-    problems.lines_where(frame, end_bad, raw_of(end_col), lambda r: f"{_text(r)} {hint}")
+    if frame["end"].is_null().any():
+        end_bad = pl.col("end").is_null() & (~blank(end_col) if kind == PERIODS else pl.lit(True))
+        problems.lines_where(frame, end_bad, raw_of(end_col), lambda r: f"{_text(r)} {hint}")
     inclusive = (
         " (with --period-end inclusive, the end is its last day)" if period_end == rules.INCLUSIVE else ""
     )
@@ -309,14 +386,16 @@ def read_lines(path: Path, period_end: str = rules.EXCLUSIVE) -> tuple[Lines | N
                 "(credit notes belong in invoice lines)."
             ),
         )
-    if tax_col:
+    if tax_col and frame["tax"].is_null().any():
+        checked.text(tax_col)
         problems.lines_where(
             frame,
             pl.col("tax").is_null() & ~blank(tax_col),
             raw_of(tax_col),
             lambda r: f"{_text(r)} is not a number.",
         )
-        frame = frame.with_columns(pl.col("tax").fill_null(0.0))
+    if tax_col:
+        checked.frame = checked.frame.with_columns(pl.col("tax").fill_null(0.0))
     if type_col:
         problems.lines_where(
             frame,
@@ -341,38 +420,44 @@ def read_lines(path: Path, period_end: str = rules.EXCLUSIVE) -> tuple[Lines | N
     id_col = col.get("line_id")
     if id_col:
         ids = raw[id_col].str.strip_chars()
-        # hashes first (fast); a repeated hash is then checked on the ids themselves
         present = ids.drop_nulls()
+        # hashes first (fast); a repeated hash is then checked on the ids themselves
         if present.hash().n_unique() < len(present) and present.n_unique() < len(present):
+            trimmed = pl.col(raw_of(id_col)).str.strip_chars()
             problems.lines_where(
-                frame.with_columns(ids.alias("_id")),
-                pl.col("_id").is_not_null() & pl.col("_id").is_duplicated(),
+                frame,
+                trimmed.is_not_null() & trimmed.is_duplicated(),
                 raw_of(id_col),
                 lambda r: f"line_id {r!r} appears on more than one line.",
             )
+    problems = problems_all
+    frame = checked.frame
     if problems.lines:
         return None, problems.lines
     net = (frame["amount"] - frame["tax"]).to_numpy()
     s_days, e_days = day_numbers(frame["start"]), day_numbers(frame["end"])
+    open_ended = frame["end"].is_null().to_numpy()
+    cal = Calendar(s_days, e_days)
+    ms = cal.month_numbers(s_days)
+    me = np.where(open_ended, ms, cal.month_numbers(np.where(open_ended, s_days, e_days)))
     if kind == INVOICES:
-        mrr = net / period_months(s_days, e_days)
+        mrr = net / cal.period_months(s_days, e_days, ms, me)
     else:
         mrr = frame["amount"].to_numpy() / frame["interval"].to_numpy()
     out = frame.select("line", "client", "start", "end", "currency").with_columns(
         pl.Series("net", net),
         pl.Series("mrr", mrr),
-        (frame["type"] == rules.ONE_TIME).alias("one_time"),
-        pl.Series("first", month_numbers(s_days)),
-        pl.Series(
-            "stop", np.where(frame["end"].is_null().to_numpy(), np.iinfo(np.int64).max, month_numbers(e_days))
-        ),
+        (frame["type"] == TYPE_CODES[rules.ONE_TIME]).alias("one_time"),
+        pl.Series("first", ms),
+        pl.Series("stop", np.where(open_ended, np.iinfo(np.int64).max, me)),
     )
     if attributes:
         out = out.with_columns(*[raw[a].str.strip_chars().alias(a) for a in attributes])
     warnings = []
     ended = ~frame["end"].is_null().to_numpy()
     if period_end == rules.EXCLUSIVE and ended.any():
-        shaped = (is_month_end(e_days[ended]) & ~is_month_end(s_days[ended])).mean()
+        looks = cal.is_month_end(e_days, me) & ~cal.is_month_end(s_days, ms)
+        shaped = looks[ended].mean()
         if shaped > 0.5:
             warnings.append(
                 f"{path.name}: {shaped:.0%} of the periods end on the last day of a month (as in Jan 1 – "
@@ -420,7 +505,7 @@ def derive(lines: Lines, first: int, last: int, rates: Rates | None = None) -> D
     f = lines.frame
     summary: dict[str, object] = {"lines read": f.height}
     summary["one-time lines (excluded)"] = int(f["one_time"].sum())
-    subs = f.filter(~pl.col("one_time"))
+    subs = f.filter(~pl.col("one_time")) if summary["one-time lines (excluded)"] else f
     credit = subs.filter(pl.col("net") < 0)
     summary["credit notes (negative subscription lines)"] = credit.height
     summary["credit notes, total amount"] = float(credit["net"].sum()) if credit.height else 0.0
@@ -432,7 +517,8 @@ def derive(lines: Lines, first: int, last: int, rates: Rates | None = None) -> D
     summary["lines covering no month end (excluded)"] = int((~covers).sum())
     inside = covers & (span["b"] > span["a"])
     summary["lines outside the months (excluded)"] = int((covers & ~inside).sum())
-    span = span.filter(inside)
+    if not inside.all():
+        span = span.filter(inside)
     # Clients in the order of their first line; each line's row and months, as integers.
     rank = span["client"].rank("dense").to_numpy().astype(np.int64) - 1
     by_name = span["client"].unique().sort()
@@ -468,7 +554,9 @@ def derive(lines: Lines, first: int, last: int, rates: Rates | None = None) -> D
         {
             "row": where // (n_months * n_cur),
             "month": (where // n_cur) % n_months,
-            "currency": cur_names.gather(where % n_cur),
+            "currency": cur_names.gather(where % n_cur)
+            if lines.has_currency
+            else pl.repeat(None, len(where), dtype=pl.String, eager=True),
             "lines": n_lines[where],
             "amount": amount[where],
             "mrr": native[where],
