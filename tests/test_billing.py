@@ -631,12 +631,14 @@ def test_currencies_without_fx_csv_and_a_bad_fx_csv_are_refused(tmp_path):
     (problem,) = problems_of(fx_folder(tmp_path / "a", lines, None))
     assert "lines in EUR need exchange rates" in problem and "fx.csv" in problem
     bad = "month,currency,rate\n2024-13,EUR,1.1\n2024-01,EURO,1\n2024-02,EUR,-1\n2024-03,EUR,1\n2024-03,EUR,1.2\n"
-    problems = problems_of(fx_folder(tmp_path / "b", lines, bad))
+    problems = problems_of(fx_folder(tmp_path / "b", lines + "X,someday,,5,EUR\n", bad))
     assert problems == [
         "fx.csv: line 2, column month: '2024-13' is not a month.",
         "fx.csv: line 3, column currency: unknown currency 'EURO' (expected a three-letter code such as EUR).",
         "fx.csv: line 4, column rate: '-1' is not a positive number (units of the reporting currency per unit).",
         "fx.csv: line 6, column month: a second rate for EUR in 2024-03 (first at line 5).",
+        "lines.csv: line 4, column start_date: 'someday' is not a date (expected YYYY-MM-DD or YYYY-MM-DD "
+        "HH:MM:SS).",
     ]
 
 

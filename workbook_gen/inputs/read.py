@@ -300,9 +300,9 @@ def read_folder(
         last = max(parsed[0]) if parsed is not None and parsed[0] else settings.as_of
         rates, fx_problems = folder_rates(folder, settings.currency, settings.constant_currency)
         problems += fx_problems
+        if fx_problems:  # the billing file is still checked, so every problem shows at once
+            rates = replace(rates, checked=False)
         try:
-            if fx_problems:
-                raise InputError([])
             billing = read_billing(billing_path, last, settings.period_end, rates)
         except InputError as exc:
             problems += exc.problems

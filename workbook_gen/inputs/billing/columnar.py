@@ -610,6 +610,8 @@ def _rate_table(
     from workbook_gen.errors import InputError
 
     foreign = [c for c in currencies if c != rates.reporting]
+    if not rates.checked:
+        return np.full((n_months, len(currencies)), np.nan)
     if foreign and not rates.found:
         raise InputError(
             [

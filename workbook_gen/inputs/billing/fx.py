@@ -27,6 +27,7 @@ class Rates:
     reporting: str
     constant: int | None = None
     found: bool = True  # fx.csv is in the folder
+    checked: bool = True  # False when fx.csv itself has problems: missing rates are not reported on top
 
     def rate(self, month: int, currency: str) -> float | None:
         """Units of the reporting currency per unit of ``currency`` for ``month`` (None when missing)."""
