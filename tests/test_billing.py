@@ -723,3 +723,29 @@ def test_the_imported_workbook_and_reconciliation_show_currency_and_rate(tmp_pat
     assert rows[0][3:6] == ("Month", "EUR", "USD")
     assert [r[4] for r in rows[1:4]] == [1.1, 1.2, 1.0]
     assert json.loads(build.metrics(folder)) == json.loads(build.metrics(out))
+
+
+def test_a_billing_folder_reads_commentary_and_plan_beside_it(tmp_path):
+    text = "customer_id,start_date,end_date,amount\nA,2024-01-01,,100\nB,2024-02-01,,50\n"
+    folder = write_folder(tmp_path / "bill", "s.csv", text, months_between("2024-01", "2024-03"))
+    (folder / "commentary.csv").write_text("month,commentary\n2024-03,=A strong quarter\n", encoding="utf-8")
+    (folder / "plan.csv").write_text("month,metric,value\n2024-03,arr,2000\n", encoding="utf-8")
+    data = read_inputs(folder)
+    assert data.commentary == ((D(2024, 3, 1), "=A strong quarter"),)
+    assert data.plan is not None
+    assert {"s.csv", "monthly.csv", "commentary.csv", "plan.csv"} <= set(data.checksums)
+
+
+def test_the_csv_size_limit_does_not_apply_to_the_billing_file(tmp_path, monkeypatch):
+    """mrr.csv and monthly.csv stop at 1 GiB; a billing file of 12 million lines is larger and is read
+    (here: a limit of 8 KiB, a billing file of about 60 KiB)."""
+    import workbook_gen.inputs.read as read_module
+
+    text = "customer_id,service_period_start,service_period_end,amount\n" + "".join(
+        f"client-{i:05d},2024-0{m}-01,2024-0{m + 1}-01,{10 + i % 7}\n" for i in range(800) for m in (1, 2)
+    )
+    folder = write_folder(tmp_path / "big", "lines.csv", text, months_between("2024-01", "2024-02"))
+    monkeypatch.setattr(read_module, "MAX_CSV_BYTES", 8 * 1024)
+    assert (folder / "lines.csv").stat().st_size > 8 * 1024 > (folder / "monthly.csv").stat().st_size
+    data = read_inputs(folder)
+    assert data.n_clients == 800 and data.mrr[:, 1].sum() == sum(10 + i % 7 for i in range(800))
