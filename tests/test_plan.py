@@ -506,3 +506,20 @@ def test_csv_export_has_the_plan_and_variance_rows(tmp_path):
             got = {r[2]: r[3] for r in rows if r[0] == "total" and r[1] == f"{what}.{key}"}
             assert list(got) == months
             assert [None if v == "" else float(v) for v in got.values()] == total[what][key]
+
+
+def test_build_summary_names_the_largest_variances(tmp_path):
+    data, settings = plan_company()
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    summary = build(src, tmp_path / "out.xlsx", settings)
+    ranked = largest_variances(summary.results.plan, "month", 3)
+    lines = summary.lines()
+    i = lines.index("  Largest variances to plan (Reforecast Q3):")
+    assert len(ranked) == 3
+    for line, v in zip(lines[i + 1 : i + 4], ranked, strict=True):
+        assert f" {v.variance_pct:+.1%} vs plan " in line
+        assert line.endswith("(favourable)" if v.favourable else "(unfavourable)")
+    assert [abs(v.variance_pct) for v in ranked] == sorted(
+        (abs(v.variance_pct) for v in ranked), reverse=True
+    )

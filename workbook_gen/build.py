@@ -16,9 +16,10 @@ from workbook_gen.export import to_csv, to_json
 from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company, example_plan
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.engine import Results, compute, plan_version, segment_values, split_choice
+from workbook_gen.metrics.plan import largest_variances
 from workbook_gen.model import SHEET_MRR, InputData
 from workbook_gen.output import refuse_overwriting_inputs, signals_raise, write_atomic
-from workbook_gen.rules import monthly_marker
+from workbook_gen.rules import label_of, monthly_marker
 from workbook_gen.setting_sources import describe, resolve_settings
 from workbook_gen.settings import SETTINGS_FILE, Settings, settings_toml
 from workbook_gen.text import printable
@@ -100,6 +101,16 @@ class BuildSummary:
     settings_lines: list[str] = field(default_factory=list)
     changes_lines: list[str] = field(default_factory=list)
 
+    def plan_lines(self) -> list[str]:
+        """The month's three largest variances to plan (relative to the plan), when there is a plan."""
+        plan = self.results.plan
+        if plan is None:
+            return []
+        ranked = largest_variances(plan, "month", 3)
+        version = f" ({plan.version})" if plan.version else ""
+        head = f"  Largest variances to plan{version}:"
+        return [head, *map(_plan_line, ranked)] if ranked else [f"{head} none this month"]
+
     def lines(self) -> list[str]:
         m = self.results.total.monthly
         last = self.results.months[-1]
@@ -131,9 +142,16 @@ class BuildSummary:
             f"  Quick ratio (3m)  {fmt('quick_ratio_3m', 'x')}",
             f"  CAC payback       {fmt('cac_payback_months', 'months')}",
             f"  Burn multiple     {fmt('burn_multiple', 'x')}",
+            *self.plan_lines(),
             *(["  Settings:", *self.settings_lines] if self.settings_lines else []),
             *self.changes_lines,
         ]
+
+
+def _plan_line(v) -> str:
+    """One of the month's largest variances to plan, in words: ``ARR +10.4 % (favourable)``."""
+    verdict = {True: "favourable", False: "unfavourable", None: "on plan"}[v.favourable]
+    return f"    {label_of(v.key):<26}{v.variance_pct:+.1%} vs plan ({verdict})"
 
 
 def build(
