@@ -704,6 +704,13 @@ def test_a_three_currency_folder_builds_at_monthly_rates_and_at_constant_currenc
         assert m[key][1:] == [0, 0], key
     m = json.loads(build.metrics(folder))["scopes"]["total"]["monthly"]
     assert m["mrr_expansion"][1] > 0 and m["mrr_contraction"][2] > 0
+    result = runner.invoke(main, ["validate", str(folder), "--constant-currency", "2024-02"])
+    assert result.exit_code == 0, result.output
+    assert "billing file     lines.csv (period ends exclusive)" in result.output
+    assert (
+        "exchange rates   fx.csv, every month at 2024-02's rates (constant currency), into USD"
+        in result.output
+    )
 
 
 def test_the_imported_workbook_and_reconciliation_show_currency_and_rate(tmp_path):

@@ -245,6 +245,7 @@ def validate(input_path: Path | str, overrides: dict | None = None) -> list[str]
     ]
     if data.sm_by_segment:
         lines.append(f"  S&M by segment   {', '.join(data.sm_by_segment)}")
+    lines += _billing_lines(Path(input_path), data, settings)
     version = plan_version(data, settings)
     if version is not None:
         planned = len({line.key for line in data.plan.lines_of(version)})
@@ -315,6 +316,28 @@ def import_billing(
     if blank_monthly:
         lines.append("  monthly sheets   blank: fill in S&M, Gross margin and Burn before building")
     return lines + [f"  warning: {w}" for w in data.warnings]
+
+
+def _billing_lines(input_path: Path, data: InputData, settings: Settings) -> list[str]:
+    """validate's lines on a billing folder: which file the matrix came from and at which rates."""
+    from workbook_gen.inputs.billing import find_billing_file
+    from workbook_gen.inputs.billing.fx import FX_CSV
+
+    folder = input_path if input_path.is_dir() else None
+    if folder is None or (folder / "mrr.csv").exists():
+        return []
+    billing = find_billing_file(folder)
+    if billing is None:
+        return []
+    out = [f"  billing file     {billing.name} (period ends {settings.period_end})"]
+    if FX_CSV in data.checksums:
+        rates = (
+            f"every month at {settings.constant_currency:%Y-%m}'s rates (constant currency)"
+            if settings.constant_currency is not None
+            else "each month at its own rates"
+        )
+        out.append(f"  exchange rates   {FX_CSV}, {rates}, into {settings.currency.upper()}")
+    return out
 
 
 def _new_folder(folder: Path | str, names: tuple[str, ...]) -> list[Path]:
