@@ -218,6 +218,7 @@ def test_renderer_stays_off_the_engine_and_the_workbook():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = set(out.split())
     assert loaded == {"workbook_gen", "workbook_gen.definitions", "workbook_gen.docs"} | {
+        "workbook_gen.billing_terms",
         "workbook_gen.names",
         "workbook_gen.rules",
         "workbook_gen.errors",

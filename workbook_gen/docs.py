@@ -18,14 +18,13 @@ the engine or the workbook writer.
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import re
 import sys
 from pathlib import Path
 
+from workbook_gen import billing_terms, names, rules
 from workbook_gen import definitions as d
-from workbook_gen import names, rules
 from workbook_gen import settings as s
 from workbook_gen.expressions import EXACT_DECIMALS
 
@@ -510,21 +509,9 @@ def _trailing() -> list[str]:
 H_BILLING = "Billing data"
 
 
-def billing_constant(module: str, name: str):
-    """A literal constant of a billing module, read from its source text rather than imported (the
-    billing reader pulls in the columnar library; the document needs only its words)."""
-    path = Path(__file__).resolve().parent.joinpath(*module.split(".")).with_suffix(".py")
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
-        ):
-            return ast.literal_eval(node.value)
-    raise LookupError(f"{name} is not a constant of workbook_gen.{module}")
-
-
 def _billing() -> list[str]:
-    required = billing_constant("inputs.billing.formats", "COLUMNS_REQUIRED")
-    optional = billing_constant("inputs.billing.formats", "COLUMNS_OPTIONAL")
+    required = billing_terms.COLUMNS_REQUIRED
+    optional = billing_terms.COLUMNS_OPTIONAL
 
     def columns(kind: str) -> str:
         return (
@@ -545,7 +532,7 @@ def _billing() -> list[str]:
             "Any other column is a client attribute, as on the MRR sheet."
         ),
     ]
-    for name, rule, peers in billing_constant("inputs.billing.rules", "BILLING_RULES"):
+    for name, rule, peers in billing_terms.BILLING_RULES:
         out += [f"### {name}", "", *_para(prose(rule))]
         if peers:
             out += _para("How the peers compare: " + prose(peers))

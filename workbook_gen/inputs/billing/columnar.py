@@ -14,15 +14,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from workbook_gen.billing_terms import COLUMNS_OPTIONAL, COLUMNS_REQUIRED, INVOICES, PERIODS
 from workbook_gen.inputs.billing import rules
-from workbook_gen.inputs.billing.formats import (
-    COLUMNS_OPTIONAL,
-    COLUMNS_REQUIRED,
-    INVOICES,
-    PERIODS,
-    billing_format,
-    column_key,
-)
+from workbook_gen.inputs.billing.formats import billing_format, column_key
 from workbook_gen.inputs.billing.fx import FX_CSV, Rates, missing_rates
 from workbook_gen.inputs.cells import MAX_AMOUNT
 

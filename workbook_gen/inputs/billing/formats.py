@@ -6,18 +6,8 @@ from __future__ import annotations
 
 import re
 
-PERIODS, INVOICES = "subscription periods", "invoice lines"
+from workbook_gen.billing_terms import COLUMNS_REQUIRED, INVOICES, PERIODS
 
-#: Column names each format needs (after :func:`column_key`), and the optional ones it knows.
-#: (Literal, so that docs/definitions.md reads them from this source without importing it.)
-COLUMNS_REQUIRED = {
-    "subscription periods": ("customer_id", "start_date", "end_date", "amount"),
-    "invoice lines": ("customer_id", "service_period_start", "service_period_end", "amount"),
-}
-COLUMNS_OPTIONAL = {
-    "subscription periods": ("interval", "currency", "subscription_id"),
-    "invoice lines": ("type", "tax", "currency", "line_id"),
-}
 #: Other spellings of a column, as exports name them (Stripe's ``Period Start (UTC)``, the dbt
 #: mrr-playbook's ``monthly_amount``, which is a charge per month).
 ALIASES = {
