@@ -245,3 +245,22 @@ def test_cash_and_runway_recalculate_in_both_engines(engine, tmp_path):
     assert bad == []
     page = openpyxl.load_workbook(recalculated, data_only=True)[CASH_SHEET]
     assert CASH_GENERATIVE in [c.value for row in page.iter_rows(max_col=2) for c in row]
+
+
+def test_build_summary_says_cash_and_runway():
+    """The KPI summary at the end of a build: cash, runway and the cash-out month, or n/m
+    (cash-generative); nothing about cash for a company without it."""
+    from pathlib import Path
+
+    from workbook_gen.build import BuildSummary
+
+    def lines(data, settings=Settings()):
+        return BuildSummary(Path("out.xlsx"), compute(data, settings), "Co").lines()
+
+    assert "  Runway            n/m (cash-generative)" in lines(small())
+    four = replace(small(cash=CASH[:4], burn=BURN[:4]), months=MONTHS[:4], mrr=small().mrr[:, :4])
+    four = replace(four, sm_spend=four.sm_spend[:4], gross_margin=four.gross_margin[:4])
+    # April 2025: 700 × 3 ÷ 450 = 4.67 months, so cash runs out 4 months on, in August 2025
+    assert "  Runway            4.7 months (cash runs out August 2025)" in lines(four)
+    assert "  Cash              USD 700" in lines(four)
+    assert not any("Runway" in line for line in lines(replace(small(), cash_balance=None)))

@@ -13,8 +13,10 @@ from workbook_gen import __version__
 from workbook_gen.cycle import changes_since, check_previous, read_previous
 from workbook_gen.errors import InputError, OutputError, SettingsError
 from workbook_gen.export import to_csv, to_json
+from workbook_gen.expressions import NOT_MEANINGFUL
 from workbook_gen.inputs.example import EXAMPLE_COMPANY, example_company, example_plan
 from workbook_gen.inputs.read import read_inputs
+from workbook_gen.metrics.cash import CASH_GENERATIVE, OUT_OF_RANGE, cash_out_month
 from workbook_gen.metrics.engine import Results, compute, plan_version, segment_values, split_choice
 from workbook_gen.metrics.plan import largest_variances
 from workbook_gen.model import SHEET_MRR, InputData
@@ -142,9 +144,30 @@ class BuildSummary:
             f"  Quick ratio (3m)  {fmt('quick_ratio_3m', 'x')}",
             f"  CAC payback       {fmt('cac_payback_months', 'months')}",
             f"  Burn multiple     {fmt('burn_multiple', 'x')}",
+            *self.cash_lines(),
             *self.plan_lines(),
             *(["  Settings:", *self.settings_lines] if self.settings_lines else []),
             *self.changes_lines,
+        ]
+
+    def cash_lines(self) -> list[str]:
+        """Cash and runway, when the Burn sheet has a cash balance: the runway with the month cash runs
+        out, or why there is none."""
+        m, res = self.results.total.monthly, self.results
+        if "cash_balance" not in m:
+            return []
+        runway = float(m["runway_months"][-1])
+        out = cash_out_month(res.months[-1], runway)
+        if out is not None:
+            runway_text = f"{runway:.1f} months (cash runs out {out:%B %Y})"
+        elif math.isfinite(runway):
+            runway_text = f"{runway:.1f} months (cash runs out in {OUT_OF_RANGE})"
+        else:
+            marker = monthly_marker("runway_months", len(res.months) - 1, res.settings)
+            runway_text = f"{marker} ({CASH_GENERATIVE})" if marker == NOT_MEANINGFUL else marker
+        return [
+            f"  Cash              {res.settings.currency} {m['cash_balance'][-1]:,.0f}",
+            f"  Runway            {runway_text}",
         ]
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import textwrap
 
+from workbook_gen.text import printable
+
 BULLETS = ("- ", "* ", "• ", "– ")
 
 
@@ -58,6 +60,6 @@ def write_commentary(ws, cell_format, text: str, row: int, col: int, width: int)
     for the text to spill into). Returns the first row after the text."""
     for line in wrapped_lines(text, width):
         if line:
-            ws.write_string(row, col, line, cell_format)
+            ws.write_string(row, col, printable(line), cell_format)  # control characters shown as ?
         row += 1
     return row
