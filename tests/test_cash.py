@@ -254,8 +254,8 @@ def test_build_summary_says_cash_and_runway():
 
     from workbook_gen.build import BuildSummary
 
-    def lines(data, settings=Settings()):
-        return BuildSummary(Path("out.xlsx"), compute(data, settings), "Co").lines()
+    def lines(data):
+        return BuildSummary(Path("out.xlsx"), compute(data, Settings()), "Co").lines()
 
     assert "  Runway            n/m (cash-generative)" in lines(small())
     four = replace(small(cash=CASH[:4], burn=BURN[:4]), months=MONTHS[:4], mrr=small().mrr[:, :4])
