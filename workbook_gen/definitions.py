@@ -684,7 +684,7 @@ METRICS: tuple[Metric, ...] = (
         expr=Positive(Window(S("net_burn"), R), S("cash_balance") * R / Window(S("net_burn"), R)),
         scope=CASH,
         note="The month cash would run out (latest month + runway, rounded down) is shown beside it.",
-        benchmark=Benchmark("18 months or more is comfortable, under 12 means raise now", good=18, ok=12),
+        benchmark=Benchmark("18+ months is comfortable, under 12 is short", good=18, ok=12),
     ),
 )
 

@@ -41,6 +41,8 @@ KPIS = metric_keys(
     "magic_number",
     "burn_multiple",
     "rule_of_40",
+    "cash_balance",  # these two only when the Burn sheet has a cash balance
+    "runway_months",
 )
 TABLE_TOP = 5
 DASHBOARD_CHARTS = chart_kinds("bridge", "arr", "quick_ratio", "retention", "payback", "burn_multiple")
