@@ -202,3 +202,17 @@ def test_commentary_sheet_written_by_hand_is_text(tmp_path):
         (dt.date(2025, 2, 1), "42"),
         (dt.date(2025, 3, 1), "spaced\nlines"),
     )
+
+
+def test_validate_names_cash_and_commentary(tmp_path):
+    """validate says whether the inputs carry a cash balance and a commentary (and for which month)."""
+    from workbook_gen.build import validate
+
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, company(((dt.date(2022, 7, 1), "July."),)))
+    lines = validate(src)
+    assert any(line.startswith("  cash balance     USD ") for line in lines)
+    assert "  commentary       1 month(s), none for 2022-08" in lines
+    plain = tmp_path / "plain.xlsx"
+    write_input_workbook(plain, company(cash=False))
+    assert not any("cash balance" in line or "commentary" in line for line in validate(plain))

@@ -269,6 +269,15 @@ def validate(input_path: Path | str, overrides: dict | None = None) -> list[str]
     if data.sm_by_segment:
         lines.append(f"  S&M by segment   {', '.join(data.sm_by_segment)}")
     lines += _billing_lines(Path(input_path), data, settings)
+    if data.cash_balance is not None:
+        lines.append(
+            f"  cash balance     {settings.currency} {data.cash_balance[-1]:,.2f} at the last month "
+            f"(runway over {settings.runway_window} months of net burn)"
+        )
+    if data.commentary:
+        month = data.months[-1]
+        has = "one for the last month" if data.commentary_of(month) else f"none for {month:%Y-%m}"
+        lines.append(f"  commentary       {len(data.commentary)} month(s), {has}")
     version = plan_version(data, settings)
     if version is not None:
         planned = len({line.key for line in data.plan.lines_of(version)})
