@@ -63,3 +63,15 @@ def write_commentary(ws, cell_format, text: str, row: int, col: int, width: int)
             ws.write_string(row, col, printable(line), cell_format)  # control characters shown as ?
         row += 1
     return row
+
+
+def write_month_commentary(ws, fmt, data, month, row: int, col: int, width: int) -> int:
+    """The commentary of ``month`` (the pack's month) from the Commentary input, under a heading naming
+    the month, from (``row``, ``col``) down; nothing when there is none. Returns the first row after it
+    (``row`` itself when nothing was written). The executive summary page calls this, or the cash page
+    while there is no executive summary."""
+    text = data.commentary_of(month)
+    if not text:
+        return row
+    ws.write_string(row, col, f"CFO commentary — {month:%B %Y}", fmt.label_bold)
+    return write_commentary(ws, fmt.label, text, row + 1, col, width)

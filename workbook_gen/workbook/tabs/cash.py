@@ -7,7 +7,8 @@ check); a chart of the same months. Every figure is a formula over the named row
 economics tab and the runway window on the Cover.
 
 Until the executive summary page exists, the month's commentary (the Commentary input) prints at the
-top of this page (:func:`workbook_gen.workbook.commentary.write_commentary`).
+top of this page (:func:`workbook_gen.workbook.commentary.write_month_commentary`, which that page is
+to call instead, with ``write(book, with_commentary=False)`` here).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial
 from workbook_gen.workbook.charts import color, money_format, month_window, new_chart, row_series
-from workbook_gen.workbook.commentary import write_commentary
+from workbook_gen.workbook.commentary import write_month_commentary
 from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.formulas import latest, row_slice
 from workbook_gen.workbook.layout import TL_DATE, cell
@@ -64,10 +65,8 @@ def write(book: Book, with_commentary: bool = True) -> None:
         fmt.subtitle,
     )
     row = 3
-    text = book.data.commentary_of(last) if with_commentary else None
-    if text:
-        ws.write_string(row, 0, f"CFO commentary — {last:%B %Y}", fmt.label_bold)
-        row = write_commentary(ws, fmt.label, text, row + 1, 0, COMMENTARY_WIDTH) + 1
+    if with_commentary and book.data.commentary_of(last):
+        row = write_month_commentary(ws, fmt, book.data, last, row, 0, COMMENTARY_WIDTH) + 1
 
     # --- the latest month's figures ---------------------------------------------------------
     kpi_top = row
