@@ -13,6 +13,8 @@ import numpy as np
 import openpyxl
 import pytest
 from helpers import as_array, expected_names, mismatches, read_names
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_libreoffice import _differences
 
 from workbook_gen.build import build, load
@@ -264,3 +266,30 @@ def test_build_summary_says_cash_and_runway():
     assert "  Runway            4.7 months (cash runs out August 2025)" in lines(four)
     assert "  Cash              USD 700" in lines(four)
     assert not any("Runway" in line for line in lines(replace(small(), cash_balance=None)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    burn=st.lists(st.integers(-500, 500).map(float), min_size=5, max_size=5),
+    cash=st.lists(st.integers(0, 10_000).map(float), min_size=5, max_size=5),
+    window=st.integers(1, 5),
+)
+def test_runway_times_average_burn_is_the_cash(burn, cash, window):
+    """For any burn and cash: where the average burn of the window is positive, runway × that average is
+    the cash balance; where it is not, the runway is undefined (never negative or infinite); before the
+    window fills, undefined; the cash-out month is never before the latest month."""
+    from workbook_gen.metrics.cash import cash_out_month
+
+    data = small(cash=np.array(cash), burn=np.array(burn))
+    runway = compute(data, Settings(runway_window=window)).total.monthly["runway_months"]
+    for i in range(5):
+        if i + 1 < window:
+            assert math.isnan(runway[i])
+            continue
+        average = sum(burn[i + 1 - window : i + 1]) / window
+        if average > 0:
+            assert runway[i] * average == pytest.approx(cash[i], abs=1e-6)
+            assert runway[i] >= 0
+            assert cash_out_month(MONTHS[i], runway[i]) >= MONTHS[i]
+        else:
+            assert math.isnan(runway[i])
