@@ -11,10 +11,6 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-
-# polars is a dependency (pyproject.toml); a checkout whose environment predates it skips this module
-# until `pip install -e .` is run again, rather than failing to collect
-pytest.importorskip("polars")
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
