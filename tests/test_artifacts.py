@@ -51,7 +51,7 @@ def test_example_workbook_is_not_stale():
     )
     wb = openpyxl.load_workbook(EXAMPLE_WORKBOOK, read_only=True)
     assert wb.properties.description is None or __version__ in (wb.properties.description or __version__)
-    cover = [c for row in wb["Cover"].iter_rows(max_row=4, values_only=True) for c in row if c]
+    cover = [c for row in wb["Settings"].iter_rows(max_row=4, values_only=True) for c in row if c]
     assert any(f"workbook-gen {__version__}" in str(c) for c in cover)
     wb.close()
     assert read_inputs(EXAMPLE_WORKBOOK).same_data(in_cohort_order(read_inputs(EXAMPLE_INPUT)))

@@ -383,11 +383,11 @@ def test_segment_notes_on_absent_metrics_come_from_the_scope_rules():
 
     sm = d.scope_note(d.SM, "Self-serve")
     assert sm == (
-        "CAC, CAC payback, LTV:CAC and Magic number need a column headed 'Self-serve' on the S&M sheet: "
-        "spend is matched to a segment only through its own column."
+        "CAC, CAC payback, LTV:CAC and Magic number are not shown: sales & marketing spend is not reported "
+        "for Self-serve on its own."
     )
     burn = d.scope_note(d.BURN, "Self-serve")
-    assert burn.startswith("Net burn, Burn multiple, FCF margin (TTM) and Rule of 40 need a column headed")
+    assert burn.startswith("Net burn, Burn multiple, FCF margin (TTM) and Rule of 40 are not shown: net burn")
     extra = dataclasses.replace(d.BY_KEY["cac"], key="sm_share", label="S&M share")
     from unittest import mock
 

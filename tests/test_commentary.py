@@ -17,6 +17,7 @@ from workbook_gen.inputs.example import cash_balance, example_company, synthetic
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.cash import CASH_GENERATIVE, cash_out_month
 from workbook_gen.workbook.commentary import paragraphs, wrapped_lines
+from workbook_gen.workbook.tabs.summary import SHEET as SUMMARY_SHEET
 from workbook_gen.workbook.input_book import write_input_workbook
 from workbook_gen.workbook.tabs.cash import SHEET as CASH_SHEET
 
@@ -86,8 +87,8 @@ def test_commentary_is_read_kept_and_carried(tmp_path):
     ws = wb["Commentary"]
     assert ws.sheet_state == "hidden"
     assert ws["B3"].value == WORDS and ws["B3"].data_type == "s"
-    # the pack's month (August) is printed on the cash page, line by line, every line a text cell
-    page = wb[CASH_SHEET]
+    # the pack's month (August) is printed on the executive summary, line by line, every line a text cell
+    page = wb[SUMMARY_SHEET]
     texts = [c.value for row in page.iter_rows(max_col=1) for c in row if isinstance(c.value, str)]
     assert "CFO commentary — August 2022" in texts
     for line in (HOSTILE, "@SUM(1)", "+cmd|' /C calc'!A0", "- Two enterprise wins."):
@@ -149,8 +150,8 @@ def test_commentary_csv_reads_the_same(tmp_path):
 
 
 def test_example_has_commentary_and_a_cash_page(tmp_path):
-    """The example company: a commentary for its last month, shown on its cash page with the cash-out
-    month; a company without cash has no cash page, a cash-generative one says so."""
+    """The example company: a commentary for its last month (shown on its executive summary) and a cash
+    page with the cash-out month; a company without cash has no cash page, a cash-generative one says so."""
     example = example_company()
     assert example.commentary_of(example.months[-1])
     src = tmp_path / "plain.xlsx"

@@ -153,11 +153,11 @@ def test_pack_rebuilt_from_another_folder_keeps_currency_and_company(tmp_path, l
     assert summary.company == "Acme Ltd"
     assert summary.results.settings.currency == "EUR"
     assert summary.results.settings.cac_window == 4
-    assert "    currency             EUR  (the Cover of march.xlsx)" in summary.lines()
-    assert "    cac_window           4  (the Cover of march.xlsx)" in summary.lines()
-    cover = {r[0]: r for r in openpyxl.load_workbook(out)["Cover"].iter_rows(values_only=True) if r[0]}
+    assert "    currency             EUR  (the Settings tab of march.xlsx)" in summary.lines()
+    assert "    cac_window           4  (the Settings tab of march.xlsx)" in summary.lines()
+    cover = {r[0]: r for r in openpyxl.load_workbook(out)["Settings"].iter_rows(values_only=True) if r[0]}
     assert cover["company"][1] == "Acme Ltd" and cover["currency"][1] == "EUR"
-    assert cover["currency"][3] == "the Cover of march.xlsx"
+    assert cover["currency"][3] == "the Settings tab of march.xlsx"
     # The new pack carries them on: a third month from yet another folder.
     again = build(add_month(out, tmp_path / "may-in.xlsx"), tmp_path / "may.xlsx")
     assert again.company == "Acme Ltd" and again.results.settings.currency == "EUR"
@@ -304,10 +304,10 @@ def test_an_explicit_split_travels_an_automatic_one_is_chosen_again(tmp_path, so
     other.mkdir()
     summary = build(add_month(pack, other / "next.xlsx"), tmp_path / "next-pack.xlsx")
     assert summary.results.split == "Region"
-    assert "    split                Region  (the Cover of next.xlsx)" in summary.lines()
+    assert "    split                Region  (the Settings tab of next.xlsx)" in summary.lines()
     auto = tmp_path / "auto.xlsx"
     build(source, auto)
-    cover = {r[0]: r for r in openpyxl.load_workbook(auto)["Cover"].iter_rows(values_only=True) if r[0]}
+    cover = {r[0]: r for r in openpyxl.load_workbook(auto)["Settings"].iter_rows(values_only=True) if r[0]}
     assert cover["split"][1] == "Segment" and cover["split"][3].startswith("automatic: ")
     from workbook_gen.inputs.pack import read_pack_settings
 
@@ -317,14 +317,14 @@ def test_an_explicit_split_travels_an_automatic_one_is_chosen_again(tmp_path, so
 
 def test_settings_of_a_pack_without_the_new_names_are_read_from_the_cover_rows(tmp_path, last_pack):
     """A pack of an earlier version has no setting_company / setting_currency / setting_split names and no
-    source column: its Cover's "Settings used" rows are read by their labels."""
+    source column: its "Settings used" rows are read by their labels."""
     from workbook_gen.inputs.pack import read_pack_settings
 
     old = tmp_path / "old-version.xlsx"
     wb = openpyxl.load_workbook(last_pack)
     for name in ("setting_company", "setting_currency", "setting_split"):
         del wb.defined_names[name]
-    for row in wb["Cover"].iter_rows():
+    for row in wb["Settings"].iter_rows():
         if len(row) > 3:
             row[3].value = None
     wb.save(old)

@@ -20,25 +20,31 @@ from workbook_gen.workbook.input_book import write_input_workbook
 from workbook_gen.workbook.tabs.inputs import in_cohort_order
 
 EXPECTED_TABS = [
+    # the pack
     "Cover",
+    "Summary",
     "Dashboard",
     "Cash & runway",
     "MRR bridge",
-    "Clients & ARPA",
     "Retention",
     "Unit economics",
     "Quarterly",
     "Annual",
-    "Cohorts (month)",
     "Cohorts (quarter)",
     "Cohorts (year)",
     "Assisted",
-    "Assisted cohorts",
     "Self-serve",
-    "Self-serve cohorts",
     "Segments",
+    # the appendix
+    "Appendix",
+    "Clients & ARPA",
+    "Cohorts (month)",
+    "Assisted cohorts",
+    "Self-serve cohorts",
     "Checks",
     "Glossary",
+    "Settings",
+    # inputs and calculations (hidden)
     "MRR",
     "S&M",
     "Gross margin",

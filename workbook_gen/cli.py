@@ -112,7 +112,7 @@ SETTING_OPTIONS = {
 
 def setting_options(*keys: str):
     """The settings a command uses, as options; each overrides workbook-gen.toml and the settings
-    carried on the Cover of a pack given as INPUT."""
+    carried on the Settings tab of a pack given as INPUT."""
 
     def decorate(f):
         for key in reversed(keys or tuple(SETTING_OPTIONS)):

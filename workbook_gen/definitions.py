@@ -134,7 +134,7 @@ class Metric:
         return self.expr is not None
 
 
-# Settings the expressions read (cells on the Cover in the workbook).
+# Settings the expressions read (cells on the Settings tab in the workbook).
 W = Setting("cac_window", "W")
 L = Setting("cac_lag", "L")
 C = Setting("ltv_churn_window", "C")
@@ -549,7 +549,7 @@ METRICS: tuple[Metric, ...] = (
         definition="Sales and marketing cost to win one new client, over a rolling window.",
         expr=Window(S("sm_spend"), W, L) / Window(S("clients_new"), W),
         scope=SM,
-        note="W = CAC window, L = CAC lag (settings on the Cover).",
+        note="W = CAC window, L = CAC lag (settings on the Settings tab).",
         period=LAGGED_SPEND / Whole("clients_new"),
         period_note="period's S&M (lagged by L months) ÷ period's new clients",
         better=LOWER,
@@ -927,14 +927,15 @@ def metric_rows(rows, at: int = 0) -> tuple:
 
 def scope_note(scope: str, label: str) -> str:
     """Why a segment lacks the metrics of a scope rule (SM or BURN), naming them from the catalog: the
-    note a segment's tab shows when the S&M or Burn sheet has no column for it."""
-    sheet, why = SCOPE_NEEDS[scope]
+    note a segment's printed page shows when the S&M or Burn sheet has no column for it, in the board's
+    words (the pack names no sheet or column; the Glossary says how a segment gets its own)."""
     labels = [m.label for m in METRICS if m.scope == scope]
     listed = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
-    return f"{listed} need a column headed {label!r} on the {sheet} sheet: {why}."
+    return f"{listed} are not shown: {SCOPE_NEEDS[scope].format(label=label)}."
 
 
 SCOPE_NEEDS = {
-    SM: ("S&M", "spend is matched to a segment only through its own column"),
-    BURN: ("Burn", "company burn is never set against one segment's revenue"),
+    SM: "sales & marketing spend is not reported for {label} on its own",
+    BURN: "net burn is not reported for {label} on its own, and the company's burn is never set against "
+    "one segment's revenue",
 }

@@ -452,7 +452,7 @@ def _settings() -> list[str]:
         f"## {H_SETTINGS}",
         "",
         *_para(
-            f"Settings come from defaults, then from the Cover of a workbook-gen pack being rebuilt, then "
+            f"Settings come from defaults, then from the Settings tab of a workbook-gen pack being rebuilt, then "
             f"from a `{s.SETTINGS_FILE}` file beside the inputs, then from command-line options; each "
             "later source wins. Every value is checked against the rules below."
         ),

@@ -80,7 +80,7 @@ class Const(Expr):
 
 @dataclass(frozen=True)
 class Setting(Expr):
-    """A setting (the CAC window, the lifetime cap, …): a labelled cell on the Cover in the workbook."""
+    """A setting (the CAC window, the lifetime cap, …): a labelled cell on the Settings tab in the workbook."""
 
     key: str
     letter: str = ""  # how the documents write it (W, L, C)

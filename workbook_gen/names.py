@@ -50,7 +50,7 @@ def period_row_name(view: str, key: str) -> str:
 
 
 def setting_name(key: str) -> str:
-    """Defined name of a setting's cell on the Cover: ``setting_cac_window``."""
+    """Defined name of a setting's cell on the Settings tab: ``setting_cac_window``."""
     return f"setting_{key}"
 
 

@@ -1,4 +1,4 @@
-"""Where each setting comes from: defaults, then the Cover of the pack being rebuilt (README, The
+"""Where each setting comes from: defaults, then the Settings tab of the pack being rebuilt (README, The
 monthly cycle), then ``workbook-gen.toml`` beside the input, then command-line options."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def resolve_settings(input_path: Path, overrides: dict | None = None) -> tuple[S
     try:
         base = Settings().with_overrides(**from_pack)
     except SettingsError as exc:
-        raise SettingsError(f"Settings on the Cover of {input_path.name}: {exc}") from None
+        raise SettingsError(f"Settings on the Settings tab of {input_path.name}: {exc}") from None
     settings = load_settings(input_path, options, base)
     from_file = settings_file_values(input_path)
     sources: dict[str, str] = {}
@@ -58,7 +58,7 @@ def resolve_settings(input_path: Path, overrides: dict | None = None) -> tuple[S
         elif key in from_file:
             sources[key] = SETTINGS_FILE
         elif key in from_pack:
-            sources[key] = f"the Cover of {input_path.name}"
+            sources[key] = f"the Settings tab of {input_path.name}"
     return settings, sources
 
 

@@ -25,9 +25,10 @@ from workbook_gen.inputs.read import check_package, read_xlsx_inputs
 from workbook_gen.model import CARRIED, PreviousPack
 from workbook_gen.names import setting_name
 
-COVER = "Cover"
+COVER = "Cover"  # where packs before the appendix held their settings
+SETTINGS_SHEETS = ("Settings", COVER)  # where a pack's settings block is, newest first
 SOURCE_AUTOMATIC = "automatic"
-SOURCE_COL = 3  # column D of the Cover's settings block: where the setting came from
+SOURCE_COL = 3  # column D of the settings block: where the setting came from
 UNDEFINED = {expressions.UNDEFINED, expressions.NOT_MEANINGFUL, ""}
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
@@ -140,9 +141,11 @@ class CoverSetting:
 
 
 def cover_settings(pack: PackBook) -> dict[str, CoverSetting]:
-    """The "Settings used" block of the Cover: the cell under ``setting_<key>`` when the pack defines that
-    name, else the row whose column A is the key."""
-    grid = pack.grid(COVER) or []
+    """The "Settings used" block of the pack (its Settings tab; the Cover in packs written before the
+    appendix): the cell under ``setting_<key>`` when the pack defines that name, else the row whose
+    column A is the key."""
+    sheet = next((s for s in SETTINGS_SHEETS if pack.grid(s) is not None), COVER)
+    grid = pack.grid(sheet) or []
     row_of = {}
     for r, row in enumerate(grid):
         if row and isinstance(row[0], str) and row[0].strip() in CARRIED:
@@ -150,14 +153,14 @@ def cover_settings(pack: PackBook) -> dict[str, CoverSetting]:
     out = {}
     for key in CARRIED:
         ref = pack.names.get(setting_name(key))
-        if ref is not None and ref.sheet.lower() == COVER.lower():
-            row, col = ref.row1, ref.col1
+        if ref is not None and pack.grid(ref.sheet) is not None:
+            where, row, col = ref.sheet, ref.row1, ref.col1
         elif key in row_of:
-            row, col = row_of[key], 1
+            where, row, col = sheet, row_of[key], 1
         else:
             continue
-        value = pack.cell(COVER, row, col)
-        source = pack.cell(COVER, row, SOURCE_COL)
+        value = pack.cell(where, row, col)
+        source = pack.cell(where, row, SOURCE_COL)
         out[key] = CoverSetting(key, value, source if isinstance(source, str) else None)
     return out
 

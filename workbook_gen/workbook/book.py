@@ -16,7 +16,7 @@ from workbook_gen.metrics.engine import Results, Scope
 from workbook_gen.model import EXCEL_EPOCH, InputData
 from workbook_gen.settings import Settings
 from workbook_gen.text import inert_name
-from workbook_gen.workbook import printing
+from workbook_gen.workbook import printing, sequence
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.layout import Layout
 
@@ -146,6 +146,9 @@ RESERVED_SHEETS = {
     "changes since last pack",
     "cash & runway",
     "commentary",
+    "summary",
+    "appendix",
+    "settings",
 }
 
 
@@ -192,6 +195,8 @@ class Book:
     scope_sheets: list[ScopeSheets] = field(default_factory=list)
     contents: list[tuple[str, str]] = field(default_factory=list)  # (sheet, what it shows)
     sources: dict[str, str] = field(default_factory=dict)  # setting -> where it came from
+    declared: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # pack section -> (sheet, what)
+    part: dict[str, str] = field(default_factory=dict)  # printed sheet -> "pack", "divider" or "appendix"
 
     @property
     def period_text(self) -> str:
@@ -200,6 +205,33 @@ class Book:
 
     def sheet(self, name: str):
         return self.sheets[name]
+
+    def declare(self, section: str, name: str, what: str) -> None:
+        """Give a printed tab its place in the pack (a section of :mod:`workbook_gen.workbook.sequence`);
+        :meth:`create_declared` then adds the sheets in printed order."""
+        if section not in sequence.SECTIONS:
+            raise ValueError(f"{section!r} is not a section of the pack")
+        self.declared.setdefault(section, []).append((name, what))
+
+    def create_declared(self) -> None:
+        """Every declared tab, in the pack's printed order, with the appendix divider between the parts."""
+        for section, name, what in sequence.ordered(self.declared):
+            self.add_sheet(name, what)
+            self.part[name] = (
+                "divider" if section == "divider" else "appendix" if section in sequence.APPENDIX else "pack"
+            )
+
+    def declared_what(self) -> list[tuple[str, str]]:
+        """(sheet, what it shows) of every declared tab, in printed order (the divider included)."""
+        return [(sheet, what) for _, sheet, what in sequence.ordered(self.declared)]
+
+    def in_appendix(self, name: str) -> bool:
+        return self.part.get(name) == "appendix"
+
+    @property
+    def month_text(self) -> str:
+        """The pack's month, as the board reads it: "December 2025"."""
+        return f"{self.results.months[-1]:%B %Y}"
 
     def add_sheet(self, name: str, what: str = "", report: bool = True):
         ws = self.wb.add_worksheet(name, worksheet_class=PortableWorksheet)

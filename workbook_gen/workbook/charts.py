@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -12,20 +13,22 @@ from workbook_gen.text import inert_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import TIMELINE, TL_DATE
 
+# Series colours: blues, purples and greys, never the green / amber / red that mark a KPI's status.
 PALETTE = [
     "#1F3864",
     "#2E75B6",
-    "#70AD47",
-    "#FFC000",
-    "#C00000",
     "#7030A0",
-    "#ED7D31",
-    "#A5A5A5",
+    "#9DC3E6",
+    "#7F7F7F",
+    "#B4A7D6",
     "#5B9BD5",
+    "#3F3F3F",
+    "#8E7CC3",
     "#264478",
-    "#9E480E",
-    "#636363",
+    "#BFBFBF",
+    "#4B2C6F",
 ]
+STATUS_COLOURS = ("#70AD47", "#FFC000", "#C00000", "#00B050", "#FF0000", "#FFFF00", "#ED7D31")
 SIZE = {"x_scale": 1.45, "y_scale": 1.25}
 
 
@@ -95,8 +98,25 @@ def color(i: int) -> dict:
     return {"color": PALETTE[i % len(PALETTE)]}
 
 
-def money_format(book: Book) -> str:
-    return book.fmt.number_formats["chart_currency"]
+def money_format(book: Book, top: float | None = None) -> str:
+    """An axis format for amounts up to ``top`` in size: in millions from 1m ($4.5m), in thousands
+    from 10k ($250k), else whole units."""
+    sym = book.settings.currency_symbol.replace('"', "")
+    size = abs(top) if top is not None and math.isfinite(top) else 0.0
+    if size >= 1e6:
+        body = '#,##0.0,,"m"'
+    elif size >= 1e4:
+        body = '#,##0,"k"'
+    else:
+        return book.fmt.number_formats["chart_currency"]
+    return f'"{sym}"{body};-"{sym}"{body}'
+
+
+def largest(values) -> float:
+    """The largest size among ``values`` (NaN ignored; 0 when there is none)."""
+    v = np.abs(np.asarray(values, dtype=float))
+    v = v[np.isfinite(v)]
+    return float(v.max()) if v.size else 0.0
 
 
 PALETTE_DARK = "#1F3864"
@@ -145,10 +165,11 @@ def _movement_range(book: Book, slug, window) -> tuple[float, float]:
 
 
 def _movements(book: Book, slug, window, title):
-    chart = new_chart(book, "column", title, "stacked", money_format(book))
+    low, high = _movement_range(book, slug, window)
+    chart = new_chart(book, "column", title, "stacked", money_format(book, max(high, -low)))
     for i, (key, label, _negative) in enumerate(MOVEMENT_SERIES):
         chart.add_series(row_series(book, series_name(key, slug), label, window, fill=color(i + 1), gap=40))
-    movement_axis(chart, *_movement_range(book, slug, window))
+    movement_axis(chart, low, high)
     return chart
 
 
@@ -212,13 +233,68 @@ def _lines(book: Book, slug, keys, title: str, num_format: str, window):
     return chart
 
 
-def _columns(book: Book, slug, key: str, title: str, num_format: str, window):
+def _columns(book: Book, slug, key: str, title: str, num_format: str, window, clip: bool = False):
+    """One column series; with ``clip``, an outlier does not set the axis (:func:`typical_top`)."""
     chart = new_chart(book, "column", title, None, num_format)
+    extra = {}
+    if clip:
+        values = scope_values_all(book, slug, key, window)
+        top = typical_top(values)
+        if top is not None:
+            set_y_limits(chart, min(0.0, float(np.nanmin(values))), top)
+            extra["data_labels"] = clipped_labels(values, top, num_format)
     chart.add_series(
-        row_series(book, series_name(key, slug), BY_KEY[key].label, window, fill=color(0), gap=50)
+        row_series(book, series_name(key, slug), BY_KEY[key].label, window, fill=color(0), gap=50, **extra)
     )
     chart.set_legend({"none": True})
     return chart
+
+
+def scope_values_all(book: Book, slug, key: str, window) -> np.ndarray:
+    """The months of ``window`` of a scope's series, NaN where undefined (one value per point)."""
+    scope = next(s for s in book.results.scopes if s.slug == slug)
+    v = scope.monthly.get(key)
+    return np.array([]) if v is None else np.asarray(v[window[0] : window[1] + 1], dtype=float)
+
+
+OUTLIER_FENCE = 3.0  # interquartile ranges above the upper quartile: beyond it a value is far out
+OUTLIER_HEADROOM = 1.15
+
+
+def typical_top(values) -> float | None:
+    """The top of a value axis that follows the typical values, or None when no value is far out:
+    with an outlier (above the upper quartile by more than :data:`OUTLIER_FENCE` interquartile
+    ranges, and at least twice the upper quartile), the axis reaches a little above the largest
+    value that is not one."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 4:
+        return None
+    q1, q3 = np.percentile(v, [25, 75])
+    fence = q3 + OUTLIER_FENCE * (q3 - q1)
+    far = v > max(fence, 2 * q3)
+    if not far.any() or q3 <= 0:
+        return None
+    return nice_ceiling(float(v[~far].max()) * OUTLIER_HEADROOM)
+
+
+def clipped_labels(values, top: float, num_format: str) -> dict:
+    """Data labels that print the value of each point drawn clipped at ``top``, and nothing else."""
+    custom = []
+    for x in values:
+        if np.isfinite(x) and x > top:
+            custom.append({"value": _label(float(x), num_format), "font": {"size": 8, "bold": True}})
+        else:
+            custom.append({"delete": True})
+    return {"value": True, "position": "inside_end", "custom": custom}
+
+
+def _label(x: float, num_format: str) -> str:
+    """``x`` as the axis format shows it (decimals and per cent), marked as beyond the axis."""
+    first = num_format.split(";")[0]
+    decimals = len(re.search(r"\.(0*)", first)[1]) if "." in first else 0
+    text = f"{x * 100:,.{decimals}f}%" if "%" in first else f"{x:,.{decimals}f}"
+    return f"{text} ↑"
 
 
 # The series whose first defined month starts each chart (earlier months would plot n/a as zero).
@@ -266,32 +342,35 @@ def floor_axis(chart, values: np.ndarray, step: float = 0.1) -> None:
         set_y_limits(chart, math.floor(float(np.min(values)) / step) * step - step)
 
 
+def has_data(book: Book, kind: str, slug: str | None, window) -> bool:
+    """Whether the chart would draw anything over ``window`` (an empty chart is not printed)."""
+    return any(scope_values(book, slug, k, window).size for k in CHART_START_KEYS[kind])
+
+
 def monthly_chart(book: Book, kind: str, slug: str | None, window):
     """One of the standard charts for a scope, over the months of ``window``. Every
     title names its unit."""
     window = defined_window(book, slug, CHART_START_KEYS[kind], window)
-    money = money_format(book)
     cur = book.settings.currency
     if kind == "bridge":
         chart = _movements(book, slug, window, f"MRR bridge ({cur})")
-        return _right_line(book, chart, slug, "mrr_closing", "Closing MRR", window, money)
+        top = largest(scope_values(book, slug, "mrr_closing", window))
+        return _right_line(book, chart, slug, "mrr_closing", "Closing MRR", window, money_format(book, top))
     if kind == "quick_ratio":
         chart = _movements(book, slug, window, f"MRR drivers ({cur}) & quick ratio (3 months, x)")
         return _right_line(book, chart, slug, "quick_ratio_3m", "Quick ratio, 3 months", window, "0.0")
     if kind == "arr":
+        money = money_format(book, largest(scope_values(book, slug, "arr", window)))
         return _columns(book, slug, "arr", f"ARR ({cur})", money, window)
     if kind == "clients":
         chart = _columns(book, slug, "clients_closing", "Paying clients (#)", "#,##0", window)
         chart.set_legend({"position": "bottom", "font": {"size": 8}})
         return chart
     if kind == "arpa":
+        keys = metric_keys("arpa", "asp_new", "arpa_churned", "arpa_expanded", "arpa_contracted")
+        top = largest(np.concatenate([scope_values(book, slug, k, window) for k in keys]))
         return _lines(
-            book,
-            slug,
-            metric_keys("arpa", "asp_new", "arpa_churned", "arpa_expanded", "arpa_contracted"),
-            f"ARPA by group ({cur} MRR per client)",
-            money,
-            window,
+            book, slug, keys, f"ARPA by group ({cur} MRR per client)", money_format(book, top), window
         )
     if kind == "retention":
         keys = metric_keys("nrr_12m", "grr_12m")
@@ -313,5 +392,5 @@ def monthly_chart(book: Book, kind: str, slug: str | None, window):
         set_y_limits(chart, 0)
         return _right_line(book, chart, slug, "ltv_cac", "LTV:CAC", window, "0.0")
     if kind == "burn_multiple":
-        return _columns(book, slug, "burn_multiple", "Burn multiple, 3 months (x)", "0.0", window)
+        return _columns(book, slug, "burn_multiple", "Burn multiple, 3 months (x)", "0.0", window, clip=True)
     raise KeyError(kind)

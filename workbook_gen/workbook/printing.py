@@ -94,16 +94,22 @@ def col_px(width: float) -> int:
 
 
 def page_setup(book, ws, repeat_rows: tuple[int, int] | None = None) -> None:
-    """Landscape A4, margins, header and footer with company, tab, period and page numbers."""
+    """Landscape A4, margins, a header naming the company, the tab and the period, and on every page
+    the footer "<company> · Confidential · <month>" and "page n of m"."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.set_margins(left=0.35, right=0.35, top=0.6, bottom=0.6)
     company = book.company.replace("&", "&&")
     ws.set_header(f"&L&8{company}&C&8&A&R&8{book.period_text}", {"margin": 0.25})
-    ws.set_footer("&L&8workbook-gen&R&8Page &P of &N", {"margin": 0.25})
+    ws.set_footer(f"&L&8{footer_text(book)}&R&8page &P of &N", {"margin": 0.25})
     if repeat_rows:
         ws.repeat_rows(*repeat_rows)
     ws.hide_gridlines(2)
+
+
+def footer_text(book) -> str:
+    """The left footer of every page, as the header/footer code wants it ("&" doubled)."""
+    return f"{book.company} · Confidential · {book.month_text}".replace("&", "&&")
 
 
 def print_window(n_months: int) -> int:

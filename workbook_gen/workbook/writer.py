@@ -25,13 +25,16 @@ from workbook_gen.workbook.tabs import (
     compare,
     cover,
     dashboard,
+    divider,
     glossary,
     monthly,
     periods,
+    summary,
     timeline,
 )
 from workbook_gen.workbook.tabs import changes as changes_tab
 from workbook_gen.workbook.tabs import plan as plan_tab
+from workbook_gen.workbook.tabs import settings as settings_tab
 from workbook_gen.workbook.tabs.inputs import (
     cash_column,
     in_cohort_order,
@@ -96,15 +99,21 @@ def write_workbook(
     book = Book(wb, Formats(wb, settings.currency_symbol), layout, data, results, settings, company, version)
     book.sources = dict(sources or {})
 
-    # 1. Sheets in the order a CFO reads them (inputs last but before the calculation sheets).
-    book.add_sheet("Cover", "Contents, settings and input checksums")
-    book.add_sheet("Dashboard", "Latest KPIs against benchmarks, main charts")
+    # 1. Printed tabs, each declaring its section of the pack (workbook/sequence.py holds the order:
+    # the pack, the appendix divider, the appendix); inputs and calculation sheets after them.
+    book.declare("cover", cover.SHEET, "The pack's contents")
+    book.declare("summary", summary.SHEET, "This month in brief: the largest improvements and deteriorations")
+    book.declare("dashboard", dashboard.SHEET, "Latest KPIs against benchmarks, every segment, main charts")
     if cash.has_cash(book):
-        book.add_sheet(cash.SHEET, "Cash balance, net burn, runway and the month cash would run out")
+        book.declare("cash", cash.SHEET, "Cash balance, net burn, runway and the month cash would run out")
     if changes is not None:
-        book.add_sheet(changes_tab.SHEET, f"What changed since last month's pack ({changes.previous})")
+        book.declare(
+            "changes", changes_tab.SHEET, f"What changed since last month's pack ({changes.previous})"
+        )
     if results.plan is not None:
-        book.add_sheet(plan_tab.SHEET, "The plan against actuals: month, quarter and year to date, full year")
+        book.declare(
+            "plan", plan_tab.SHEET, "The plan against actuals: month, quarter and year to date, full year"
+        )
     taken = set(RESERVED_SHEETS) | {s.lower() for s in COHORT_SHEETS.values()}
     if results.plan is not None:
         taken |= {plan_tab.SHEET.lower(), SHEET_PLAN.lower()}
@@ -113,25 +122,28 @@ def write_workbook(
         total, {s: s for s in SECTIONS}, COHORT_SHEETS, sm_col=1, cash_col=cash_column(data)
     )
     what = {
-        SECTIONS[0]: "MRR movements month by month, ARR and growth",
-        SECTIONS[1]: "Clients, new / churned / reactivated, ARPA and ASP",
-        SECTIONS[2]: "Quick ratio, churn rates, NRR and GRR",
-        SECTIONS[3]: "CAC, payback, LTV, magic number, burn multiple, Rule of 40",
+        SECTIONS[0]: ("arr", "MRR movements month by month, ARR and growth"),
+        SECTIONS[1]: ("clients", "Clients, new / churned / reactivated, ARPA and ASP"),
+        SECTIONS[2]: ("retention", "Quick ratio, churn rates, NRR and GRR"),
+        SECTIONS[3]: ("unit_economics", "CAC, payback, LTV, magic number, burn multiple, Rule of 40"),
     }
     for s in SECTIONS:
-        book.add_sheet(s, what[s])
-    book.add_sheet("Quarterly", "Fiscal quarters: flows summed, stocks at quarter end, ratios recomputed")
-    book.add_sheet("Annual", "Fiscal years, built the same way as the quarters")
+        book.declare(what[s][0], s, what[s][1])
+    book.declare("periods", "Quarterly", "Fiscal quarters: flows summed, stocks at quarter end")
+    book.declare("periods", "Annual", "Fiscal years, built the same way as the quarters")
+    cohort_section = {"month": "monthly_cohorts", "quarter": "cohorts", "year": "cohorts"}
     for g in GROUPINGS:
-        book.add_sheet(COHORT_SHEETS[g], f"Cohorts by {g} of first payment: MRR, NRR, GRR, logos, GP vs CAC")
+        book.declare(
+            cohort_section[g], COHORT_SHEETS[g], f"Cohorts by {g} of first payment: MRR, NRR, GRR, logos"
+        )
     book.scope_sheets.append(total_sheets)
     sm_columns = {segment_key(k): 2 + j for j, k in enumerate(data.sm_by_segment)}
     burn_columns = {segment_key(k): 2 + j for j, k in enumerate(data.burn_by_segment)}
     for scope in results.segment_scopes():
         name = sheet_safe(scope.label, taken, 22)
         cohort_sheet = sheet_safe(f"{scope.label[:22]} cohorts", taken)
-        book.add_sheet(name, f"Segment {scope.label}: every client-based series")
-        book.add_sheet(cohort_sheet, f"Segment {scope.label}: cohort tables")
+        book.declare("segment_tabs", name, f"Segment {scope.label}: its board rows and charts")
+        book.declare("segment_cohorts", cohort_sheet, f"Segment {scope.label}: its cohorts")
         ss = ScopeSheets(
             scope,
             {s: name for s in SECTIONS},
@@ -142,9 +154,13 @@ def write_workbook(
         )
         book.scope_sheets.append(ss)
     if results.segments:
-        book.add_sheet("Segments", f"Segments of {results.split} side by side")
-    book.add_sheet("Checks", "Bridge identity, segments sum to total, input coverage")
-    book.add_sheet("Glossary", "Every metric: definition, formula, defined name, benchmark")
+        book.declare("segments", "Segments", f"Segments of {results.split} side by side")
+    book.declare(
+        "checks", "Checks", "The MRR bridge adds up, segments sum to the total, every month is covered"
+    )
+    book.declare("definitions", "Glossary", "What every metric means, how it is calculated, its benchmark")
+    book.declare("settings", settings_tab.SHEET, "The settings used and the files the pack was built from")
+    book.create_declared()
     say("writing input sheets")
     book.sheets["MRR"] = write_mrr_sheet(wb, book.fmt, data, worksheet_class=PortableWorksheet)
     write_monthly_sheets(wb, book.fmt, data)
@@ -173,7 +189,7 @@ def write_workbook(
     )
 
     # Input and calculation sheets are for editing and auditing, not for the board pack: hidden
-    # sheets do not print (Excel and LibreOffice alike); the Cover says how to show them.
+    # sheets do not print (Excel and LibreOffice alike); the Settings tab says how to show them.
     for s in (*inputs, TIMELINE, CLIENT_CALC):
         book.sheets[s].hide()
 
@@ -202,11 +218,14 @@ def write_workbook(
     glossary.write(book)
     dashboard.write(book)
     if cash.has_cash(book):
-        cash.write(book)
+        cash.write(book, with_commentary=False)  # the commentary is on the executive summary
     if results.plan is not None:
         plan_tab.write(book)
     if changes is not None:
         changes_tab.write(book, changes)
+    summary.write(book)
+    divider.write(book)
+    settings_tab.write(book)
     cover.write(book)
 
     # 4. The public names (docs/definitions.md, Defined names).

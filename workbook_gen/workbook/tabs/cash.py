@@ -6,9 +6,8 @@ set beside minus the net burn (the difference is financing and other inflows: in
 check); a chart of the same months. Every figure is a formula over the named rows of the Unit
 economics tab and the runway window on the Cover.
 
-Until the executive summary page exists, the month's commentary (the Commentary input) prints at the
-top of this page (:func:`workbook_gen.workbook.commentary.write_month_commentary`, which that page is
-to call instead, with ``write(book, with_commentary=False)`` here).
+The month's commentary (the Commentary input) prints on the executive summary page; ``write`` can
+still put it at the top of this page (:func:`workbook_gen.workbook.commentary.write_month_commentary`).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.layout import FIRST_COL, Place, cell, span
 
 MIN_COHORTS = 3  # the average cohort is drawn up to the last age this many cohorts have reached
-CURVE_COHORTS = 6  # latest quarterly cohorts drawn as cumulative-GP curves
+CURVE_COHORTS = 3  # latest quarterly cohorts drawn as cumulative-GP curves (each with its CAC line)
 NRR_COHORTS = 8
 CHART_W, CHART_H = 430, 300
 SEGMENT_CHART_W = 560  # on a segment's cohort tab, two charts a row
@@ -204,7 +204,14 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
             "line",
             f"Cumulative gross profit vs CAC, by quarterly cohort ({cur})",
             None,
-            charts.money_format(book),
+            charts.money_format(
+                book,
+                max(
+                    [charts.largest(t.cum_gp[p]) for p in _curve_cohorts(ss)]
+                    + [charts.largest(t.cac[_curve_cohorts(ss)])],
+                    default=0.0,
+                ),
+            ),
         )
         for j, p in enumerate(_curve_cohorts(ss)):
             colour = charts.color(j)
@@ -236,7 +243,9 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
             "line",
             f"Average cohort: gross profit vs CAC per client ({cur})",
             None,
-            charts.money_format(book),
+            charts.money_format(
+                book, max(charts.largest(t.average.gp_per_client), charts.largest([t.average.cac_per_client]))
+            ),
         )
         # ages that at least MIN_COHORTS cohorts have reached (fewer make a noisy average)
         reached = [int(np.sum(np.isfinite(t.cac) & np.isfinite(t.cum_gp[:, k]))) for k in range(n)]

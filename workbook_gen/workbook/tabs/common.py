@@ -75,3 +75,12 @@ T12_START = "MAX(2,COUNT(months)-11)"
 def t12_slice(n_months: int) -> slice:
     """0-based months of the trailing window (:data:`T12_START` to the latest month)."""
     return slice(max(1, n_months - 12), n_months)
+
+
+def trailing_words(n_months: int, short: bool = False) -> str:
+    """What the trailing window covers, said plainly: "Trailing twelve months", or with a shorter
+    history "Trailing 9 months" (never nine months called twelve). ``short``: "T12M" / "T9M"."""
+    k = len(range(*t12_slice(n_months).indices(n_months)))
+    if short:
+        return f"T{k}M"
+    return "Trailing twelve months" if k == 12 else f"Trailing {k} month{'s' if k != 1 else ''}"

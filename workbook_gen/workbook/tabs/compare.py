@@ -13,6 +13,7 @@ from workbook_gen.workbook.charts import (
     color,
     defined_window,
     floor_axis,
+    largest,
     money_format,
     month_window,
     new_chart,
@@ -21,7 +22,7 @@ from workbook_gen.workbook.charts import (
 )
 from workbook_gen.workbook.derived import NA, period_formula
 from workbook_gen.workbook.formulas import latest
-from workbook_gen.workbook.tabs.common import sheet_header
+from workbook_gen.workbook.tabs.common import sheet_header, trailing_words
 from workbook_gen.workbook.tabs.dashboard import trailing_renderer
 
 SHEET = "Segments"
@@ -57,8 +58,9 @@ def write(book: Book) -> None:
     ws.write_string(
         2,
         0,
-        "T12M: sums over the last twelve months (from month 2), then divided — not an average of "
-        "monthly ratios.",
+        f"{trailing_words(len(res.months), short=True)}: sums over the "
+        f"{trailing_words(len(res.months)).lower().replace('trailing ', 'last ')} (from month 2), then "
+        "divided — not an average of monthly ratios.",
         fmt.note,
     )
     scopes = res.scopes
@@ -68,7 +70,7 @@ def write(book: Book) -> None:
     n = len(res.months)
     for r, (label, key, view) in enumerate(ROWS):
         row = TOP + r
-        ws.write_string(row, 0, label, fmt.label)
+        ws.write_string(row, 0, label.replace("(T12M)", f"({trailing_words(n, short=True)})"), fmt.label)
         unit = period_metric(key).unit
         for j, scope in enumerate(scopes):
             if view == "latest" and key in scope.monthly:
@@ -86,8 +88,9 @@ def write(book: Book) -> None:
     ws.set_column(1, len(scopes), 16)
     top = TOP + len(ROWS) + 2
     window = month_window(book, 24)
+    arr_top = largest(scope_values(book, None, "arr", window))
     arr = new_chart(
-        book, "column", f"ARR by segment ({book.settings.currency})", "stacked", money_format(book)
+        book, "column", f"ARR by segment ({book.settings.currency})", "stacked", money_format(book, arr_top)
     )
     for j, scope in enumerate(res.segment_scopes()):
         arr.add_series(

@@ -7,6 +7,7 @@ import math
 from workbook_gen.definitions import (
     BY_KEY,
     COUNT,
+    MONTHS,
     PCT,
     TRAILING_KEYS,
     metric_keys,
@@ -17,11 +18,11 @@ from workbook_gen.names import series_name
 from workbook_gen.rules import monthly_marker, period_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial
-from workbook_gen.workbook.charts import chart_kinds, month_window, monthly_chart
+from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, monthly_chart
 from workbook_gen.workbook.derived import NA, PeriodRenderer, period_formula
 from workbook_gen.workbook.formulas import in_row, latest
 from workbook_gen.workbook.layout import cell
-from workbook_gen.workbook.tabs.common import T12_START, t12_slice
+from workbook_gen.workbook.tabs.common import T12_START, t12_slice, trailing_words
 
 SHEET = "Dashboard"
 KPIS = metric_keys(
@@ -45,7 +46,8 @@ KPIS = metric_keys(
     "runway_months",
 )
 TABLE_TOP = 5
-DASHBOARD_CHARTS = chart_kinds("bridge", "arr", "quick_ratio", "retention", "payback", "burn_multiple")
+# Six charts, no two of the same thing (the MRR movements are the bridge's alone).
+DASHBOARD_CHARTS = chart_kinds("bridge", "arr", "clients", "retention", "payback", "burn_multiple")
 COLS = ("Metric", "Latest", "Previous month", "Change", "12 months ago", "Benchmark", "Good at", "OK at")
 WIDTHS = (27, 13, 13, 11, 13, 45, 8, 8, 2, 30, 13)
 TRAILING_COL = 9  # the trailing-twelve-months table, right of the KPI table
@@ -56,11 +58,11 @@ CHART_ROWS = 14  # sheet rows a row of charts takes
 def write(book: Book) -> None:
     fmt, res = book.fmt, book.results
     ws = book.sheet(SHEET)
-    ws.write_string(0, 0, f"{book.company} — SaaS metrics dashboard", fmt.title)
-    ws.write_string(
-        1, 0, f"{book.period_text} · {book.settings.currency} · every figure is a live formula", fmt.subtitle
-    )
+    ws.write_string(0, 0, f"Dashboard — {book.month_text}", fmt.title)
+    ws.write_string(1, 0, f"{book.company} · {book.settings.currency} · {book.month_text}", fmt.subtitle)
     ws.write_string(3, 0, "Latest month", fmt.label_bold)
+    paying = res.total.monthly["clients_closing"][-1]
+    ws.write_string(2, 0, f"{int(paying):,} paying clients ({book.data.n_clients:,} ever)", fmt.label_bold)
     t = len(res.months)
     last = res.months[-1]
     ws.write_formula(
@@ -151,13 +153,14 @@ def write(book: Book) -> None:
         note_row,
         0,
         "Green: meets the 'good at' threshold; amber: the 'OK at' one; red: neither. Thresholds are common "
-        "rules of thumb (see Glossary) and inputs you can change. Change: % metrics in percentage points.",
+        "rules of thumb (see the glossary in the appendix). Change: % metrics in percentage points.",
         fmt.note,
     )
     for c, width in enumerate(WIDTHS):
         ws.set_column(c, c, width)
     _trailing(book, ws, TABLE_TOP - 1)
-    _charts(book, ws, note_row + 2)
+    seg_bottom = _segment_rows(book, ws, note_row + 2) if res.segments else note_row
+    _charts(book, ws, seg_bottom + 2)
     ws.freeze_panes(TABLE_TOP, 1)
     printing.report_tab(book, ws, pages_tall=1)
 
@@ -185,7 +188,7 @@ def _trailing(book: Book, ws, top: int) -> int:
     fmt, res = book.fmt, book.results
     window = t12_slice(len(res.months))
     lc, vc = TRAILING_COL, TRAILING_COL + 1
-    ws.write_string(top, lc, "Trailing twelve months", fmt.header_left)
+    ws.write_string(top, lc, trailing_words(len(res.months)), fmt.header_left)
     ws.write_string(top, vc, "Sum / ratio", fmt.header)
     ws.write_string(top + 1, lc, "From (first month of the window)", fmt.note)
     ws.write_formula(
@@ -208,7 +211,8 @@ def _trailing(book: Book, ws, top: int) -> int:
 
 def _charts(book: Book, ws, top: int) -> None:
     window = month_window(book, 24)
-    for k, kind in enumerate(DASHBOARD_CHARTS):
+    kinds = [kind for kind in DASHBOARD_CHARTS if has_data(book, kind, None, window)]
+    for k, kind in enumerate(kinds):
         chart = monthly_chart(book, kind, None, window)
         chart.set_size({"width": CHART_W, "height": CHART_H})
         ws.insert_chart(
@@ -216,4 +220,99 @@ def _charts(book: Book, ws, top: int) -> None:
             0,
             chart,
             {"x_offset": 5 + (k % 3) * (CHART_W + 8), "y_offset": 0},
+        )
+
+
+# One row per segment under the KPI table, so that no segment hides in the blended figures: the
+# latest month of each, coloured by the benchmarks of the KPI table's rows (the same cells).
+SEGMENT_KPIS = metric_rows(
+    (
+        ("arr", "ARR"),
+        ("arr_growth_yoy", "ARR growth"),
+        ("nrr_12m", "NRR (12m)"),
+        ("grr_12m", "GRR (12m)"),
+        ("logo_churn_rate", "Logo churn"),
+        ("cac_payback_months", "Payback"),
+        ("ltv_cac", "LTV:CAC"),
+    )
+)
+SEGMENT_COL_W = 12
+CAPPED_MARK = "*"
+
+
+def _segment_rows(book: Book, ws, top: int) -> int:
+    """The segments' rows (the total first, for reference) from row ``top``; returns the last row used.
+    A segment's LTV:CAC that rests on the lifetime cap is marked, with a note under the rows."""
+    fmt, res = book.fmt, book.results
+    monthly = res.total.monthly
+    kpi_row = {k: TABLE_TOP + r for r, k in enumerate(k for k in KPIS if k in monthly)}
+    ws.write_string(top, 0, "By segment", fmt.header_left)
+    for j, (_key, head) in enumerate(SEGMENT_KPIS):
+        ws.write_string(top, 1 + j, head, fmt.header)
+    t = len(res.months)
+    cap = book.settings.lifetime_cap_months
+    capped = []
+    row = top
+    for scope in res.scopes:
+        row += 1
+        ws.write_string(
+            row,
+            0,
+            "Total" if scope.is_total else scope.label,
+            fmt.label_bold if scope.is_total else fmt.label,
+        )
+        for j, (key, _head) in enumerate(SEGMENT_KPIS):
+            col = 1 + j
+            m = BY_KEY[key]
+            style = _segment_format(book, m.unit, scope.is_total)
+            if key not in scope.monthly:
+                ws.write_string(row, col, "–", style)
+                continue
+            values = scope.monthly[key]
+            name = series_name(key, scope.slug)
+            ws.write_formula(
+                row, col, f"={latest(name)}", style, cached(values[-1], monthly_marker(key, t - 1))
+            )
+            if key == "ltv_cac" and "lifetime_months" in scope.monthly:
+                life = scope.monthly["lifetime_months"][-1]
+                if math.isfinite(life) and life >= cap:
+                    ws.write_string(row, col + 1, CAPPED_MARK, fmt.label)
+                    capped.append(scope.label)
+            if m.benchmark is not None and key in kpi_row:
+                _colour(book, ws, row, col, kpi_row[key], m.benchmark.higher)
+    if capped:
+        row += 1
+        ws.write_string(
+            row,
+            0,
+            f"{CAPPED_MARK} {', '.join(capped)}: LTV rests on the {cap:g}-month lifetime cap (too little churn "
+            "to estimate a lifetime), so LTV:CAC is an upper figure.",
+            fmt.note,
+        )
+    return row
+
+
+def _segment_format(book: Book, unit: str, bold: bool):
+    """A segment row's figure, centred under its head; months carry their unit."""
+    code = '0.0" mo"' if unit == MONTHS else book.fmt.number_formats[unit]
+    return book.fmt._get(("segment_row", unit, bold), num_format=code, align="center", bold=bold)
+
+
+def _colour(book: Book, ws, row: int, col: int, bench_row: int, higher: bool) -> None:
+    """Green / amber / red by the thresholds in the KPI table's "Good at" and "OK at" cells of the row."""
+    fmt = book.fmt
+    here = cell(row, col)
+    g, o = cell(bench_row, 6, True, True), cell(bench_row, 7, True, True)
+    cmp = ">=" if higher else "<="
+    for criteria, style in (
+        (f"=AND(ISNUMBER({here}),{here}{cmp}{g})", fmt.good),
+        (f"=AND(ISNUMBER({here}),{here}{cmp}{o})", fmt.okay),
+        (f"=ISNUMBER({here})", fmt.bad),
+    ):
+        ws.conditional_format(
+            row,
+            col,
+            row,
+            col,
+            {"type": "formula", "criteria": criteria, "format": style, "stop_if_true": True},
         )

@@ -28,7 +28,7 @@ from workbook_gen.rules import better_sentence, formula_text, period_rule_text, 
 from workbook_gen.settings import SETTING_HELP
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.tabs.common import section_row, sheet_header, unit_text
-from workbook_gen.workbook.tabs.cover import CARRIED_TEXT, NUMERIC_SETTINGS
+from workbook_gen.workbook.tabs.settings import CARRIED_TEXT, NUMERIC_SETTINGS
 
 SHEET = "Glossary"
 WIDTHS = (26, 24, 7, 48, 48, 30, 40)
@@ -48,7 +48,7 @@ GENERAL_NOTES = (
     "MRR movements (new, reactivation, expansion, contraction, churn) and the ARR change the burn multiple "
     "and magic number use are rounded to 6 decimals (ROUND(…, 6)), as in the engine: a difference of sums "
     "that is zero is then exactly zero in every spreadsheet, so an undefined ratio stays n/a.",
-    "Settings such as the CAC window (W), CAC lag (L) and churn window (C) are cells on the Cover; the formulas "
+    "Settings such as the CAC window (W), CAC lag (L) and churn window (C) are cells on the Settings tab; the formulas "
     "refer to them by name (setting_cac_window, ...).",
 )
 
@@ -155,7 +155,17 @@ def write(book: Book) -> None:
         if name != "segment_list" or book.results.segments:
             entry((label, name, "", what, "", "", ""))
     for key in (*NUMERIC_SETTINGS, *CARRIED_TEXT):
-        entry((key.replace("_", " ").capitalize(), setting_name(key), "", SETTING_HELP[key], "Cover", "", ""))
+        entry(
+            (
+                key.replace("_", " ").capitalize(),
+                setting_name(key),
+                "",
+                SETTING_HELP[key],
+                "Settings tab",
+                "",
+                "",
+            )
+        )
     if book.results.segments:
         row += 1
         section_row(fmt, ws, row, f"Segments of {book.results.split}", len(HEADS))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from workbook_gen.definitions import (
     BURN,
     BY_KEY,
@@ -25,7 +27,7 @@ from workbook_gen.names import chart_data_name, series_name
 from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached
-from workbook_gen.workbook.charts import chart_kinds, month_window, monthly_chart
+from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, monthly_chart
 from workbook_gen.workbook.formulas import MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
 from workbook_gen.workbook.printing import print_window
@@ -124,6 +126,12 @@ def section_notes(ss: ScopeSheets) -> list[str]:
     return [scope_note(rule, scope.label) for rule, has in lacking if not has]
 
 
+def undefined_in_print(book: Book, ss: ScopeSheets, keys) -> list[str]:
+    """The keys whose every printed month (the window of the latest months) is undefined."""
+    first = print_window(book.layout.n_months)
+    return [k for k in keys if not np.isfinite(ss.scope.monthly[k][first:]).any()]
+
+
 def write(book: Book, ss: ScopeSheets) -> None:
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     refs = ScopeRefs(scope.slug, ss.number_cell, ss.sm_col, ss.burn_col, ss.cash_col)
@@ -144,7 +152,20 @@ def write(book: Book, ss: ScopeSheets) -> None:
             ws.freeze_panes(HEADER_ROWS, FIRST_COL, HEADER_ROWS, FIRST_COL + print_window(lay.n_months))
         keys = section_keys(ss, section)
         first_row = lay.place(series_name(keys[0], scope.slug)).row
+        blank = undefined_in_print(book, ss, keys) if scope.is_total else []
         section_row(fmt, ws, first_row - 1, section, FIRST_COL + lay.n_months)
+        if blank:  # rows with no value in any printed month stay in the workbook, off the page
+            labels = ", ".join(BY_KEY[k].label for k in blank)
+            # in the band over the first printed month, so that it prints across the band
+            ws.write_string(
+                first_row - 1,
+                lay.col(print_window(lay.n_months)),
+                f"Not shown, no value yet in these months: {labels}",
+                fmt.section,
+            )
+            for k in blank:
+                row = lay.place(series_name(k, scope.slug)).row
+                ws.set_row(row, None, None, {"level": 1, "hidden": True})
         f = MonthlyFormulas(lay, refs, sheet)
         for key in keys:
             metric = BY_KEY[key]
@@ -204,6 +225,7 @@ def _charts(book: Book, ss: ScopeSheets) -> None:
     for sheet, kinds in by_sheet.items():
         table_bottom = max(p.row for p in lay.places.values() if p.sheet == sheet) + 1
         ws = book.sheet(sheet)
+        kinds = [k for k in kinds if has_data(book, k, scope.slug, window)]
         chart_rows = math.ceil(len(kinds) / 2)
         first = printing.timeline_tab(book, ws, table_bottom, chart_rows)
         for k, kind in enumerate(kinds):
@@ -242,7 +264,7 @@ def _segment_page(book: Book, ss: ScopeSheets, window) -> None:
         if r not in shown:
             ws.set_row(r, None, None, {"level": 1, "hidden": True})
     chart_top = last + 2  # a blank row under the table
-    kinds = segment_charts(ss)
+    kinds = [k for k in segment_charts(ss) if has_data(book, k, scope.slug, window)]
     first, width = printing.one_page_tab(book, ws, chart_top, len(kinds))
     for k, kind in enumerate(kinds):
         chart = monthly_chart(book, kind, scope.slug, window)

@@ -223,6 +223,8 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
     if n < 1:
         return top
     first = 1 if n > 1 and periods.last[0] == 0 else 0  # a period of only the opening month has no flows
+    # The charts cover the periods the printed table shows (the latest PRINT_PERIODS), no more.
+    first = max(first, len(periods) - PRINT_PERIODS[g])
     cur = book.settings.currency
     word = "quarter" if g == "quarter" else "year"
 
@@ -247,12 +249,9 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
     def peak(keys) -> float:
         return float(np.max(sum(np.nan_to_num(view[k][shown]) for k in keys), initial=0.0))
 
-    charts.movement_axis(
-        drivers,
-        -peak(LOSSES),
-        peak(GAINS),
-    )
-    drivers.wbg_y["num_format"] = charts.money_format(book)
+    down, up = peak(LOSSES), peak(GAINS)
+    charts.movement_axis(drivers, -down, up)
+    drivers.wbg_y["num_format"] = charts.money_format(book, max(up, down))
     drivers.set_y_axis(drivers.wbg_y)
 
     def right_line(spec: dict):
@@ -268,7 +267,7 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
     keep = [k for k in metric_keys("nrr_12m", "grr_12m") if period_row_name(attr, k) in lay.places]
     nrr = getattr(res.total, attr).get("nrr_12m")
     if keep and nrr is not None and np.isfinite(nrr[:n]).any():
-        defined_from = int(np.argmax(np.isfinite(nrr[:n])))
+        defined_from = max(first, int(np.argmax(np.isfinite(nrr[:n]))))
         ret = charts.new_chart(book, "line", f"NRR and GRR at each {word} end, 12 months (%)", None, "0%")
         for i, k in enumerate(keep):
             ret.add_series(
@@ -298,8 +297,18 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
     eff = [k for k in metric_keys("magic_number", "burn_multiple") if period_row_name(attr, k) in lay.places]
     if eff:
         e = charts.new_chart(book, "column", f"Magic number and burn multiple (x), by {word}", None, "0.0")
+        shown_eff = {k: np.asarray(view[k][first:n], dtype=float) for k in eff}
+        clip_top = charts.typical_top(np.concatenate(list(shown_eff.values())))
+        if clip_top is not None:  # an outlier does not set the scale: it is drawn clipped, with its value
+            low = min(0.0, float(np.nanmin(np.concatenate(list(shown_eff.values())))))
+            charts.set_y_limits(e, low, clip_top)
         for i, k in enumerate(eff):
-            e.add_series(series(k, period_metric(k).label, fill=charts.color(i + 2), gap=80))
+            extra = (
+                {"data_labels": charts.clipped_labels(shown_eff[k], clip_top, "0.0")}
+                if clip_top is not None
+                else {}
+            )
+            e.add_series(series(k, period_metric(k).label, fill=charts.color(i + 2), gap=80, **extra))
         e.set_x_axis({"num_font": {"size": 8}})
         made.append(e)
     w, h = printing.CHART_W, printing.CHART_H

@@ -1,0 +1,186 @@
+"""The board pack as printed (SPEC §6): the pack then the appendix, a footer on every page, no tool
+vocabulary before the appendix, the segments on the dashboard, the page budget, and every printed
+cell's whole text on its page. The PDF is LibreOffice's; its text is read with ``pdftotext``."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import openpyxl
+import pytest
+from openpyxl.utils import column_index_from_string, range_boundaries
+
+from workbook_gen.libreoffice import convert
+
+pytestmark = pytest.mark.libreoffice
+
+COMPANY = "Example SaaS Co"
+# Pages the companion sections take for the example company once they are in the pack (cash and
+# runway, plan vs actual, customers): the budget keeps room for each one not printed yet.
+COMPANION_PAGES = 3
+PACK_BUDGET = 20
+# The tabs of the pack as this module knows them; any other tab before the appendix is a companion page.
+KNOWN_PACK_TABS = {
+    "Cover",
+    "Summary",
+    "Dashboard",
+    "Changes since last pack",
+    "MRR bridge",
+    "Retention",
+    "Unit economics",
+    "Quarterly",
+    "Annual",
+    "Cohorts (quarter)",
+    "Cohorts (year)",
+    "Assisted",
+    "Self-serve",
+    "Segments",
+}
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+TOOL_WORDS = (
+    "workbook-gen",
+    "defined name",
+    "formula",
+    "Unhide",
+    "right-click",
+    "SHA-256",
+    " sheet",
+    "column headed",
+    "outline",
+    "ROUND(",
+    "INDEX(",
+)
+
+
+@pytest.fixture(scope="module")
+def pack(example_workbook, tmp_path_factory, libreoffice):
+    pdf = convert(example_workbook, tmp_path_factory.mktemp("board-pack"), "pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False)
+    if info.returncode != 0:
+        pytest.skip("pdfinfo (poppler-utils) is not installed")
+    n = int(re.search(r"Pages:\s+(\d+)", info.stdout)[1])
+    pages = [page_text(pdf, p) for p in range(1, n + 1)]
+    return example_workbook, pdf, pages
+
+
+def page_text(pdf, page: int, mode: str = "-raw") -> str:
+    return subprocess.run(
+        ["pdftotext", mode, "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def tab_of(pdf, page: int) -> str:
+    """The tab a page belongs to: the middle field of its header (company | tab | period)."""
+    first = page_text(pdf, page, "-layout").strip().splitlines()[0]
+    fields = re.split(r"\s{2,}", first.strip())
+    return fields[1] if len(fields) == 3 else ""
+
+
+def test_every_page_has_the_footer(pack):
+    _, _, pages = pack
+    n = len(pages)
+    for i, text in enumerate(pages, start=1):
+        flat = " ".join(text.split())
+        assert f"{COMPANY} · Confidential · December 2025" in flat, i
+        assert f"page {i} of {n}" in flat, i
+        assert "workbook-gen" not in flat or i > 1  # the cover says nothing of the tool
+
+
+def test_the_pack_then_the_appendix_within_the_page_budget(pack):
+    _, pdf, pages = pack
+    tabs = [tab_of(pdf, p) for p in range(1, len(pages) + 1)]
+    assert tabs[:3] == ["Cover", "Summary", "Dashboard"], tabs
+    assert tabs.count("Appendix") == 1, tabs
+    divider = tabs.index("Appendix")
+    before, after = tabs[:divider], tabs[divider + 1 :]
+    for tab in ("Cohorts (month)", "Checks", "Glossary", "Settings"):
+        assert tab in after and tab not in before, tab
+    companions = sum(1 for t in before if t not in KNOWN_PACK_TABS)
+    reserved = max(0, COMPANION_PAGES - companions)
+    assert len(before) + reserved <= PACK_BUDGET, (len(before), reserved, before)
+    for hidden in ("MRR", "S&M", "Gross margin", "Burn", "Timeline", "Client calc"):
+        assert hidden not in tabs, hidden
+
+
+def test_no_tool_vocabulary_before_the_appendix(pack):
+    _, pdf, pages = pack
+    tabs = [tab_of(pdf, p) for p in range(1, len(pages) + 1)]
+    for i, text in enumerate(pages[: tabs.index("Appendix")], start=1):
+        assert SNAKE.findall(text) == [], (i, SNAKE.findall(text))
+        for word in TOOL_WORDS:
+            assert word.lower() not in text.lower(), (i, word)
+    # The appendix holds the workings: its glossary names the defined names.
+    appendix = " ".join(pages[tabs.index("Appendix") :])
+    assert "nrr_12m" in appendix
+
+
+def test_the_dashboard_has_a_row_per_segment(pack, example_results):
+    _, pdf, pages = pack
+    tabs = [tab_of(pdf, p) for p in range(1, len(pages) + 1)]
+    text = pages[tabs.index("Dashboard")]
+    lines = {line.split(" $")[0].strip(): line for line in text.splitlines() if " $" in line}
+    for scope in example_results.scopes:
+        label = "Total" if scope.is_total else scope.label
+        assert label in lines, (label, list(lines))
+        nrr = scope.monthly["nrr_12m"][-1]
+        assert f"{nrr * 100:.1f}%" in lines[label]
+        assert f"${scope.monthly['arr'][-1]:,.0f}" in lines[label]
+    paying = int(example_results.total.monthly["clients_closing"][-1])
+    assert f"{paying:,} paying clients (600 ever)" in text
+
+
+def printed_texts(xlsx) -> dict[str, list[str]]:
+    """Every text cell each printed sheet shows on paper: inside its print area, in rows and
+    columns that are not hidden (the cached text of a formula included)."""
+    wb = openpyxl.load_workbook(xlsx, data_only=True)
+    out: dict[str, list[str]] = {}
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        area = ws.print_area
+        if area:
+            ref = area[0] if isinstance(area, list) else area
+            ref = ref.split("!")[-1].replace("$", "")
+            c1, r1, c2, r2 = range_boundaries(ref)
+        else:
+            c1, r1, c2, r2 = 1, 1, ws.max_column, ws.max_row
+        hidden_cols = set()
+        for letter, dim in ws.column_dimensions.items():
+            if dim.hidden:
+                lo = dim.min or column_index_from_string(letter)
+                hi = dim.max or lo
+                hidden_cols.update(range(lo, hi + 1))
+        hidden_rows = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
+        texts = []
+        for row in ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2):
+            for cell in row:
+                if cell.row in hidden_rows or cell.column in hidden_cols:
+                    continue
+                if isinstance(cell.value, str) and cell.value.strip():
+                    texts.append(cell.value)
+        out[ws.title] = texts
+    wb.close()
+    return out
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_every_printed_cells_whole_text_is_on_its_page(pack):
+    """No text cut off at a cell edge or the page's edge: each text cell of a printed sheet is found
+    whole (spaces and line breaks aside) in the text of that sheet's pages."""
+    xlsx, pdf, pages = pack
+    by_tab: dict[str, str] = {}
+    for p, text in enumerate(pages, start=1):
+        tab = tab_of(pdf, p)
+        by_tab[tab] = by_tab.get(tab, "") + squeeze(text)
+    missing = []
+    for sheet, texts in printed_texts(xlsx).items():
+        assert sheet in by_tab, sheet
+        missing += [(sheet, t) for t in texts if squeeze(t) not in by_tab[sheet]]
+    assert missing == []

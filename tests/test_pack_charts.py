@@ -1,0 +1,60 @@
+"""Charts that tell the truth at a glance (SPEC §6), checked in the workbook's chart XML."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import numpy as np
+
+from workbook_gen.workbook import charts
+from workbook_gen.workbook.charts import STATUS_COLOURS, typical_top
+from workbook_gen.workbook.tabs.dashboard import DASHBOARD_CHARTS
+
+
+def test_an_outlier_does_not_set_the_scale():
+    # Eight quarters of a burn multiple around 1 and one quarter at 13: the axis follows the typical
+    # values. Quartiles of the nine values: 1.0 and 1.4 (IQR 0.4, fence 1.4 + 3 × 0.4 = 2.6); 13 is far
+    # out; the largest other value is 1.5, × 1.15 = 1.725, rounded up to the next 1 / 2 / 2.5 / 5 step: 2.
+    values = [1.2, 1.5, 1.1, 1.3, 13.0, 1.4, 0.9, 1.0, 1.0]
+    assert typical_top(values) == 2.0
+    labels = charts.clipped_labels(np.array(values), 2.0, "0.0")["custom"]
+    assert [x.get("value") for x in labels] == [None, None, None, None, "13.0 ↑", None, None, None, None]
+    assert all(x.get("delete") for i, x in enumerate(labels) if i != 4)
+    # Spread values, no outlier: the axis is the spreadsheet's own.
+    assert typical_top([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) is None
+    assert typical_top([np.nan, 1.0, 1.0]) is None  # too few to tell
+    # A quick ratio of 69 among values near 3 (the example's 2022 Q1).
+    assert typical_top([69.0, 3.1, 2.8, 3.5, 2.9, 4.2, 3.0, 3.3]) == 5.0
+
+
+def test_large_currency_axes_read_in_k_or_m(example_workbook):
+    class B:  # just what money_format reads
+        class settings:  # noqa: N801
+            currency_symbol = "$"
+
+        class fmt:  # noqa: N801
+            number_formats = {"chart_currency": '"$"#,##0;-"$"#,##0'}
+
+    assert charts.money_format(B, 4_500_000) == '"$"#,##0.0,,"m";-"$"#,##0.0,,"m"'
+    assert charts.money_format(B, 250_000) == '"$"#,##0,"k";-"$"#,##0,"k"'
+    assert charts.money_format(B, 9_000) == '"$"#,##0;-"$"#,##0'
+    with zipfile.ZipFile(example_workbook) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart"))
+    assert ",,&quot;m&quot;" in xml or ',,"m"' in xml
+
+
+def test_no_series_is_drawn_in_a_status_colour(example_workbook):
+    with zipfile.ZipFile(example_workbook) as z:
+        for name in (n for n in z.namelist() if n.startswith("xl/charts/chart")):
+            xml = z.read(name).decode()
+            used = {c.upper() for c in re.findall(r'srgbClr val="([0-9A-Fa-f]{6})"', xml)}
+            bad = used & {c.lstrip("#").upper() for c in STATUS_COLOURS}
+            assert not bad, (name, bad)
+    assert not {c.upper() for c in charts.PALETTE} & {c.upper() for c in STATUS_COLOURS}
+
+
+def test_no_two_dashboard_charts_show_the_same_thing():
+    assert len(set(DASHBOARD_CHARTS)) == len(DASHBOARD_CHARTS)
+    # The MRR movements are drawn by the bridge chart and the quick-ratio chart alike: one of them only.
+    assert not {"bridge", "quick_ratio"} <= set(DASHBOARD_CHARTS)

@@ -1,0 +1,132 @@
+"""The executive summary's findings (metrics/summary.py), worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from workbook_gen.definitions import BY_KEY
+from workbook_gen.metrics.summary import (
+    better_higher,
+    client_moves,
+    kpi_moves,
+    move,
+    rank,
+    segment_trend,
+    summarise,
+)
+
+NAN = math.nan
+
+
+def test_direction_comes_from_the_catalog():
+    assert better_higher("nrr_12m") is True  # benchmark: 120 %+ best in class
+    assert better_higher("burn_multiple") is False  # 1 or less is strong
+    assert better_higher("cac_payback_months") is False
+    assert better_higher("logo_churn_rate") is False
+    for key in ("nrr_12m", "burn_multiple", "quick_ratio_3m", "ltv_cac"):
+        assert better_higher(key) == BY_KEY[key].benchmark.higher
+
+
+def test_a_rate_moves_in_points_an_amount_in_per_cent():
+    # NRR 95 % -> 101 %: +6 points, better (higher is better).
+    m = move("nrr_12m", 0.95, 1.01)
+    assert m.in_points and m.change == pytest.approx(6.0) and m.gain == pytest.approx(6.0)
+    # Logo churn 2 % -> 3 %: +1 point, worse (lower is better).
+    m = move("logo_churn_rate", 0.02, 0.03)
+    assert m.in_points and m.change == pytest.approx(1.0) and m.gain == pytest.approx(-1.0)
+    # Burn multiple 2.0 -> 1.5: (1.5 - 2) / 2 = -25 %, better (lower is better).
+    m = move("burn_multiple", 2.0, 1.5)
+    assert not m.in_points and m.change == pytest.approx(-25.0) and m.gain == pytest.approx(25.0)
+    # Quick ratio 4 -> 5: +25 %, better.
+    m = move("quick_ratio_3m", 4.0, 5.0)
+    assert m.change == pytest.approx(25.0) and m.gain == pytest.approx(25.0)
+
+
+def test_a_move_that_cannot_be_said_is_left_out():
+    assert move("quick_ratio_3m", NAN, 5.0) is None  # undefined three months ago
+    assert move("quick_ratio_3m", 4.0, NAN) is None
+    assert move("quick_ratio_3m", 0.0, 5.0) is None  # no per cent change from 0
+    # A rate from 0 is a change in points, which is defined: 0 % -> 1.5 % is +1.5 points.
+    assert move("logo_churn_rate", 0.0, 0.015).change == pytest.approx(1.5)
+    # A negative earlier value: per cent of its size, so the sign says up or down.
+    m = move("magic_number", -0.5, 0.5)
+    assert m.change == pytest.approx(200.0) and m.gain > 0
+
+
+def test_ranking_takes_the_three_largest_each_way():
+    monthly = {
+        # 4 months: the change is month 4 against month 1
+        "nrr_12m": np.array([1.00, 1.0, 1.0, 1.04]),  # +4 pts, better
+        "grr_12m": np.array([0.90, 0.9, 0.9, 0.88]),  # -2 pts, worse
+        "logo_churn_rate": np.array([0.03, 0.0, 0.0, 0.02]),  # -1 pt, better by 1
+        "burn_multiple": np.array([1.0, 1.0, 1.0, 1.5]),  # +50 %, worse by 50
+        "quick_ratio_3m": np.array([2.0, 2.0, 2.0, 3.0]),  # +50 %, better by 50
+        "ltv_cac": np.array([3.0, 3.0, 3.0, 2.7]),  # -10 %, worse by 10
+        "magic_number": np.array([1.0, 1.0, 1.0, 0.95]),  # -5 %, worse by 5
+        "rule_of_40": np.array([0.3, 0.3, 0.3, 0.3]),  # no change: neither list
+        "cac_payback_months": np.array([NAN, 10, 10, 12]),  # undefined then: left out
+    }
+    moves = kpi_moves(monthly, span=3)
+    assert {m.key for m in moves} == set(monthly) - {"cac_payback_months"}
+    improved, worsened = rank(moves)
+    assert [m.key for m in improved] == ["quick_ratio_3m", "nrr_12m", "logo_churn_rate"]
+    assert [m.key for m in worsened] == ["burn_multiple", "ltv_cac", "magic_number"]
+    # With fewer movers than three, the lists are shorter; none is padded with a non-move.
+    improved, worsened = rank([m for m in moves if m.key in ("grr_12m", "rule_of_40")])
+    assert improved == () and [m.key for m in worsened] == ["grr_12m"]
+
+
+def test_a_history_shorter_than_the_span_finds_nothing():
+    assert kpi_moves({"nrr_12m": np.array([1.0, 1.1, 1.2])}, span=3) == []
+
+
+def test_segment_direction():
+    t = segment_trend("A", {"arr": np.array([100.0, 0, 0, 110.0]), "nrr_12m": np.array([NAN, 1, 1, 0.9])})
+    assert t.arr_change_pct == pytest.approx(10.0) and t.direction == "growing" and t.nrr == 0.9
+    t = segment_trend("B", {"arr": np.array([200.0, 0, 0, 150.0])})
+    assert t.arr_change_pct == pytest.approx(-25.0) and t.direction == "shrinking" and math.isnan(t.nrr)
+    t = segment_trend("C", {"arr": np.array([1000.0, 0, 0, 1004.0])})  # +0.4 %: flat
+    assert t.direction == "flat"
+    t = segment_trend("D", {"arr": np.array([0.0, 0, 0, 50.0])})  # no ARR then: no per cent
+    assert math.isnan(t.arr_change_pct) and t.direction == ""
+
+
+def test_largest_client_wins_and_losses():
+    ids = ("a", "b", "c", "d", "e")
+    mrr = np.array(
+        [
+            [0.0, 0, 0, 300],  # a: new, +300
+            [100.0, 0, 0, 0],  # b: churned, -100
+            [200.0, 0, 0, 250],  # c: expanded, +50
+            [400.0, 0, 0, 100],  # d: contracted, -300
+            [50.0, 0, 0, 50],  # e: unchanged: neither
+        ]
+    )
+    wins, losses = client_moves(ids, mrr, span=3, shown=3)
+    assert [(w.client, w.change) for w in wins] == [("a", 300.0), ("c", 50.0)]
+    assert [(x.client, x.change) for x in losses] == [("d", -300.0), ("b", -100.0)]
+    assert losses[0].before == 400.0 and losses[0].after == 100.0
+    wins, losses = client_moves(ids, mrr, span=3, shown=1)
+    assert [w.client for w in wins] == ["a"] and [x.client for x in losses] == ["d"]
+
+
+def test_summary_of_the_example_company(example_input, example_results):
+    from workbook_gen.build import load
+
+    data, _ = load(example_input, {"company": "Example SaaS Co"})
+    s = summarise(data, example_results)
+    months = example_results.months
+    assert s.month == months[-1] and s.since == months[-4]
+    assert 0 < len(s.improved) <= 3 and 0 < len(s.worsened) <= 3
+    assert all(m.gain > 0 for m in s.improved) and all(m.gain < 0 for m in s.worsened)
+    # Each finding is the catalog's series three months apart.
+    for m in s.improved + s.worsened:
+        series = example_results.total.monthly[m.key]
+        assert m.before == series[-4] and m.after == series[-1]
+    assert [t.label for t in s.segments] == list(example_results.segments)
+    # A client's win is its MRR now less three months ago, from the input matrix.
+    row = data.client_ids.index(s.wins[0].client)
+    assert s.wins[0].change == pytest.approx(data.mrr[row, -1] - data.mrr[row, -4])

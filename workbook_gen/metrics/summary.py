@@ -1,0 +1,179 @@
+"""The executive summary: what the engine finds worth the board's attention this month.
+
+A pure function of the results (and, for the clients, the MRR matrix):
+
+- the KPIs that improved most and those that worsened most over the last :data:`SPAN` months: a rate
+  (a percentage) moves in points, any other figure in per cent of its earlier value; which way is
+  better comes from the catalog (the metric's benchmark); a KPI without a value at either end, or
+  an amount whose earlier value is 0, is left out;
+- each segment's direction: its ARR now against :data:`SPAN` months ago, and its 12-month NRR;
+- the largest client wins (MRR gained) and losses (MRR lost) over the same months.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbook_gen.definitions import BY_KEY, PCT, metric_keys
+from workbook_gen.metrics.engine import Results
+from workbook_gen.model import InputData
+
+SPAN = 3  # months: "over the last three months"
+TOP = 3  # improvements and deteriorations shown
+CLIENTS_SHOWN = 3  # wins and losses shown
+# The KPIs the summary compares (the dashboard's, in its order): each needs a direction in the catalog.
+CANDIDATES = metric_keys(
+    "arr",
+    "mrr_growth_mom",
+    "arr_growth_yoy",
+    "clients_closing",
+    "arpa",
+    "quick_ratio_3m",
+    "logo_churn_rate",
+    "nrr_12m",
+    "grr_12m",
+    "cac",
+    "cac_payback_months",
+    "ltv",
+    "ltv_cac",
+    "magic_number",
+    "burn_multiple",
+    "rule_of_40",
+)
+FLAT = 0.5  # a segment's ARR moving less than this many per cent over the span is "flat"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One KPI over the span: ``change`` in points (``in_points``) or per cent; ``gain`` the change
+    signed so that positive is better."""
+
+    key: str
+    label: str
+    unit: str
+    before: float
+    after: float
+    change: float
+    in_points: bool
+    gain: float
+
+
+@dataclass(frozen=True)
+class SegmentTrend:
+    label: str
+    arr: float
+    arr_change_pct: float  # per cent over the span; NaN when undefined
+    nrr: float  # latest 12-month NRR; NaN when undefined
+    direction: str  # "growing", "flat", "shrinking" or "" (not enough history)
+
+
+@dataclass(frozen=True)
+class ClientMove:
+    client: str
+    before: float  # MRR SPAN months ago
+    after: float  # MRR now
+    change: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    month: object
+    since: object  # the month the span starts from (None when the history is shorter)
+    improved: tuple[Move, ...]
+    worsened: tuple[Move, ...]
+    segments: tuple[SegmentTrend, ...]
+    wins: tuple[ClientMove, ...]
+    losses: tuple[ClientMove, ...]
+
+
+def better_higher(key: str) -> bool | None:
+    """Which way is better for a KPI, from the catalog: True (higher), False (lower), None (not said)."""
+    m = BY_KEY[key]
+    better = getattr(m, "better", None)
+    if isinstance(better, bool):
+        return better
+    if isinstance(better, str) and better in ("higher", "lower"):
+        return better == "higher"
+    if m.benchmark is not None:
+        return m.benchmark.higher
+    return None
+
+
+def move(key: str, before: float, after: float) -> Move | None:
+    """The KPI's change from ``before`` to ``after``, or None when it cannot be said."""
+    higher = better_higher(key)
+    if higher is None or not (math.isfinite(before) and math.isfinite(after)):
+        return None
+    m = BY_KEY[key]
+    if m.unit == PCT:
+        change, in_points = (after - before) * 100.0, True
+    else:
+        if before == 0:
+            return None
+        change, in_points = (after - before) / abs(before) * 100.0, False
+    change = round(change, 9)  # a residue of float arithmetic is no change
+    return Move(key, m.label, m.unit, before, after, change, in_points, change if higher else -change)
+
+
+def kpi_moves(monthly: dict[str, np.ndarray], span: int = SPAN) -> list[Move]:
+    """Every candidate KPI's move over the last ``span`` months (those that can be said)."""
+    out = []
+    for key in CANDIDATES:
+        values = monthly.get(key)
+        if values is None or len(values) <= span:
+            continue
+        mv = move(key, float(values[-1 - span]), float(values[-1]))
+        if mv is not None:
+            out.append(mv)
+    return out
+
+
+def rank(moves: list[Move], top: int = TOP) -> tuple[tuple[Move, ...], tuple[Move, ...]]:
+    """The ``top`` largest improvements (gain > 0, largest first) and deteriorations (gain < 0, worst
+    first); ties in catalog order."""
+    improved = sorted((m for m in moves if m.gain > 0), key=lambda m: -m.gain)[:top]
+    worsened = sorted((m for m in moves if m.gain < 0), key=lambda m: m.gain)[:top]
+    return tuple(improved), tuple(worsened)
+
+
+def segment_trend(label: str, monthly: dict[str, np.ndarray], span: int = SPAN) -> SegmentTrend:
+    arr = monthly["arr"]
+    nrr = monthly.get("nrr_12m")
+    latest_nrr = float(nrr[-1]) if nrr is not None and len(nrr) else math.nan
+    if len(arr) <= span or arr[-1 - span] == 0:
+        return SegmentTrend(label, float(arr[-1]), math.nan, latest_nrr, "")
+    pct = (float(arr[-1]) - float(arr[-1 - span])) / float(arr[-1 - span]) * 100.0
+    direction = "flat" if abs(pct) < FLAT else "growing" if pct > 0 else "shrinking"
+    return SegmentTrend(label, float(arr[-1]), pct, latest_nrr, direction)
+
+
+def client_moves(
+    client_ids, mrr: np.ndarray, span: int = SPAN, shown: int = CLIENTS_SHOWN
+) -> tuple[tuple[ClientMove, ...], tuple[ClientMove, ...]]:
+    """The clients whose MRR rose most (wins) and fell most (losses) between ``span`` months ago and
+    the latest month; ties in input order."""
+    if mrr.shape[1] <= span:
+        return (), ()
+    before, after = mrr[:, -1 - span], mrr[:, -1]
+    change = np.round(after - before, 6)
+    order = np.argsort(-change, kind="stable")
+    wins = [i for i in order if change[i] > 0][:shown]
+    order = np.argsort(change, kind="stable")
+    losses = [i for i in order if change[i] < 0][:shown]
+
+    def one(i):
+        return ClientMove(str(client_ids[i]), float(before[i]), float(after[i]), float(change[i]))
+
+    return tuple(one(i) for i in wins), tuple(one(i) for i in losses)
+
+
+def summarise(data: InputData, results: Results, span: int = SPAN) -> Summary:
+    months = results.months
+    improved, worsened = rank(kpi_moves(results.total.monthly, span))
+    segments = tuple(segment_trend(s.label, s.monthly, span) for s in results.segment_scopes())
+    wins, losses = client_moves(data.client_ids, data.mrr, span)
+    since = months[-1 - span] if len(months) > span else None
+    return Summary(months[-1], since, improved, worsened, segments, wins, losses)

@@ -1,0 +1,147 @@
+"""Executive summary: the CFO's commentary for the month (when given), then what the engine found
+(:mod:`workbook_gen.metrics.summary`): the KPIs that improved and worsened most over the last three
+months, each segment's direction, the largest client wins and losses. One landscape page."""
+
+from __future__ import annotations
+
+import math
+
+from workbook_gen.definitions import CURRENCY, PCT
+from workbook_gen.metrics.summary import SPAN, Summary, summarise
+from workbook_gen.workbook import printing
+from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.commentary import write_commentary
+from workbook_gen.workbook.tabs.common import section_row
+
+SHEET = "Summary"
+LEFT, RIGHT = 0, 5  # first columns of the two blocks
+WIDTHS = (30, 13, 13, 12, 3, 24, 13, 13, 13, 11)
+COMMENT_CHARS = 150  # characters a printed line of the commentary may take across the page
+
+
+def write(book: Book) -> None:
+    fmt, res = book.fmt, book.results
+    ws = book.sheet(SHEET)
+    s = summarise(book.data, res)
+    ws.write_string(0, 0, f"Executive summary — {book.month_text}", fmt.title)
+    since = f"{s.since:%B %Y}" if s.since is not None else "the first month"
+    ws.write_string(1, 0, f"{book.company} · changes over the {SPAN} months since {since}", fmt.subtitle)
+    row = 3
+    last = len(WIDTHS) - 1
+    text = book.data.commentary_of(res.months[-1])
+    if text:  # the CFO's words first, as typed (paragraphs kept, long lines wrapped)
+        section_row(fmt, ws, row, f"CFO commentary — {book.month_text}", last + 1)
+        row = write_commentary(ws, fmt.label, text, row + 1, 0, COMMENT_CHARS) + 1
+    top = row
+    left = _moves(book, ws, top, "Improved most", s.improved, "No KPI improved.")
+    left = _moves(book, ws, left + 1, "Worsened most", s.worsened, "No KPI worsened.")
+    right = _segments(book, ws, top, s) if s.segments else top
+    right = _clients(book, ws, right if right == top else right + 1, "Largest client wins", s.wins)
+    right = _clients(book, ws, right + 1, "Largest client losses", s.losses)
+    bottom = max(left, right)
+    ws.write_string(
+        bottom + 1,
+        0,
+        f"Changes over the last {SPAN} months: rates in percentage points, other figures in per cent of "
+        "their earlier value; better or worse by the direction each KPI's benchmark names.",
+        fmt.note,
+    )
+    for c, width in enumerate(WIDTHS):
+        ws.set_column(c, c, width)
+    ws.print_area(0, 0, bottom + 1, last)
+    printing.report_tab(book, ws, pages_tall=1)
+
+
+def _band(book: Book, ws, row: int, col: int, title: str, heads: tuple[str, ...]) -> int:
+    fmt = book.fmt
+    ws.write_string(row, col, title, fmt.section)
+    for c in range(1, len(heads)):
+        ws.write_blank(row, col + c, None, fmt.section)
+    for c, h in enumerate(heads):
+        ws.write_string(row + 1, col + c, h, fmt.header if c else fmt.header_left)
+    return row + 2
+
+
+def _value(book: Book, ws, row: int, col: int, value: float, unit: str) -> None:
+    if value is None or not math.isfinite(value):
+        ws.write_string(row, col, "n/a", book.fmt.unit(unit))
+    else:
+        ws.write_number(row, col, value, book.fmt.unit(unit))
+
+
+def _change_format(book: Book, points: bool):
+    code = '+0.0" pts";-0.0" pts";0.0" pts"' if points else '+0.0"%";-0.0"%";0.0"%"'
+    return book.fmt._get(("summary_change", points), num_format=code, align="right", bold=True)
+
+
+def _moves(book: Book, ws, row: int, title: str, moves, none: str) -> int:
+    since = book.results.months[-1 - SPAN] if len(book.results.months) > SPAN else None
+    then = f"{since:%b %Y}" if since else "Then"
+    row = _band(book, ws, row, LEFT, title, ("KPI", then, f"{book.results.months[-1]:%b %Y}", "Change"))
+    if not moves:
+        ws.write_string(row, LEFT, none, book.fmt.note)
+        return row + 1
+    for m in moves:
+        ws.write_string(row, LEFT, m.label, book.fmt.label)
+        _value(book, ws, row, LEFT + 1, m.before, m.unit)
+        _value(book, ws, row, LEFT + 2, m.after, m.unit)
+        fill = book.fmt.good if m.gain > 0 else book.fmt.bad
+        ws.write_number(row, LEFT + 3, m.change, _change_format(book, m.in_points))
+        ws.conditional_format(row, LEFT + 3, row, LEFT + 3, {"type": "no_errors", "format": fill})
+        row += 1
+    return row
+
+
+def _segments(book: Book, ws, row: int, s: Summary) -> int:
+    fmt = book.fmt
+    row = _band(
+        book,
+        ws,
+        row,
+        RIGHT,
+        f"Segments ({book.results.split})",
+        ("Segment", "ARR", f"ARR, {SPAN} mo", "NRR (12m)", ""),
+    )
+    for t in s.segments:
+        ws.write_string(row, RIGHT, t.label, fmt.label)
+        _value(book, ws, row, RIGHT + 1, t.arr, CURRENCY)
+        if math.isfinite(t.arr_change_pct):
+            ws.write_number(row, RIGHT + 2, t.arr_change_pct, _change_format(book, False))
+        else:
+            ws.write_string(row, RIGHT + 2, "n/a", fmt.unit(PCT))
+        _value(book, ws, row, RIGHT + 3, t.nrr, PCT)
+        style = {"growing": fmt.good, "shrinking": fmt.bad, "flat": fmt.okay}.get(t.direction)
+        ws.write_string(row, RIGHT + 4, t.direction or "n/a", fmt.label)
+        if style is not None:
+            ws.conditional_format(row, RIGHT + 4, row, RIGHT + 4, {"type": "no_errors", "format": style})
+        row += 1
+    return row
+
+
+def _clients(book: Book, ws, row: int, title: str, moves) -> int:
+    fmt = book.fmt
+    since = book.results.months[-1 - SPAN] if len(book.results.months) > SPAN else None
+    then = f"MRR {since:%b %Y}" if since else "MRR then"
+    row = _band(
+        book, ws, row, RIGHT, title, ("Client", then, f"MRR {book.results.months[-1]:%b %Y}", "Change", "")
+    )
+    if not moves:
+        ws.write_string(row, RIGHT, "None.", fmt.note)
+        return row + 1
+    for c in moves:
+        ws.write_string(row, RIGHT, c.client, fmt.label)
+        _value(book, ws, row, RIGHT + 1, c.before, CURRENCY)
+        _value(book, ws, row, RIGHT + 2, c.after, CURRENCY)
+        _value(book, ws, row, RIGHT + 3, c.change, CURRENCY)
+        what = (
+            "new"
+            if c.before == 0
+            else "churned"
+            if c.after == 0
+            else "expanded"
+            if c.change > 0
+            else "contracted"
+        )
+        ws.write_string(row, RIGHT + 4, what, fmt.note)
+        row += 1
+    return row
