@@ -27,6 +27,9 @@ from workbook_gen.workbook.tabs.common import sheet_header, write_row_head
 
 VIEWS = (("Quarterly", "quarter", "quarterly"), ("Annual", "year", "annual"))
 PRINT_PERIODS = {"quarter": 8, "year": 99}  # periods on the printed page: two years of quarters
+# Groupings whose charts print (on a page after the table). The annual charts, a handful of points
+# each, stay in the workbook under the table: the quarterly ones tell the board the same, in more detail.
+PRINTED_CHARTS = ("quarter",)
 R_LABEL, R_NUMBER, R_FIRST, R_LAST = 3, 4, 5, 6
 TOP = 8
 
@@ -176,7 +179,9 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     charts_bottom = _charts(book, ws, sheet, g, attr, data_bottom + 2, first_print)
     printing.report_tab(book, ws, repeat_rows=(R_LABEL, R_LABEL))
     ws.repeat_columns(0, FIRST_COL - 1)
-    ws.set_h_pagebreaks([table_bottom + 1])
+    printed_charts = g in PRINTED_CHARTS
+    if printed_charts:
+        ws.set_h_pagebreaks([table_bottom + 1])
     printing.hide_audit_columns(ws)
     # The page is as wide as the charts need and as the table's height needs: printed one page wide,
     # a wide enough page is scaled down until the whole table fits its height (a wider font than the
@@ -187,7 +192,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
         2 * printing.CHART_W + 30, printing.width_for_height(printing.height_px(ws, 0, table_bottom))
     )
     extra = max(0, math.ceil((wanted - shown) / printing.DEFAULT_COL_PX))
-    ws.print_area(0, first_print, charts_bottom, last_table_col + extra)
+    ws.print_area(0, first_print, charts_bottom if printed_charts else table_bottom, last_table_col + extra)
     ws.freeze_panes(R_NUMBER, FIRST_COL, R_NUMBER, first_print)
 
 
