@@ -1,5 +1,7 @@
 """What a cohort tab prints: its title and charts, and per grouping the index block and the age
-tables, ages 0 to :data:`MONTH_AGES_PRINTED` - 1 for month cohorts (their first year). The
+tables; for month cohorts ages 0 to :data:`MONTH_AGES_PRINTED` - 1 (their first year) and then the
+milestones 18, 24, 36, 48, … months (:func:`printed_month_ages`), the ages between grouped away
+(outline level 1) and the tab saying so. The
 cohort-by-calendar-month helper blocks stay in the workbook for auditors (outline level 1, collapsed)
 but not on the page; a segment's month cohorts print on the total's month tab only.
 
@@ -20,6 +22,26 @@ from workbook_gen.workbook.layout import FIRST_COL, span
 from workbook_gen.workbook.tabs import cohort_charts
 
 MONTH_AGES_PRINTED = 13
+MONTH_MILESTONES = (18, 24)  # then every 12 months from 36
+
+
+def printed_month_ages(n_ages: int) -> list[int]:
+    """The month-cohort ages that print: 0–12, then 18, 24, 36, 48, … (those the data reaches)."""
+    first_year = list(range(min(n_ages, MONTH_AGES_PRINTED)))
+    later = [a for a in MONTH_MILESTONES if a < n_ages] + list(range(36, n_ages, 12))
+    return first_year + later
+
+
+def month_ages_note(n_ages: int) -> str:
+    """What the printed month-cohort tables show and leave out ("" when they show every age)."""
+    ages = printed_month_ages(n_ages)
+    if len(ages) == n_ages:
+        return ""
+    later = ", ".join(str(a) for a in ages[MONTH_AGES_PRINTED:])
+    tail = f", then {later}" if later else ""
+    return f"Printed: ages 0–{MONTH_AGES_PRINTED - 1} months{tail}; the ages between are in the workbook."
+
+
 TITLE_ROWS = 6  # a cohort tab's title block is shorter than this; a top block of charts is taller
 CHART_COLS = 12  # age columns the charts at the top of a cohort tab span
 INDEX_COL_WIDTHS = (22, 8, 12, 16)  # characters: the columns left of the ages (see setup and cohorts.write)
@@ -54,9 +76,15 @@ def setup(book: Book, ss: ScopeSheets) -> None:
         for g in groupings:
             _hide_helpers(book, ss, ws, g)
         ages = max(
-            min(lay.n_periods[g], MONTH_AGES_PRINTED if g == "month" else lay.n_periods[g]) for g in printed
+            printed_month_ages(lay.n_periods[g])[-1] + 1 if g == "month" else lay.n_periods[g]
+            for g in printed
         )
         last_col = FIRST_COL + max(ages, CHART_COLS) - 1
+        if printed == ["month"]:  # the ages between the milestones: grouped away, off the page
+            shown = set(printed_month_ages(lay.n_periods["month"]))
+            for a in range(lay.n_periods["month"]):
+                if a not in shown:
+                    ws.set_column(FIRST_COL + a, FIRST_COL + a, None, None, {"level": 1, "hidden": True})
         areas = []
         top_end = _bounds(book, ss, groupings[0])[0] - 1
         for g in printed:

@@ -107,6 +107,9 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 "Grey italics: the period is not complete yet (its value is at the last month of data).",
                 fmt.note,
             )
+            left_out = cohort_print.month_ages_note(book.layout.n_periods["month"])
+            if scope.is_total and [x for x in GROUPINGS if ss.cohorts[x] == sheet] == ["month"] and left_out:
+                ws.write_string(3, 0, left_out, fmt.note)
             ws.set_column(0, 0, 22)
             ws.set_column(1, 1, 8)
             ws.set_column(2, 3, 12)

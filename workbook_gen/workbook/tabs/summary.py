@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 from workbook_gen.definitions import CURRENCY, PCT
+from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.summary import SPAN, Summary, summarise
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book
@@ -64,7 +65,7 @@ def _band(book: Book, ws, row: int, col: int, title: str, heads: tuple[str, ...]
 
 def _value(book: Book, ws, row: int, col: int, value: float, unit: str) -> None:
     if value is None or not math.isfinite(value):
-        ws.write_string(row, col, "n/a", book.fmt.unit(unit))
+        ws.write_string(row, col, UNDEFINED, book.fmt.unit(unit))
     else:
         ws.write_number(row, col, value, book.fmt.unit(unit))
 
@@ -108,10 +109,10 @@ def _segments(book: Book, ws, row: int, s: Summary) -> int:
         if math.isfinite(t.arr_change_pct):
             ws.write_number(row, RIGHT + 2, t.arr_change_pct, _change_format(book, False))
         else:
-            ws.write_string(row, RIGHT + 2, "n/a", fmt.unit(PCT))
+            ws.write_string(row, RIGHT + 2, UNDEFINED, fmt.unit(PCT))
         _value(book, ws, row, RIGHT + 3, t.nrr, PCT)
         style = {"growing": fmt.good, "shrinking": fmt.bad, "flat": fmt.okay}.get(t.direction)
-        ws.write_string(row, RIGHT + 4, t.direction or "n/a", fmt.label)
+        ws.write_string(row, RIGHT + 4, t.direction or UNDEFINED, fmt.label)
         if style is not None:
             ws.conditional_format(row, RIGHT + 4, row, RIGHT + 4, {"type": "no_errors", "format": style})
         row += 1
