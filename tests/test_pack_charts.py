@@ -58,3 +58,29 @@ def test_no_two_dashboard_charts_show_the_same_thing():
     assert len(set(DASHBOARD_CHARTS)) == len(DASHBOARD_CHARTS)
     # The MRR movements are drawn by the bridge chart and the quick-ratio chart alike: one of them only.
     assert not {"bridge", "quick_ratio"} <= set(DASHBOARD_CHARTS)
+
+
+def test_a_chart_beside_a_monthly_table_covers_the_printed_months(example_workbook):
+    """The monthly tabs print the latest twelve months; their charts draw those months, no more."""
+    import warnings
+
+    import openpyxl
+    from openpyxl.utils import range_boundaries
+
+    from workbook_gen.workbook.printing import PRINT_MONTHS
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+    checked = 0
+    for title in ("MRR bridge", "Retention", "Unit economics", "Assisted", "Self-serve"):
+        ws = wb[title]
+        c1, _, _, _ = range_boundaries(ws.print_area.split("!")[-1].replace("$", ""))
+        for chart in ws._charts:
+            for series in chart.series:
+                ref = (series.cat.numRef or series.cat.strRef).f
+                a, _, b, _ = range_boundaries(ref.split("!")[-1].replace("$", ""))
+                assert b - a + 1 <= PRINT_MONTHS, (title, ref)
+                checked += 1
+    assert checked > 10
+    wb.close()

@@ -215,7 +215,8 @@ def _write_chart_data(book: Book, ss: ScopeSheets, ws, sheet: str, section: str)
 def _charts(book: Book, ss: ScopeSheets) -> None:
     """Charts under the rows of each monthly tab of the scope."""
     lay, scope = book.layout, ss.scope
-    window = month_window(book, 24)  # two years: a board reads the trend, the table has the detail
+    # the months the printed table shows: a chart beside a table covers the same periods
+    window = month_window(book, printing.PRINT_MONTHS)
     if not scope.is_total:
         _segment_page(book, ss, window)
         return
