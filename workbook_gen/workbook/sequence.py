@@ -17,7 +17,7 @@ PACK = (
     "changes",  # what changed since last month's pack (when one is given)
     "cash",  # cash and runway (when given)
     "plan",  # plan vs actual (when a plan is given)
-    "arr",  # MRR bridge, ARR, quarterly ARR waterfall
+    "bridge",  # MRR bridge, ARR, quarterly ARR waterfall
     "customers",  # concentration, largest clients and movements
     "retention",
     "unit_economics",

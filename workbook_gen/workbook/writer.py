@@ -122,7 +122,7 @@ def write_workbook(
         total, {s: s for s in SECTIONS}, COHORT_SHEETS, sm_col=1, cash_col=cash_column(data)
     )
     what = {
-        SECTIONS[0]: ("arr", "MRR movements month by month, ARR and growth"),
+        SECTIONS[0]: ("bridge", "MRR movements month by month, ARR and growth"),
         SECTIONS[1]: ("clients", "Clients, new / churned / reactivated, ARPA and ASP"),
         SECTIONS[2]: ("retention", "Quick ratio, churn rates, NRR and GRR"),
         SECTIONS[3]: ("unit_economics", "CAC, payback, LTV, magic number, burn multiple, Rule of 40"),
