@@ -17,9 +17,9 @@ from workbook_gen.inputs.example import cash_balance, example_company, synthetic
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.cash import CASH_GENERATIVE, cash_out_month
 from workbook_gen.workbook.commentary import paragraphs, wrapped_lines
-from workbook_gen.workbook.tabs.summary import SHEET as SUMMARY_SHEET
 from workbook_gen.workbook.input_book import write_input_workbook
 from workbook_gen.workbook.tabs.cash import SHEET as CASH_SHEET
+from workbook_gen.workbook.tabs.summary import SHEET as SUMMARY_SHEET
 
 HOSTILE = '=HYPERLINK("http://example.com","click")'
 WORDS = (
