@@ -28,6 +28,8 @@ def test_direction_comes_from_the_catalog():
     assert better_higher("logo_churn_rate") is False
     for key in ("nrr_12m", "burn_multiple", "quick_ratio_3m", "ltv_cac"):
         assert better_higher(key) == BY_KEY[key].benchmark.higher
+    # An amount without a benchmark: the catalog's own direction (a plannable metric declares it).
+    assert BY_KEY["arr"].better is not None and better_higher("arr") == (BY_KEY["arr"].better == "higher")
 
 
 def test_a_rate_moves_in_points_an_amount_in_per_cent():

@@ -4,7 +4,7 @@ A pure function of the results (and, for the clients, the MRR matrix):
 
 - the KPIs that improved most and those that worsened most over the last :data:`SPAN` months: a rate
   (a percentage) moves in points, any other figure in per cent of its earlier value; which way is
-  better comes from the catalog (the metric's benchmark); a KPI without a value at either end, or
+  better comes from the catalog (the metric's own direction, else its benchmark's); a KPI without a value at either end, or
   an amount whose earlier value is 0, is left out;
 - each segment's direction: its ARR now against :data:`SPAN` months ago, and its 12-month NRR;
 - the largest client wins (MRR gained) and losses (MRR lost) over the same months.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY, PCT, metric_keys
+from workbook_gen.definitions import BY_KEY, HIGHER, PCT, metric_keys
 from workbook_gen.metrics.engine import Results
 from workbook_gen.model import InputData
 
@@ -92,11 +92,8 @@ class Summary:
 def better_higher(key: str) -> bool | None:
     """Which way is better for a KPI, from the catalog: True (higher), False (lower), None (not said)."""
     m = BY_KEY[key]
-    better = getattr(m, "better", None)
-    if isinstance(better, bool):
-        return better
-    if isinstance(better, str) and better in ("higher", "lower"):
-        return better == "higher"
+    if m.better is not None:  # a plannable metric says which way is better
+        return m.better == HIGHER
     if m.benchmark is not None:
         return m.benchmark.higher
     return None

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import CURRENCY, PCT
+from workbook_gen.definitions import BY_KEY, CURRENCY, PCT
 from workbook_gen.expressions import UNDEFINED
+from workbook_gen.metrics.plan import largest_variances
 from workbook_gen.metrics.summary import SPAN, Summary, summarise
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book
@@ -36,6 +37,8 @@ def write(book: Book) -> None:
     top = row
     left = _moves(book, ws, top, "Improved most", s.improved, "No KPI improved.")
     left = _moves(book, ws, left + 1, "Worsened most", s.worsened, "No KPI worsened.")
+    if res.plan is not None:
+        left = _variances(book, ws, left + 1, largest_variances(res.plan, "month", 3))
     right = _segments(book, ws, top, s) if s.segments else top
     right = _clients(book, ws, right if right == top else right + 1, "Largest client wins", s.wins)
     right = _clients(book, ws, right + 1, "Largest client losses", s.losses)
@@ -44,7 +47,7 @@ def write(book: Book) -> None:
         bottom + 1,
         0,
         f"Changes over the last {SPAN} months: rates in percentage points, other figures in per cent of "
-        "their earlier value; better or worse by the direction each KPI's benchmark names.",
+        "their earlier value; better or worse by the direction the catalog gives each KPI.",
         fmt.note,
     )
     for c, width in enumerate(WIDTHS):
@@ -89,6 +92,33 @@ def _moves(book: Book, ws, row: int, title: str, moves, none: str) -> int:
         fill = book.fmt.good if m.gain > 0 else book.fmt.bad
         ws.write_number(row, LEFT + 3, m.change, _change_format(book, m.in_points))
         ws.conditional_format(row, LEFT + 3, row, LEFT + 3, {"type": "no_errors", "format": fill})
+        row += 1
+    return row
+
+
+def _variances(book: Book, ws, row: int, found) -> int:
+    """The month's largest variances to plan (relative to the plan), favourable in green."""
+    fmt = book.fmt
+    row = _band(
+        book,
+        ws,
+        row,
+        LEFT,
+        f"Largest variances to plan, {book.results.months[-1]:%b %Y}",
+        ("KPI", "Actual", "Plan", "Variance"),
+    )
+    if not found:
+        ws.write_string(row, LEFT, "No variance to plan.", fmt.note)
+        return row + 1
+    for v in found:
+        m = BY_KEY[v.key]
+        ws.write_string(row, LEFT, m.label, fmt.label)
+        _value(book, ws, row, LEFT + 1, v.actual, m.unit)
+        _value(book, ws, row, LEFT + 2, v.plan, m.unit)
+        ws.write_number(row, LEFT + 3, v.variance_pct * 100, _change_format(book, False))
+        fill = {True: fmt.good, False: fmt.bad}.get(v.favourable)
+        if fill is not None:
+            ws.conditional_format(row, LEFT + 3, row, LEFT + 3, {"type": "no_errors", "format": fill})
         row += 1
     return row
 
