@@ -682,7 +682,7 @@ def test_a_three_currency_folder_builds_at_monthly_rates_and_at_constant_currenc
     out = tmp_path / "monthly.xlsx"
     result = runner.invoke(main, ["build", str(folder), "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
-    cover = [r for r in openpyxl.load_workbook(out, read_only=True)["Cover"].iter_rows(values_only=True)]
+    cover = [r for r in openpyxl.load_workbook(out, read_only=True)["Settings"].iter_rows(values_only=True)]
     assert any(
         r[0] == "constant_currency" and r[1] == "none: each month at its own rates (fx.csv)" for r in cover
     )
@@ -691,7 +691,7 @@ def test_a_three_currency_folder_builds_at_monthly_rates_and_at_constant_currenc
         main, ["build", str(folder), "-o", str(out), "-q", "--constant-currency", "2024-02"]
     )
     assert result.exit_code == 0, result.output
-    cover = [r for r in openpyxl.load_workbook(out, read_only=True)["Cover"].iter_rows(values_only=True)]
+    cover = [r for r in openpyxl.load_workbook(out, read_only=True)["Settings"].iter_rows(values_only=True)]
     assert any(r[0] == "constant_currency" and r[1] == "2024-02" for r in cover)
     m = json.loads(build.metrics(folder, overrides={"constant_currency": "2024-02"}))["scopes"]["total"][
         "monthly"
