@@ -412,6 +412,32 @@ METRICS: tuple[Metric, ...] = (
         formula="Σ current MRR of contracted ÷ contracted clients",
         undefined_if="Contracted clients = 0",
     ),
+    Metric(
+        key="top10_share",
+        label="Top 10 clients' share of MRR",
+        unit=PCT,
+        section=CLIENTS,
+        definition="Share of the month's MRR paid by the ten largest clients (all of them when fewer than "
+        "ten pay): how much revenue rests on a few accounts.",
+        formula="Σ of the 10 largest client MRRs ÷ closing MRR",
+        first_month=1,
+        undefined_if="Closing MRR = 0",
+        period=STOCK,
+        period_note="at the period's last month",
+    ),
+    Metric(
+        key="top1_share",
+        label="Largest client's share of MRR",
+        unit=PCT,
+        section=CLIENTS,
+        definition="Share of the month's MRR paid by the single largest client: the revenue at risk if it "
+        "leaves.",
+        formula="largest client MRR ÷ closing MRR",
+        first_month=1,
+        undefined_if="Closing MRR = 0",
+        period=STOCK,
+        period_note="at the period's last month",
+    ),
     # --- Retention ----------------------------------------------------------------------
     Metric(
         key="quick_ratio",

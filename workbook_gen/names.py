@@ -44,6 +44,11 @@ def cohort_chart_name(what: str, slug: str | None) -> str:
     return f"_cohort_chart_{what}_{slug}"
 
 
+def helper_row_name(what: str, slug: str | None) -> str:
+    """Layout key of a hidden helper row of a scope's monthly tab: ``_top10_threshold__self_serve``."""
+    return f"_{what}{scope_suffix(slug)}"
+
+
 def period_row_name(view: str, key: str) -> str:
     """Defined name of a period view's row: ``quarterly_arr``, ``annual_cac``."""
     return f"{view}_{key}"

@@ -174,6 +174,38 @@ def _cash_balance(c: Clients) -> np.ndarray | None:
     return None if c.cash_balance is None else np.asarray(c.cash_balance, dtype=float)
 
 
+TOP_N = 10  # the clients counted in top10_share
+
+
+def kth_largest(mrr: np.ndarray, k: int) -> np.ndarray:
+    """Each month's k-th largest client MRR (0 when fewer than k clients): the threshold the workbook's
+    helper row holds, as LARGE over the month's MRR column with every other scope's clients at 0."""
+    n, t = mrr.shape
+    if k < 1 or n < k:
+        return np.zeros(t)
+    return -np.partition(-mrr, k - 1, axis=0)[k - 1].astype(float)
+
+
+def top_sum(mrr: np.ndarray, k: int) -> np.ndarray:
+    """Σ of each month's k largest client MRRs (all of them when fewer than k), as the workbook sums it:
+    Σ over clients above the k-th largest v of (MRR − v), plus k × v, so that ties at v count once each."""
+    v = kth_largest(mrr, k)
+    return np.where(mrr > v[None, :], mrr - v[None, :], 0.0).sum(axis=0) + k * v
+
+
+@aggregation("top10_share")
+def _top10_share(c: Clients) -> np.ndarray:
+    """The ten largest clients' MRR over closing MRR, undefined where closing MRR is 0."""
+    return ratio(top_sum(c.mrr, TOP_N), c.movements["mrr_closing"])
+
+
+@aggregation("top1_share")
+def _top1_share(c: Clients) -> np.ndarray:
+    """The largest client's MRR over closing MRR, undefined where closing MRR is 0."""
+    largest = c.mrr.max(axis=0).astype(float) if c.mrr.shape[0] else np.zeros(c.mrr.shape[1])
+    return ratio(largest, c.movements["mrr_closing"])
+
+
 class MissingAggregation(LookupError):
     """A catalog metric without an expression has no numpy aggregation registered."""
 

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from workbook_gen.definitions import BY_KEY
 from workbook_gen.expressions import EXACT_DECIMALS, UNDEFINED
 from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
-from workbook_gen.names import series_name
+from workbook_gen.names import helper_row_name, series_name
 from workbook_gen.workbook.layout import CC_FIRST, CC_SEGMENT, TL_DATE, Layout
 
 NA = f'"{UNDEFINED}"'
 GT0 = '">0"'
+TOP_N = 10  # the clients counted in top10_share (metrics.monthly.TOP_N)
+TOP_THRESHOLD = "top10_threshold"  # the helper row of each month's 10th largest client MRR
 
 
 # --- INDEX in its portable form (README, "How the formulas are built") ----------------------------------------------------
@@ -187,7 +189,8 @@ class MonthlyFormulas:
                 f"no Excel formula for {key!r} (a catalog metric without an expression): register one with "
                 f"@aggregation({key!r}) in workbook_gen/workbook/formulas.py"
             )
-        return "=" + AGGREGATIONS[key](self, i)
+        body = AGGREGATIONS[key](self, i)
+        return body if body.startswith("{=") else "=" + body
 
     def total_cell(self, key: str, i: int) -> str:
         """The total scope's ``key`` in month i (a segment's share of the total reads it)."""
@@ -291,6 +294,42 @@ class MonthlyFormulas:
         base = self.back("mrr_closing", i, "12")
         kept = f"({base}+{self.sumproduct([f'{now}<{then}'], f'{now}-{then}')})"
         return self.after(12, i, self.div(kept, base))
+
+    # --- concentration: the largest clients' MRR ---------------------------------------------
+    def scope_values(self, i: int) -> str:
+        """Month i's MRR of every client row, 0 outside this scope: the array LARGE and MAX read."""
+        cur = self.cur(i)
+        if self.refs.number_cell is None:
+            return cur
+        return f"IF({self.seg_condition()[0]},{cur},0)"
+
+    def array(self, body: str) -> str:
+        """``body`` as a one-cell array formula where it reads the segment's values as an array."""
+        return body if self.refs.number_cell is None else "{=" + body + "}"
+
+    def top_threshold(self, i: int) -> str:
+        """The formula of month i's 10th largest client MRR in this scope (0 when fewer than ten clients
+        pay; with fewer than ten client rows, the smallest): one LARGE per month, read by top10_share.
+        LARGE skips blank cells (MRR 0), so where fewer numbers than that are left the answer is 0."""
+        large = f"LARGE({self.scope_values(i)},MIN({TOP_N},ROWS({self.cur(i)})))"
+        body = self.array(f"IFERROR({large},0)")
+        return body if body.startswith("{=") else "=" + body
+
+    def threshold_cell(self, i: int) -> str:
+        return self.lay.series_cell(helper_row_name(TOP_THRESHOLD, self.refs.slug), i, self.here)
+
+    @aggregation("top10_share")
+    def f_top10_share(self, i):
+        # Σ of the ten largest = Σ over clients above the 10th largest v of (MRR − v), plus 10 × v: ties at v
+        # count once each, and no comparison goes through text (SUMIFS criteria would round v).
+        cur, v = self.cur(i), self.threshold_cell(i)
+        top = f"{self.sumproduct([f'{cur}>{v}'], f'{cur}-{v}')}+MIN({TOP_N},ROWS({cur}))*{v}"
+        return self.div(f"({top})", self.c("mrr_closing", i))
+
+    @aggregation("top1_share")
+    def f_top1_share(self, i):
+        closing = self.c("mrr_closing", i)
+        return self.array(self.div(f"MAX({self.scope_values(i)})", closing))
 
     @aggregation("sm_spend")
     def f_sm_spend(self, i):

@@ -13,6 +13,7 @@ import numpy as np
 from workbook_gen.definitions import (
     BURN,
     BY_KEY,
+    CLIENTS,
     GAINS,
     METRICS,
     MOVEMENTS,
@@ -23,12 +24,14 @@ from workbook_gen.definitions import (
     metric_rows,
     scope_note,
 )
-from workbook_gen.names import chart_data_name, series_name
+from workbook_gen.metrics.engine import segment_labels
+from workbook_gen.metrics.monthly import kth_largest
+from workbook_gen.names import chart_data_name, helper_row_name, series_name
 from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached
 from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, monthly_chart
-from workbook_gen.workbook.formulas import MonthlyFormulas, ScopeRefs
+from workbook_gen.workbook.formulas import TOP_N, TOP_THRESHOLD, MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
 from workbook_gen.workbook.printing import print_window
 from workbook_gen.workbook.tabs.common import (
@@ -109,7 +112,15 @@ def plan(book: Book, ss: ScopeSheets) -> None:
                 chart_data_name(series_name(key, scope.slug)), Place(sheet, row, FIRST_COL, lay.n_months)
             )
             row += 1
+        for what in helper_rows(ss, section):
+            lay.register(helper_row_name(what, scope.slug), Place(sheet, row, FIRST_COL, lay.n_months))
+            row += 1
         rows[sheet] = row + 1
+
+
+def helper_rows(ss: ScopeSheets, section: str) -> list[str]:
+    """Hidden helper rows of a section: each month's 10th largest client MRR, read by top10_share."""
+    return [TOP_THRESHOLD] if section == CLIENTS and "top10_share" in ss.scope.monthly else []
 
 
 def chart_data(ss: ScopeSheets, section: str) -> list[tuple[str, int]]:
@@ -188,7 +199,25 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 ws.write_string(row + 1 + k, 0, note, fmt.note_wrap)
                 ws.set_row(row + 1 + k, 13 * math.ceil(len(note) / 38))
         _write_chart_data(book, ss, ws, sheet, section)
+        _write_helper_rows(book, ss, ws, f, section)
     _charts(book, ss)
+
+
+def _write_helper_rows(book: Book, ss: ScopeSheets, ws, f: MonthlyFormulas, section: str) -> None:
+    lay, scope, data = book.layout, ss.scope, book.data
+    for what in helper_rows(ss, section):
+        row = lay.place(helper_row_name(what, scope.slug)).row
+        ws.write_string(
+            row, 0, f"{TOP_N}th largest client MRR (helper of the top {TOP_N} share)", book.fmt.note
+        )
+        ws.set_row(row, None, None, {"level": 1, "hidden": True})
+        mrr = data.mrr  # the workbook's rows (cohort order): the scope's clients picked by their segment
+        if not scope.is_total:
+            mrr = mrr[segment_labels(data, book.results.split) == scope.label]
+        values = kth_largest(mrr, min(TOP_N, data.n_clients))
+        style = book.fmt.unit(BY_KEY["mrr_closing"].unit)
+        for i in range(lay.n_months):
+            ws.write_formula(row, lay.col(i), f.top_threshold(i), style, float(values[i]))
 
 
 def _write_chart_data(book: Book, ss: ScopeSheets, ws, sheet: str, section: str) -> None:
