@@ -744,6 +744,14 @@ def keys_for_scope(
 # --- Cohort tables (docs/definitions.md, Cohorts) ----------------------------------------------------------
 GROUPINGS = ("month", "quarter", "year")
 
+# --- The customers page (docs/definitions.md, Customers) -------------------------------------------------
+CUSTOMERS_LARGEST = 10  # the largest clients listed
+CUSTOMERS_MOVERS = 5  # the clients listed for each movement and window
+CUSTOMERS_WINDOWS = {"month": 1, "three_months": 3}  # months back from the latest month
+CUSTOMERS_NEW_MONTHS = 12  # a client younger than this many months is marked new among the largest
+# Attribute columns that name a client (the first one present, compared case-insensitively).
+CUSTOMERS_NAME_COLUMNS = ("client name", "customer name", "account name", "company name", "company", "name")
+
 
 @dataclass(frozen=True)
 class CohortTable:

@@ -13,6 +13,7 @@ from workbook_gen.definitions import GROUPINGS, MAX_SEGMENTS, TRAILING_KEYS, key
 from workbook_gen.errors import SettingsError
 from workbook_gen.metrics.arrays import Windows
 from workbook_gen.metrics.cohorts import CohortTables, cohort_tables
+from workbook_gen.metrics.customers import Customers, customers
 from workbook_gen.metrics.monthly import monthly_series
 from workbook_gen.metrics.periods import Periods, make_periods, period_view, trailing_period
 from workbook_gen.metrics.plan import PlanResults, plan_vs_actual
@@ -85,6 +86,7 @@ class Results:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     split_reason: str = ""  # why the split attribute was chosen (or none)
     plan: PlanResults | None = None  # the Plan input against the total's actuals, when given
+    customers: Customers | None = None  # the largest clients and movements (total scope)
 
     @property
     def total(self) -> Scope:
@@ -243,8 +245,18 @@ def compute(data: InputData, settings: Settings) -> Results:
             if segment_key(k) not in known:
                 warnings.append(f"Burn: column {k!r} matches no value of {split!r}; it is not used.")
     plan = plan_results(data, settings, periods, scopes[0].monthly, warnings)
+    labels = segment_labels(data, split) if split is not None else None
     return Results(
-        data.months, settings, split, values, periods, tuple(scopes), tuple(warnings), split_reason, plan
+        data.months,
+        settings,
+        split,
+        values,
+        periods,
+        tuple(scopes),
+        tuple(warnings),
+        split_reason,
+        plan,
+        customers(data.client_ids, data.attributes, data.mrr, labels),
     )
 
 
