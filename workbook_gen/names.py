@@ -49,6 +49,11 @@ def helper_row_name(what: str, slug: str | None) -> str:
     return f"_{what}{scope_suffix(slug)}"
 
 
+def customers_list_name(what: str) -> str:
+    """Layout key of a list of the customers page: ``_customers_largest``, ``_customers_month_churn``."""
+    return f"_customers_{what}"
+
+
 def period_row_name(view: str, key: str) -> str:
     """Defined name of a period view's row: ``quarterly_arr``, ``annual_cac``."""
     return f"{view}_{key}"

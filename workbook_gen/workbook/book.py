@@ -130,6 +130,7 @@ RESERVED_SHEETS = {
     "dashboard",
     "mrr bridge",
     "clients & arpa",
+    "customers",
     "retention",
     "unit economics",
     "quarterly",

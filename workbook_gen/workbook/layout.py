@@ -35,6 +35,9 @@ CLIENT_BASE_COL = {"month": CC_BASE_M, "quarter": CC_BASE_Q, "year": CC_BASE_Y}
 # Cohort order: the first paying month column is the sort key (months + 1 for a client who
 # never paid), and one cell says whether every row is in order (header in row 1, the cell in row 2).
 CC_ORDER_OK = 9
+# The customers page's scores, one column per (window, movement) from CC_MOVERS on: each client's MRR
+# won or lost in that movement over the window ending at the latest month, 0 for other clients.
+CC_MOVERS = 11
 # Columns of each Timeline period table holding the period's cohort as a block of client rows (1-based).
 PT_ROWS_FIRST, PT_ROWS_LAST = 5, 6
 
@@ -131,6 +134,10 @@ class Layout:
     def mrr_cell(self, client: int, i: int, here: str | None = None) -> str:
         """One client's MRR in month i: ``client`` is its 0-based position in the inputs (absolute ref)."""
         return on(SHEET_MRR, cell(self.mrr_first_row + client, self.mrr_col(i), True, True), here)
+
+    def mrr_sheet_column(self, col: int, here: str | None = None) -> str:
+        """Column ``col`` of the MRR sheet over the client rows (0: the client IDs, then the attributes)."""
+        return on(SHEET_MRR, span(self.mrr_first_row, col, self.mrr_last_row, col), here)
 
     def client_column(self, col: int, here: str | None = None) -> str:
         return on(CLIENT_CALC, span(self.mrr_first_row, col, self.mrr_last_row, col), here)

@@ -24,6 +24,7 @@ from workbook_gen.workbook.tabs import (
     cohorts,
     compare,
     cover,
+    customers,
     dashboard,
     divider,
     glossary,
@@ -129,6 +130,9 @@ def write_workbook(
     }
     for s in SECTIONS:
         book.declare(what[s][0], s, what[s][1])
+    book.declare(
+        customers.SECTION, customers.SHEET, "Concentration, the largest clients, the largest wins and losses"
+    )
     book.declare("periods", "Quarterly", "Fiscal quarters: flows summed, stocks at quarter end")
     book.declare("periods", "Annual", "Fiscal years, built the same way as the quarters")
     cohort_section = {"month": "monthly_cohorts", "quarter": "cohorts", "year": "cohorts"}
@@ -207,11 +211,13 @@ def write_workbook(
     say("writing calculation sheets")
     timeline.write(book)
     clientcalc.write(book)
+    customers.write_scores(book)
     for ss in book.scope_sheets:
         say(f"writing {ss.scope.label} series and cohorts")
         monthly.write(book, ss)
         cohorts.write(book, ss)
     periods.write(book)
+    customers.write(book)
     if results.segments:
         compare.write(book)
     checks.write(book)

@@ -49,7 +49,15 @@ SEGMENT_NUMBER_ROW = 2
 CHART_DATA = {
     SECTIONS[0]: metric_rows((k, 1 if k in GAINS else -1) for k in MOVEMENTS),
     SECTIONS[1]: metric_rows(
-        (("arpa", 1), ("asp_new", 1), ("arpa_churned", 1), ("arpa_expanded", 1), ("arpa_contracted", 1))
+        (
+            ("arpa", 1),
+            ("asp_new", 1),
+            ("arpa_churned", 1),
+            ("arpa_expanded", 1),
+            ("arpa_contracted", 1),
+            ("top10_share", 1),
+            ("top1_share", 1),
+        )
     ),
     SECTIONS[2]: metric_rows((("quick_ratio_3m", 1), ("nrr_12m", 1), ("grr_12m", 1))),
     SECTIONS[3]: metric_rows((("cac_payback_months", 1), ("ltv_cac", 1), ("burn_multiple", 1))),
