@@ -146,6 +146,7 @@ class BuildSummary:
             f"  Burn multiple     {fmt('burn_multiple', 'x')}",
             *self.cash_lines(),
             *self.plan_lines(),
+            *self._customers_lines(),
             *(["  Settings:", *self.settings_lines] if self.settings_lines else []),
             *self.changes_lines,
         ]
@@ -168,6 +169,19 @@ class BuildSummary:
         return [
             f"  Cash              {res.settings.currency} {m['cash_balance'][-1]:,.0f}",
             f"  Runway            {runway_text}",
+        ]
+
+    def _customers_lines(self) -> list[str]:
+        """The largest client and the top ten's share (the name is input text: the caller prints it
+        through :func:`workbook_gen.text.printable`)."""
+        c = self.results.customers
+        if c is None or not c.largest:
+            return []
+        top = c.largest[0]
+        m = self.results.total.monthly
+        return [
+            f"  Largest client    {top.name or top.client_id} ({top.share:.1%} of ARR); "
+            f"top 10: {m['top10_share'][-1]:.1%}"
         ]
 
 

@@ -75,6 +75,42 @@ def _plan(scope: Scope, results: Results) -> dict:
     }
 
 
+def _client(c) -> dict:
+    return {"client_id": c.client_id, "name": c.name, "segment": c.segment}
+
+
+def _customers(results: Results) -> dict:
+    """The customers page: the largest clients at the latest month, the largest movements of the latest
+    month and of the latest three months (ARR change from the window's first month to the latest)."""
+    c = results.customers
+    months = results.months
+    return {
+        "month": f"{months[-1]:%Y-%m}",
+        "largest": [
+            dict(  # keyword arguments: the client's own figures, not the catalog's rows
+                **_client(x),
+                arr=_num(x.arr),
+                share=_num(x.share),
+                new=x.new,
+                arr_change_12m=None if x.new else _num(x.arr_change_12m),
+                change_12m=None if x.new else _num(x.change_12m),
+            )
+            for x in c.largest
+        ],
+        "movements": {
+            window: {
+                "from": f"{months[c.window_starts[window]]:%Y-%m}",
+                "to": f"{months[-1]:%Y-%m}",
+                **{
+                    kind: [{**_client(m), "arr_change": _num(m.arr_change)} for m in lines]
+                    for kind, lines in kinds.items()
+                },
+            }
+            for window, kinds in c.movers.items()
+        },
+    }
+
+
 def to_json_dict(results: Results) -> dict:
     scopes = {}
     for scope in results.scopes:
@@ -85,6 +121,8 @@ def to_json_dict(results: Results) -> dict:
             **_plan(scope, results),
             "cohorts": _cohorts(scope),
         }
+        if scope.is_total and results.customers is not None:
+            scopes[scope.name]["customers"] = _customers(results)
     return {"months": [f"{m:%Y-%m}" for m in results.months], "split": results.split, "scopes": scopes}
 
 
@@ -137,6 +175,8 @@ def to_csv(results: Results) -> str:
                 for key, values in rows.items():
                     for m, v in zip(months, values, strict=True):
                         w.writerow((scope.name, f"{what}.{key}", m, cell(v), "", "", ""))
+        if scope.is_total and results.customers is not None:
+            _customers_csv(w, scope.name, _customers(results), cell)
         for g in GROUPINGS:
             t = scope.cohorts[g]
             for spec, table in t.present():
@@ -149,3 +189,26 @@ def to_csv(results: Results) -> str:
                             (scope.name, f"cohort.{spec.key}", "", cell(table[p, age]), g, t.labels[p], age)
                         )
     return buf.getvalue()
+
+
+def _customers_csv(w, scope: str, customers: dict, cell) -> None:
+    """The customers page's lists: one line per client, its ID in the ``cohort`` column and its rank in
+    the ``age`` column (``customers.largest`` the ARR, ``customers.<window>.<movement>`` the ARR change)."""
+    for rank, x in enumerate(customers["largest"], start=1):
+        w.writerow((scope, "customers.largest", customers["month"], cell(x["arr"]), "", x["client_id"], rank))
+    for window, block in customers["movements"].items():
+        period = f"{block['from']}..{block['to']}"
+        for kind, lines in block.items():
+            if kind in ("from", "to"):
+                continue
+            for rank, m in enumerate(lines, start=1):
+                row = (
+                    scope,
+                    f"customers.{window}.{kind}",
+                    period,
+                    cell(m["arr_change"]),
+                    "",
+                    m["client_id"],
+                    rank,
+                )
+                w.writerow(row)
