@@ -107,6 +107,7 @@ def test_every_metric_period_row_and_cohort_table_has_an_entry(committed):
             docs.H_TRAILING,
             docs.H_COHORTS,
             docs.H_PLAN,
+            docs.H_CUSTOMERS,
             docs.H_NAMES,
             docs.H_SETTINGS,
             docs.H_BILLING,

@@ -66,6 +66,7 @@ H_PERIODS = "Quarterly and annual views"
 H_TRAILING = "Trailing twelve months"
 H_COHORTS = "Cohorts"
 H_NAMES = "Defined names"
+H_CUSTOMERS = "Customers"
 H_SETTINGS = "Settings"
 H_PLAN = "Plan vs actual"
 
@@ -595,6 +596,45 @@ def _plan() -> list[str]:
     ]
 
 
+def _customers() -> list[str]:
+    top, movers, new_months = d.CUSTOMERS_LARGEST, d.CUSTOMERS_MOVERS, d.CUSTOMERS_NEW_MONTHS
+    windows = d.CUSTOMERS_WINDOWS
+    names = ", ".join(code(n) for n in d.CUSTOMERS_NAME_COLUMNS)
+    return [
+        f"## {H_CUSTOMERS}",
+        "",
+        *_para(
+            f"The Customers tab (and `customers` in the total scope of the JSON) names the clients behind the "
+            f"numbers, at the latest month T. ARR = 12 × MRR. A client is shown by its name — the first "
+            f"attribute column called {names} (case-insensitive), its ID where it has none — and its segment."
+        ),
+        *_bullet(
+            f"**Largest clients**: the {top} clients with the largest MRR at T (only those paying; fewer "
+            f"when fewer pay), with ARR, share of ARR (MRR ÷ closing MRR), and the 12-month change: "
+            f"12 × (MRR[T] − MRR[T−12]) and MRR[T] ÷ MRR[T−12] − 1 (n/a where MRR[T−12] = 0). A client "
+            f"whose first paying month f is after month 1 and within the last {new_months} months "
+            f"(f > T − {new_months}) is marked new instead; an opening-base client has n/a until the data "
+            f"reaches back {new_months} months."
+        ),
+        *_bullet(
+            f"**Largest movements**: for the latest month (window start s = T − {windows['month']}) and the "
+            f"latest three months (s = T − {windows['three_months']}, month 1 at the earliest), the "
+            f"{movers} largest clients of each movement, comparing MRR[s] (a) with MRR[T] (b): new — first "
+            f"paying after s, b > 0 (score b); expansion — a > 0, b > a (score b − a); contraction — "
+            f"b > 0, b < a (score a − b); churned — a > 0, b = 0 (score a). The ARR change shown is "
+            f"12 × (b − a). Reactivated clients (paying at T, not at s, but before s) are not listed."
+        ),
+        *_bullet(
+            "**Ties**: clients with equal scores are listed in the order of the workbook's client rows (cohort "
+            "order: first paying month, then input order), in the engine as in the formulas. Each score is a "
+            "helper column of Client calc (one formula per client); a list's line k is the k-th largest "
+            "score (LARGE) and the client holding it is found by an exact MATCH after the previous line's "
+            "row when the scores are equal, so each list costs a few scans of one column, never clients²."
+        ),
+        "",
+    ]
+
+
 def render() -> str:
     """The full text of ``docs/definitions.md``."""
     lines = [
@@ -604,6 +644,7 @@ def render() -> str:
         *_trailing(),
         *_cohorts(),
         *_plan(),
+        *_customers(),
         *_names(),
         *_settings(),
         *_billing(),
