@@ -256,3 +256,16 @@ def test_customers_page_recalculates_in_both_engines_and_follows_an_edit(engine,
     assert _same_cells(rebuilt, recalculated, SHEET) == []
     names = {k: v for k, v in expected_names(after).items() if "top" in k}
     assert mismatches(names, read_names(recalculated, names)) == []
+
+
+def test_hidden_helper_rows_take_no_room_on_the_printed_page(example_workbook):
+    """Clients & ARPA's hidden chart-data and helper rows do not count against the page: its table (with the
+    two concentration rows) and its charts print on one page, without a page break between them."""
+    import zipfile
+
+    from helpers import _sheet_part
+
+    with zipfile.ZipFile(example_workbook) as z:
+        xml = z.read(_sheet_part(z, "Clients & ARPA")).decode("utf-8")
+    assert "<rowBreaks" not in xml
+    assert xml.count('hidden="1"') >= 8  # the chart-data rows and the 10th-largest helper row

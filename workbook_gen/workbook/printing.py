@@ -131,7 +131,9 @@ def timeline_tab(book, ws, table_bottom: int, chart_rows: int) -> int:
     new page. Returns the first column of the window, where the caller anchors its charts."""
     chart_top = table_bottom + 2
     bottom = chart_top + chart_rows * CHART_ROWS_EACH + 1
-    if chart_rows and bottom > PAGE_ROWS:
+    # hidden rows (chart data, helper rows) take no room on the page
+    hidden = sum(1 for r, info in ws.row_info.items() if r < chart_top and info.hidden)
+    if chart_rows and bottom - hidden > PAGE_ROWS:
         ws.set_h_pagebreaks([chart_top - 1])
     first = _window_print_area(book, ws, bottom, 2 * CHART_W + CHART_GAP + 20)
     ws.fit_to_pages(1, 0)
