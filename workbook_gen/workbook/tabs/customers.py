@@ -154,7 +154,7 @@ def write(book: Book) -> None:
     ws.write_string(
         2,
         0,
-        "ARR = 12 × MRR. Clients with equal MRR are listed in the order of the MRR sheet's rows.",
+        "ARR = 12 × MRR. Clients with equal ARR are listed by first paying month, then in input order.",
         fmt.note,
     )
     for c, w in enumerate(WIDTHS):
