@@ -129,13 +129,18 @@ EXAMPLE_COMMENTARY = (
     (
         dt.date(2025, 12, 1),
         "Highlights\n"
-        "- Expansion in Assisted carried ARR growth through the year.\n"
-        "- Net burn is down by about a fifth on December last year; the September 2023 round leaves "
-        "more than two years of runway at the current burn.\n\n"
+        "- ARR closed the year at $4.2m, up 51% on December 2024. Assisted, 88% of ARR, kept 106% of its "
+        "revenue from a year ago, and its expansion MRR was twice last year's.\n"
+        "- Net burn for the year was $1.13m, a quarter below 2024's $1.50m. Cash of $2.6m is 29 months of "
+        "runway at the last three months' burn.\n\n"
         "Lowlights\n"
-        "- Self-serve logo churn remains the main drag on growth; the onboarding rework ships in February.\n\n"
+        "- Self-serve is not paying back: it kept 65% of its revenue from a year ago (84% at the end of "
+        "2024), its churned MRR more than doubled, and its S&M spend nearly doubled to $0.53m for an "
+        "LTV:CAC of 0.7.\n"
+        "- Blended CAC payback lengthened from 16 to 23 months (Assisted 13 to 17; Self-serve 41).\n\n"
         "Asks of the board\n"
-        "- Approve the 2026 hiring plan (four sales hires in the first half).\n"
+        "- Agree to halve Self-serve paid acquisition from February, until the onboarding rework shows "
+        "churn falling, and move that budget to Assisted.\n"
         "- Introductions to two enterprise reference customers in EMEA.",
     ),
 )
@@ -165,44 +170,69 @@ EXAMPLE_PLAN_ROWS = (
 
 def example_plan(data: InputData, actual: dict[str, np.ndarray]) -> PlanInput:
     """Two plan versions for the last calendar year of the data and three months beyond: a budget set
-    before the year (the year before's run rate and a growth target) and a reforecast from its seventh
-    month (the first half as it happened, the second half re-planned from there). ``actual`` holds the
-    total's monthly series of ``data``."""
+    before the year (the run rate of the year before's last quarter and targets for it) and a reforecast
+    from its seventh month (the first half as it happened, the rest re-planned from the second quarter's
+    run rate). ``actual`` holds the total's monthly series of ``data``.
+
+    The plan ties out as a finance team's would: planned ARR is the ARR it starts from plus the planned
+    net new ARR month by month, and planned cash is the cash it starts from less the planned net burn."""
     last_year = data.months[-1].year
     start = next(i for i, m in enumerate(data.months) if m.year == last_year and m.month == 1)
     months = month_range(data.months[start], 15)
+    rates = ("logo_churn_rate", "nrr_12m", "gross_margin")
+    #: Monthly growth (or change) of a flow's plan, and a rate's target as a multiple of its run rate.
+    budget_trend = {
+        "mrr_new": 1.03,
+        "clients_new": 1.03,
+        "net_new_arr": 1.03,
+        "sm_spend": 1.02,
+        "net_burn": 0.99,
+    }
+    budget_target = {"logo_churn_rate": 0.85, "nrr_12m": 1.02}
+    reforecast_trend = {"mrr_new": 1.015, "clients_new": 1.015, "net_new_arr": 1.015}
 
-    def level(key: str, at: int) -> float:
+    def run_rate(key: str, at: int) -> float:
         return float(np.nanmean(actual[key][max(at - 3, 0) : at]))
 
-    def budget(key: str, k: int, growth: float) -> float:
-        return level(key, start) * (1 + growth) ** (k + 1)
+    def version(reforecast: bool) -> dict[str, list[float]]:
+        """Every planned key's values over the plan's months."""
+        frm = start + 6 if reforecast else start  # the first re-planned month
+        trend = reforecast_trend if reforecast else budget_trend
+        target = {} if reforecast else budget_target
+        out: dict[str, list[float]] = {}
+        for key, _ in EXAMPLE_PLAN_ROWS:
+            if key not in actual or key in ("arr", "cash_balance"):
+                continue
+            base = run_rate(key, frm)
+            out[key] = [
+                float(actual[key][start + k])
+                if start + k < frm
+                else base * target.get(key, 1.0) * trend.get(key, 1.0) ** (start + k - frm + 1)
+                for k in range(len(months))
+            ]
+        # The stocks follow from the flows: ARR from net new ARR, cash from net burn.
+        for stock, flow, sign in (("arr", "net_new_arr", 1.0), ("cash_balance", "net_burn", -1.0)):
+            if stock not in actual:
+                continue
+            level = float(actual[stock][frm - 1])
+            out[stock] = []
+            for k in range(len(months)):
+                if start + k < frm:
+                    out[stock].append(float(actual[stock][start + k]))
+                else:
+                    level += sign * out[flow][k]
+                    out[stock].append(level)
+        return {
+            key: [round(v, 4) if key in rates else round(v, 0) for v in vals] for key, vals in out.items()
+        }
 
-    def values(key: str, reforecast: bool) -> tuple[float | None, ...]:
-        out = []
-        for k in range(len(months)):
-            if reforecast and k < 6:
-                v = float(actual[key][start + k])
-            elif reforecast:
-                v = level(key, start + 6) * (1.015 if key in ("arr", "clients_new", "mrr_new") else 1.0) ** (
-                    k - 5
-                )
-            elif key == "arr":
-                v = budget(key, k, 0.035)
-            elif key in ("mrr_new", "net_new_arr", "clients_new"):
-                v = budget(key, k, 0.03)
-            elif key in ("sm_spend",):
-                v = budget(key, k, 0.02)
-            elif key in ("net_burn", "cash_balance"):
-                v = budget(key, k, -0.04)
-            else:
-                v = level(key, start)
-            out.append(round(v, 4) if key in ("logo_churn_rate", "nrr_12m", "gross_margin") else round(v, 0))
-        return tuple(out)
-
-    rows = [(k, text) for k, text in EXAMPLE_PLAN_ROWS if k in actual]  # cash only with a cash balance
-    lines = [PlanLine(k, text, "Budget", values(k, False)) for k, text in rows]
-    lines += [PlanLine(k, text, "Reforecast", values(k, True)) for k, text in rows]
+    plans = {"Budget": version(False), "Reforecast": version(True)}
+    lines = [
+        PlanLine(key, text, name, tuple(values[key]))
+        for name, values in plans.items()
+        for key, text in EXAMPLE_PLAN_ROWS
+        if key in values  # cash only with a cash balance
+    ]
     return PlanInput(months, tuple(lines), has_versions=True)
 
 
