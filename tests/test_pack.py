@@ -184,3 +184,27 @@ def test_every_printed_cells_whole_text_is_on_its_page(pack):
         assert sheet in by_tab, sheet
         missing += [(sheet, t) for t in texts if squeeze(t) not in by_tab[sheet]]
     assert missing == []
+
+
+def test_arr_waterfall_recalculated_equals_the_engine(example_recalculated, example_results):
+    """The waterfall's data (hidden rows on the Quarterly tab) are live formulas over the quarterly
+    rows: after each engine recalculates them from the inputs, they equal the engine's quarter."""
+    import numpy as np
+
+    from workbook_gen.workbook.layout import FIRST_COL
+    from workbook_gen.workbook.tabs.waterfall import ROWS, STEPS, levels
+
+    periods = example_results.periods["quarter"]
+    q = len(periods) - 1 - (1 if periods.partial[-1] else 0)
+    view = example_results.total.quarterly
+    amounts = np.array(
+        [12 * view["mrr_opening"][q], *(12 * view[k][q] for k, _ in STEPS), 12 * view["mrr_closing"][q]]
+    )
+    expected = [list(amounts), *levels(amounts)]
+    wb = openpyxl.load_workbook(example_recalculated, data_only=True)
+    ws = wb["Quarterly"]
+    top = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == ROWS[0])
+    for i, row in enumerate(expected):
+        got = [ws.cell(top + 1 + i, FIRST_COL + 1 + j).value for j in range(len(row))]
+        assert got == pytest.approx([float(x) for x in row], rel=1e-9, abs=1e-6), ROWS[1 + i]
+    wb.close()

@@ -84,3 +84,29 @@ def test_a_chart_beside_a_monthly_table_covers_the_printed_months(example_workbo
                 checked += 1
     assert checked > 10
     wb.close()
+
+
+def test_arr_waterfall_columns_by_hand():
+    """Opening ARR 100, new 10, reactivation 5, expansion 20, contraction 8, churn 12, closing 115
+    (100 + 10 + 5 + 20 − 8 − 12): each gain rises from the running total, each loss falls to it."""
+    from workbook_gen.workbook.tabs.waterfall import levels
+
+    base, rise, fall = levels(np.array([100.0, 10, 5, 20, 8, 12, 115]))
+    assert base == [0, 100, 110, 115, 127, 115, 0]
+    assert rise == [100, 10, 5, 20, 0, 0, 115]
+    assert fall == [0, 0, 0, 0, 8, 12, 0]
+    # the last loss ends where the closing column stands
+    assert base[-2] == rise[-1]
+
+
+def test_arr_waterfall_axis_starts_at_zero_unless_the_movements_would_be_slivers():
+    from workbook_gen.workbook.tabs.waterfall import axis_floor, levels
+
+    # Movements of 10-20 % of ARR: a zero-based axis shows them.
+    values = np.array([100.0, 20, 0, 5, 3, 2, 120])
+    assert axis_floor(values, levels(values)[0], 125.0) == 0.0
+    # ARR near 4m with movements under 10 % of it: the axis starts a round step below the
+    # lowest level the columns reach (3.9m), at 2m: the step is 4.26m / 5 rounded up to 1m.
+    values = np.array([3.9e6, 2e5, 1e4, 1.5e5, 5e4, 1e5, 4.11e6])
+    base, rise, _ = levels(values)
+    assert axis_floor(values, base, 4.26e6) == 2e6

@@ -32,6 +32,7 @@ from workbook_gen.workbook.tabs import (
     periods,
     summary,
     timeline,
+    waterfall,
 )
 from workbook_gen.workbook.tabs import changes as changes_tab
 from workbook_gen.workbook.tabs import plan as plan_tab
@@ -206,6 +207,7 @@ def write_workbook(
     periods.plan(book)
     if results.plan is not None:
         plan_tab.plan(book)
+    waterfall.plan(book)
 
     # 3. Write.
     say("writing calculation sheets")
@@ -218,6 +220,7 @@ def write_workbook(
         cohorts.write(book, ss)
     periods.write(book)
     customers.write(book)
+    waterfall.write(book)
     if results.segments:
         compare.write(book)
     checks.write(book)

@@ -34,6 +34,7 @@ from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, mo
 from workbook_gen.workbook.formulas import TOP_N, TOP_THRESHOLD, MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
 from workbook_gen.workbook.printing import print_window
+from workbook_gen.workbook.tabs import waterfall
 from workbook_gen.workbook.tabs.common import (
     month_header,
     monthly_columns,
@@ -63,7 +64,7 @@ CHART_DATA = {
     SECTIONS[3]: metric_rows((("cac_payback_months", 1), ("ltv_cac", 1), ("burn_multiple", 1))),
 }
 SECTION_CHARTS = {
-    SECTIONS[0]: chart_kinds("bridge", "arr"),
+    SECTIONS[0]: chart_kinds("bridge"),  # and the quarterly ARR waterfall (tabs/waterfall.py)
     SECTIONS[1]: chart_kinds("clients", "arpa"),
     SECTIONS[2]: chart_kinds("quick_ratio", "retention"),
     SECTIONS[3]: chart_kinds("payback", "burn_multiple"),
@@ -264,10 +265,12 @@ def _charts(book: Book, ss: ScopeSheets) -> None:
         table_bottom = max(p.row for p in lay.places.values() if p.sheet == sheet) + 1
         ws = book.sheet(sheet)
         kinds = [k for k in kinds if has_data(book, k, scope.slug, window)]
-        chart_rows = math.ceil(len(kinds) / 2)
+        made = [monthly_chart(book, kind, scope.slug, window) for kind in kinds]
+        if sheet == ss.monthly[SECTIONS[0]]:  # the bridge's page: the quarterly ARR waterfall beside it
+            made += [c for c in (waterfall.chart(book),) if c is not None]
+        chart_rows = math.ceil(len(made) / 2)
         first = printing.timeline_tab(book, ws, table_bottom, chart_rows)
-        for k, kind in enumerate(kinds):
-            chart = monthly_chart(book, kind, scope.slug, window)
+        for k, chart in enumerate(made):
             chart.set_size({"width": printing.CHART_W, "height": printing.CHART_H})
             ws.insert_chart(
                 table_bottom + 2 + (k // 2) * printing.CHART_ROWS_EACH,
