@@ -172,7 +172,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     ws.freeze_panes(R_NUMBER, FIRST_COL)
     table_bottom = max(lay.place(period_row_name(attr, k)).row for k in _keys(book, attr))
     _write_chart_data(book, ws, sheet, attr, view)
-    data_bottom = max(p.row for p in lay.places.values() if p.sheet == sheet)
+    data_bottom = max(p.row + p.height - 1 for p in lay.places.values() if p.sheet == sheet)
     # Printed: the label column and the latest PRINT_PERIODS periods (earlier ones a scroll left
     # on screen), the definitions, and the charts under them on a page of their own.
     first_print = FIRST_COL + max(0, n - PRINT_PERIODS[g])
