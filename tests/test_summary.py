@@ -132,3 +132,39 @@ def test_summary_of_the_example_company(example_input, example_results):
     # A client's win is its MRR now less three months ago, from the input matrix.
     row = data.client_ids.index(s.wins[0].client)
     assert s.wins[0].change == pytest.approx(data.mrr[row, -1] - data.mrr[row, -4])
+
+
+def test_benchmark_grades_by_hand():
+    """The dashboard's green / amber / red rule as a pure function: NRR (higher is better, good at 120 %,
+    OK at 100 %) and CAC payback (lower is better, good under 12 months, OK up to 24)."""
+    from workbook_gen.definitions import BY_KEY
+
+    nrr = BY_KEY["nrr_12m"].benchmark
+    assert [nrr.grade(v) for v in (1.25, 1.2, 1.0, 0.652)] == ["good", "good", "ok", "poor"]
+    payback = BY_KEY["cac_payback_months"].benchmark
+    assert [payback.grade(v) for v in (8.0, 12.0, 23.2, 41.0)] == ["good", "good", "ok", "poor"]
+    assert nrr.grade(float("nan")) is None
+
+
+def test_a_failing_segment_is_red_on_the_summary(example_workbook):
+    """The example's Self-serve segment grows its ARR but keeps 65 % of last year's revenue: its trend
+    reads "growing" under "ARR trend", and its NRR cell carries the dashboard's red, not green."""
+    import openpyxl
+
+    from workbook_gen.workbook.formats import BAD
+
+    wb = openpyxl.load_workbook(example_workbook)
+    ws = wb["Summary"]
+    row = next(r for r in ws.iter_rows() for c in r if c.value == "Self-serve")
+    label = next(c for c in row if c.value == "Self-serve")
+    nrr = ws.cell(label.row, label.column + 3)
+    assert isinstance(nrr.value, float) and nrr.value < 1.0
+    fills = [
+        rule.dxf.fill.bgColor.rgb
+        for rng in ws.conditional_formatting
+        if nrr.coordinate in rng.sqref
+        for rule in rng.rules
+    ]
+    assert fills and all(f.endswith(BAD.lstrip("#")) for f in fills)
+    heads = [c.value for r in ws.iter_rows() for c in r if c.value == "ARR trend"]
+    assert heads == ["ARR trend"]

@@ -62,6 +62,16 @@ class Benchmark:
     ok: float | None = None
     higher: bool = True
 
+    def grade(self, value: float) -> str | None:
+        """``"good"``, ``"ok"`` or ``"poor"`` for a value against the thresholds (the dashboard's green,
+        amber and red); None for an undefined value or a benchmark without thresholds."""
+        if self.good is None or self.ok is None or value != value:
+            return None
+        sign = 1 if self.higher else -1
+        if sign * value >= sign * self.good:
+            return "good"
+        return "ok" if sign * value >= sign * self.ok else "poor"
+
 
 # Which way a plannable metric is better (docs/definitions.md, Plan vs actual): a variance to plan that
 # points this way is favourable. Spend, churn and burn are better lower (spend under plan is favourable).

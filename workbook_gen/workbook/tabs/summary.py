@@ -47,7 +47,8 @@ def write(book: Book) -> None:
         bottom + 1,
         0,
         f"Changes over the last {SPAN} months: rates in percentage points, other figures in per cent of "
-        "their earlier value; better or worse by the direction the catalog gives each KPI.",
+        "their earlier value; better or worse as each KPI's benchmark reads (lower churn, burn and payback "
+        "are better). A segment's NRR is coloured by the NRR benchmark, as on the dashboard.",
         fmt.note,
     )
     for c, width in enumerate(WIDTHS):
@@ -130,8 +131,8 @@ def _segments(book: Book, ws, row: int, s: Summary) -> int:
         ws,
         row,
         RIGHT,
-        f"Segments ({book.results.split})",
-        ("Segment", "ARR", f"ARR, {SPAN} mo", "NRR (12m)", ""),
+        f"Segments (by {book.results.split})",
+        ("Segment", "ARR", f"ARR, {SPAN} mo", "NRR (12m)", "ARR trend"),
     )
     for t in s.segments:
         ws.write_string(row, RIGHT, t.label, fmt.label)
@@ -141,6 +142,10 @@ def _segments(book: Book, ws, row: int, s: Summary) -> int:
         else:
             ws.write_string(row, RIGHT + 2, UNDEFINED, fmt.unit(PCT))
         _value(book, ws, row, RIGHT + 3, t.nrr, PCT)
+        grade = BY_KEY["nrr_12m"].benchmark.grade(t.nrr)
+        if grade is not None:
+            nrr_style = {"good": fmt.good, "ok": fmt.okay, "poor": fmt.bad}[grade]
+            ws.conditional_format(row, RIGHT + 3, row, RIGHT + 3, {"type": "no_errors", "format": nrr_style})
         style = {"growing": fmt.good, "shrinking": fmt.bad, "flat": fmt.okay}.get(t.direction)
         ws.write_string(row, RIGHT + 4, t.direction or UNDEFINED, fmt.label)
         if style is not None:
