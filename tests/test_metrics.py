@@ -282,7 +282,7 @@ def test_period_unit_economics_by_hand():
     assert q["lifetime_months"][4] == 60  # no churn in the quarter: the cap
     assert q["ltv"][4] == pytest.approx(440 / 3 * 0.8 * 60)
     assert q["ltv_cac"][4] == pytest.approx(440 / 3 * 0.8 * 60 / 3000)
-    # Magic number: ARR added in the quarter over the previous quarter's S&M.
+    # Magic number: ARR added in the quarter over the S&M three months earlier (here the previous quarter).
     assert q["magic_number"][4] == pytest.approx((12 * 440 - 12 * 300) / 3000)
     assert q["magic_number"][1] == pytest.approx((12 * 350 - 12 * 150) / 3000)
     assert math.isnan(q["magic_number"][0])  # no previous quarter
@@ -311,3 +311,35 @@ def test_average_cohort_by_hand():
     assert avg.cac_per_client == pytest.approx((600 + 200) / (2 + 1))
     assert_series(avg.gp_per_client, [(100 + 50) / 3, 400 / 2, NAN])  # the base never counts
     assert math.isnan(average_cohort(size, cum_gp, None).cac_per_client)
+
+
+def test_magic_number_one_lag_in_every_view_by_hand():
+    """The magic number lags spend three months in the monthly, quarterly and annual views alike, with
+    S&M that differs every month (10 × the month number), so a different lag gives a different number.
+    Client A pays 100 from month 1, B pays 10 × its month from month 4 on (one new client, then
+    expansion every month): closing MRR in month t is 100 + 10t from month 4."""
+    t = 27
+    months = month_range(dt.date(2024, 1, 1), t)
+    a = [100] * t
+    b = [0] * 3 + [10 * m for m in range(4, t + 1)]
+    sm = [10 * m for m in range(1, t + 1)]
+    s = series([a, b], sm=sm, gm=[0.8] * t)
+    closing = [100] * 3 + [100 + 10 * m for m in range(4, t + 1)]
+    q = period_view(s, make_periods(months, "quarter", 1), Windows())
+    y = period_view(s, make_periods(months, "year", 1), Windows())
+    # Q2 (months 4-6): ARR added 12 × (160 − 100), spend of months 1-3 = 10 + 20 + 30.
+    assert q["magic_number"][1] == pytest.approx(12 * (160 - 100) / 60)
+    # Q5 (months 13-15): ARR added 12 × (250 − 220), spend of months 10-12 = 100 + 110 + 120.
+    assert q["magic_number"][4] == pytest.approx(12 * (250 - 220) / 330)
+    assert math.isnan(q["magic_number"][0])  # its spend would be months -2..0
+    # 2025 (months 13-24): ARR added 12 × (340 − 220), spend of months 10-21 = 10 × (10 + … + 21) = 1860.
+    assert y["magic_number"][1] == pytest.approx(12 * (340 - 220) / 1860)
+    assert math.isnan(y["magic_number"][0])  # 2024's shifted months begin before the data
+    # 2026 (months 25-27, partial): ARR added 12 × (370 − 340), spend of months 22-24 = 220 + 230 + 240.
+    assert y["magic_number"][2] == pytest.approx(12 * (370 - 340) / 690)
+    # A complete quarter's magic number is the monthly one at its last month (the same three months).
+    for p in range(1, 9):
+        end = 3 * p + 2
+        assert q["magic_number"][p] == pytest.approx(s["magic_number"][end])
+        expected = 12 * (closing[end] - closing[end - 3]) / sum(sm[end - 5 : end - 2])
+        assert s["magic_number"][end] == pytest.approx(expected)

@@ -21,7 +21,6 @@ from workbook_gen.expressions import (
     MonthSum,
     OfTotal,
     Positive,
-    Previous,
     S,
     Setting,
     Whole,
@@ -645,8 +644,8 @@ METRICS: tuple[Metric, ...] = (
         expr=ARR_ADDED_3M / Window(S("sm_spend"), 3, 3),
         scope=SM,
         benchmark=Benchmark("above 0.7 is healthy, above 1 means invest more", good=1.0, ok=0.7),
-        period=Exact(S("arr") - 12 * S("mrr_opening")) / Previous("sm_spend"),
-        period_note="ARR added in the period ÷ the previous period's S&M",
+        period=Exact(S("arr") - 12 * S("mrr_opening")) / MonthSum(S("sm_spend"), 3),
+        period_note="ARR added in the period ÷ S&M of its months shifted back 3 months (the monthly lag)",
     ),
     Metric(
         key="burn_multiple",
