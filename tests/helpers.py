@@ -32,7 +32,7 @@ def expected_names(results: Results) -> dict[str, list[list]]:
                     out[name] = [[v] for v in table]
                 else:
                     out[name] = [
-                        [table[p, k] if p + k < t.n else None for k in range(t.n)] for p in range(t.n)
+                        [table[p, k] if t.in_data(p, k) else None for k in range(t.width)] for p in range(t.n)
                     ]
         for attr in ("quarterly", "annual"):
             view = getattr(scope, attr)

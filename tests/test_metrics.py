@@ -226,10 +226,34 @@ def test_quarterly_cohorts_partial_period():
     assert periods.labels == ("2024 Q1", "2024 Q2")
     assert list(periods.partial) == [False, True]
     t = cohort_tables(COHORT_MRR, np.full(4, 0.5), None, periods, 0)
-    assert list(t.size) == [3, 0]
-    # age 0 at the end of Q1 (March): 10 + 20 + 40; age 1 at the last data month (April): 10 + 0 + 40
-    assert list(t.mrr[0, :2]) == [70, 50]
+    # the opening base (A) is its own row; 2024 Q1 holds only B and C, won in it after month 1
+    assert t.labels == ("2024-01 (opening base)", "2024 Q1", "2024 Q2")
+    assert list(t.size) == [1, 2, 0]
+    # the base is measured like a Q1 cohort: age 0 at the end of Q1 (March), age 1 at April (partial)
+    assert list(t.mrr[0, :2]) == [10, 10]
+    assert list(t.mrr[1, :2]) == [20 + 40, 0 + 40]
+    assert list(t.grr[1, :2]) == pytest.approx([1.0, (0 + 40) / 60])  # B fell from 20 to 0, C kept 40
+    assert list(t.logo_retention[1, :2]) == pytest.approx([1.0, 0.5])
+    # gross profit at 50 % from the quarter's first month: Feb 50, Mar 60 (age 0), Apr 40 (age 1)
+    assert list(t.cum_gp[1, :2]) == pytest.approx([25 + 30, 25 + 30 + 20])
+    assert list(t.cum_gp[0, :2]) == pytest.approx([15, 20])
+    assert [t.ages(r) for r in range(3)] == [2, 2, 1] and not t.in_data(2, 1)
     assert t.cac is None
+
+
+def test_quarterly_cohort_cac_from_month_2():
+    """A quarter's cohort CAC is the spend of its months from month 2 on (month 1's spend acquired no
+    one the data shows), lagged L months; the opening base has none."""
+    periods = make_periods(COHORT_MONTHS, "quarter", 1)
+    sm = np.array([100.0, 20, 40, 80])
+    t = cohort_tables(COHORT_MRR, np.full(4, 0.5), sm, periods, 0)
+    assert math.isnan(t.cac[0])
+    assert t.cac[1] == 20 + 40  # February and March
+    assert math.isnan(t.cac[2])  # no client won in Q2
+    assert t.payback_age[1] == 1  # gross profit 55 at age 0, 75 at age 1 ≥ 60
+    lagged = cohort_tables(COHORT_MRR, np.full(4, 0.5), sm, periods, 1)
+    assert lagged.cac[1] == 100 + 20  # January and February
+    assert math.isnan(lagged.payback_age[1])  # 75 < 120: not yet
 
 
 def test_fiscal_year_start():

@@ -773,8 +773,19 @@ class CohortTable:
     expr: Expr | None = None  # over the cohort's own period, for a table built like a period row
 
 
+# The first row of every grouping's cohort tables: the clients already paying in month 1, whose
+# acquisition the data does not show (labelled "<month 1> (opening base)").
+OPENING_BASE = "(opening base)"
+
 COHORT_TABLES: tuple[CohortTable, ...] = (
-    CohortTable("size", "Cohort size", COUNT, "Clients whose first paying month falls in the period.", True),
+    CohortTable(
+        "size",
+        "Cohort size",
+        COUNT,
+        "Clients whose first paying month falls in the period after month 1 (the opening base: the "
+        "clients paying in month 1).",
+        True,
+    ),
     CohortTable("mrr", "Cohort MRR", CURRENCY, "MRR of the cohort's clients at the end of each age."),
     CohortTable("nrr", "Cohort NRR", PCT, "Cohort MRR at age k as a share of its MRR at age 0."),
     CohortTable(
@@ -796,7 +807,8 @@ COHORT_TABLES: tuple[CohortTable, ...] = (
         "cac",
         "Cohort CAC",
         CURRENCY,
-        "S&M spend of the cohort's period (lagged by the CAC lag); undefined for the opening base.",
+        "S&M spend of the cohort's period from month 2 on (lagged by the CAC lag); undefined for the "
+        "opening base.",
         True,
         True,
         LAGGED_SPEND,

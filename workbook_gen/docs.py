@@ -336,20 +336,26 @@ def _cohorts() -> list[str]:
         "",
         *_para(
             f"A client's cohort is the period that contains its first paying month, for each grouping "
-            f"({groupings}); all three are computed for every scope. The age of a cell is the number of "
-            "periods since its cohort's own period (age 0 is the cohort period). A cohort's value at age k "
-            "is taken at the end of period cohort + k: its last month, or the last month of data when that "
-            "period is not complete yet (such cells are marked partial). The first period's cohort is the "
-            "opening base: every client already paying in month 1 plus those who started later in that "
-            "period. A period that won no client keeps its row with size 0 and every other cell "
-            "undefined. Ratio tables are undefined where their base is 0 (a cohort whose clients had all "
-            "left by the end of its own period has no age-0 MRR). Cells past the last month of data are "
-            "blank."
+            f"({groupings}); all three are computed for every scope. The first row of every grouping is "
+            "the opening base: the clients already paying in month 1, whose acquisition the data does not "
+            "show, labelled with month 1 and `(opening base)`. Then one row per period from the period "
+            "holding month 2 to the last, each holding only the clients whose first paying month falls in "
+            "it after month 1 (so the first quarter's cohort is the clients won in it, never mixed with the "
+            "opening base); if month 1 is the last month of its period, that period has no row of its "
+            "own. For the month grouping this is one row per month, month 1 being the opening base. The "
+            "age of a cell is the number of periods since its cohort's own period (age 0 is the cohort "
+            "period; the opening base is measured like a cohort of the first period). A cohort's value at "
+            "age k is taken at the end of period cohort + k: its last month, or the last month of data "
+            "when that period is not complete yet (such cells are marked partial). A period that won no "
+            "client keeps its row with size 0 and every other cell undefined. Ratio tables are undefined "
+            "where their base is 0 (a cohort whose clients had all left by the end of its own period has "
+            "no age-0 MRR). Cells past the last month of data are blank."
         ),
         *_para(
             f"Each table is published as `cohort_<grouping>_<table>` (e.g. {code(example)}), with "
-            "`__<slug>` appended for a segment. Single-column tables have one value per cohort; the others "
-            "have one row per cohort and one column per age. The tables marked S&M need the scope's own "
+            "`__<slug>` appended for a segment. Single-column tables have one value per cohort row; the "
+            "others have one row per cohort row (the opening base first) and one column per age. The "
+            "tables marked S&M need the scope's own "
             "S&M spend, so a segment has them only with its own S&M column."
         ),
     ]
@@ -367,8 +373,10 @@ def _cohorts() -> list[str]:
             "",
         ]
     out += _para(
-        "Cohort CAC is undefined for the opening base (its clients were won before the data begins), for "
-        "a period that won no client, and where the CAC lag reaches back before month 1. Payback age is "
+        "Cohort CAC is the S&M spend of the cohort period's months from month 2 on (month 1's spend won "
+        "no client the data shows as new), each shifted back by the CAC lag. It is undefined for the "
+        "opening base (its clients were won before the data begins), for a period that won no client, "
+        "and where the CAC lag reaches back before month 1. Payback age is "
         "undefined wherever the CAC is; where the cohort has a CAC that its cumulative gross profit has "
         "not reached yet, the workbook shows `not yet` (JSON `null`)."
     )

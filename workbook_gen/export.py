@@ -34,7 +34,7 @@ def _cohorts(scope: Scope) -> dict:
             if spec.single_column:
                 block[spec.key] = _series(table)
             else:
-                block[spec.key] = [_series(table[p, : t.n - p]) for p in range(t.n)]
+                block[spec.key] = [_series(table[p, : t.ages(p)]) for p in range(t.n)]
         if t.cac is not None:  # the average cohort: by age, over the cohorts whose CAC is known
             block["average_gp_per_client"] = _series(t.average.gp_per_client)
             block["average_cac_per_client"] = _num(t.average.cac_per_client)
@@ -184,7 +184,7 @@ def to_csv(results: Results) -> str:
                     if spec.single_column:
                         w.writerow((scope.name, f"cohort.{spec.key}", "", cell(table[p]), g, t.labels[p], ""))
                         continue
-                    for age in range(t.n - p):
+                    for age in range(t.ages(p)):
                         w.writerow(
                             (scope.name, f"cohort.{spec.key}", "", cell(table[p, age]), g, t.labels[p], age)
                         )

@@ -22,7 +22,7 @@ class AverageCohort:
 
 def average_cohort(size: np.ndarray, cum_gp: np.ndarray, cac: np.ndarray | None) -> AverageCohort:
     """``size`` and ``cac`` per cohort, ``cum_gp`` cohorts × ages (NaN past the data or undefined)."""
-    n = len(size)
+    n = cum_gp.shape[1]
     if cac is None:
         return AverageCohort(np.full(n, np.nan), float("nan"))
     known = np.isfinite(cac)

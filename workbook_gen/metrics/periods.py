@@ -40,6 +40,7 @@ class Periods:
     first: np.ndarray
     last: np.ndarray
     partial: np.ndarray
+    opening_label: str = ""  # month 1's label (the opening base's name in the cohort tables)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -67,7 +68,7 @@ def make_periods(months: tuple[dt.date, ...], grouping: str, fys: int) -> Period
     length = NOMINAL_LENGTH[grouping]
     partial[-1] = fiscal_position(months[-1], fys) % length != length - 1
     period_labels = tuple(labels[f] for f in first)
-    return Periods(grouping, period_labels, index, first, last, partial)
+    return Periods(grouping, period_labels, index, first, last, partial, f"{months[0]:%Y-%m}")
 
 
 def trailing_period(n_months: int) -> Periods:

@@ -38,8 +38,11 @@ CC_ORDER_OK = 9
 # The customers page's scores, one column per (window, movement) from CC_MOVERS on: each client's MRR
 # won or lost in that movement over the window ending at the latest month, 0 for other clients.
 CC_MOVERS = 11
-# Columns of each Timeline period table holding the period's cohort as a block of client rows (1-based).
-PT_ROWS_FIRST, PT_ROWS_LAST = 5, 6
+# Columns of each grouping's cohort-row table on the Timeline (one row per cohort row: the opening base,
+# then each period from the one holding month 2): its label, its number, the period it is measured in,
+# the first and last month a client's first paying month must fall in, and its block of client rows
+# (1-based; an empty cohort has last = first - 1).
+CR_LABEL, CR_NUMBER, CR_PERIOD, CR_FIRST, CR_LAST, CR_ROWS_FIRST, CR_ROWS_LAST = range(7)
 
 
 @lru_cache(maxsize=1 << 16)  # formula texts ask for the same references again and again
@@ -75,13 +78,22 @@ class Place:
 
 
 class Layout:
-    def __init__(self, n_clients: int, n_months: int, n_attributes: int, periods: dict[str, int]):
+    def __init__(
+        self,
+        n_clients: int,
+        n_months: int,
+        n_attributes: int,
+        periods: dict[str, int],
+        cohort_rows: dict[str, int] | None = None,
+    ):
         self.n_clients = n_clients
         self.n_months = n_months
         self.n_attributes = n_attributes
         self.n_periods = periods
+        self.n_cohorts = cohort_rows or dict(periods)  # grouping -> rows of its cohort tables
         self.places: dict[str, Place] = {}
         self.period_tables: dict[str, int] = {}  # grouping -> first row of its table on the Timeline
+        self.cohort_row_tables: dict[str, int] = {}  # grouping -> first row of its cohort-row table
 
     # --- the monthly timeline -----------------------------------------------------------
     @staticmethod
@@ -143,9 +155,9 @@ class Layout:
         return on(CLIENT_CALC, span(self.mrr_first_row, col, self.mrr_last_row, col), here)
 
     def cohort_rows_column(self, g: str, col: int, here: str | None = None) -> str:
-        """A column (PT_ROWS_FIRST or PT_ROWS_LAST) of grouping g's period table on the Timeline."""
-        top = self.period_tables[g]
-        return on(TIMELINE, span(top, col, top + self.n_periods[g] - 1, col), here)
+        """A column (CR_LABEL … CR_ROWS_LAST) of grouping g's cohort-row table on the Timeline."""
+        top = self.cohort_row_tables[g]
+        return on(TIMELINE, span(top, col, top + self.n_cohorts[g] - 1, col), here)
 
     def in_cohort_order(self, here: str | None = None) -> str:
         """The cell that is 1 while every client row is in cohort order (then cohorts are blocks)."""

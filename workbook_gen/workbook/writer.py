@@ -97,6 +97,7 @@ def write_workbook(
         len(results.months),
         len(data.attributes),
         {g: len(results.periods[g]) for g in GROUPINGS},
+        {g: results.total.cohorts[g].n for g in GROUPINGS},
     )
     book = Book(wb, Formats(wb, settings.currency_symbol), layout, data, results, settings, company, version)
     book.sources = dict(sources or {})

@@ -10,9 +10,9 @@ from dataclasses import replace
 import numpy as np
 from xlsxwriter.utility import quote_sheetname
 
-from workbook_gen.definitions import CURRENCY, GROUPINGS
+from workbook_gen.definitions import CURRENCY, GROUPINGS, OPENING_BASE
 from workbook_gen.metrics.arrays import first_active
-from workbook_gen.metrics.cohorts import cohort_of
+from workbook_gen.metrics.cohorts import row_of
 from workbook_gen.metrics.engine import UNASSIGNED, segment_key, segment_labels
 from workbook_gen.model import SHEET_MRR
 from workbook_gen.names import period_edge_name
@@ -28,12 +28,17 @@ from workbook_gen.workbook.layout import (
     CLIENT_BASE_COL,
     CLIENT_CALC,
     CLIENT_COHORT_COL,
-    PT_ROWS_FIRST,
-    PT_ROWS_LAST,
+    CR_FIRST,
+    CR_LABEL,
+    CR_LAST,
+    CR_NUMBER,
+    CR_PERIOD,
+    CR_ROWS_FIRST,
+    CR_ROWS_LAST,
     TIMELINE,
+    TIMELINE_ROWS,
+    TL_MLABEL,
     TL_NUMBER,
-    TL_QUARTER,
-    TL_YEAR,
     cell,
     column_name,
     span,
@@ -46,8 +51,8 @@ def write(book: Book) -> None:
     heads = [
         "Client ID",
         "First paying month # (months + 1: never)",
-        "Cohort quarter #",
-        "Cohort year #",
+        "Cohort row by quarter (1: opening base)",
+        "Cohort row by year (1: opening base)",
         f"Segment # ({res.split})" if res.split else "Segment # (no split)",
         "MRR at end of cohort month",
         "MRR at end of cohort quarter",
@@ -59,10 +64,9 @@ def write(book: Book) -> None:
     ws.set_column(1, len(heads) - 1, 20)
     ws.freeze_panes(1, 1)
     first = first_active(data.mrr) + 1  # 0 for a client never active
-    coh_q = cohort_of(data.mrr, res.periods["quarter"]) + 1
-    coh_y = cohort_of(data.mrr, res.periods["year"]) + 1
-    quarter_row = lay.timeline_row(TL_QUARTER, CLIENT_CALC)
-    year_row = lay.timeline_row(TL_YEAR, CLIENT_CALC)
+    rows = {g: res.total.cohorts[g].rows for g in GROUPINGS}
+    coh_q = row_of(data.mrr, rows["quarter"]) + 1
+    coh_y = row_of(data.mrr, rows["year"]) + 1
     seg_numbers = None
     if res.split:
         lookup = {v: k + 1 for k, v in enumerate(res.segments)}
@@ -80,9 +84,10 @@ def write(book: Book) -> None:
     bases = {}
     for g in GROUPINGS:
         idx = np.maximum(cohort_number[g] - 1, 0)
-        ends = res.periods[g].last[idx]
+        ends = res.periods[g].last[rows[g].period[idx]]
         bases[g] = np.where(first > 0, data.mrr[np.arange(data.n_clients), ends], 0.0)
     last_tables = {g: lay.place(period_edge_name(g, "last")).range(CLIENT_CALC) for g in GROUPINGS}
+    row_periods = {g: lay.cohort_rows_column(g, CR_PERIOD, CLIENT_CALC) for g in GROUPINGS}
     # One formula text per column, with {n} for the row number: the loop only fills in rows.
     mrr = quote_sheetname(SHEET_MRR)
     months = f"{mrr}!{column_name(first_col)}{{n}}:{column_name(last_col)}{{n}}"
@@ -92,12 +97,17 @@ def write(book: Book) -> None:
         CC_ID: f"={mrr}!A{{n}}",
         # A client who never paid sorts after every month (and matches no month).
         CC_FIRST: f"{{{{=IFERROR(MATCH(TRUE,{months}>0,0),COLUMNS({months})+1)}}}}",
-        CC_QUARTER: f"=IF({never},0,{in_row(quarter_row, f)})",
-        CC_YEAR: f"=IF({never},0,{in_row(year_row, f)})",
     }
+    for g in ("quarter", "year"):
+        # the opening base is row 1; a later client's row counts periods from the one holding month 2
+        number_row = lay.timeline_row(TIMELINE_ROWS[g], CLIENT_CALC)
+        month_2 = in_row(number_row, f"MIN(2,COLUMNS({number_row}))")
+        later = f"{in_row(number_row, f)}-{month_2}+2"
+        texts[CLIENT_COHORT_COL[g]] = f"=IF({never},0,IF({f}=1,1,{later}))"
     for g in GROUPINGS:
         k = f"{column_name(CLIENT_COHORT_COL[g])}{{n}}"
-        texts[CLIENT_BASE_COL[g]] = f"=IF({never},0,{in_row(months, in_column(last_tables[g], k))})"
+        end = in_column(last_tables[g], in_column(row_periods[g], k))
+        texts[CLIENT_BASE_COL[g]] = f"=IF({never},0,{in_row(months, end)})"
     if seg_numbers is not None:
         a = f"{mrr}!{column_name(1 + split_col)}{{n}}"
         # Compared as text with "=": literal (no wildcards), ignoring case like the engine's grouping, and
@@ -138,42 +148,68 @@ def write(book: Book) -> None:
 
 
 def write_cohort_rows(book: Book) -> None:
-    """Beside each Timeline period table: the period's cohort as a block of client rows (1-based; an
-    empty cohort has last = first - 1), by counts over the first paying months, sorted while the rows
-    are in cohort order: the block starts past every client who started before the period and ends at
-    the last who started in it. A count, not an approximate MATCH: with runs of equal first months the
-    bound is the run's end in every engine, whatever position its binary search lands on. The cohort
-    tables of every scope sum these blocks."""
+    """Per grouping, on the Timeline: the cohort-row table, one row per row of the cohort tables (the
+    opening base, then each period from the one holding month 2), with its label, the period it is
+    measured in, the months its clients first pay in, and its block of client rows (1-based; an empty
+    cohort has last = first - 1). The blocks are counts over the sorted first paying months: past every
+    client who started before the row's first month, up to the last who started by its last month. A
+    count, not an approximate MATCH: with runs of equal first months the bound is the run's end in every
+    engine, whatever position its binary search lands on. The cohort tables of every scope sum these
+    blocks."""
     lay, fmt, res = book.layout, book.fmt, book.results
     ws = book.sheet(TIMELINE)
     firsts = lay.client_column(CC_FIRST, TIMELINE)
     first = first_active(book.data.mrr) + 1
     key = np.where(first > 0, first, lay.n_months + 1)  # as the Client calc column (sorted)
+    month_labels = lay.timeline_row(TL_MLABEL, TIMELINE)
+    heads = (
+        "Cohort",
+        "#",
+        "Period #",
+        "First month #",
+        "Last month #",
+        "First client row",
+        "Last client row",
+    )
     for g in GROUPINGS:
-        top = lay.period_tables[g]
-        periods = res.periods[g]
-        start = np.searchsorted(key, periods.first, side="right") + 1
-        end = np.searchsorted(key, periods.last + 1, side="right")
-        ws.write_string(top - 1, PT_ROWS_FIRST, "First client row", fmt.header)
-        ws.write_string(top - 1, PT_ROWS_LAST, "Last client row", fmt.header)
+        top = lay.cohort_row_tables[g]
+        rows = res.total.cohorts[g].rows
+        number_row = lay.timeline_row(TIMELINE_ROWS[g], TIMELINE)
+        n = lay.n_periods[g]
+        label_tbl = span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0)  # the periods' labels
         first_tbl = lay.place(period_edge_name(g, "first")).range(TIMELINE)
         last_tbl = lay.place(period_edge_name(g, "last")).range(TIMELINE)
-        for p in range(len(periods)):
-            pc = cell(top + p, 1, False, True)
-            ws.write_formula(
-                top + p,
-                PT_ROWS_FIRST,
-                f'=COUNTIF({firsts},"<"&{in_column(first_tbl, pc)})+1',
-                fmt.calc_int(),
-                int(start[p]),
+        ws.write_string(top - 2, 0, f"Cohort rows by {g}", fmt.label_bold)
+        for c, h in enumerate(heads):
+            ws.write_string(top - 1, c, h, fmt.header)
+        start = np.searchsorted(key, rows.first + 1, side="left") + 1
+        end = np.searchsorted(key, rows.last + 1, side="right")
+        for r in range(len(rows)):
+            row = top + r
+            number, period = cell(row, CR_NUMBER), cell(row, CR_PERIOD)
+            month_first, month_last = cell(row, CR_FIRST), cell(row, CR_LAST)
+            if r == 0:
+                label = f'={in_row(month_labels, 1)}&" {OPENING_BASE}"'
+                period_text = f"={in_row(number_row, 1)}"
+                first_text = f"={in_column(first_tbl, period)}"
+                last_text = f"={month_first}"
+            else:
+                label = f"={in_column(label_tbl, period)}"
+                # the period holding month 2, then one row per period
+                period_text = f"={in_row(number_row, 2)}+{number}-2"
+                first_text = f"=MAX(2,{in_column(first_tbl, period)})"
+                last_text = f"={in_column(last_tbl, period)}"
+            values = (
+                (CR_LABEL, label, fmt.label, rows.labels[r]),
+                (CR_NUMBER, f"=ROWS({span(top, CR_LABEL, row, CR_LABEL)})", None, r + 1),
+                (CR_PERIOD, period_text, None, int(rows.period[r]) + 1),
+                (CR_FIRST, first_text, None, int(rows.first[r]) + 1),
+                (CR_LAST, last_text, None, int(rows.last[r]) + 1),
+                (CR_ROWS_FIRST, f'=COUNTIF({firsts},"<"&{month_first})+1', None, int(start[r])),
+                (CR_ROWS_LAST, f'=COUNTIF({firsts},"<="&{month_last})', None, int(end[r])),
             )
-            ws.write_formula(
-                top + p,
-                PT_ROWS_LAST,
-                f'=COUNTIF({firsts},"<="&{in_column(last_tbl, pc)})',
-                fmt.calc_int(),
-                int(end[p]),
-            )
+            for col, text, style, value in values:
+                ws.write_formula(row, col, text, style or fmt.calc_int(), value)
 
 
 def _order_cell(book: Book, ws, in_order: int) -> None:

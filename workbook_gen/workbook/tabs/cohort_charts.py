@@ -30,8 +30,13 @@ NRR_COHORTS = 8
 CHART_W, CHART_H = 430, 300
 SEGMENT_CHART_W = 560  # on a segment's cohort tab, two charts a row
 GRID_ROWS = 16  # sheet rows a row of charts takes
-IDX_LABEL, IDX_SIZE, IDX_CAC = 0, 2, 3  # columns of the cohort index block (tabs/cohorts.py)
-IDX_PER_CLIENT = 6  # the index block's last column, free for CAC per client
+
+
+def _line_rows(ss: ScopeSheets) -> list[int]:
+    """Quarterly cohort rows that get a CAC line in the chart data: every cohort after the opening base
+    with at least two ages (the same rows whatever the clients, so the formulas do not depend on them)."""
+    t = ss.scope.cohorts["quarter"]
+    return [] if t.cac is None else [p for p in range(1, t.n) if t.ages(p) >= 2]
 
 
 def _curve_cohorts(ss: ScopeSheets) -> list[int]:
@@ -39,7 +44,7 @@ def _curve_cohorts(ss: ScopeSheets) -> list[int]:
     t = ss.scope.cohorts["quarter"]
     if t.cac is None:
         return []
-    ok = [p for p in range(1, t.n - 1) if np.isfinite(t.cac[p]) and t.size[p] > 0]
+    ok = [p for p in range(t.n) if np.isfinite(t.cac[p]) and t.size[p] > 0 and t.ages(p) >= 2]
     return ok[-CURVE_COHORTS:]
 
 
@@ -53,7 +58,7 @@ def plan(book: Book, ss: ScopeSheets) -> None:
     sheet = ss.cohorts["quarter"]
     n = lay.n_periods["quarter"]
     row = max(p.row + p.height for p in lay.places.values() if p.sheet == sheet) + 2
-    cohorts = _curve_cohorts(ss)
+    cohorts = _line_rows(ss)
     if cohorts:
         lay.register(_name(slug, "cac_lines"), Place(sheet, row, FIRST_COL, n, len(cohorts)))
         row += len(cohorts)
@@ -76,17 +81,24 @@ def _cac_per_client(book: Book, ss: ScopeSheets, g: str) -> None:
         return
     ws = book.sheet(ss.cohorts[g])
     idx = lay.place(cohort_index_name(g, ss.scope.slug))
-    ws.write_string(idx.row - 1, IDX_PER_CLIENT, "CAC per client", fmt.header)
+    per_client = idx.col + idx.width - 1  # the index block's last column, free for CAC per client
+    size_col = lay.place(cohort_name(g, "size", ss.scope.slug)).col
+    cac_col = lay.place(cohort_name(g, "cac", ss.scope.slug)).col
+    ws.write_string(idx.row - 1, per_client, "CAC per client", fmt.header)
     for p in range(t.n):
-        spend, size = cell(idx.row + p, IDX_CAC), cell(idx.row + p, IDX_SIZE)
+        spend, size = cell(idx.row + p, cac_col), cell(idx.row + p, size_col)
         v = t.cac[p] / t.size[p] if t.size[p] > 0 and np.isfinite(t.cac[p]) else math.nan
         ws.write_formula(
             idx.row + p,
-            IDX_PER_CLIENT,
+            per_client,
             f"=IF(ISNUMBER({spend}),IF({size}=0,{NA},{spend}/{size}),{NA})",
             fmt.unit("currency"),
             UNDEFINED if math.isnan(v) else float(v),
         )
+
+
+def _or_na(v: float):
+    return "#N/A" if math.isnan(v) else float(v)
 
 
 def _hide(ws, row: int) -> None:
@@ -100,31 +112,33 @@ def _write_data(book: Book, ss: ScopeSheets) -> None:
     t = scope.cohorts["quarter"]
     n = t.n
     idx = lay.place(cohort_index_name("quarter", slug))
+    size_at = lay.place(cohort_name("quarter", "size", slug)).col
+    cac_at = lay.places.get(cohort_name("quarter", "cac", slug))
     money = fmt.unit("currency")
     lines = lay.places.get(_name(slug, "cac_lines"))
     if lines is not None:
-        for j, p in enumerate(_curve_cohorts(ss)):
+        for j, p in enumerate(_line_rows(ss)):
             r = lines.row + j
             _hide(ws, r)
             ws.write_string(r, 0, f"{t.labels[p]} CAC — chart data", fmt.note)
-            cac_cell = cell(idx.row + p, IDX_CAC, True, True)
-            for k in range(n - p):
+            cac_cell = cell(idx.row + p, cac_at.col, True, True)
+            for k in range(t.ages(p)):
                 ws.write_formula(
-                    r, FIRST_COL + k, f"=IF(ISNUMBER({cac_cell}),{cac_cell},NA())", money, float(t.cac[p])
+                    r, FIRST_COL + k, f"=IF(ISNUMBER({cac_cell}),{cac_cell},NA())", money, _or_na(t.cac[p])
                 )
     avg_place = lay.places.get(_name(slug, "average"))
     if avg_place is None:
         return
     avg = t.average
     gp = lay.place(cohort_name("quarter", "cum_gp", slug))
-    size_col = span(idx.row, IDX_SIZE, idx.row + n - 1, IDX_SIZE)
-    cac_col = span(idx.row, IDX_CAC, idx.row + n - 1, IDX_CAC)
+    size_col = span(idx.row, size_at, idx.row + n - 1, size_at)
+    cac_col = span(idx.row, cac_at.col, idx.row + n - 1, cac_at.col)
     r_gp, r_cac = avg_place.row, avg_place.row + 1
     for r, label in ((r_gp, "Average cohort: gross profit per client to date"), (r_cac, "CAC per client")):
         _hide(ws, r)
         ws.write_string(r, 0, f"{label} — chart data", fmt.note)
     cac_clients = f'SUMIFS({size_col},{cac_col},">=0")'
-    for k in range(n):
+    for k in range(t.width):
         gp_col = span(gp.row, FIRST_COL + k, gp.row + n - 1, FIRST_COL + k, True, False)
         clients = f'SUMIFS({size_col},{cac_col},">=0",{gp_col},"<>")'
         v = avg.gp_per_client[k]
@@ -162,7 +176,7 @@ def _nrr_curves(book: Book, ss: ScopeSheets, g: str, title: str):
     sheet = ss.cohorts[g]
     nrr = lay.place(cohort_name(g, "nrr", ss.scope.slug))
     head = nrr.row - 1
-    picked = [p for p in range(t.n - 1) if t.size[p] > 0][-NRR_COHORTS:]
+    picked = [p for p in range(t.n) if t.size[p] > 0 and t.ages(p) >= 2][-NRR_COHORTS:]
     if not picked:
         return None
     chart = charts.new_chart(book, "line", title, None, "0%")
@@ -171,8 +185,8 @@ def _nrr_curves(book: Book, ss: ScopeSheets, g: str, title: str):
         chart.add_series(
             {
                 "name": [sheet, r, 0],
-                "categories": [sheet, head, FIRST_COL, head, FIRST_COL + t.n - 1],
-                "values": [sheet, r, FIRST_COL, r, FIRST_COL + t.n - 1 - p],
+                "categories": [sheet, head, FIRST_COL, head, FIRST_COL + t.width - 1],
+                "values": [sheet, r, FIRST_COL, r, FIRST_COL + t.ages(p) - 1],
                 "line": {**charts.color(j), "width": 1.75},
                 "marker": {"type": "circle", "size": 3, "fill": charts.color(j), "border": charts.color(j)},
             }
@@ -198,7 +212,7 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
     lines = lay.places.get(_name(slug, "cac_lines"))
     gp = lay.place(cohort_name("quarter", "cum_gp", slug))
     head = gp.row - 1
-    if lines is not None:
+    if lines is not None and _curve_cohorts(ss):
         curves = charts.new_chart(
             book,
             "line",
@@ -213,14 +227,16 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
                 ),
             ),
         )
+        line_rows = _line_rows(ss)
         for j, p in enumerate(_curve_cohorts(ss)):
+            line = lines.row + line_rows.index(p)
             colour = charts.color(j)
-            cats = [sheet, head, FIRST_COL, head, FIRST_COL + n - 1 - p]
+            cats = [sheet, head, FIRST_COL, head, FIRST_COL + t.ages(p) - 1]
             curves.add_series(
                 {
                     "name": [sheet, gp.row + p, 0],
                     "categories": cats,
-                    "values": [sheet, gp.row + p, FIRST_COL, gp.row + p, FIRST_COL + n - 1 - p],
+                    "values": [sheet, gp.row + p, FIRST_COL, gp.row + p, FIRST_COL + t.ages(p) - 1],
                     "line": {**colour, "width": 2},
                 }
             )
@@ -228,7 +244,7 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
                 {
                     "name": f"CAC {t.labels[p]}",
                     "categories": cats,
-                    "values": [sheet, lines.row + j, FIRST_COL, lines.row + j, FIRST_COL + n - 1 - p],
+                    "values": [sheet, line, FIRST_COL, line, FIRST_COL + t.ages(p) - 1],
                     "line": {**colour, "width": 1, "dash_type": "dash"},
                 }
             )
@@ -248,8 +264,8 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
             ),
         )
         # ages that at least MIN_COHORTS cohorts have reached (fewer make a noisy average)
-        reached = [int(np.sum(np.isfinite(t.cac) & np.isfinite(t.cum_gp[:, k]))) for k in range(n)]
-        last = max([k for k in range(n) if reached[k] >= min(MIN_COHORTS, max(reached))], default=0)
+        reached = [int(np.sum(np.isfinite(t.cac) & np.isfinite(t.cum_gp[:, k]))) for k in range(t.width)]
+        last = max([k for k in range(t.width) if reached[k] >= min(MIN_COHORTS, max(reached))], default=0)
         cats = [sheet, head, FIRST_COL, head, FIRST_COL + last]
         for r, label, line in (
             (avg_place.row, "Gross profit per client to date", {**charts.color(1), "width": 2.25}),
@@ -305,4 +321,4 @@ def _year_chart(book: Book, ss: ScopeSheets) -> None:
         return
     idx = lay.place(cohort_index_name("year", ss.scope.slug))
     ws = book.sheet(ss.cohorts["year"])
-    ws.insert_chart(idx.row - 2, FIRST_COL + t.n + 1, chart, {"x_offset": 10})
+    ws.insert_chart(idx.row - 2, FIRST_COL + t.width + 1, chart, {"x_offset": 10})

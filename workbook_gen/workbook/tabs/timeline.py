@@ -42,6 +42,9 @@ def plan(book: Book) -> None:
         lay.register(period_edge_name(g, "first"), Place(TIMELINE, row + 1, 2, 1, n))
         lay.register(period_edge_name(g, "last"), Place(TIMELINE, row + 1, 3, 1, n))
         row += n + 3
+    for g in GROUPINGS:
+        lay.cohort_row_tables[g] = row + 1
+        row += lay.n_cohorts[g] + 3
     if book.results.segments:
         lay.register(
             "segment_list",
