@@ -12,7 +12,7 @@ import openpyxl
 
 from workbook_gen.definitions import GROUPINGS
 from workbook_gen.metrics.engine import Results
-from workbook_gen.names import cohort_name, plan_name, series_name, variance_name
+from workbook_gen.names import cohort_name, period_row_name, plan_name, series_name, variance_name
 
 UNDEFINED_TEXT = {"n/a", "n/m", "", "not yet"}
 
@@ -38,7 +38,7 @@ def expected_names(results: Results) -> dict[str, list[list]]:
             view = getattr(scope, attr)
             if view:
                 for key, values in view.items():
-                    out[f"{attr}_{key}"] = [list(values)]
+                    out[period_row_name(attr, key, scope.slug)] = [list(values)]
     if results.plan is not None:
         for key in results.plan.keys:
             out[plan_name(key)] = [list(results.plan.plan[key])]

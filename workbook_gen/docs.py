@@ -403,7 +403,9 @@ def _names() -> list[str]:
             f"for a segment {code(names.cohort_name('quarter', 'nrr', seg))}).",
         ),
         *_bullet(
-            "a quarterly or annual row is `quarterly_<key>` or `annual_<key>` (total scope only).",
+            f"a quarterly or annual row is `quarterly_<key>` or `annual_<key>` "
+            f"({code(names.period_row_name('quarterly', 'arr'))}; for a segment "
+            f"{code(names.period_row_name('quarterly', 'arr', seg))}, on the segment's tab).",
         ),
         *_bullet(
             "a setting the formulas use is a cell on the Cover named `setting_<name>` "

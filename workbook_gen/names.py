@@ -54,9 +54,10 @@ def customers_list_name(what: str) -> str:
     return f"_customers_{what}"
 
 
-def period_row_name(view: str, key: str) -> str:
-    """Defined name of a period view's row: ``quarterly_arr``, ``annual_cac``."""
-    return f"{view}_{key}"
+def period_row_name(view: str, key: str, slug: str | None = None) -> str:
+    """Defined name of a period view's row: ``quarterly_arr``, ``annual_cac``,
+    ``quarterly_arr__self_serve``."""
+    return f"{view}_{key}{scope_suffix(slug)}"
 
 
 def setting_name(key: str) -> str:

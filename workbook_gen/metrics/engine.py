@@ -205,12 +205,13 @@ def compute(data: InputData, settings: Settings) -> Results:
         cohorts = {
             g: cohort_tables(mrr, data.gross_margin, sm, periods[g], settings.cac_lag) for g in GROUPINGS
         }
-        views = {}
-        if number is None:
-            views = {
-                "quarterly": period_view(monthly, periods["quarter"], windows),
-                "annual": period_view(monthly, periods["year"], windows),
-            }
+        # every scope: the total and each segment (a segment without its own spend has no period row
+        # that needs it, as it has no monthly CAC)
+        own = {k: v for k, v in monthly.items() if sm is not None or k != "sm_spend"}
+        views = {
+            "quarterly": period_view(own, periods["quarter"], windows),
+            "annual": period_view(own, periods["year"], windows),
+        }
         trailing_values = {k: float(v[0]) for k, v in trailing.items()}
         return Scope(
             name, label, slug, number, mask, sm is not None, monthly, cohorts, trailing_values, **views

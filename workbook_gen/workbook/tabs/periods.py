@@ -1,5 +1,8 @@
 """Quarterly and Annual tabs: flows summed over the period's months, stocks at its last month,
-opening balances carried in, ratios recomputed from the period's own sums (never averaged)."""
+opening balances carried in, ratios recomputed from the period's own sums (never averaged).
+
+A segment's quarterly and annual views are the same rows (``quarterly_<key>__<slug>``) under its
+monthly rows on the segment's tab, grouped away with its other non-board rows."""
 
 from __future__ import annotations
 
@@ -12,18 +15,19 @@ from workbook_gen.definitions import (
     LOSSES,
     MOVEMENTS,
     PERIOD_KEYS,
+    SECTIONS,
     metric_keys,
     metric_rows,
     period_metric,
 )
-from workbook_gen.names import chart_data_name, period_edge_name, period_row_name
+from workbook_gen.names import chart_data_name, period_edge_name, period_row_name, series_name
 from workbook_gen.rules import period_marker
 from workbook_gen.workbook import charts, printing
-from workbook_gen.workbook.book import Book, cached
+from workbook_gen.workbook.book import Book, ScopeSheets, cached
 from workbook_gen.workbook.derived import PeriodRenderer, period_formula
 from workbook_gen.workbook.formulas import in_column
 from workbook_gen.workbook.layout import FIRST_COL, TIMELINE, Place, cell, on, span
-from workbook_gen.workbook.tabs.common import sheet_header, write_row_head
+from workbook_gen.workbook.tabs.common import section_row, sheet_header, write_row_head
 
 VIEWS = (("Quarterly", "quarter", "quarterly"), ("Annual", "year", "annual"))
 PRINT_PERIODS = {"quarter": 8, "year": 99}  # periods on the printed page: two years of quarters
@@ -34,8 +38,8 @@ R_LABEL, R_NUMBER, R_FIRST, R_LAST = 3, 4, 5, 6
 TOP = 8
 
 
-def _keys(book: Book, attr: str) -> list[str]:
-    view = getattr(book.results.total, attr)
+def _keys(book: Book, attr: str, scope=None) -> list[str]:
+    view = getattr(scope or book.results.total, attr)
     return [k for k in PERIOD_KEYS if k in view]
 
 
@@ -70,11 +74,108 @@ def plan(book: Book) -> None:
             if key in keys:
                 lay.register(chart_row_name(attr, key), Place(sheet, row, FIRST_COL, lay.n_periods[g]))
                 row += 1
+    for ss in book.scope_sheets:
+        if not ss.scope.is_total:
+            _plan_segment(book, ss)
+
+
+def _plan_segment(book: Book, ss: ScopeSheets) -> None:
+    """A segment's views under every row of its tab: per view a heading, the period rows (label,
+    number, first and last month) and one row per key."""
+    lay, scope = book.layout, ss.scope
+    sheet = ss.monthly[SECTIONS[0]]
+    row = max(p.row for p in lay.places.values() if p.sheet == sheet) + 3
+    for _title, g, attr in VIEWS:
+        keys = _keys(book, attr, scope)
+        for r, key in enumerate(keys):
+            lay.register(
+                period_row_name(attr, key, scope.slug),
+                Place(sheet, row + TOP - R_LABEL + r, FIRST_COL, lay.n_periods[g]),
+            )
+        row += TOP - R_LABEL + len(keys) + 2
 
 
 def write(book: Book) -> None:
     for sheet, g, attr in VIEWS:
         _write_view(book, sheet, g, attr)
+    for ss in book.scope_sheets:
+        if not ss.scope.is_total:
+            sheet = ss.monthly[SECTIONS[0]]
+            for title, g, attr in VIEWS:
+                keys = _keys(book, attr, ss.scope)
+                label_row = book.layout.place(period_row_name(attr, keys[0], ss.scope.slug)).row - (
+                    TOP - R_LABEL
+                )
+                ws = book.sheet(sheet)
+                heading = f"{title} view — {ss.scope.label}"
+                section_row(book.fmt, ws, label_row - 1, heading, FIRST_COL + book.layout.n_periods[g])
+                _write_rows(book, ws, sheet, g, attr, ss.scope, label_row)
+
+
+def _write_rows(book: Book, ws, sheet: str, g: str, attr: str, scope, label_row: int) -> None:
+    """The period header rows from ``label_row`` (label, number, first and last month number) and the
+    rows of the scope's view, each cell rendered from the catalog's period rule."""
+    lay, fmt, res = book.layout, book.fmt, book.results
+    view = getattr(scope, attr)
+    periods = res.periods[g]
+    n = len(periods)
+    r_label, r_number, r_first, r_last = (label_row + k for k in range(4))
+    for r, label in (
+        (r_label, "Period"),
+        (r_number, "Period #"),
+        (r_first, "First month #"),
+        (r_last, "Last month #"),
+    ):
+        ws.write_string(r, 0, label, fmt.header_left if r == r_label else fmt.label)
+    label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), sheet)
+    first_tbl = lay.place(period_edge_name(g, "first")).range(sheet)
+    last_tbl = lay.place(period_edge_name(g, "last")).range(sheet)
+    for p in range(n):
+        c = FIRST_COL + p
+        pc = cell(r_number, c, True)
+        ws.write_formula(r_label, c, f"={in_column(label_tbl, pc)}", fmt.header, periods.labels[p])
+        ws.write_formula(
+            r_number,
+            c,
+            f"=COLUMNS({cell(0, FIRST_COL, True, True)}:{cell(0, c, True)})",
+            fmt.calc_int(),
+            p + 1,
+        )
+        ws.write_formula(
+            r_first, c, f"={in_column(first_tbl, pc)}", fmt.calc_int(), int(periods.first[p]) + 1
+        )
+        ws.write_formula(r_last, c, f"={in_column(last_tbl, pc)}", fmt.calc_int(), int(periods.last[p]) + 1)
+    for key in _keys(book, attr, scope):
+        metric = period_metric(key)
+        name = period_row_name(attr, key, scope.slug)
+        row = lay.place(name).row
+        write_row_head(ws, fmt, row, metric.label, name, metric.unit, book.settings.currency_symbol.strip())
+        style, partial_style = fmt.unit(metric.unit), fmt.unit_partial(metric.unit)
+        for p in range(n):
+            c = FIRST_COL + p
+
+            def row_cell(k: str, col: int = c) -> str | None:
+                place = lay.places.get(period_row_name(attr, k, scope.slug))
+                return None if place is None else cell(place.row, col)
+
+            renderer = PeriodRenderer(
+                lay.setting,
+                first=cell(r_first, c, True),
+                last=cell(r_last, c, True),
+                monthly_row=lambda k: lay.series_row(series_name(k, scope.slug), sheet),
+                row_cell=row_cell,
+                previous_cell=lambda k, col=c: row_cell(k, col - 1),
+                number=cell(r_number, c, True),
+            )
+            ws.write_formula(
+                row,
+                c,
+                period_formula(renderer, key),
+                partial_style if periods.partial[p] else style,
+                cached(view[key][p], period_marker(key)),
+            )
+        if metric.period_note:
+            ws.write_string(row, FIRST_COL + n + 1, metric.period_note, fmt.note)
 
 
 def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
@@ -95,63 +196,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
         "Flows summed, stocks at period end",
         fmt.note,
     )
-    for r, label in (
-        (R_LABEL, "Period"),
-        (R_NUMBER, "Period #"),
-        (R_FIRST, "First month #"),
-        (R_LAST, "Last month #"),
-    ):
-        ws.write_string(r, 0, label, fmt.header_left if r == R_LABEL else fmt.label)
-    label_tbl = on(TIMELINE, span(lay.period_tables[g], 0, lay.period_tables[g] + n - 1, 0), sheet)
-    first_tbl = lay.place(period_edge_name(g, "first")).range(sheet)
-    last_tbl = lay.place(period_edge_name(g, "last")).range(sheet)
-    for p in range(n):
-        c = FIRST_COL + p
-        pc = cell(R_NUMBER, c, True)
-        ws.write_formula(R_LABEL, c, f"={in_column(label_tbl, pc)}", fmt.header, periods.labels[p])
-        ws.write_formula(
-            R_NUMBER,
-            c,
-            f"=COLUMNS({cell(0, FIRST_COL, True, True)}:{cell(0, c, True)})",
-            fmt.calc_int(),
-            p + 1,
-        )
-        ws.write_formula(
-            R_FIRST, c, f"={in_column(first_tbl, pc)}", fmt.calc_int(), int(periods.first[p]) + 1
-        )
-        ws.write_formula(R_LAST, c, f"={in_column(last_tbl, pc)}", fmt.calc_int(), int(periods.last[p]) + 1)
-    keys = _keys(book, attr)
-    for key in keys:
-        metric = period_metric(key)
-        name = period_row_name(attr, key)
-        row = lay.place(name).row
-        write_row_head(ws, fmt, row, metric.label, name, metric.unit, book.settings.currency_symbol.strip())
-        style, partial_style = fmt.unit(metric.unit), fmt.unit_partial(metric.unit)
-        for p in range(n):
-            c = FIRST_COL + p
-
-            def row_cell(k: str, col: int = c) -> str | None:
-                place = lay.places.get(period_row_name(attr, k))
-                return None if place is None else cell(place.row, col)
-
-            renderer = PeriodRenderer(
-                lay.setting,
-                first=cell(R_FIRST, c, True),
-                last=cell(R_LAST, c, True),
-                monthly_row=lambda k: lay.series_row(k, sheet),
-                row_cell=row_cell,
-                previous_cell=lambda k, col=c: row_cell(k, col - 1),
-                number=cell(R_NUMBER, c, True),
-            )
-            ws.write_formula(
-                row,
-                c,
-                period_formula(renderer, key),
-                partial_style if periods.partial[p] else style,
-                cached(view[key][p], period_marker(key)),
-            )
-        if metric.period_note:
-            ws.write_string(row, FIRST_COL + n + 1, metric.period_note, fmt.note)
+    _write_rows(book, ws, sheet, g, attr, res.total, R_LABEL)
     ws.write_string(R_LABEL, FIRST_COL + n + 1, "How the period's value is built", fmt.header_left)
     ws.write_string(
         2,
