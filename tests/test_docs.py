@@ -20,6 +20,7 @@ from workbook_gen.definitions import (
     SECTIONS,
     TRAILING_ONLY,
     period_metric,
+    shown_label,
 )
 from workbook_gen.metrics.engine import compute
 from workbook_gen.rules import (
@@ -120,7 +121,7 @@ def test_every_metric_entry_states_the_catalog(committed):
     for m in METRICS:
         entry = entries[(m.section, docs.code(m.key))]
         expected = [
-            f"**{docs.prose(m.label)}**: {docs.prose(m.definition)}",
+            f"**{docs.prose(shown_label(m))}**: {docs.prose(m.definition)}",
             f"**Formula:** {docs.code(formula_text(m))}",
             f"**Carried by:** {docs.SCOPE_TEXT[m.scope]}",
             f"**Unit:** {docs.UNIT_TEXT[m.unit]}",
@@ -161,9 +162,12 @@ def test_glossary_and_document_agree(example_workbook, committed):
         assert row is not None, f"{m.key}: no Glossary row"
         label, _, _, definition, formula, bench, note = row[:7]
         full_note = " ".join(x for x in (m.note, undefined_sentence(m.key), better_sentence(m.key)) if x)
-        assert (label, definition, formula, note) == (m.label, m.definition, formula_text(m), full_note), (
-            m.key
-        )
+        assert (label, definition, formula, note) == (
+            shown_label(m),
+            m.definition,
+            formula_text(m),
+            full_note,
+        ), m.key
         assert bench == (m.benchmark.text if m.benchmark else ""), m.key
         entry = entries[(m.section, docs.code(m.key))]
         assert flat(f"**{docs.prose(label)}**: {docs.prose(definition)}") in entry, m.key
@@ -181,12 +185,14 @@ def test_glossary_and_document_agree(example_workbook, committed):
     for key in PERIOD_ONLY:
         m = period_metric(key)
         row = by_name.get(f"quarterly_{key}, annual_{key}")
-        assert row is not None and (row[0], row[3]) == (m.label, m.definition), key
+        assert row is not None and (row[0], row[3]) == (shown_label(m, "periods"), m.definition), key
         entry = entries[(docs.H_PERIODS, docs.code(key))]
         assert flat(f"**{docs.prose(row[0])}**: {docs.prose(row[3])}") in entry, key
 
     for t in COHORT_TABLES:
-        row = next((r for r in rows if len(r) >= 4 and r[0] == t.label and "cohort_" in str(r[1])), None)
+        row = next(
+            (r for r in rows if len(r) >= 4 and r[0] == t.shown_label() and "cohort_" in str(r[1])), None
+        )
         assert row is not None and row[3] == t.definition, t.key
         entry = entries[(docs.H_COHORTS, docs.code(t.key))]
         assert flat(f"**{docs.prose(row[0])}**: {docs.prose(row[3])}") in entry, t.key

@@ -119,6 +119,9 @@ class Metric:
     - ``period_note``: how the period view reads it, where the rule alone does not say.
     - ``better``: HIGHER or LOWER for a metric a Plan sheet may plan (a variance that points this way is
       favourable); None: not plannable.
+    - ``rate``: a rate over its period (churn, expansion, growth): wherever it is shown its label says
+      "per month", "per quarter" or "per year" (``shown_label``), and a benchmark stated per month is
+      shown only beside monthly values.
     """
 
     key: str
@@ -137,10 +140,40 @@ class Metric:
     undefined_if: str = ""
     period_note: str = ""
     better: str | None = None
+    rate: bool = False
 
     @property
     def derived(self) -> bool:
         return self.expr is not None
+
+
+# What a label says about the period of a rate, per view, and about units a number format does not show
+# (a percentage and a currency amount carry theirs in the format). The trailing twelve months have one
+# name everywhere: TTM.
+TRAILING_NAME = "TTM"
+VIEW_PERIOD = {
+    "monthly": "per month",
+    "quarterly": "per quarter",
+    "annual": "per year",
+    "trailing": "per year",
+    "periods": "per quarter or per year",  # one Glossary entry for both period views
+}
+UNIT_WORD = {MONTHS: "months", RATIO: "x"}
+# The unit of a cohort's age (payback age), by grouping.
+AGE_UNIT = {"month": "months", "quarter": "quarters", "year": "years"}
+
+
+def shown_label(m: Metric, view: str = "monthly", *extra: str) -> str:
+    """A metric's label as every tab, the dashboard, the pack and the Glossary show it: with its period
+    when it is a rate ("Logo churn rate (per quarter)") and its unit when the number format does not
+    show one ("CAC payback (months)", "LTV:CAC (x)"); ``extra`` words join them ("latest", "TTM")."""
+    parts = ([VIEW_PERIOD[view]] if m.rate else []) + ([UNIT_WORD[m.unit]] if m.unit in UNIT_WORD else [])
+    parts += list(extra)
+    if not parts:
+        return m.label
+    if m.label.endswith(")"):  # "Quick ratio (3 months)" -> "Quick ratio (3 months, x)"
+        return f"{m.label[:-1]}, {', '.join(parts)})"
+    return f"{m.label} ({', '.join(parts)})"
 
 
 # Settings the expressions read (cells on the Settings tab in the workbook).
@@ -287,7 +320,8 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="mrr_growth_mom",
-        label="MRR growth (MoM)",
+        label="MRR growth",
+        rate=True,
         unit=PCT,
         section=BRIDGE,
         definition="Month-over-month growth of MRR.",
@@ -470,6 +504,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         key="logo_churn_rate",
         label="Logo churn rate",
+        rate=True,
         unit=PCT,
         section=RETENTION,
         definition="Share of last month's paying clients who stopped paying.",
@@ -483,6 +518,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         key="gross_mrr_churn_rate",
         label="Gross MRR churn rate",
+        rate=True,
         unit=PCT,
         section=RETENTION,
         definition="Share of opening MRR lost to churn and contraction.",
@@ -493,6 +529,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         key="net_mrr_churn_rate",
         label="Net MRR churn rate",
+        rate=True,
         unit=PCT,
         section=RETENTION,
         definition="Share of opening MRR lost after offsetting expansion and reactivation; negative is net expansion.",
@@ -504,6 +541,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         key="expansion_rate",
         label="Expansion rate",
+        rate=True,
         unit=PCT,
         section=RETENTION,
         definition="Extra MRR from existing clients as a share of opening MRR.",
@@ -771,6 +809,15 @@ class CohortTable:
     single_column: bool = False
     needs_sm: bool = False
     expr: Expr | None = None  # over the cohort's own period, for a table built like a period row
+    in_periods: bool = False  # its values are ages: shown in its grouping's periods (months, quarters, years)
+
+    def shown_label(self, grouping: str | None = None) -> str:
+        """The label with the unit of an age: "Payback age (quarters)"; every grouping's at once when
+        ``grouping`` is None (the Glossary's one entry)."""
+        if not self.in_periods:
+            return self.label
+        units = [AGE_UNIT[grouping]] if grouping else list(AGE_UNIT.values())
+        return f"{self.label} ({', '.join(units[:-1]) + ' or ' + units[-1] if len(units) > 1 else units[0]})"
 
 
 # The first row of every grouping's cohort tables: the clients already paying in month 1, whose
@@ -820,6 +867,7 @@ COHORT_TABLES: tuple[CohortTable, ...] = (
         "First age at which cumulative gross profit covers the cohort's CAC.",
         True,
         True,
+        in_periods=True,
     ),
 )
 
@@ -831,7 +879,8 @@ PERIOD_ONLY: dict[str, Metric] = {
     for m in (
         Metric(
             key="mrr_growth",
-            label="MRR growth (period)",
+            label="MRR growth",
+            rate=True,
             unit=PCT,
             section=BRIDGE,
             definition="Growth of MRR over the period.",

@@ -264,7 +264,7 @@ def _metric_entry(m: d.Metric) -> list[str]:
     out = [
         f"### {code(m.key)}",
         "",
-        *_para(f"**{prose(m.label)}**: {prose(m.definition)}"),
+        *_para(f"**{prose(d.shown_label(m))}**: {prose(m.definition)}"),
         *_item("Unit", UNIT_TEXT[m.unit]),
         *_item("Carried by", SCOPE_TEXT[m.scope]),
         *_item("Formula", code(rules.formula_text(m))),
@@ -319,7 +319,7 @@ def _periods() -> list[str]:
         out += [
             f"### {code(key)}",
             "",
-            *_para(f"**{prose(m.label)}**: {prose(m.definition)}"),
+            *_para(f"**{prose(d.shown_label(m, 'periods'))}**: {prose(m.definition)}"),
             *_item("Unit", UNIT_TEXT[m.unit]),
             *_item("Formula", code(rules.formula_text(m))),
             *_item("How the period row is built", _period_rule(key)),
@@ -365,7 +365,7 @@ def _cohorts() -> list[str]:
         out += [
             f"### {code(t.key)}",
             "",
-            *_para(f"**{prose(t.label)}**: {prose(t.definition)}"),
+            *_para(f"**{prose(t.shown_label())}**: {prose(t.definition)}"),
             *_item("Unit", UNIT_TEXT[t.unit]),
             *_item("Shape", shape + "."),
             *_item("Carried by", SCOPE_TEXT[d.SM if t.needs_sm else d.ALL]),
@@ -493,7 +493,8 @@ def _trailing() -> list[str]:
         f"## {H_TRAILING}",
         "",
         *_para(
-            "The Dashboard's trailing-twelve-months table, the T12M rows of the Segments tab and the "
+            f"The Dashboard's trailing-twelve-months ({d.TRAILING_NAME}) table, the {d.TRAILING_NAME} rows of "
+            "the Segments tab and the "
             "`trailing_12m` part of each scope in the JSON are one more period view: the last twelve months, "
             "from month 2 at the earliest (month 1 has no movements). Each row is built by its period rule, "
             "as in the quarterly and annual views; the rows that only this view has follow the list."
@@ -501,7 +502,8 @@ def _trailing() -> list[str]:
     ]
     for key in d.TRAILING_KEYS:
         if key not in d.TRAILING_ONLY:
-            out += _bullet(f"{code(key)} ({prose(d.period_metric(key).label)}): {_period_rule(key)}")
+            label = d.shown_label(d.period_metric(key), "trailing")
+            out += _bullet(f"{code(key)} ({prose(label)}): {_period_rule(key)}")
     out.append("")
     for key in d.TRAILING_KEYS:
         if key in d.TRAILING_ONLY:
@@ -509,7 +511,7 @@ def _trailing() -> list[str]:
             out += [
                 f"### {code(key)}",
                 "",
-                *_para(f"**{prose(m.label)}**: {prose(m.definition)}"),
+                *_para(f"**{prose(d.shown_label(m, 'trailing'))}**: {prose(m.definition)}"),
                 *_item("Unit", UNIT_TEXT[m.unit]),
                 *_item("Formula", code(rules.readable(d.period_rule(key)))),
                 "",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbook_gen.definitions import PERIOD_KEYS, TRAILING_MONTHS, period_metric, period_rule
+from workbook_gen.definitions import PERIOD_KEYS, TRAILING_MONTHS, TRAILING_NAME, period_metric, period_rule
 from workbook_gen.expressions import refs
 from workbook_gen.metrics import derive
 from workbook_gen.rules import first_month_number
@@ -78,7 +78,7 @@ def trailing_period(n_months: int) -> Periods:
     index = np.full(n_months, -1)
     index[first:] = 0
     return Periods(
-        "trailing", ("T12M",), index, np.array([first]), np.array([n_months - 1]), np.array([False])
+        "trailing", (TRAILING_NAME,), index, np.array([first]), np.array([n_months - 1]), np.array([False])
     )
 
 

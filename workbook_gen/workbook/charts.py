@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY, LOSSES, MOVEMENTS, metric_keys, metric_rows
+from workbook_gen.definitions import BY_KEY, LOSSES, MOVEMENTS, metric_keys, metric_rows, shown_label
 from workbook_gen.names import chart_data_name, series_name
 from workbook_gen.text import inert_name
 from workbook_gen.workbook.book import Book
@@ -228,7 +228,9 @@ def _lines(book: Book, slug, keys, title: str, num_format: str, window):
     chart = new_chart(book, "line", title, None, num_format)
     for i, key in enumerate(keys):
         chart.add_series(
-            row_series(book, series_name(key, slug), BY_KEY[key].label, window, line={**color(i), "width": 2})
+            row_series(
+                book, series_name(key, slug), shown_label(BY_KEY[key]), window, line={**color(i), "width": 2}
+            )
         )
     return chart
 
@@ -244,7 +246,9 @@ def _columns(book: Book, slug, key: str, title: str, num_format: str, window, cl
             set_y_limits(chart, min(0.0, float(np.nanmin(values))), top)
             extra["data_labels"] = clipped_labels(values, top, num_format)
     chart.add_series(
-        row_series(book, series_name(key, slug), BY_KEY[key].label, window, fill=color(0), gap=50, **extra)
+        row_series(
+            book, series_name(key, slug), shown_label(BY_KEY[key]), window, fill=color(0), gap=50, **extra
+        )
     )
     chart.set_legend({"none": True})
     return chart

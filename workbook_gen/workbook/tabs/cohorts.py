@@ -216,7 +216,7 @@ class _Grouping:
         section_row(fmt, ws, top, title, FIRST_COL + t.width)
         heads = {IDX_LABEL: "Cohort", IDX_NUMBER: "#", gp_to_date_col(): "GP to date"}
         for spec in single_tables():
-            head = INDEX_HEADS.get(spec.key, spec.label)
+            head = INDEX_HEADS.get(spec.key, spec.shown_label(g))
             if t.table(spec.key) is None:
                 head = f"{spec.label} (no S&M column)" if spec.key == "cac" else ""
             heads[index_col(spec.key)] = head
@@ -291,7 +291,7 @@ class _Grouping:
         fmt, ws, t = self.fmt, self.ws, self.tables
         place = self._place(spec.key)
         head = place.row - 1
-        ws.write_string(head - 1, 0, spec.label, fmt.label_bold)  # its defined name: cohort_<g>_<key>
+        ws.write_string(head - 1, 0, spec.shown_label(self.g), fmt.label_bold)  # named cohort_<g>_<key>
         ws.write_string(head - 1, FIRST_COL, spec.definition, fmt.subtitle)
         for c, h in enumerate(("Cohort", "#", "Size", "")):
             ws.write_string(head, c, h, fmt.header)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO
+from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO, TRAILING_NAME
 from workbook_gen.workbook.book import Book, excel_serial
 from workbook_gen.workbook.layout import DATE_ROW, FIRST_COL, TL_DATE
 
@@ -79,8 +79,9 @@ def t12_slice(n_months: int) -> slice:
 
 def trailing_words(n_months: int, short: bool = False) -> str:
     """What the trailing window covers, said plainly: "Trailing twelve months", or with a shorter
-    history "Trailing 9 months" (never nine months called twelve). ``short``: "T12M" / "T9M"."""
+    history "Trailing 9 months" (never nine months called twelve). ``short``: "TTM" (the one name of the
+    trailing twelve months, definitions.TRAILING_NAME) / "T9M"."""
     k = len(range(*t12_slice(n_months).indices(n_months)))
     if short:
-        return f"T{k}M"
+        return TRAILING_NAME if k == 12 else f"T{k}M"
     return "Trailing twelve months" if k == 12 else f"Trailing {k} month{'s' if k != 1 else ''}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbook_gen.definitions import metric_keys, metric_rows, period_metric
+from workbook_gen.definitions import metric_keys, metric_rows, period_metric, shown_label
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.names import series_name
 from workbook_gen.rules import monthly_marker, period_marker
@@ -28,27 +28,34 @@ from workbook_gen.workbook.tabs.dashboard import trailing_renderer
 SHEET = "Segments"
 TOP = 4
 
-# (label, key, view): "latest" reads a monthly row in the latest month; "t12" is the engine's
-# trailing-twelve-months value of the key (definitions.TRAILING_KEYS), written as its formula.
+# (key, view): "latest" reads a monthly row in the latest month; "t12" is the engine's
+# trailing-twelve-months value of the key (definitions.TRAILING_KEYS), written as its formula. The
+# labels are the catalog's (definitions.shown_label), with the view.
 ROWS = metric_rows(
     (
-        ("ARR (latest)", "arr", "latest"),
-        ("Share of total ARR", "arr_share", "latest"),
-        ("Closing clients (latest)", "clients_closing", "latest"),
-        ("ARR growth YoY (latest)", "arr_growth_yoy", "latest"),
-        ("NRR 12m (latest)", "nrr_12m", "latest"),
-        ("GRR 12m (latest)", "grr_12m", "latest"),
-        ("ARPA (latest)", "arpa", "latest"),
-        ("ASP of new clients (T12M)", "asp_new", "t12"),
-        ("Quick ratio (T12M)", "quick_ratio", "t12"),
-        ("Logo churn per month (T12M)", "logo_churn_monthly", "t12"),
-        ("LTV (latest)", "ltv", "latest"),
-        ("Client lifetime (latest)", "lifetime_months", "latest"),
-        ("CAC payback (latest)", "cac_payback_months", "latest"),
-        ("LTV:CAC (latest)", "ltv_cac", "latest"),
+        ("arr", "latest"),
+        ("arr_share", "latest"),
+        ("clients_closing", "latest"),
+        ("arr_growth_yoy", "latest"),
+        ("nrr_12m", "latest"),
+        ("grr_12m", "latest"),
+        ("arpa", "latest"),
+        ("asp_new", "t12"),
+        ("quick_ratio", "t12"),
+        ("logo_churn_monthly", "t12"),
+        ("ltv", "latest"),
+        ("lifetime_months", "latest"),
+        ("cac_payback_months", "latest"),
+        ("ltv_cac", "latest"),
     ),
-    at=1,
 )
+
+
+def row_label(key: str, view: str, n_months: int) -> str:
+    m = period_metric(key)
+    if view == "latest":
+        return shown_label(m, "monthly", "latest")
+    return shown_label(m, "trailing", trailing_words(n_months, short=True))
 
 
 def write(book: Book) -> None:
@@ -68,9 +75,9 @@ def write(book: Book) -> None:
     for j, scope in enumerate(scopes):
         ws.write_string(TOP - 1, 1 + j, scope.label, fmt.header)
     n = len(res.months)
-    for r, (label, key, view) in enumerate(ROWS):
+    for r, (key, view) in enumerate(ROWS):
         row = TOP + r
-        ws.write_string(row, 0, label.replace("(T12M)", f"({trailing_words(n, short=True)})"), fmt.label)
+        ws.write_string(row, 0, row_label(key, view, n), fmt.label)
         unit = period_metric(key).unit
         for j, scope in enumerate(scopes):
             if view == "latest" and key in scope.monthly:

@@ -13,6 +13,7 @@ from workbook_gen.definitions import (
     metric_keys,
     metric_rows,
     period_metric,
+    shown_label,
 )
 from workbook_gen.names import series_name
 from workbook_gen.rules import monthly_marker, period_marker
@@ -79,7 +80,7 @@ def write(book: Book) -> None:
         row = TABLE_TOP + r
         m = BY_KEY[key]
         values = monthly[key]
-        ws.write_string(row, 0, m.label, fmt.label)
+        ws.write_string(row, 0, shown_label(m), fmt.label)
         style = fmt.kpi(m.unit)
         ws.write_formula(row, 1, f"={latest(key)}", style, cached(values[-1], monthly_marker(key, t - 1)))
         prev = values[-2] if t > 1 else math.nan
@@ -203,7 +204,7 @@ def _trailing(book: Book, ws, top: int) -> int:
     for key in (k for k in TRAILING if k in values):
         row += 1
         m = period_metric(key)
-        ws.write_string(row, lc, TRAILING_LABELS.get(key, m.label), fmt.label)
+        ws.write_string(row, lc, TRAILING_LABELS.get(key, shown_label(m, "trailing")), fmt.label)
         formula = period_formula(trailing_renderer(book), key)
         ws.write_formula(row, vc, formula, fmt.unit(m.unit), cached(values[key], period_marker(key)))
     return row

@@ -12,7 +12,9 @@ from workbook_gen.definitions import (
     METRICS,
     PERIOD_KEYS,
     TRAILING_KEYS,
+    TRAILING_NAME,
     period_metric,
+    shown_label,
 )
 from workbook_gen.names import (
     SLUG_MAX,
@@ -89,23 +91,24 @@ def write(book: Book) -> None:
     for m in METRICS:
         bench = m.benchmark.text if m.benchmark else ""
         note = " ".join(x for x in (m.note, undefined_sentence(m.key), better_sentence(m.key)) if x)
-        entry((m.label, m.key, unit_text(m.unit, symbol), m.definition, formula_text(m), bench, note))
+        entry((shown_label(m), m.key, unit_text(m.unit, symbol), m.definition, formula_text(m), bench, note))
     row += 1
     section_row(fmt, ws, row, "Quarterly and annual views", len(HEADS))
     row += 1
     for key in PERIOD_KEYS:
         m = period_metric(key)
         names = f"{period_row_name('quarterly', key)}, {period_row_name('annual', key)}"
-        entry((m.label, names, unit_text(m.unit, symbol), m.definition, period_rule_text(key), "", ""))
+        label = shown_label(m, "periods")
+        entry((label, names, unit_text(m.unit, symbol), m.definition, period_rule_text(key), "", ""))
     row += 1
-    section_row(fmt, ws, row, "Trailing twelve months (Dashboard, Segments)", len(HEADS))
+    section_row(fmt, ws, row, f"Trailing twelve months ({TRAILING_NAME}: Dashboard, Segments)", len(HEADS))
     row += 1
     for key in TRAILING_KEYS:
         m = period_metric(key)
         rule = period_rule_text(key)
         entry(
             (
-                m.label,
+                shown_label(m, "trailing"),
                 "",
                 unit_text(m.unit, symbol),
                 m.definition,
@@ -147,7 +150,7 @@ def write(book: Book) -> None:
     row += 1
     for t in COHORT_TABLES:
         names = ", ".join(cohort_name(g, t.key) for g in GROUPINGS)
-        entry((t.label, names, unit_text(t.unit, symbol), t.definition, "", "", ""))
+        entry((t.shown_label(), names, unit_text(t.unit, symbol), t.definition, "", "", ""))
     row += 1
     section_row(fmt, ws, row, "Timeline and settings", len(HEADS))
     row += 1

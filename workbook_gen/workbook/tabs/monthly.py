@@ -23,6 +23,7 @@ from workbook_gen.definitions import (
     metric_keys,
     metric_rows,
     scope_note,
+    shown_label,
 )
 from workbook_gen.metrics.engine import segment_labels
 from workbook_gen.metrics.monthly import kth_largest
@@ -192,7 +193,7 @@ def write(book: Book, ss: ScopeSheets) -> None:
             name = series_name(key, scope.slug)
             row = lay.place(name).row
             write_row_head(
-                ws, fmt, row, metric.label, name, metric.unit, book.settings.currency_symbol.strip()
+                ws, fmt, row, shown_label(metric), name, metric.unit, book.settings.currency_symbol.strip()
             )
             bold = key in BOLD_ROWS
             style = fmt.unit(metric.unit, bold)
@@ -234,7 +235,7 @@ def _write_chart_data(book: Book, ss: ScopeSheets, ws, sheet: str, section: str)
     lay, fmt, scope = book.layout, book.fmt, ss.scope
     for key, sign in chart_data(ss, section):
         row = lay.place(chart_data_name(series_name(key, scope.slug))).row
-        label = BY_KEY[key].label + (" (negative)" if sign < 0 else "")
+        label = shown_label(BY_KEY[key]) + (" (negative)" if sign < 0 else "")
         ws.write_string(row, 0, f"{label} — chart data, #N/A where undefined", fmt.note)
         ws.set_row(row, None, None, {"level": 1, "hidden": True})
         style = fmt.unit(BY_KEY[key].unit)

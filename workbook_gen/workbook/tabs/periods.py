@@ -19,6 +19,7 @@ from workbook_gen.definitions import (
     metric_keys,
     metric_rows,
     period_metric,
+    shown_label,
 )
 from workbook_gen.names import chart_data_name, period_edge_name, period_row_name, series_name
 from workbook_gen.rules import period_marker
@@ -149,7 +150,9 @@ def _write_rows(book: Book, ws, sheet: str, g: str, attr: str, scope, label_row:
         metric = period_metric(key)
         name = period_row_name(attr, key, scope.slug)
         row = lay.place(name).row
-        write_row_head(ws, fmt, row, metric.label, name, metric.unit, book.settings.currency_symbol.strip())
+        write_row_head(
+            ws, fmt, row, shown_label(metric, attr), name, metric.unit, book.settings.currency_symbol.strip()
+        )
         style, partial_style = fmt.unit(metric.unit), fmt.unit_partial(metric.unit)
         for p in range(n):
             c = FIRST_COL + p
@@ -249,7 +252,9 @@ def _write_chart_data(book: Book, ws, sheet: str, attr: str, view) -> None:
             continue
         place = lay.place(name)
         metric = period_metric(key)
-        ws.write_string(place.row, 0, f"{metric.label} — chart data, #N/A where undefined", fmt.note)
+        ws.write_string(
+            place.row, 0, f"{shown_label(metric, attr)} — chart data, #N/A where undefined", fmt.note
+        )
         ws.set_row(place.row, None, None, {"level": 1, "hidden": True})
         src = lay.place(period_row_name(attr, key))
         minus = "-" if sign < 0 else ""

@@ -1,0 +1,128 @@
+"""Every figure's label says its period and unit, from the catalog (definitions.shown_label): a rate says
+"per month", "per quarter" or "per year" wherever it is shown, a benchmark stated per month sits only
+beside monthly values, months and x are in the label where the number format shows no unit, a cohort's
+payback age is in its grouping's unit, and the trailing twelve months have one name."""
+
+from __future__ import annotations
+
+import re
+
+import openpyxl
+import pytest
+
+from workbook_gen.build import build
+from workbook_gen.definitions import (
+    BY_KEY,
+    METRICS,
+    MONTHS,
+    PERIOD_ONLY,
+    RATIO,
+    TRAILING_NAME,
+    period_metric,
+    shown_label,
+)
+from workbook_gen.inputs.example import example_company
+from workbook_gen.workbook.input_book import write_input_workbook
+
+PERIOD_WORDS = ("per month", "per quarter", "per year")
+RATES = [m for m in (*METRICS, *PERIOD_ONLY.values()) if m.rate]
+
+
+def test_shown_label_by_hand():
+    churn = BY_KEY["logo_churn_rate"]
+    assert shown_label(churn) == "Logo churn rate (per month)"
+    assert shown_label(churn, "quarterly") == "Logo churn rate (per quarter)"
+    assert shown_label(churn, "annual") == "Logo churn rate (per year)"
+    assert shown_label(BY_KEY["cac_payback_months"]) == "CAC payback (months)"
+    assert shown_label(BY_KEY["quick_ratio_3m"]) == "Quick ratio (3 months, x)"
+    assert shown_label(BY_KEY["ltv_cac"], "monthly", "latest") == "LTV:CAC (x, latest)"
+    assert shown_label(BY_KEY["arr"]) == "ARR"  # the currency format shows the unit
+    assert {m.key for m in RATES} >= {"logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"}
+
+
+@pytest.fixture(scope="module")
+def example_cells(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("labels")
+    src, out = folder / "in.xlsx", folder / "out.xlsx"
+    write_input_workbook(src, example_company(), company="Labels")
+    build(src, out, {"company": "Labels"})
+    wb = openpyxl.load_workbook(out, read_only=True)
+    rows = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    wb.close()
+    return rows
+
+
+def _expected_period(name: str) -> str:
+    if name.startswith("quarterly_"):
+        return "per quarter"
+    if name.startswith("annual_"):
+        return "per year"
+    return "per month"
+
+
+def _metric_of(name: str):
+    base = re.sub(r"^(quarterly|annual)_", "", name.split("__")[0])
+    try:
+        return period_metric(base)
+    except KeyError:
+        return None
+
+
+def test_every_rate_label_in_the_built_workbook_says_its_period(example_cells):
+    checked = 0
+    for sheet, rows in example_cells.items():
+        for row in rows:
+            texts = [v for v in row if isinstance(v, str)]
+            for text in texts:
+                for m in RATES:
+                    if text.startswith(m.label) and not text.startswith(m.label + " —"):
+                        assert any(w in text for w in PERIOD_WORDS), f"{sheet}: {text!r} has no period"
+                        checked += 1
+            # a named row: its label says the period of its view
+            if len(row) > 2 and isinstance(row[1], str) and isinstance(row[0], str):
+                m = _metric_of(row[1])
+                if (
+                    m is not None
+                    and m.rate
+                    and row[1].split("__")[0] in {m.key, f"quarterly_{m.key}", f"annual_{m.key}"}
+                ):
+                    assert _expected_period(row[1]) in row[0], f"{sheet}: {row[1]} labelled {row[0]!r}"
+    assert checked >= 20  # monthly tabs, segment tabs, Quarterly, Annual, Dashboard, Glossary
+
+
+def test_benchmarks_stated_per_month_sit_only_beside_monthly_values(example_cells):
+    benchmarks = {m.benchmark.text for m in METRICS if m.benchmark}
+    for sheet, rows in example_cells.items():
+        for row in rows:
+            texts = [v for v in row if isinstance(v, str)]
+            if benchmarks & set(texts):
+                assert not any("per quarter" in t or "per year" in t for t in texts), (sheet, texts[:3])
+
+
+def test_units_and_one_name_for_the_trailing_twelve_months(example_cells):
+    seen = 0
+    for sheet, rows in example_cells.items():
+        for row in rows:
+            for v in row:
+                assert not (isinstance(v, str) and "T12M" in v), f"{sheet}: {v!r}"
+            if len(row) > 2 and isinstance(row[1], str) and isinstance(row[0], str):
+                m = _metric_of(row[1])
+                if m is not None and m.unit in (MONTHS, RATIO):
+                    word = "months" if m.unit == MONTHS else "x"
+                    assert re.search(rf"[(,] ?{word}\)", row[0]) or f", {word}," in row[0], (sheet, row[0])
+                    seen += 1
+    assert seen >= 10
+    segments = [r[0] for r in example_cells["Segments"] if r and isinstance(r[0], str)]
+    assert any(TRAILING_NAME in t for t in segments)
+
+
+def test_cohort_payback_age_is_in_its_groupings_unit(example_cells):
+    found = set()
+    for sheet, rows in example_cells.items():
+        if "ohort" not in sheet:
+            continue
+        for row in rows:
+            for v in row:
+                if isinstance(v, str) and v.startswith("Payback age"):
+                    found.add(v)
+    assert {"Payback age (months)", "Payback age (quarters)", "Payback age (years)"} <= found
