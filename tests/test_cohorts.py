@@ -334,3 +334,43 @@ def test_workbook_cohorts_equal_the_reference_cached_recalculated_and_edited(eng
     assert after != reference
     recalculated = engine.recalculate(edited, tmp_path / "recalc-edited")
     assert mismatches(after, read_names(recalculated, after)) == []
+
+
+@pytest.mark.libreoffice
+def test_a_cohort_table_declared_here_is_recalculated_by_both_engines(with_mrr_per_client, engine, tmp_path):
+    spec = with_mrr_per_client
+    data = cents_company(6, n_clients=18, n_months=8, segments=("A", "B"))
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    write_input_workbook(src, data, company="Declared")
+    build(src, out, {"company": "Declared"})
+    results = compute(*load(src, {"company": "Declared"}))
+    names = {cohort_name(g, spec.key, s.slug) for g in GROUPINGS for s in results.scopes}
+    expected = {n: rows for n, rows in expected_names(results).items() if n in names}
+    recalculated = engine.recalculate(out, tmp_path / "recalc")
+    assert len(expected) == len(names)
+    assert mismatches(expected, read_names(recalculated, expected)) == []
+
+
+@pytest.mark.libreoffice
+def test_a_history_within_one_year_recalculates_in_both_engines(engine, tmp_path):
+    """Eight months inside one calendar year: the year grouping has one period, so its period table,
+    its cohort-row table and its age tables are one cell wide or high. Gnumeric answers #REF! to INDEX
+    over one cell, so such a range is read as its cell (workbook.formulas.index); and a payback over one
+    age is found without an array MATCH."""
+    data = cents_company(6, n_clients=18, n_months=8, segments=("A", "B"))
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    write_input_workbook(src, data, company="Short")
+    build(src, out, {"company": "Short"})
+    results = compute(*load(src, {"company": "Short"}))
+    assert len(results.periods["year"]) == 1 and results.total.cohorts["year"].width == 1
+    expected = expected_names(results)
+    recalculated = engine.recalculate(out, tmp_path / "recalc")
+    assert mismatches(expected, read_names(recalculated, expected)) == []
+
+
+def test_index_over_one_cell_is_the_cell():
+    from workbook_gen.workbook.formulas import index
+
+    assert index("$C$33:$C$33", "E$5", 1) == "$C$33"
+    assert index("'Time line'!$C$33:$C$33", 1, 1) == "'Time line'!$C$33"
+    assert index("Timeline!$C$33:$C$34", "k", 1) == "INDEX(Timeline!$C$33:$C$34,k,1)"

@@ -237,5 +237,7 @@ def _cac(c: CohortCell) -> str:
 
 @cohort_formula("payback_age")
 def _payback_age(c: CohortCell) -> str:
-    cac, gp_row = c.at("cac"), c.ages_row("cum_gp")
-    return f'{{=IF(ISNUMBER({cac}),IFERROR(MATCH(TRUE,{gp_row}>={cac},0)-1,"not yet"),{NA})}}'
+    cac, gp_row, gp_0 = c.at("cac"), c.ages_row("cum_gp"), c.at_age0("cum_gp")
+    # age 0 first: over a row of one age, Gnumeric's MATCH does not read the comparison as an array
+    later = f'IFERROR(MATCH(TRUE,{gp_row}>={cac},0)-1,"not yet")'
+    return f"{{=IF(ISNUMBER({cac}),IF({gp_0}>={cac},0,{later}),{NA})}}"

@@ -10,6 +10,7 @@ Undefined values are the text ``n/a`` (``n/m`` for a burn multiple without ARR g
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,7 +32,16 @@ TOP_THRESHOLD = "top10_threshold"  # the helper row of each month's 10th largest
 # INDEX(block, 0, k), which Gnumeric does not implement.
 
 
+# A range of one cell, as layout.span writes it ("$C$33:$C$33", "'Timeline'!$C$33:$C$33").
+_ONE_CELL = re.compile(r"^((?:'[^']*'|[^'!:]+)!)?(\$?[A-Z]{1,3}\$?\d+):\2$")
+
+
 def index(rng: str, row: str | int, col: str | int) -> str:
+    """Cell (row, col) of ``rng``. Over a range of one cell (a single period, a single month) it is that
+    cell: Gnumeric answers #REF! to INDEX over one cell, even at (1, 1)."""
+    one = _ONE_CELL.match(rng)
+    if one:
+        return f"{one.group(1) or ''}{one.group(2)}"
     return f"INDEX({rng},{row},{col})"
 
 

@@ -109,9 +109,8 @@ def write(book: Book, ss: ScopeSheets) -> None:
             ws.write_string(
                 2,
                 0,
-                "Cohort = period of the client's first paying month after month 1; the opening base = the "
-                "clients already paying in month 1; age 0 = the cohort's period. Grey italics: the period is "
-                "not complete yet (its value is at the last month of data).",
+                "Cohort = period of first payment after month 1 (first row: the opening base, paying in "
+                "month 1); age 0 = that period. Grey italics: period not complete yet.",
                 fmt.note,
             )
             left_out = cohort_print.month_ages_note(book.layout.n_periods["month"])
