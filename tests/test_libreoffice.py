@@ -16,6 +16,7 @@ import pytest
 from helpers import cents_company, expected_names, mismatches, read_names, undefined_cells
 
 from workbook_gen.build import build, load
+from workbook_gen.definitions import BY_KEY, shown_label
 from workbook_gen.inputs.example import synthetic_company
 from workbook_gen.libreoffice import convert
 from workbook_gen.metrics.engine import compute
@@ -302,8 +303,8 @@ def test_each_segment_prints_on_one_legible_page(example_pdf, example_results):
         assert 0.55 <= scale <= 1, scale
         text = " ".join(t for _, _, t in words)
         assert f"${float(scope.monthly['arr'][-1]):,.0f}" in text  # the latest ARR
-        for label in ("Net revenue retention (12m)", "Quick ratio (3 months)", "LTV:CAC", "Closing clients"):
-            _line_y(words, label)
+        for key in ("nrr_12m", "quick_ratio_3m", "ltv_cac", "clients_closing"):
+            _line_y(words, shown_label(BY_KEY[key]))  # the catalog's label, with its unit
         for hidden in ("Reactivated clients", "Gross MRR churn rate", "chart data", "Segment #"):
             assert hidden not in text, hidden
         for bad in ("###", "#VALUE!", "#N/A", "#REF!", "#DIV/0!", "Err:"):

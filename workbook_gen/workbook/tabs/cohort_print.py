@@ -98,7 +98,7 @@ def setup(book: Book, ss: ScopeSheets) -> None:
         else:
             areas.insert(0, (0, top_end))
         printing.report_tab(book, ws)
-        ws.set_column(3, 3, 16)  # the index block's "S&M spend (CAC)" heading
+        ws.set_column(3, 3, 16)  # the index block's "Cohort CAC" heading
         if len(areas) == 1:
             ws.print_area(areas[0][0], 0, areas[0][1], last_col)
         else:
@@ -135,7 +135,7 @@ def _segment_page(book: Book, ss: ScopeSheets, ws, groupings: list[str]) -> None
     for g in groupings:
         _hide_helpers(book, ss, ws, g)
     printing.report_tab(book, ws, pages_tall=1)
-    ws.set_column(3, 3, 16)  # the index block's "S&M spend (CAC)" heading
+    ws.set_column(3, 3, 16)  # the index block's "Cohort CAC" heading
     ws.freeze_panes(3, FIRST_COL)
     last_col = FIRST_COL + CHART_COLS - 1
     if ws.charts:

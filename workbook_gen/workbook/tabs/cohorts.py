@@ -47,7 +47,6 @@ CHART_GROUPING = "quarter"
 # Groupings whose periods span several months get a block of cohort MRR by calendar month (on the
 # monthly timeline), from which cumulative gross profit is summed cheaply instead of client by client.
 CALENDAR_GROUPINGS = ("quarter", "year")
-INDEX_HEADS = {"cac": "S&M spend (CAC)"}  # where the index block's head says more than the label
 
 
 def age_tables():
@@ -215,7 +214,7 @@ class _Grouping:
         section_row(fmt, ws, top, title, FIRST_COL + t.width)
         heads = {IDX_LABEL: "Cohort", IDX_NUMBER: "#", gp_to_date_col(): "GP to date"}
         for spec in single_tables():
-            head = INDEX_HEADS.get(spec.key, spec.shown_label(g))
+            head = spec.shown_label(g)
             if t.table(spec.key) is None:
                 head = f"{spec.label} (no S&M column)" if spec.key == "cac" else ""
             heads[index_col(spec.key)] = head
