@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from workbook_gen.definitions import BY_KEY, CURRENCY, PCT
+from workbook_gen.definitions import BY_KEY, CURRENCY, PCT, shown_label
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.changes import REMOVED, Changes
 from workbook_gen.names import series_name
@@ -159,7 +159,7 @@ def write(book: Book, changes: Changes) -> None:
             style = cents if metric.unit == CURRENCY else fmt.unit(metric.unit)
             undefined = monthly_marker(m.key, m.index)
             ws.write_string(row, 0, m.scope, fmt.label)
-            ws.write_string(row, 1, metric.label, fmt.label)
+            ws.write_string(row, 1, shown_label(metric), fmt.label)
             ws.write_string(row, 2, name, fmt.name)
             ws.write_datetime(row, 3, dt.datetime(m.month.year, m.month.month, 1), date_fmt)
             old = cached(m.old, undefined)

@@ -125,7 +125,7 @@ def write(book: Book) -> None:
             m = BY_KEY[key]
             entry(
                 (
-                    f"{m.label} — plan",
+                    f"{shown_label(m)} — plan",
                     plan_name(key),
                     unit_text(m.unit, symbol),
                     f"The plan ({book.results.plan.version or 'the Plan sheet'}) for each month of actuals.",
@@ -136,7 +136,7 @@ def write(book: Book) -> None:
             )
             entry(
                 (
-                    f"{m.label} — variance",
+                    f"{shown_label(m)} — variance",
                     variance_name(key),
                     unit_text(m.unit, symbol),
                     "Actual minus plan for each month.",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, HIGHER, PCT
+from workbook_gen.definitions import BY_KEY, HIGHER, PCT, shown_label
 from workbook_gen.metrics.plan import PERIODS
 from workbook_gen.model import SHEET_PLAN
 from workbook_gen.names import plan_name, plan_summary_name, series_name, variance_name
@@ -108,7 +108,7 @@ def write(book: Book) -> None:
     for r, k in enumerate(p.keys):
         row = TABLE_TOP + r
         m = BY_KEY[k]
-        ws.write_string(row, 0, m.label, fmt.label)
+        ws.write_string(row, 0, shown_label(m), fmt.label)
         ws.write_string(row, 1, plan_name(k), fmt.name)
         ws.write_string(row, UNIT_COL, unit_text(m.unit, currency), fmt.unit_text)
         ws.write_string(row, BETTER_COL, m.better, fmt.unit_text)
@@ -271,8 +271,8 @@ def _monthly(book: Book, ws) -> None:
         )
         prow, vrow = lay.place(plan_name(k)).row, lay.place(variance_name(k)).row
         for r, label, name in (
-            (prow, f"{m.label} — plan", plan_name(k)),
-            (vrow, f"{m.label} — variance", variance_name(k)),
+            (prow, f"{shown_label(m)} — plan", plan_name(k)),
+            (vrow, f"{shown_label(m)} — variance", variance_name(k)),
         ):
             ws.write_string(r, 0, label, fmt.label)
             ws.write_string(r, 1, name, fmt.name)
