@@ -99,6 +99,12 @@ def setup(book: Book, ss: ScopeSheets) -> None:
             areas.insert(0, (0, top_end))
         printing.report_tab(book, ws)
         ws.set_column(3, 3, 16)  # the index block's "Cohort CAC" heading
+        if printed == ["year"]:
+            # a handful of annual cohorts (the opening base and one row a year): the whole tab on one
+            # page, printed wide enough that fitting the width scales its height onto the page
+            wanted = printing.width_for_height(printing.height_px(ws, areas[0][0], areas[-1][1]))
+            shown = printing.width_px(ws, 0, last_col)
+            last_col += max(0, math.ceil((wanted - shown) / printing.DEFAULT_COL_PX))
         if len(areas) == 1:
             ws.print_area(areas[0][0], 0, areas[0][1], last_col)
         else:
