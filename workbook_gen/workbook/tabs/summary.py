@@ -43,17 +43,17 @@ def write(book: Book) -> None:
     right = _clients(book, ws, right if right == top else right + 1, "Largest client wins", s.wins)
     right = _clients(book, ws, right + 1, "Largest client losses", s.losses)
     bottom = max(left, right)
-    ws.write_string(
-        bottom + 1,
-        0,
+    notes = (
         f"Changes over the last {SPAN} months: rates in percentage points, other figures in per cent of "
-        "their earlier value; better or worse as each KPI's benchmark reads (lower churn, burn and payback "
-        "are better). A segment's NRR is coloured by the NRR benchmark, as on the dashboard.",
-        fmt.note,
+        "their earlier value.",
+        "Better or worse as each KPI's benchmark reads (lower churn, burn and payback are better); a "
+        "segment's NRR is coloured by the NRR benchmark, as on the dashboard.",
     )
+    for i, note in enumerate(notes, start=1):
+        ws.write_string(bottom + i, 0, note, fmt.note)
     for c, width in enumerate(WIDTHS):
         ws.set_column(c, c, width)
-    ws.print_area(0, 0, bottom + 1, last)
+    ws.print_area(0, 0, bottom + len(notes), last)
     printing.report_tab(book, ws, pages_tall=1)
 
 
