@@ -229,15 +229,14 @@ def _charts(book: Book, ws, top: int) -> None:
 SEGMENT_KPIS = metric_rows(
     (
         ("arr", "ARR"),
-        ("arr_growth_yoy", "ARR growth"),
-        ("nrr_12m", "NRR (12m)"),
-        ("grr_12m", "GRR (12m)"),
-        ("logo_churn_rate", "Logo churn"),
-        ("cac_payback_months", "Payback"),
-        ("ltv_cac", "LTV:CAC"),
+        ("arr_growth_yoy", "ARR growth (year on year)"),
+        ("nrr_12m", "NRR (12 months)"),
+        ("grr_12m", "GRR (12 months)"),
+        ("logo_churn_rate", "Logo churn (per month)"),
+        ("cac_payback_months", "CAC payback (months)"),
+        ("ltv_cac", "LTV:CAC (x)"),
     )
 )
-SEGMENT_COL_W = 12
 CAPPED_MARK = "*"
 
 
@@ -247,9 +246,13 @@ def _segment_rows(book: Book, ws, top: int) -> int:
     fmt, res = book.fmt, book.results
     monthly = res.total.monthly
     kpi_row = {k: TABLE_TOP + r for r, k in enumerate(k for k in KPIS if k in monthly)}
-    ws.write_string(top, 0, "By segment", fmt.header_left)
+    ws.write_string(top, 0, f"By segment, {res.months[-1]:%b %Y}", fmt.header_left)
+    head_format = fmt._get(
+        ("segment_head",), bold=True, bottom=1, bg_color="#D9E1F2", align="center", text_wrap=True
+    )
     for j, (_key, head) in enumerate(SEGMENT_KPIS):
-        ws.write_string(top, 1 + j, head, fmt.header)
+        ws.write_string(top, 1 + j, head, head_format)
+    ws.set_row(top, 30)  # two lines: each head names its unit and period
     t = len(res.months)
     cap = book.settings.lifetime_cap_months
     capped = []
