@@ -7,6 +7,7 @@ import math
 from workbook_gen.definitions import (
     BY_KEY,
     COUNT,
+    HIGHER,
     MONTHS,
     PCT,
     TRAILING_KEYS,
@@ -15,7 +16,7 @@ from workbook_gen.definitions import (
     period_metric,
     shown_label,
 )
-from workbook_gen.names import series_name
+from workbook_gen.names import plan_name, series_name, variance_name
 from workbook_gen.rules import monthly_marker, period_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial
@@ -50,8 +51,21 @@ TABLE_TOP = 5
 # Six charts, no two of the same thing (the MRR movements are the bridge's alone).
 DASHBOARD_CHARTS = chart_kinds("bridge", "arr", "clients", "retention", "payback", "burn_multiple")
 COLS = ("Metric", "Latest", "Previous month", "Change", "12 months ago", "Benchmark", "Good at", "OK at")
-WIDTHS = (27, 13, 13, 11, 13, 45, 8, 8, 2, 30, 13)
-TRAILING_COL = 9  # the trailing-twelve-months table, right of the KPI table
+#: With a plan, the plan for the latest month and the variance to it follow the latest value.
+PLAN_COLS = ("Plan", "Variance to plan")
+WIDTH = {
+    "Metric": 27,
+    "Latest": 13,
+    "Plan": 13,
+    "Variance to plan": 14,
+    "Previous month": 13,
+    "Change": 11,
+    "12 months ago": 13,
+    "Benchmark": 45,
+    "Good at": 8,
+    "OK at": 8,
+}
+TRAILING_WIDTHS = (2, 30, 13)  # a gap, then the trailing-twelve-months table right of the KPI table
 CHART_W, CHART_H = 420, 275  # three charts across the page, two rows
 CHART_ROWS = 14  # sheet rows a row of charts takes
 
@@ -73,7 +87,9 @@ def write(book: Book) -> None:
         book.wb.add_format({"num_format": "mmm yyyy", "bold": True, "align": "right"}),
         excel_serial(last),
     )
-    for c, h in enumerate(COLS):
+    cols = columns(res.plan is not None)
+    col = {name: c for c, name in enumerate(cols)}
+    for c, h in enumerate(cols):
         ws.write_string(TABLE_TOP - 1, c, h, fmt.header if c else fmt.header_left)
     monthly = res.total.monthly
     for r, key in enumerate(k for k in KPIS if k in monthly):
@@ -83,20 +99,22 @@ def write(book: Book) -> None:
         ws.write_string(row, 0, shown_label(m), fmt.label)
         style = fmt.kpi(m.unit)
         ws.write_formula(row, 1, f"={latest(key)}", style, cached(values[-1], monthly_marker(key, t - 1)))
+        if res.plan is not None:
+            _plan_cells(book, ws, row, col["Plan"], key)
         prev = values[-2] if t > 1 else math.nan
         ws.write_formula(
             row,
-            2,
+            col["Previous month"],
             f"=IF(COUNT(months)>1,{in_row(key, 'COUNT(months)-1')},{NA})",
             fmt.unit(m.unit),
             cached(prev, monthly_marker(key, t - 2)),
         )
         change = values[-1] - prev if t > 1 else math.nan
-        b, c = cell(row, 1), cell(row, 2)
+        b, c = cell(row, 1), cell(row, col["Previous month"])
         points = m.unit == PCT  # a change of a percentage is shown in percentage points
         ws.write_formula(
             row,
-            3,
+            col["Change"],
             f"=IF(AND(ISNUMBER({b}),ISNUMBER({c})),({b}-{c}){'*100' if points else ''},{NA})",
             fmt.change(m.unit),
             cached(change * 100 if points else change),
@@ -104,17 +122,18 @@ def write(book: Book) -> None:
         ago = values[-13] if t > 12 else math.nan
         ws.write_formula(
             row,
-            4,
+            col["12 months ago"],
             f"=IF(COUNT(months)>12,{in_row(key, 'COUNT(months)-12')},{NA})",
             fmt.unit(m.unit),
             cached(ago, monthly_marker(key, t - 13)),
         )
         bench = m.benchmark
         if bench:
-            ws.write_string(row, 5, bench.text, fmt.bench)
-            ws.write_number(row, 6, bench.good, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
-            ws.write_number(row, 7, bench.ok, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
-            g, o = cell(row, 6, col_abs=True), cell(row, 7, col_abs=True)
+            good_col, ok_col = col["Good at"], col["OK at"]
+            ws.write_string(row, col["Benchmark"], bench.text, fmt.bench)
+            ws.write_number(row, good_col, bench.good, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
+            ws.write_number(row, ok_col, bench.ok, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
+            g, o = cell(row, good_col, col_abs=True), cell(row, ok_col, col_abs=True)
             cmp = ">=" if bench.higher else "<="
             latest_cell = cell(row, 1)
             ws.conditional_format(
@@ -154,12 +173,17 @@ def write(book: Book) -> None:
         note_row,
         0,
         "Green: meets the 'good at' threshold; amber: the 'OK at' one; red: neither. Thresholds are common "
-        "rules of thumb (see the glossary in the appendix). Change: % metrics in percentage points.",
+        "rules of thumb (see the glossary in the appendix). Change: % metrics in percentage points."
+        + (
+            f" Plan: the {res.plan.version or 'plan'} for {last:%b %Y}; variance green where it is favourable."
+            if res.plan is not None
+            else ""
+        ),
         fmt.note,
     )
-    for c, width in enumerate(WIDTHS):
+    for c, width in enumerate((*(WIDTH[name] for name in cols), *TRAILING_WIDTHS)):
         ws.set_column(c, c, width)
-    _trailing(book, ws, TABLE_TOP - 1)
+    _trailing(book, ws, TABLE_TOP - 1, len(cols) + 1)
     seg_bottom = _segment_rows(book, ws, note_row + 2) if res.segments else note_row
     _charts(book, ws, seg_bottom + 2)
     ws.freeze_panes(TABLE_TOP, 1)
@@ -183,12 +207,50 @@ def trailing_renderer(book: Book, slug: str | None = None) -> PeriodRenderer:
     )
 
 
-def _trailing(book: Book, ws, top: int) -> int:
+def columns(with_plan: bool) -> tuple[str, ...]:
+    """The KPI table's columns: the plan's two after the latest value when there is a plan."""
+    return (*COLS[:2], *(PLAN_COLS if with_plan else ()), *COLS[2:])
+
+
+def _plan_cells(book: Book, ws, row: int, plan_col: int, key: str) -> None:
+    """The latest month's plan and variance to plan of a planned KPI (a variance of a percentage in
+    points), the variance green where favourable and red where not, by the metric's direction."""
+    fmt, plan = book.fmt, book.results.plan
+    if key not in plan.keys:
+        for c in (plan_col, plan_col + 1):
+            ws.write_blank(row, c, None, fmt.unit(BY_KEY[key].unit))
+        return
+    m = BY_KEY[key]
+    points = m.unit == PCT
+    ws.write_formula(
+        row, plan_col, f"={latest(plan_name(key))}", fmt.unit(m.unit), cached(plan.plan[key][-1])
+    )
+    here = cell(row, plan_col + 1)
+    var = latest(variance_name(key))
+    ws.write_formula(
+        row,
+        plan_col + 1,
+        f"=IF(ISNUMBER({var}),{var}{'*100' if points else ''},{NA})",
+        fmt.change(m.unit),
+        cached(plan.variance[key][-1] * (100 if points else 1)),
+    )
+    up, down = (fmt.good, fmt.bad) if m.better == HIGHER else (fmt.bad, fmt.good)
+    for cmp, style in ((">", up), ("<", down)):
+        ws.conditional_format(
+            row,
+            plan_col + 1,
+            row,
+            plan_col + 1,
+            {"type": "formula", "criteria": f"=AND(ISNUMBER({here}),{here}{cmp}0)", "format": style},
+        )
+
+
+def _trailing(book: Book, ws, top: int, label_col: int) -> int:
     """Flows of the trailing twelve months, and ratios recomputed from those sums, right of the KPI
-    table (the engine's ``trailing`` values as formulas). Returns the last row."""
+    table from column ``label_col`` (the engine's ``trailing`` values as formulas). Returns the last row."""
     fmt, res = book.fmt, book.results
     window = t12_slice(len(res.months))
-    lc, vc = TRAILING_COL, TRAILING_COL + 1
+    lc, vc = label_col, label_col + 1
     ws.write_string(top, lc, trailing_words(len(res.months)), fmt.header_left)
     ws.write_string(top, vc, "Sum / ratio", fmt.header)
     ws.write_string(top + 1, lc, "From (first month of the window)", fmt.note)
