@@ -523,3 +523,52 @@ def test_build_summary_names_the_largest_variances(tmp_path):
     assert [abs(v.variance_pct) for v in ranked] == sorted(
         (abs(v.variance_pct) for v in ranked), reverse=True
     )
+
+
+def test_dashboard_shows_plan_and_variance_beside_planned_kpis(tmp_path):
+    """The example (with its plan): a Plan and a Variance to plan column after Latest; ARR's cells read
+    plan_arr and variance_arr and carry the engine's values for the latest month, logo churn's variance
+    is in points, and the variance is green where favourable by the metric's direction (ARR above plan,
+    churn below it)."""
+    import re
+    from pathlib import Path
+
+    import openpyxl
+
+    from workbook_gen.build import build, load
+    from workbook_gen.metrics.engine import compute
+    from workbook_gen.workbook.formats import BAD, GOOD
+    from workbook_gen.workbook.tabs.dashboard import TABLE_TOP
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "example-company.xlsx"
+    out = tmp_path / "pack.xlsx"
+    build(example, out)
+    plan = compute(*load(example)).plan
+    ws = openpyxl.load_workbook(out)["Dashboard"]
+    assert [ws.cell(TABLE_TOP, c).value for c in range(1, 5)] == [
+        "Metric",
+        "Latest",
+        "Plan",
+        "Variance to plan",
+    ]
+    rows = {ws.cell(r, 1).value: r for r in range(TABLE_TOP + 1, ws.max_row + 1)}
+    arr = rows["ARR"]
+    churn = next(r for label, r in rows.items() if label and label.startswith("Logo churn rate"))
+    assert "plan_arr" in ws.cell(arr, 3).value and "variance_arr" in ws.cell(arr, 4).value
+    assert "*100" in ws.cell(churn, 4).value  # a variance of a rate, in points
+    values = openpyxl.load_workbook(out, data_only=True)["Dashboard"]
+    assert values.cell(arr, 3).value == pytest.approx(plan.plan["arr"][-1])
+    assert values.cell(arr, 4).value == pytest.approx(plan.variance["arr"][-1])
+    assert values.cell(churn, 4).value == pytest.approx(100 * plan.variance["logo_churn_rate"][-1])
+
+    def colours(row):
+        """Comparison with 0 -> fill colour of the variance cell's conditional formats."""
+        return {
+            re.search(r"([<>])0\)?$", rule.formula[0]).group(1): rule.dxf.fill.bgColor.rgb[-6:]
+            for rng in ws.conditional_formatting
+            if ws.cell(row, 4).coordinate in rng.sqref
+            for rule in rng.rules
+        }
+
+    assert colours(arr) == {">": GOOD[1:], "<": BAD[1:]}
+    assert colours(churn) == {">": BAD[1:], "<": GOOD[1:]}
