@@ -572,3 +572,26 @@ def test_dashboard_shows_plan_and_variance_beside_planned_kpis(tmp_path):
 
     assert colours(arr) == {">": GOOD[1:], "<": BAD[1:]}
     assert colours(churn) == {">": BAD[1:], "<": GOOD[1:]}
+
+
+def test_the_dashboards_arr_chart_draws_the_plan_line(tmp_path, example_workbook):
+    """With ARR planned, the dashboard's ARR chart is ARR against plan (the dashed plan on to the end of
+    the plan year), as on the Plan vs actual page: two charts of that title in the example's workbook,
+    the dashboard's and the page's; without a plan, none."""
+    import zipfile
+    from pathlib import Path
+
+    from workbook_gen.build import build
+
+    def plan_charts(path) -> int:
+        with zipfile.ZipFile(path) as z:
+            return sum(
+                "ARR against plan" in z.read(n).decode()
+                for n in z.namelist()
+                if n.startswith("xl/charts/chart")
+            )
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "example-company.xlsx"
+    build(example, tmp_path / "with.xlsx")
+    assert plan_charts(tmp_path / "with.xlsx") == 2
+    assert plan_charts(example_workbook) == 0  # the test suite's example company has no plan

@@ -25,6 +25,8 @@ from workbook_gen.workbook.derived import NA, PeriodRenderer, period_formula
 from workbook_gen.workbook.formulas import in_row, latest
 from workbook_gen.workbook.layout import cell
 from workbook_gen.workbook.tabs.common import T12_START, t12_slice, trailing_words
+from workbook_gen.workbook.tabs.plan import CHART_KEY as PLANNED_CHART_KEY
+from workbook_gen.workbook.tabs.plan import arr_against_plan
 
 SHEET = "Dashboard"
 KPIS = metric_keys(
@@ -275,8 +277,12 @@ def _trailing(book: Book, ws, top: int, label_col: int) -> int:
 def _charts(book: Book, ws, top: int) -> None:
     window = month_window(book, 24)
     kinds = [kind for kind in DASHBOARD_CHARTS if has_data(book, kind, None, window)]
+    plan = book.results.plan
     for k, kind in enumerate(kinds):
-        chart = monthly_chart(book, kind, None, window)
+        if kind == "arr" and plan is not None and PLANNED_CHART_KEY in plan.keys:
+            chart = arr_against_plan(book)  # the plan line on to the end of the plan year
+        else:
+            chart = monthly_chart(book, kind, None, window)
         chart.set_size({"width": CHART_W, "height": CHART_H})
         ws.insert_chart(
             top + (k // 3) * CHART_ROWS,

@@ -286,6 +286,12 @@ def _monthly(book: Book, ws) -> None:
             ws.write_formula(vrow, lay.col(i), "=" + _both(a, q, f"{a}-{q}"), style, cached(p.variance[k][i]))
 
 
+def _chart_rows(book: Book) -> dict[str, int]:
+    """The rows of the ARR-against-plan chart's data (hidden, below the monthly rows of this tab)."""
+    base = book.layout.place(variance_name(book.results.plan.keys[-1])).row + 2
+    return {"date": base, "actual": base + 1, "plan": base + 2}
+
+
 def _chart(book: Book, ws, top: int) -> None:
     """ARR against plan: the actuals, and the plan line on to the end of the plan year, marked as plan.
     Its helper rows (hidden, below the monthly rows) sit on the timeline's columns, continued to the
@@ -295,8 +301,7 @@ def _chart(book: Book, ws, top: int) -> None:
     plan_months = book.data.plan.months
     first, last = chart_months(book)
     future = [m for m in plan_months if m > months[-1]]  # the plan's months past the actuals
-    base = lay.place(variance_name(p.keys[-1])).row + 2
-    rows = {"date": base, "actual": base + 1, "plan": base + 2}
+    rows = _chart_rows(book)
     first_col = plan_first_col(book.data.plan)
     sheet_row = {line.key: r for r, line in enumerate(book.data.plan.lines, start=1) if line in _chosen(book)}
     label = BY_KEY[CHART_KEY].label
@@ -328,8 +333,23 @@ def _chart(book: Book, ws, top: int) -> None:
             money,
             _chart_value(p.plan_at(CHART_KEY, month)),
         )
+    chart = arr_against_plan(book)
+    chart.set_size({"width": 900, "height": 320})
+    ws.insert_chart(top, 0, chart, {"object_position": 3})
+
+
+def arr_against_plan(book: Book):
+    """The chart of ARR against its plan (the dashboard's ARR chart too, when ARR is planned): actuals,
+    and the plan dashed on to the end of the plan year. Its data are this tab's hidden chart rows."""
+    p, lay = book.results.plan, book.layout
+    first, last = chart_months(book)
+    rows = _chart_rows(book)
+    label = BY_KEY[CHART_KEY].label
+    actual = book.results.total.monthly[CHART_KEY][first : last + 1]
+    planned = [p.plan_at(CHART_KEY, m) for m in book.data.plan.months]
+    top = max((abs(v) for v in (*actual, *planned) if v is not None and math.isfinite(v)), default=None)
     chart = new_chart(
-        book, "line", f"{label} against plan ({book.settings.currency})", None, money_format(book)
+        book, "line", f"{label} against plan ({book.settings.currency})", None, money_format(book, top)
     )
     categories = [SHEET, rows["date"], lay.col(first), rows["date"], lay.col(last)]
     chart.add_series(
@@ -349,8 +369,7 @@ def _chart(book: Book, ws, top: int) -> None:
             "line": {"color": PALETTE[6], "width": 1.75, "dash_type": "dash"},
         }
     )
-    chart.set_size({"width": 900, "height": 320})
-    ws.insert_chart(top, 0, chart, {"object_position": 3})
+    return chart
 
 
 def _chart_value(v: float):
