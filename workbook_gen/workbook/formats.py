@@ -42,6 +42,8 @@ class Formats:
         self.title = add(bold=True, font_size=14, font_color=NAVY)
         self.subtitle = add(italic=True, font_color="#595959")
         self.header = add(bold=True, bottom=1, bg_color="#D9E1F2", align="center")
+        # a head that may take two lines (its row is made tall enough where it is written)
+        self.header_wrap = add(bold=True, bottom=1, bg_color="#D9E1F2", align="center", text_wrap=True)
         self.header_left = add(bold=True, bottom=1, bg_color="#D9E1F2")
         self.header_date = add(bold=True, bottom=1, bg_color="#D9E1F2", align="center", num_format="mmm yy")
         self.section = add(bold=True, font_color="#FFFFFF", bg_color=NAVY)

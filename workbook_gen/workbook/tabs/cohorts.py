@@ -219,7 +219,8 @@ class _Grouping:
                 head = f"{spec.label} (no S&M column)" if spec.key == "cac" else ""
             heads[index_col(spec.key)] = head
         for c, h in heads.items():
-            ws.write_string(top + 1, c, h, fmt.header)
+            ws.write_string(top + 1, c, h, fmt.header_wrap)
+        ws.set_row(top + 1, 30)  # two lines: "Payback age (quarters)" is wider than its column
         rows = lambda col: lay.cohort_rows_column(g, col, self.here)  # noqa: E731
         gp = self._place("cum_gp")
         first_edge = lay.place(period_edge_name(g, "first")).range(self.here)

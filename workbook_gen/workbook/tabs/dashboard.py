@@ -315,11 +315,8 @@ def _segment_rows(book: Book, ws, top: int) -> int:
     monthly = res.total.monthly
     kpi_row = {k: TABLE_TOP + r for r, k in enumerate(k for k in KPIS if k in monthly)}
     ws.write_string(top, 0, f"By segment, {res.months[-1]:%b %Y}", fmt.header_left)
-    head_format = fmt._get(
-        ("segment_head",), bold=True, bottom=1, bg_color="#D9E1F2", align="center", text_wrap=True
-    )
     for j, (_key, head) in enumerate(SEGMENT_KPIS):
-        ws.write_string(top, 1 + j, head, head_format)
+        ws.write_string(top, 1 + j, head, fmt.header_wrap)
     ws.set_row(top, 30)  # two lines: each head names its unit and period
     t = len(res.months)
     cap = book.settings.lifetime_cap_months
