@@ -1043,3 +1043,27 @@ SCOPE_NEEDS = {
     BURN: "net burn is not reported for {label} on its own, and the company's burn is never set against "
     "one segment's revenue",
 }
+
+
+#: The board's headline KPIs, in the order the dashboard shows them and the executive summary ranks
+#: their moves (cash and runway only where the Burn sheet has a cash balance).
+BOARD_KPIS = metric_keys(
+    "arr",
+    "mrr_growth_mom",
+    "arr_growth_yoy",
+    "clients_closing",
+    "arpa",
+    "quick_ratio_3m",
+    "logo_churn_rate",
+    "nrr_12m",
+    "grr_12m",
+    "cac",
+    "cac_payback_months",
+    "ltv",
+    "ltv_cac",
+    "magic_number",
+    "burn_multiple",
+    "rule_of_40",
+    "cash_balance",
+    "runway_months",
+)

@@ -17,32 +17,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY, HIGHER, PCT, metric_keys
+from workbook_gen.definitions import BOARD_KPIS, BY_KEY, CASH, HIGHER, PCT
 from workbook_gen.metrics.engine import Results
 from workbook_gen.model import InputData
 
 SPAN = 3  # months: "over the last three months"
 TOP = 3  # improvements and deteriorations shown
 CLIENTS_SHOWN = 3  # wins and losses shown
-# The KPIs the summary compares (the dashboard's, in its order): each needs a direction in the catalog.
-CANDIDATES = metric_keys(
-    "arr",
-    "mrr_growth_mom",
-    "arr_growth_yoy",
-    "clients_closing",
-    "arpa",
-    "quick_ratio_3m",
-    "logo_churn_rate",
-    "nrr_12m",
-    "grr_12m",
-    "cac",
-    "cac_payback_months",
-    "ltv",
-    "ltv_cac",
-    "magic_number",
-    "burn_multiple",
-    "rule_of_40",
-)
+# The KPIs the summary compares (the dashboard's, in its order, but cash): each needs a direction in
+# the catalog.
+CANDIDATES = tuple(k for k in BOARD_KPIS if BY_KEY[k].scope != CASH)
 FLAT = 0.5  # a segment's ARR moving less than this many per cent over the span is "flat"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from workbook_gen.definitions import (
+    BOARD_KPIS,
     BY_KEY,
     COUNT,
     HIGHER,
@@ -29,26 +30,7 @@ from workbook_gen.workbook.tabs.plan import CHART_KEY as PLANNED_CHART_KEY
 from workbook_gen.workbook.tabs.plan import arr_against_plan
 
 SHEET = "Dashboard"
-KPIS = metric_keys(
-    "arr",
-    "mrr_growth_mom",
-    "arr_growth_yoy",
-    "clients_closing",
-    "arpa",
-    "quick_ratio_3m",
-    "logo_churn_rate",
-    "nrr_12m",
-    "grr_12m",
-    "cac",
-    "cac_payback_months",
-    "ltv",
-    "ltv_cac",
-    "magic_number",
-    "burn_multiple",
-    "rule_of_40",
-    "cash_balance",  # these two only when the Burn sheet has a cash balance
-    "runway_months",
-)
+KPIS = BOARD_KPIS
 TABLE_TOP = 5
 # Six charts, no two of the same thing (the MRR movements are the bridge's alone).
 DASHBOARD_CHARTS = chart_kinds("bridge", "arr", "clients", "retention", "payback", "burn_multiple")
