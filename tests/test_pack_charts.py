@@ -110,3 +110,60 @@ def test_arr_waterfall_axis_starts_at_zero_unless_the_movements_would_be_slivers
     values = np.array([3.9e6, 2e5, 1e4, 1.5e5, 5e4, 1e5, 4.11e6])
     base, rise, _ = levels(values)
     assert axis_floor(values, base, 4.26e6) == 2e6
+
+
+def _charts_xml(workbook) -> dict[str, str]:
+    with zipfile.ZipFile(workbook) as z:
+        return {n: z.read(n).decode() for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", n)}
+
+
+def test_one_outlier_rule_for_every_ratio_chart_by_hand():
+    """A quick ratio of 9.0 among quarters of 2.1-4.8: quartiles 2.625 and 3.8775 (IQR 1.2525), fence
+    3.8775 + 3 × 1.2525 = 7.635, twice the upper quartile 7.755: 9.0 is far out. The largest typical
+    value is 4.8, × 1.15 = 5.52, up to the next round top (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10): 6."""
+    values = np.array([9.0, 3.56, 2.9, 2.62, 4.8, 2.1, 2.63, 3.04])
+    assert charts.clip_top(values) == 6.0
+    assert charts.clip_top(values[:4], values[4:]) == 6.0  # over every series drawn on the axis
+    # a column beyond the axis is labelled with its true value; the others carry no label
+    custom = charts.clip_labels(values, 6.0, "0.0")["data_labels"]["custom"]
+    assert custom[0]["value"] == "9.0 ↑" and all(c.get("delete") for c in custom[1:])
+    # a line leaves the plot at the top edge, where no spreadsheet draws its label: the legend says it
+    quarters = ["2024 Q1", "2024 Q2", "2024 Q3", "2024 Q4", "2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4"]
+    assert charts.clip_name("Quick ratio", values, 6.0, "0.0", quarters) == "Quick ratio, 2024 Q1 9.0 ↑"
+    assert charts.clip_name("NRR", [2.5, 1.0], 2.0, "0%", ["Jan 25", "Feb 25"]) == "NRR, Jan 25 250% ↑"
+    # no outlier: no bound, no label, the name as it is
+    typical = values[1:]
+    assert charts.clip_top(typical) is None
+    assert charts.clip_labels(typical, None, "0.0") == {}
+    assert charts.clip_name("Quick ratio", typical, None, "0.0", quarters[1:]) == "Quick ratio"
+
+
+def _axis_tops(xml: str) -> dict[str, float]:
+    """The top of each value axis that has one, by axis id."""
+    tops = {}
+    for ax, scaling in re.findall(r'<c:valAx><c:axId val="(\d+)"/><c:scaling>(.*?)</c:scaling>', xml):
+        top = re.search(r'<c:max val="([-0-9.eE]+)"/>', scaling)
+        if top:
+            tops[ax] = float(top[1])
+    return tops
+
+
+def test_no_point_is_beyond_its_axis_unlabelled_in_the_example(example_workbook):
+    """In every chart of the example workbook, a point above its value axis' top is labelled with its
+    value (a column) or named with it in the legend (a line); the example's quarterly quick ratio of
+    2024 Q1 (9.0, the others 2.1-4.8) is such a point: it does not set the scale of the other quarters."""
+    clipped = []
+    for name, xml in _charts_xml(example_workbook).items():
+        tops = _axis_tops(xml)
+        for group in re.findall(r"<c:(?:barChart|lineChart)>.*?</c:(?:barChart|lineChart)>", xml, re.S):
+            axis = re.findall(r'<c:axId val="(\d+)"/>', group)[-1]  # the value axis of the group
+            top = tops.get(axis)
+            for ser in re.findall(r"<c:ser>.*?</c:ser>", group, re.S):
+                values = [float(v) for v in re.findall(r"<c:v>([-0-9.eE]+)</c:v>", ser.split("<c:val>")[-1])]
+                if top is None or not any(v > top * (1 + 1e-9) for v in values):
+                    continue
+                label = re.search(r"<c:tx><c:v>(.*?)</c:v>", ser)[1]
+                labelled = "↑</a:t>" in ser or "↑" in label
+                assert labelled, (name, label, top)
+                clipped.append((label, top))
+    assert ("Quick ratio (right axis), 2024 Q1 9.0 ↑", 6.0) in clipped

@@ -139,12 +139,16 @@ def set_y_limits(chart, low: float | None = None, high: float | None = None) -> 
     chart.wbg_y = y
 
 
-def nice_ceiling(x: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × a power of ten that is ≥ ``x`` (0 for x ≤ 0)."""
+STEPS = (1, 2, 2.5, 5, 10)  # round steps of an axis
+TOPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)  # round tops of a clipped axis, close to the data
+
+
+def nice_ceiling(x: float, ladder=STEPS) -> float:
+    """The smallest of ``ladder`` (1, 2, 2.5, 5) × a power of ten that is ≥ ``x`` (0 for x ≤ 0)."""
     if not x > 0:
         return 0.0
     mag = 10.0 ** math.floor(math.log10(x))
-    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= x * (1 - 1e-12))
+    return next(m * mag for m in ladder if m * mag >= x * (1 - 1e-12))
 
 
 def scope_values(book: Book, slug, key: str, window) -> np.ndarray:
@@ -203,17 +207,22 @@ def _no_negatives(num_format: str) -> str:
     return f"{num_format.split(';')[0]};;0"
 
 
-def _right_line(book: Book, chart, slug, key: str, label: str, window, num_format: str):
+def _right_line(book: Book, chart, slug, key: str, label: str, window, num_format: str, clip: bool = False):
     """A line of ``key`` on the right axis. Where the left axis goes below zero, the right axis
-    gets the same share of its height below zero, so both share one zero line."""
-    values = scope_values(book, slug, key, window)
-    y2 = right_axis(chart, float(np.max(values)) if values.size else 0.0, num_format)
+    gets the same share of its height below zero, so both share one zero line. With ``clip`` (a
+    ratio or multiple), an outlier does not set the right axis (:func:`clip_axis`)."""
+    values = scope_values_all(book, slug, key, window)
+    finite = values[np.isfinite(values)]
+    top = clip_top(values) if clip else None
+    y2 = right_axis(
+        chart, top if top is not None else (float(np.max(finite)) if finite.size else 0.0), num_format
+    )
     line = new_chart(book, "line", "")
     line.add_series(
         row_series(
             book,
             series_name(key, slug),
-            f"{label} (right axis)",
+            clip_name(f"{label} (right axis)", values, y2.get("max"), num_format, month_labels(book, window)),
             window,
             y2_axis=True,
             line={"color": PALETTE_DARK, "width": 2.25},
@@ -224,34 +233,48 @@ def _right_line(book: Book, chart, slug, key: str, label: str, window, num_forma
     return chart
 
 
-def _lines(book: Book, slug, keys, title: str, num_format: str, window):
+def _lines(book: Book, slug, keys, title: str, num_format: str, window, clip: bool = False):
+    """One line per key; with ``clip`` (ratios), an outlier does not set the axis (:func:`clip_axis`)."""
     chart = new_chart(book, "line", title, None, num_format)
+    values = {key: scope_values_all(book, slug, key, window) for key in keys}
+    top = clip_axis(chart, list(values.values()), low=None) if clip else None
     for i, key in enumerate(keys):
         chart.add_series(
             row_series(
-                book, series_name(key, slug), shown_label(BY_KEY[key]), window, line={**color(i), "width": 2}
+                book,
+                series_name(key, slug),
+                clip_name(shown_label(BY_KEY[key]), values[key], top, num_format, month_labels(book, window)),
+                window,
+                line={**color(i), "width": 2},
             )
         )
     return chart
 
 
 def _columns(book: Book, slug, key: str, title: str, num_format: str, window, clip: bool = False):
-    """One column series; with ``clip``, an outlier does not set the axis (:func:`typical_top`)."""
+    """One column series; with ``clip`` (a ratio or multiple), an outlier does not set the axis
+    (:func:`clip_axis`)."""
     chart = new_chart(book, "column", title, None, num_format)
-    extra = {}
-    if clip:
-        values = scope_values_all(book, slug, key, window)
-        top = typical_top(values)
-        if top is not None:
-            set_y_limits(chart, min(0.0, float(np.nanmin(values))), top)
-            extra["data_labels"] = clipped_labels(values, top, num_format)
+    values = scope_values_all(book, slug, key, window)
+    top = clip_axis(chart, [values]) if clip else None
     chart.add_series(
         row_series(
-            book, series_name(key, slug), shown_label(BY_KEY[key]), window, fill=color(0), gap=50, **extra
+            book,
+            series_name(key, slug),
+            shown_label(BY_KEY[key]),
+            window,
+            fill=color(0),
+            gap=50,
+            **clip_labels(values, top, num_format),
         )
     )
     chart.set_legend({"none": True})
     return chart
+
+
+def month_labels(book: Book, window) -> list[str]:
+    """The category label of each month of ``window``, as the chart axes show it ("Mar 25")."""
+    return [f"{m:%b %y}" for m in book.results.months[window[0] : window[1] + 1]]
 
 
 def scope_values_all(book: Book, slug, key: str, window) -> np.ndarray:
@@ -269,7 +292,7 @@ def typical_top(values) -> float | None:
     """The top of a value axis that follows the typical values, or None when no value is far out:
     with an outlier (above the upper quartile by more than :data:`OUTLIER_FENCE` interquartile
     ranges, and at least twice the upper quartile), the axis reaches a little above the largest
-    value that is not one."""
+    value that is not one, rounded up to a round top (:data:`TOPS`)."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if v.size < 4:
@@ -279,7 +302,58 @@ def typical_top(values) -> float | None:
     far = v > max(fence, 2 * q3)
     if not far.any() or q3 <= 0:
         return None
-    return nice_ceiling(float(v[~far].max()) * OUTLIER_HEADROOM)
+    return nice_ceiling(float(v[~far].max()) * OUTLIER_HEADROOM, TOPS)
+
+
+def clip_top(*series) -> float | None:
+    """The one outlier rule of every ratio or multiple chart: the top of a value axis over all the
+    ``series`` drawn on it (arrays of their points, NaN where undefined) that follows their typical
+    values (:func:`typical_top`), or None when no point is far out."""
+    parts = [np.asarray(s, dtype=float).ravel() for s in series]
+    return typical_top(np.concatenate(parts)) if parts else None
+
+
+def clip_axis(chart, series, low: float | None = 0.0) -> float | None:
+    """Clip the left value axis of ``chart`` at :func:`clip_top` of ``series`` (a list of arrays of
+    the points of each series on that axis), from ``low`` or the lowest point when it is below it
+    (``low`` None: the bottom is left as it is); returns that top (None: the axis is left as it
+    was). A point beyond it is drawn clipped: give its series :func:`clip_labels`."""
+    top = clip_top(*series)
+    if top is not None and low is None:
+        set_y_limits(chart, None, top)
+    elif top is not None:
+        every = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series])
+        lowest = float(np.nanmin(every)) if np.isfinite(every).any() else 0.0
+        set_y_limits(chart, min(low, lowest), top)
+    return top
+
+
+def beyond(values, top: float | None) -> np.ndarray:
+    """Which points of ``values`` are above an axis top ``top`` (none when it is None)."""
+    v = np.asarray(values, dtype=float)
+    return np.zeros(v.shape, bool) if top is None else np.isfinite(v) & (v > top)
+
+
+def clip_labels(values, top: float | None, num_format: str) -> dict:
+    """Options of a column series that label each column drawn clipped at an axis top ``top`` with
+    its true value (nothing when ``top`` is None or no point is beyond it)."""
+    if not beyond(values, top).any():
+        return {}
+    return {"data_labels": clipped_labels(np.asarray(values, dtype=float), top, num_format)}
+
+
+def clip_name(name: str, values, top: float | None, num_format: str, categories) -> str:
+    """The legend name of a line whose points beyond an axis top ``top`` leave the plot at its top
+    edge, with the true value of each such point ("Quick ratio, 2024 Q1 9.0 ↑").
+    A line's label of a point beyond the axis is not drawn by the spreadsheets, so the legend says it.
+    ``categories``: the label of each point."""
+    far = beyond(values, top)
+    if not far.any():
+        return name
+    v = np.asarray(values, dtype=float)
+    return ", ".join(
+        [name] + [f"{categories[i]} {_label(float(v[i]), num_format)}" for i in np.flatnonzero(far)]
+    )
 
 
 def clipped_labels(values, top: float, num_format: str) -> dict:
@@ -362,7 +436,9 @@ def monthly_chart(book: Book, kind: str, slug: str | None, window):
         return _right_line(book, chart, slug, "mrr_closing", "Closing MRR", window, money_format(book, top))
     if kind == "quick_ratio":
         chart = _movements(book, slug, window, f"MRR drivers ({cur}) & quick ratio (3 months, x)")
-        return _right_line(book, chart, slug, "quick_ratio_3m", "Quick ratio, 3 months", window, "0.0")
+        return _right_line(
+            book, chart, slug, "quick_ratio_3m", "Quick ratio, 3 months", window, "0.0", clip=True
+        )
     if kind == "arr":
         money = money_format(book, largest(scope_values(book, slug, "arr", window)))
         return _columns(book, slug, "arr", f"ARR ({cur})", money, window)
@@ -378,11 +454,13 @@ def monthly_chart(book: Book, kind: str, slug: str | None, window):
         )
     if kind == "retention":
         keys = metric_keys("nrr_12m", "grr_12m")
-        chart = _lines(book, slug, keys, "Net and gross revenue retention, 12 months (%)", "0%", window)
+        chart = _lines(book, slug, keys, "Net and gross revenue retention, 12 months (%)", "0%", window, True)
         _floor_axis(chart, book, slug, keys, window)
         return chart
     if kind == "payback":
         chart = new_chart(book, "column", "CAC payback (months) and LTV:CAC (x)", None, "0")
+        payback = scope_values_all(book, slug, "cac_payback_months", window)
+        top = clip_axis(chart, [payback])
         chart.add_series(
             row_series(
                 book,
@@ -391,10 +469,12 @@ def monthly_chart(book: Book, kind: str, slug: str | None, window):
                 window,
                 fill=color(1),
                 gap=60,
+                **clip_labels(payback, top, "0"),
             )
         )
-        set_y_limits(chart, 0)
-        return _right_line(book, chart, slug, "ltv_cac", "LTV:CAC", window, "0.0")
+        if top is None:
+            set_y_limits(chart, 0)
+        return _right_line(book, chart, slug, "ltv_cac", "LTV:CAC", window, "0.0", clip=True)
     if kind == "burn_multiple":
         return _columns(book, slug, "burn_multiple", "Burn multiple, 3 months (x)", "0.0", window, clip=True)
     raise KeyError(kind)

@@ -10,15 +10,19 @@ from workbook_gen.names import series_name
 from workbook_gen.rules import monthly_marker, period_marker
 from workbook_gen.workbook.book import Book, cached
 from workbook_gen.workbook.charts import (
+    clip_axis,
+    clip_name,
     color,
     defined_window,
     floor_axis,
     largest,
     money_format,
+    month_labels,
     month_window,
     new_chart,
     row_series,
     scope_values,
+    scope_values_all,
 )
 from workbook_gen.workbook.derived import NA, period_formula
 from workbook_gen.workbook.formulas import latest
@@ -105,10 +109,16 @@ def write(book: Book) -> None:
         )
     nrr = new_chart(book, "line", "NRR, 12 months, by segment (%)", None, "0%")
     window = defined_window(book, None, metric_keys("nrr_12m"), window)
+    drawn = [scope_values_all(book, s.slug, "nrr_12m", window) for s in scopes]
+    nrr_top = clip_axis(nrr, drawn, low=None)  # a segment's outlier does not set the scale
     for j, scope in enumerate(scopes):
         nrr.add_series(
             row_series(
-                book, series_name("nrr_12m", scope.slug), scope.label, window, line={**color(j), "width": 2}
+                book,
+                series_name("nrr_12m", scope.slug),
+                clip_name(scope.label, drawn[j], nrr_top, "0%", month_labels(book, window)),
+                window,
+                line={**color(j), "width": 2},
             )
         )
     floor_axis(nrr, np.concatenate([scope_values(book, s.slug, "nrr_12m", window) for s in scopes]))

@@ -309,60 +309,83 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
     drivers.wbg_y["num_format"] = charts.money_format(book, max(up, down))
     drivers.set_y_axis(drivers.wbg_y)
 
-    def right_line(spec: dict):
-        """A dark line on the right axis, to combine with a column chart."""
-        chart = charts.new_chart(book, "line", "")
-        chart.add_series({**spec, "line": {"color": charts.PALETTE_DARK, "width": 2.25}})
-        return chart
+    def shown_values(key: str, start: int | None = None) -> np.ndarray:
+        """The points of ``key``'s series as drawn (from ``start``, else the first shown period)."""
+        return np.asarray(view[key][(first if start is None else start) : n], dtype=float)
 
-    line = right_line(series("quick_ratio", "Quick ratio (right axis)", y2_axis=True))
-    line.set_y2_axis(charts.right_axis(drivers, peak(metric_keys("quick_ratio")), "0.0"))
-    drivers.combine(line)
+    def right_line(base, key: str, label: str) -> None:
+        """A dark line of the ratio ``key`` on the right axis of the column chart ``base``; an
+        outlier does not set that axis (charts.clip_top), it is drawn clipped, with its value."""
+        values = shown_values(key)
+        top = charts.clip_top(values)
+        if top is None:
+            top = float(np.nanmax(values, initial=0.0)) if np.isfinite(values).any() else 0.0
+        y2 = charts.right_axis(base, top, "0.0")
+        chart = charts.new_chart(book, "line", "")
+        chart.add_series(
+            series(
+                key,
+                charts.clip_name(label, values, y2.get("max"), "0.0", periods.labels[first:n]),
+                y2_axis=True,
+                line={"color": charts.PALETTE_DARK, "width": 2.25},
+            )
+        )
+        chart.set_y2_axis(y2)
+        base.combine(chart)
+
+    right_line(drivers, "quick_ratio", "Quick ratio (right axis)")
     made.append(drivers)
     keep = [k for k in metric_keys("nrr_12m", "grr_12m") if period_row_name(attr, k) in lay.places]
     nrr = getattr(res.total, attr).get("nrr_12m")
     if keep and nrr is not None and np.isfinite(nrr[:n]).any():
         defined_from = max(first, int(np.argmax(np.isfinite(nrr[:n]))))
         ret = charts.new_chart(book, "line", f"NRR and GRR at each {word} end, 12 months (%)", None, "0%")
+        drawn = {k: shown_values(k, defined_from) for k in keep}
+        ret_top = charts.clip_axis(ret, list(drawn.values()), low=None)
         for i, k in enumerate(keep):
             ret.add_series(
                 series(
                     k,
-                    period_metric(k).label,
+                    charts.clip_name(
+                        period_metric(k).label, drawn[k], ret_top, "0%", periods.labels[defined_from:n]
+                    ),
                     defined_from,
                     line={**charts.color(i), "width": 2},
                     marker={"type": "circle", "size": 4},
                 )
             )
         ret.set_x_axis({"num_font": {"size": 8}})
-        shown_values = np.concatenate([view[k][defined_from:n] for k in keep])
-        low = np.nanmin(shown_values) if np.isfinite(shown_values).any() else np.nan
+        every = np.concatenate(list(drawn.values()))
+        low = np.nanmin(every) if np.isfinite(every).any() else np.nan
         if low > 0.3:  # start the axis near the data, not at 0 %
             charts.set_y_limits(ret, math.floor(low * 10 - 1) / 10)
         made.append(ret)
     if period_row_name(attr, "cac_payback_months") in lay.places:
         pay = charts.new_chart(book, "column", f"CAC payback (months) and LTV:CAC (x), by {word}", None, "0")
-        pay.add_series(series("cac_payback_months", "CAC payback, months", fill=charts.color(1), gap=60))
-        charts.set_y_limits(pay, 0)
-        ln = right_line(series("ltv_cac", "LTV:CAC (right axis)", y2_axis=True))
-        ln.set_y2_axis({"num_format": "0.0", "num_font": {"size": 8}, "min": 0})
-        pay.combine(ln)
+        payback = shown_values("cac_payback_months")
+        pay_top = charts.clip_axis(pay, [payback])
+        pay.add_series(
+            series(
+                "cac_payback_months",
+                "CAC payback, months",
+                fill=charts.color(1),
+                gap=60,
+                **charts.clip_labels(payback, pay_top, "0"),
+            )
+        )
+        if pay_top is None:
+            charts.set_y_limits(pay, 0)
+        right_line(pay, "ltv_cac", "LTV:CAC (right axis)")
         pay.set_x_axis({"num_font": {"size": 8}})
         made.append(pay)
     eff = [k for k in metric_keys("magic_number", "burn_multiple") if period_row_name(attr, k) in lay.places]
     if eff:
         e = charts.new_chart(book, "column", f"Magic number and burn multiple (x), by {word}", None, "0.0")
-        shown_eff = {k: np.asarray(view[k][first:n], dtype=float) for k in eff}
-        clip_top = charts.typical_top(np.concatenate(list(shown_eff.values())))
-        if clip_top is not None:  # an outlier does not set the scale: it is drawn clipped, with its value
-            low = min(0.0, float(np.nanmin(np.concatenate(list(shown_eff.values())))))
-            charts.set_y_limits(e, low, clip_top)
+        shown_eff = {k: shown_values(k) for k in eff}
+        # an outlier does not set the scale: it is drawn clipped, with its value
+        eff_top = charts.clip_axis(e, list(shown_eff.values()))
         for i, k in enumerate(eff):
-            extra = (
-                {"data_labels": charts.clipped_labels(shown_eff[k], clip_top, "0.0")}
-                if clip_top is not None
-                else {}
-            )
+            extra = charts.clip_labels(shown_eff[k], eff_top, "0.0")
             e.add_series(series(k, period_metric(k).label, fill=charts.color(i + 2), gap=80, **extra))
         e.set_x_axis({"num_font": {"size": 8}})
         made.append(e)
