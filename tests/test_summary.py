@@ -168,3 +168,35 @@ def test_a_failing_segment_is_red_on_the_summary(example_workbook):
     assert fills and all(f.endswith(BAD.lstrip("#")) for f in fills)
     heads = [c.value for r in ws.iter_rows() for c in r if c.value == "ARR trend"]
     assert heads == ["ARR trend"]
+
+
+def test_clients_go_by_the_customers_pages_names():
+    """Wins and losses name a client as the Customers page does: by its name, by its ID where the name
+    is blank or there is no names column."""
+    from workbook_gen.metrics.customers import shown_names
+
+    ids = ("C1", "C2", "C3")
+    mrr = np.array([[0.0, 0, 0, 300], [100.0, 0, 0, 0], [200.0, 0, 0, 250]])
+    names = shown_names(ids, {"Client name": ["Acme", None, "Globex"], "Segment": ["A", "B", "A"]})
+    assert names == ["Acme", "C2", "Globex"]
+    wins, losses = client_moves(ids, mrr, span=3, shown=3, names=names)
+    assert [(w.client, w.name) for w in wins] == [("C1", "Acme"), ("C3", "Globex")]
+    assert [(x.client, x.name) for x in losses] == [("C2", "C2")]
+    assert shown_names(ids, {"Segment": ["A", "B", "A"]}) == list(ids)  # no names column
+
+
+def test_the_summary_page_names_the_clients(example_workbook, example_results, example_input):
+    """The executive summary's wins and losses print the clients' names ("Client 20"), not their IDs."""
+    import openpyxl
+
+    from workbook_gen.build import load
+
+    data, _ = load(example_input, {"company": "Example SaaS Co"})
+    s = summarise(data, example_results)
+    wb = openpyxl.load_workbook(example_workbook, read_only=True)
+    texts = {v for row in wb["Summary"].iter_rows(values_only=True) for v in row if isinstance(v, str)}
+    wb.close()
+    moved = s.wins + s.losses
+    assert moved and all(m.name.startswith("Client ") for m in moved)
+    assert {m.name for m in moved} <= texts
+    assert not {m.client for m in moved} & texts  # no ID printed

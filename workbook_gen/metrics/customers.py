@@ -40,6 +40,20 @@ def name_attribute(attributes) -> str | None:
     return next((by_key[k] for k in NAME_COLUMNS if k in by_key), None)
 
 
+def shown_names(client_ids, attributes) -> list[str]:
+    """The name each client goes by in the pack, in input order: its name from the names column
+    (:func:`name_attribute`), or its ID where there is no such column or the name is blank. The
+    Customers page (whose formulas fall back the same way) and the executive summary both say this."""
+    col = name_attribute(attributes)
+    names = [attribute_text(v) for v in attributes[col]] if col else [None] * len(client_ids)
+    return [shown_name(client_id, name) for client_id, name in zip(client_ids, names, strict=True)]
+
+
+def shown_name(client_id, name: str | None) -> str:
+    """A client's name, or its ID where it has none."""
+    return name or str(client_id)
+
+
 def window_start(n_months: int, back: int) -> int:
     """0-based month a window ``back`` months long compares the latest month with (month 1 at the
     earliest: a short history compares with the opening balance)."""

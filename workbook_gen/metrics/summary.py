@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbook_gen.definitions import BOARD_KPIS, BY_KEY, CASH, HIGHER, PCT
+from workbook_gen.metrics.customers import shown_names
 from workbook_gen.metrics.engine import Results
 from workbook_gen.model import InputData
 
@@ -56,7 +57,8 @@ class SegmentTrend:
 
 @dataclass(frozen=True)
 class ClientMove:
-    client: str
+    client: str  # the client's ID
+    name: str  # what the pack calls it (metrics.customers.shown_names)
     before: float  # MRR SPAN months ago
     after: float  # MRR now
     change: float
@@ -132,10 +134,10 @@ def segment_trend(label: str, monthly: dict[str, np.ndarray], span: int = SPAN) 
 
 
 def client_moves(
-    client_ids, mrr: np.ndarray, span: int = SPAN, shown: int = CLIENTS_SHOWN
+    client_ids, mrr: np.ndarray, span: int = SPAN, shown: int = CLIENTS_SHOWN, names=None
 ) -> tuple[tuple[ClientMove, ...], tuple[ClientMove, ...]]:
     """The clients whose MRR rose most (wins) and fell most (losses) between ``span`` months ago and
-    the latest month; ties in input order."""
+    the latest month; ties in input order. ``names``: what each client is called (its ID when None)."""
     if mrr.shape[1] <= span:
         return (), ()
     before, after = mrr[:, -1 - span], mrr[:, -1]
@@ -146,7 +148,8 @@ def client_moves(
     losses = [i for i in order if change[i] < 0][:shown]
 
     def one(i):
-        return ClientMove(str(client_ids[i]), float(before[i]), float(after[i]), float(change[i]))
+        name = str(client_ids[i]) if names is None else names[i]
+        return ClientMove(str(client_ids[i]), name, float(before[i]), float(after[i]), float(change[i]))
 
     return tuple(one(i) for i in wins), tuple(one(i) for i in losses)
 
@@ -155,6 +158,7 @@ def summarise(data: InputData, results: Results, span: int = SPAN) -> Summary:
     months = results.months
     improved, worsened = rank(kpi_moves(results.total.monthly, span))
     segments = tuple(segment_trend(s.label, s.monthly, span) for s in results.segment_scopes())
-    wins, losses = client_moves(data.client_ids, data.mrr, span)
+    names = shown_names(data.client_ids, data.attributes)
+    wins, losses = client_moves(data.client_ids, data.mrr, span, names=names)
     since = months[-1 - span] if len(months) > span else None
     return Summary(months[-1], since, improved, worsened, segments, wins, losses)

@@ -25,6 +25,7 @@ from workbook_gen.metrics.customers import (
     TOP_MOVERS,
     WINDOWS,
     scores,
+    shown_name,
 )
 from workbook_gen.model import SHEET_MRR
 from workbook_gen.names import customers_list_name, series_name
@@ -180,7 +181,7 @@ def write(book: Book) -> None:
         if names is not None:
             name = f'""&{lines.at(j, names)}'
             ident = f'IF({name}="",{ident},{name})'
-        shown = empty if client is None else client.name or client.client_id
+        shown = empty if client is None else shown_name(client.client_id, client.name)
         ws.write_formula(row, cols[0], f'=IF({r}=0,"{empty}",{ident})', fmt.label, shown)
         if segments is not None:
             number = lines.at(j, segments[0])

@@ -165,7 +165,7 @@ def _clients(book: Book, ws, row: int, title: str, moves) -> int:
         ws.write_string(row, RIGHT, "None.", fmt.note)
         return row + 1
     for c in moves:
-        ws.write_string(row, RIGHT, c.client, fmt.label)
+        ws.write_string(row, RIGHT, c.name, fmt.label)
         _value(book, ws, row, RIGHT + 1, c.before, CURRENCY)
         _value(book, ws, row, RIGHT + 2, c.after, CURRENCY)
         _value(book, ws, row, RIGHT + 3, c.change, CURRENCY)
