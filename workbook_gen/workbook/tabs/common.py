@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from workbook_gen.definitions import COUNT, CURRENCY, MONTHS, PCT, RATIO, TRAILING_NAME
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from workbook_gen.definitions import BY_KEY, COUNT, CURRENCY, MONTHS, PCT, RATIO, TRAILING_NAME, period_metric
+from workbook_gen.rules import first_month_number
 from workbook_gen.workbook.book import Book, excel_serial
 from workbook_gen.workbook.layout import DATE_ROW, FIRST_COL, TL_DATE
 
@@ -85,3 +90,45 @@ def trailing_words(n_months: int, short: bool = False) -> str:
     if short:
         return TRAILING_NAME if k == 12 else f"T{k}M"
     return "Trailing twelve months" if k == 12 else f"Trailing {k} month{'s' if k != 1 else ''}"
+
+
+# Rows a printed page leaves off (SPEC §6, short histories): a row with no value in any printed column
+# stays in the workbook, hidden (or outside the print area), and one printed line names it and says why.
+
+
+def left_off(rows: Iterable[tuple[str, Sequence[float]]]) -> list[str]:
+    """The keys of ``rows`` (key, the values its printed columns show) whose every printed value is
+    undefined (NaN): the rows a printed page leaves off."""
+    return [key for key, values in rows if not np.isfinite(np.asarray(values, dtype=float)).any()]
+
+
+def not_shown_line(keys: Sequence[str], n_months: int, settings) -> str:
+    """The one line a page prints about the rows it leaves off (:func:`left_off`), naming them and
+    saying why: the months of history each needs (the catalog's first month with a value,
+    rules.first_month_number, for these settings) where the data is shorter, else that it has no value
+    in the months shown. Empty when nothing is left off."""
+    if not keys:
+        return ""
+    by_need: dict[int, list[str]] = {}
+    other: list[str] = []
+    for key in keys:
+        label = (BY_KEY.get(key) or period_metric(key)).label
+        need = first_month_number(key, settings) if key in BY_KEY else 0
+        if need > n_months:
+            by_need.setdefault(need, []).append(label)
+        else:
+            other.append(label)
+    parts = [
+        f"{listed(labels)} {'needs' if len(labels) == 1 else 'need'} {need} months of history"
+        for need, labels in sorted(by_need.items())
+    ]
+    if by_need:
+        parts[-1] += f" (the data covers {n_months} month{'s' if n_months != 1 else ''})"
+    if other:
+        parts.append(f"{listed(other)} {'has' if len(other) == 1 else 'have'} no value in the months shown")
+    return f"Not shown: {'; '.join(parts)}."
+
+
+def listed(words: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"

@@ -26,7 +26,7 @@ from workbook_gen.workbook.charts import (
 )
 from workbook_gen.workbook.derived import NA, period_formula
 from workbook_gen.workbook.formulas import latest
-from workbook_gen.workbook.tabs.common import sheet_header, trailing_words
+from workbook_gen.workbook.tabs.common import left_off, not_shown_line, sheet_header, trailing_words
 from workbook_gen.workbook.tabs.dashboard import trailing_renderer
 
 SHEET = "Segments"
@@ -79,22 +79,34 @@ def write(book: Book) -> None:
     for j, scope in enumerate(scopes):
         ws.write_string(TOP - 1, 1 + j, scope.label, fmt.header)
     n = len(res.months)
+    printed: dict[str, list[float]] = {}
     for r, (key, view) in enumerate(ROWS):
         row = TOP + r
         ws.write_string(row, 0, row_label(key, view, n), fmt.label)
         unit = period_metric(key).unit
+        printed[key] = []
         for j, scope in enumerate(scopes):
             if view == "latest" and key in scope.monthly:
                 formula = f"={latest(series_name(key, scope.slug))}"
+                printed[key].append(scope.monthly[key][-1])
                 value = cached(scope.monthly[key][-1], monthly_marker(key, n - 1))
             elif view == "t12" and key in scope.trailing:
                 formula = period_formula(trailing_renderer(book, scope.slug), key)
+                printed[key].append(scope.trailing[key])
                 value = cached(scope.trailing[key], period_marker(key))
             elif scope.is_total and key == "arr_share":
                 continue  # the total is the whole
             else:  # a metric this segment does not have (spend- or burn-based without its own column)
                 formula, value = f"={NA}", UNDEFINED
             ws.write_formula(row, 1 + j, formula, fmt.unit(unit), value)
+    # A row with no value in any scope (a young company's 12-month figures) stays in the workbook,
+    # hidden, and a line under the table names it and says why.
+    blank = left_off(printed.items())
+    for r, (key, _view) in enumerate(ROWS):
+        if key in blank:
+            ws.set_row(TOP + r, None, None, {"level": 1, "hidden": True})
+    if blank:
+        ws.write_string(TOP + len(ROWS), 0, not_shown_line(blank, n, book.settings), fmt.note)
     ws.set_column(0, 0, 30)
     ws.set_column(1, len(scopes), 16)
     top = TOP + len(ROWS) + 2

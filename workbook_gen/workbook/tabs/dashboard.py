@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterator
 
 from workbook_gen.definitions import (
     BOARD_KPIS,
@@ -25,7 +27,7 @@ from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, mo
 from workbook_gen.workbook.derived import NA, PeriodRenderer, period_formula
 from workbook_gen.workbook.formulas import in_row, latest
 from workbook_gen.workbook.layout import cell
-from workbook_gen.workbook.tabs.common import T12_START, t12_slice, trailing_words
+from workbook_gen.workbook.tabs.common import T12_START, left_off, not_shown_line, t12_slice, trailing_words
 from workbook_gen.workbook.tabs.plan import CHART_KEY as PLANNED_CHART_KEY
 from workbook_gen.workbook.tabs.plan import arr_against_plan
 
@@ -151,8 +153,19 @@ def write(book: Book) -> None:
                 1,
                 {"type": "formula", "criteria": f"=ISNUMBER({latest_cell})", "format": fmt.bad},
             )
-    n_rows = sum(1 for k in KPIS if k in monthly)
-    note_row = TABLE_TOP + n_rows
+    # A KPI with no value in any printed column (a young company's 12-month figures) stays in the
+    # workbook, its row hidden, and one line under the table names it and says why.
+    kpis = [k for k in KPIS if k in monthly]
+    blank = left_off((key, printed_values(book, key)) for key in kpis)
+    hidden = {TABLE_TOP + r for r, key in enumerate(kpis) if key in blank}
+    for row in sorted(hidden):
+        ws.set_row(row, None, None, {"level": 1, "hidden": True})
+    for c, width in enumerate((*(WIDTH[name] for name in cols), *TRAILING_WIDTHS)):
+        ws.set_column(c, c, width)
+    # the trailing table beside the KPI table, on its visible rows (a hidden KPI row would hide it)
+    shown_rows = (r for r in itertools.count(TABLE_TOP - 1) if r not in hidden)
+    trailing_bottom = _trailing(book, ws, shown_rows, len(cols) + 1)
+    note_row = max(TABLE_TOP + len(kpis), trailing_bottom + 1)
     ws.write_string(
         note_row,
         0,
@@ -165,9 +178,9 @@ def write(book: Book) -> None:
         ),
         fmt.note,
     )
-    for c, width in enumerate((*(WIDTH[name] for name in cols), *TRAILING_WIDTHS)):
-        ws.set_column(c, c, width)
-    _trailing(book, ws, TABLE_TOP - 1, len(cols) + 1)
+    if blank:
+        note_row += 1
+        ws.write_string(note_row, 0, not_shown_line(blank, t, book.settings), fmt.note)
     seg_bottom = _segment_rows(book, ws, note_row + 2) if res.segments else note_row
     _charts(book, ws, seg_bottom + 2)
     ws.freeze_panes(TABLE_TOP, 1)
@@ -179,6 +192,18 @@ def write(book: Book) -> None:
 # names a period.
 TRAILING = tuple(k for k in TRAILING_KEYS if k not in metric_keys("asp_new"))
 TRAILING_LABELS = dict(metric_rows((("revenue", "Recurring revenue"),)))
+
+
+def printed_values(book: Book, key: str) -> list[float]:
+    """What a KPI's row prints: its latest value, the plan for the latest month (when planned), the
+    previous month's value and that of 12 months before."""
+    res = book.results
+    values = res.total.monthly[key]
+    t = len(values)
+    out = [values[-1], values[-2] if t > 1 else math.nan, values[-13] if t > 12 else math.nan]
+    if res.plan is not None and key in res.plan.keys:
+        out.append(res.plan.plan[key][-1])
+    return out
 
 
 def trailing_renderer(book: Book, slug: str | None = None) -> PeriodRenderer:
@@ -229,26 +254,28 @@ def _plan_cells(book: Book, ws, row: int, plan_col: int, key: str) -> None:
         )
 
 
-def _trailing(book: Book, ws, top: int, label_col: int) -> int:
+def _trailing(book: Book, ws, rows: Iterator[int], label_col: int) -> int:
     """Flows of the trailing twelve months, and ratios recomputed from those sums, right of the KPI
-    table from column ``label_col`` (the engine's ``trailing`` values as formulas). Returns the last row."""
+    table from column ``label_col`` (the engine's ``trailing`` values as formulas), one line on each
+    of ``rows`` in turn (the first its head). Returns the last row."""
     fmt, res = book.fmt, book.results
     window = t12_slice(len(res.months))
     lc, vc = label_col, label_col + 1
+    top = next(rows)
     ws.write_string(top, lc, trailing_words(len(res.months)), fmt.header_left)
     ws.write_string(top, vc, "Sum / ratio", fmt.header)
-    ws.write_string(top + 1, lc, "From (first month of the window)", fmt.note)
+    row = next(rows)
+    ws.write_string(row, lc, "From (first month of the window)", fmt.note)
     ws.write_formula(
-        top + 1,
+        row,
         vc,
         f"={in_row('months', T12_START)}",
         fmt.get_date_right(),
         excel_serial(res.months[window.start]),
     )
-    row = top + 1
     values = res.total.trailing
     for key in (k for k in TRAILING if k in values):
-        row += 1
+        row = next(rows)
         m = period_metric(key)
         ws.write_string(row, lc, TRAILING_LABELS.get(key, shown_label(m, "trailing")), fmt.label)
         formula = period_formula(trailing_renderer(book), key)

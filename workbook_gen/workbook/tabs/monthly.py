@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from workbook_gen.definitions import (
     BURN,
     BY_KEY,
@@ -37,8 +35,10 @@ from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
 from workbook_gen.workbook.printing import print_window
 from workbook_gen.workbook.tabs import waterfall
 from workbook_gen.workbook.tabs.common import (
+    left_off,
     month_header,
     monthly_columns,
+    not_shown_line,
     section_row,
     sheet_header,
     write_row_head,
@@ -115,8 +115,10 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         for key in section_keys(ss, section):
             lay.register(series_name(key, scope.slug), Place(sheet, row, FIRST_COL, lay.n_months))
             row += 1
-        if section == UNIT and not scope.is_total and section_notes(ss):
-            row += len(section_notes(ss))  # the notes saying why spend- or burn-based metrics are absent
+        if section == UNIT and not scope.is_total and section_notes(book, ss):
+            row += len(
+                section_notes(book, ss)
+            )  # the notes saying why spend- or burn-based metrics are absent
         for key, _sign in chart_data(ss, section):
             lay.register(
                 chart_data_name(series_name(key, scope.slug)), Place(sheet, row, FIRST_COL, lay.n_months)
@@ -137,20 +139,25 @@ def chart_data(ss: ScopeSheets, section: str) -> list[tuple[str, int]]:
     return [(k, sign) for k, sign in CHART_DATA[section] if k in ss.scope.monthly]
 
 
-def section_notes(ss: ScopeSheets) -> list[str]:
-    """One line per scope rule that leaves a segment without some metrics, naming them from the catalog
-    (docs/definitions.md, Scopes and segments)."""
+def section_notes(book: Book, ss: ScopeSheets) -> list[str]:
+    """The notes under a segment's rows: one per scope rule that leaves the segment without some
+    metrics, naming them from the catalog (docs/definitions.md, Scopes and segments), and the line on
+    the board rows its page leaves off (:func:`undefined_in_print`)."""
     scope = ss.scope
     if scope.is_total:
         return []
     lacking = [(SM, scope.has_sm), (BURN, scope.has_burn)]
-    return [scope_note(rule, scope.label) for rule, has in lacking if not has]
+    notes = [scope_note(rule, scope.label) for rule, has in lacking if not has]
+    board = [k for section in SECTIONS for k in section_keys(ss, section) if k in SEGMENT_BOARD_ROWS]
+    line = not_shown_line(undefined_in_print(book, ss, board), book.layout.n_months, book.settings)
+    return notes + ([line] if line else [])
 
 
 def undefined_in_print(book: Book, ss: ScopeSheets, keys) -> list[str]:
-    """The keys whose every printed month (the window of the latest months) is undefined."""
+    """The keys whose every printed month (the window of the latest months) is undefined: rows the
+    printed page leaves off (tabs.common.left_off)."""
     first = print_window(book.layout.n_months)
-    return [k for k in keys if not np.isfinite(ss.scope.monthly[k][first:]).any()]
+    return left_off((k, ss.scope.monthly[k][first:]) for k in keys)
 
 
 def write(book: Book, ss: ScopeSheets) -> None:
@@ -176,12 +183,11 @@ def write(book: Book, ss: ScopeSheets) -> None:
         blank = undefined_in_print(book, ss, keys) if scope.is_total else []
         section_row(fmt, ws, first_row - 1, section, FIRST_COL + lay.n_months)
         if blank:  # rows with no value in any printed month stay in the workbook, off the page
-            labels = ", ".join(BY_KEY[k].label for k in blank)
             # in the band over the first printed month, so that it prints across the band
             ws.write_string(
                 first_row - 1,
                 lay.col(print_window(lay.n_months)),
-                f"Not shown, no value yet in these months: {labels}",
+                not_shown_line(blank, lay.n_months, book.settings),
                 fmt.section,
             )
             for k in blank:
@@ -204,7 +210,7 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 )
         if section == UNIT:
             row = lay.place(series_name(keys[-1], scope.slug)).row
-            for k, note in enumerate(section_notes(ss)):
+            for k, note in enumerate(section_notes(book, ss)):
                 # wrapped in the label column, so that it prints beside any window of months
                 ws.write_string(row + 1 + k, 0, note, fmt.note_wrap)
                 ws.set_row(row + 1 + k, 13 * math.ceil(len(note) / 38))
@@ -298,9 +304,10 @@ def _segment_page(book: Book, ss: ScopeSheets, window) -> None:
         keys = section_keys(ss, section)
         rows = {k: lay.place(series_name(k, scope.slug)).row for k in keys}
         shown.add(rows[keys[0]] - 1)  # the section heading
-        shown.update(r for k, r in rows.items() if k in SEGMENT_BOARD_ROWS)
+        blank = set(undefined_in_print(book, ss, keys))  # named in the notes under the rows
+        shown.update(r for k, r in rows.items() if k in SEGMENT_BOARD_ROWS and k not in blank)
         if section == UNIT:
-            shown.update(rows[keys[-1]] + 1 + k for k in range(len(section_notes(ss))))
+            shown.update(rows[keys[-1]] + 1 + k for k in range(len(section_notes(book, ss))))
     last = max([p.row for p in lay.places.values() if p.sheet == sheet] + list(shown))
     for r in range(HEADER_ROWS, last + 1):
         if r not in shown:

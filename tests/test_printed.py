@@ -1,0 +1,123 @@
+"""What the printed pages of the pack hold, read from the built workbook (no printing needed): rows
+without a value in any printed column are left off with one line saying why (SPEC §6, short
+histories); the pages before the appendix hold no formula text; each KPI table states its window."""
+
+from __future__ import annotations
+
+import math
+
+import openpyxl
+import pytest
+
+from workbook_gen.build import build
+from workbook_gen.settings import Settings
+from workbook_gen.workbook.tabs.common import left_off, not_shown_line
+
+COMPANY = {"company": "Example SaaS Co"}
+YOUNG = {**COMPANY, "as_of": "2022-10"}  # ten months of the example's history
+
+
+@pytest.fixture(scope="module")
+def young_workbook(tmp_path_factory, example_input):
+    out = tmp_path_factory.mktemp("young") / "young.xlsx"
+    build(example_input, out, YOUNG)
+    wb = openpyxl.load_workbook(out)
+    yield wb
+    wb.close()
+
+
+def rows_by_label(ws) -> dict[str, int]:
+    """Each label of the first column and its first row (a segment's period views repeat labels below)."""
+    out: dict[str, int] = {}
+    for r in range(1, ws.max_row + 1):
+        if isinstance(ws.cell(r, 1).value, str):
+            out.setdefault(ws.cell(r, 1).value, r)
+    return out
+
+
+def test_left_off_and_the_line_saying_why():
+    nan = math.nan
+    assert left_off([("a", [nan, nan]), ("b", [nan, 1.0]), ("c", [])]) == ["a", "c"]
+    s = Settings()
+    # NRR and GRR over 12 months have a first value in month 13; revenue over the trailing twelve
+    # months in month 12 (docs/definitions.md). Quick ratio (a trailing-only row) has no history rule.
+    assert not_shown_line(["nrr_12m", "grr_12m"], 10, s) == (
+        "Not shown: Net revenue retention (12m) and Gross revenue retention (12m) need 13 months of "
+        "history (the data covers 10 months)."
+    )
+    assert not_shown_line(["revenue_ttm", "ltv", "quick_ratio"], 11, s) == (
+        "Not shown: Revenue (TTM) needs 12 months of history; LTV needs 13 months of history (the data "
+        "covers 11 months); Quick ratio has no value in the months shown."
+    )
+    assert not_shown_line([], 10, s) == ""
+    # A first month that depends on the settings: CAC from month max(W+1, W+L) = 4 with W = 3, L = 1;
+    # with a 12-month window and a lag of 3 it is month 15.
+    assert not_shown_line(["cac"], 10, Settings(cac_window=12, cac_lag=3)) == (
+        "Not shown: CAC needs 15 months of history (the data covers 10 months)."
+    )
+    assert not_shown_line(["cac"], 10, s) == "Not shown: CAC has no value in the months shown."
+
+
+# The young company's 12-month figures: undefined in every printed column of these pages.
+YEAR_KEYS = ("arr_growth_yoy", "nrr_12m", "grr_12m", "ltv", "ltv_cac", "rule_of_40")
+
+
+def test_a_young_companys_dashboard_leaves_off_its_empty_kpi_rows(young_workbook):
+    from workbook_gen.definitions import BY_KEY, shown_label
+    from workbook_gen.workbook.tabs.dashboard import columns
+
+    ws = young_workbook["Dashboard"]
+    rows = rows_by_label(ws)
+    for key in YEAR_KEYS:
+        row = rows[shown_label(BY_KEY[key])]
+        assert ws.row_dimensions[row].hidden, key
+        assert ws.cell(row, 2).value.startswith("="), key  # still a live formula in the workbook
+    for key in ("arr", "clients_closing", "cac_payback_months", "burn_multiple"):
+        assert not ws.row_dimensions[rows[shown_label(BY_KEY[key])]].hidden, key
+    line = next(label for label in rows if label.startswith("Not shown:"))
+    assert line == (
+        "Not shown: ARR growth (YoY), Net revenue retention (12m), Gross revenue retention (12m), LTV, "
+        "LTV:CAC and Rule of 40 need 13 months of history (the data covers 10 months)."
+    )
+    assert not ws.row_dimensions[rows[line]].hidden
+    # The trailing table beside the KPI table keeps every line on a visible row: a hidden row holds
+    # nothing right of the KPI table, and the trailing table's last line is there.
+    width = len(columns(with_plan=ws.cell(4, 3).value == "Plan"))
+    for r in (r for r in range(1, ws.max_row + 1) if ws.row_dimensions[r].hidden):
+        assert all(ws.cell(r, c).value is None for c in range(width + 1, ws.max_column + 1)), r
+    assert any(ws.cell(r, c).value == "Net burn" for r in range(1, 30) for c in range(width + 1, width + 3))
+
+
+def test_a_young_companys_segment_pages_leave_off_their_empty_rows(young_workbook):
+    from workbook_gen.definitions import BY_KEY, shown_label
+
+    for sheet in ("Assisted", "Self-serve"):
+        ws = young_workbook[sheet]
+        rows = rows_by_label(ws)
+        for key in ("arr_growth_yoy", "nrr_12m", "grr_12m", "ltv", "ltv_cac"):
+            assert ws.row_dimensions[rows[shown_label(BY_KEY[key])]].hidden, (sheet, key)
+        assert not ws.row_dimensions[rows[shown_label(BY_KEY["cac_payback_months"])]].hidden
+        line = next(label for label in rows if label.startswith("Not shown:"))
+        assert "Net revenue retention (12m)" in line and "LTV:CAC" in line, line
+        assert line.endswith("need 13 months of history (the data covers 10 months).")
+        assert not ws.row_dimensions[rows[line]].hidden
+    ws = young_workbook["Segments"]
+    rows = rows_by_label(ws)
+    hidden = sorted(label for label, r in rows.items() if ws.row_dimensions[r].hidden)
+    assert hidden == [
+        "ARR growth (YoY, latest)",
+        "Client lifetime (months, latest)",
+        "Gross revenue retention (12m, latest)",
+        "LTV (latest)",
+        "LTV:CAC (x, latest)",
+        "Net revenue retention (12m, latest)",
+    ]
+    assert any(label.startswith("Not shown: ARR growth (YoY)") for label in rows)
+
+
+def test_a_full_history_leaves_nothing_off(example_workbook):
+    wb = openpyxl.load_workbook(example_workbook)
+    for sheet in ("Dashboard", "Assisted", "Self-serve", "Segments"):
+        ws = wb[sheet]
+        assert not any(label.startswith("Not shown") for label in rows_by_label(ws)), sheet
+    wb.close()
