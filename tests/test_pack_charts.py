@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import zipfile
 
@@ -44,14 +46,93 @@ def test_large_currency_axes_read_in_k_or_m(example_workbook):
     assert ",,&quot;m&quot;" in xml or ',,"m"' in xml
 
 
-def test_no_series_is_drawn_in_a_status_colour(example_workbook):
-    with zipfile.ZipFile(example_workbook) as z:
-        for name in (n for n in z.namelist() if n.startswith("xl/charts/chart")):
-            xml = z.read(name).decode()
-            used = {c.upper() for c in re.findall(r'srgbClr val="([0-9A-Fa-f]{6})"', xml)}
-            bad = used & {c.lstrip("#").upper() for c in STATUS_COLOURS}
-            assert not bad, (name, bad)
-    assert not {c.upper() for c in charts.PALETTE} & {c.upper() for c in STATUS_COLOURS}
+def _lab(hex_colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of an sRGB colour "#RRGGBB"."""
+    h = hex_colour.lstrip("#")
+    rgb = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    xyz = (
+        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    )
+    fx, fy, fz = (t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def _delta_e(a: str, b: str) -> float:
+    """CIE76 colour difference: about 2 is just noticeable; 20 and more is told apart at a glance."""
+    return math.dist(_lab(a), _lab(b))
+
+
+HUES = {"red": 30, "yellow": 90, "green": 140, "teal": 210, "blue": 265, "purple": 310, "pink": 350}
+
+
+def _hue(hex_colour: str) -> str:
+    """The colour's family: 'neutral' (a grey) or the nearest of HUES by hue angle."""
+    _, a, b = _lab(hex_colour)
+    if math.hypot(a, b) < 12:
+        return "neutral"
+    angle = math.degrees(math.atan2(b, a)) % 360
+    return min(HUES, key=lambda name: min(abs(angle - HUES[name]), 360 - abs(angle - HUES[name])))
+
+
+def test_colour_measures_by_hand():
+    assert _delta_e("#FFFFFF", "#FFFFFF") == 0
+    assert round(_lab("#FFFFFF")[0]) == 100 and round(_lab("#000000")[0]) == 0
+    assert _hue("#7F7F7F") == "neutral"
+    # the bridge's old reactivation and churn: a dark and a light purple, the same family
+    assert _hue("#7030A0") == _hue("#B4A7D6") == "purple"
+    assert _hue("#2E75B6") == _hue("#9DC3E6") == "blue" and _hue("#1B9AAA") == "teal"
+    assert _delta_e("#1F3864", "#264478") < 20 < _delta_e("#1F3864", "#2E75B6")
+
+
+def _drawn_series(xml: str) -> list[tuple[str, str, str]]:
+    """(mark: bar or line, colour, dash) of each visible series of a chart's XML."""
+    out = []
+    for kind, group in re.findall(r"<c:(barChart|lineChart)>(.*?)</c:\1>", xml, re.S):
+        for ser in re.findall(r"<c:ser>(.*?)</c:ser>", group, re.S):
+            sp = re.search(r"<c:spPr>(.*?)</c:spPr>", ser, re.S)
+            colour = sp and re.search(r'srgbClr val="([0-9A-Fa-f]{6})"', sp[1])
+            if not colour:  # no fill (the waterfall's invisible base)
+                continue
+            dash = re.search(r'prstDash val="(\w+)"', sp[1])
+            out.append((kind, "#" + colour[1].upper(), dash[1] if dash else "solid"))
+    return out
+
+
+def _check_series_colours(workbook) -> int:
+    status = [c.upper() for c in STATUS_COLOURS]
+    checked = 0
+    for name, xml in _charts_xml(workbook).items():
+        drawn = _drawn_series(xml)
+        for _, colour, _ in drawn:
+            near = [s for s in status if _delta_e(colour, s) < 20]
+            assert not near, (name, colour, near)
+        for (k1, c1, d1), (k2, c2, d2) in itertools.combinations(drawn, 2):
+            if c1 == c2 and d1 != d2:
+                continue  # a line and its dashed companion (a cohort's curve and its CAC): one colour
+            assert _delta_e(c1, c2) >= 20, (name, c1, c2)
+            if k1 == k2 == "barChart" and "neutral" not in (_hue(c1), _hue(c2)):
+                assert _hue(c1) != _hue(c2), (name, c1, c2)  # columns side by side or stacked
+        checked += len(drawn)
+    return checked
+
+
+def test_every_series_of_a_chart_has_its_own_colour_and_none_a_status_colour(
+    example_workbook, segmented_workbook
+):
+    """In every chart the example and the segmented company write: no series within ΔE 20 of a status
+    colour (the KPI fills and fonts of formats.py, the cohort heat maps' scale, the spreadsheets'
+    own greens, ambers and reds); two series of one chart are at least ΔE 20 apart (a cohort's
+    dashed CAC line shares its curve's colour on purpose), and columns in one chart differ in hue
+    (the MRR bridge drew reactivation and churn in two purples)."""
+    assert _check_series_colours(example_workbook) > 100
+    assert _check_series_colours(segmented_workbook[0]) > 20
+    # the bridge's movements and its closing line
+    colours = [c for *_, c in charts.MOVEMENT_SERIES] + [charts.PALETTE_DARK]
+    assert len({_hue(c) for c in colours[:3]}) == 3
+    assert all(_delta_e(a, b) >= 20 for a, b in itertools.combinations(colours, 2))
 
 
 def test_no_two_dashboard_charts_show_the_same_thing():

@@ -10,25 +10,38 @@ import numpy as np
 from workbook_gen.definitions import BY_KEY, LOSSES, MOVEMENTS, metric_keys, metric_rows, shown_label
 from workbook_gen.names import chart_data_name, series_name
 from workbook_gen.text import inert_name
+from workbook_gen.workbook import formats
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import TIMELINE, TL_DATE
 
-# Series colours: blues, purples and greys, never the green / amber / red that mark a KPI's status.
+# Series colours: blues, teals, purples, pink, brown and greys, never the green / amber / red that
+# mark a KPI's status (formats.py, and the cohort heat maps' scale). Neighbours differ in hue, so that
+# the first few series of any chart are told apart at a glance (tests/test_pack_charts.py).
 PALETTE = [
-    "#1F3864",
-    "#2E75B6",
-    "#7030A0",
-    "#9DC3E6",
-    "#7F7F7F",
-    "#B4A7D6",
-    "#5B9BD5",
-    "#3F3F3F",
-    "#8E7CC3",
-    "#264478",
-    "#BFBFBF",
-    "#4B2C6F",
+    "#1F3864",  # navy
+    "#2E75B6",  # blue
+    "#1B9AAA",  # teal
+    "#7030A0",  # purple
+    "#7F7F7F",  # grey
+    "#CC79A7",  # pink
+    "#9DC3E6",  # light blue
+    "#8C564B",  # brown
+    "#B4A7D6",  # lavender
+    "#3F3F3F",  # dark grey
+    "#0B5563",  # dark teal
+    "#BFBFBF",  # light grey
 ]
-STATUS_COLOURS = ("#70AD47", "#FFC000", "#C00000", "#00B050", "#FF0000", "#FFFF00", "#ED7D31")
+STATUS_COLOURS = (
+    "#70AD47",
+    "#FFC000",
+    "#C00000",
+    "#00B050",
+    "#FF0000",
+    "#FFFF00",
+    "#ED7D31",
+    *(formats.GOOD, formats.OK, formats.BAD, formats.GOOD_FONT, formats.OK_FONT, formats.BAD_FONT),
+    *formats.HEAT_SCALE,
+)
 SIZE = {"x_scale": 1.45, "y_scale": 1.25}
 
 
@@ -120,11 +133,15 @@ def largest(values) -> float:
 
 
 PALETTE_DARK = "#1F3864"
-# The bridge's movements as the charts draw them: (key, legend, drawn below the axis).
+# The bridge's movements as the charts draw them: (key, legend, drawn below the axis, colour). Each
+# its own hue (gains blue, teal and lavender; losses light and mid grey), none the closing line's navy.
 MOVEMENT_SERIES = metric_rows(
-    (key, legend, key in LOSSES)
-    for key, legend in zip(
-        MOVEMENTS, ("New", "Reactivation", "Expansion", "Contraction", "Churn"), strict=True
+    (key, legend, key in LOSSES, colour)
+    for key, legend, colour in zip(
+        MOVEMENTS,
+        ("New", "Reactivation", "Expansion", "Contraction", "Churn"),
+        ("#2E75B6", "#1B9AAA", "#B4A7D6", "#BFBFBF", "#7F7F7F"),
+        strict=True,
     )
 )
 
@@ -163,16 +180,18 @@ def scope_values(book: Book, slug, key: str, window) -> np.ndarray:
 def _movement_range(book: Book, slug, window) -> tuple[float, float]:
     scope = next(s for s in book.results.scopes if s.slug == slug)
     a, b = window[0], window[1] + 1
-    up = sum(np.nan_to_num(scope.monthly[k][a:b]) for k, _, neg in MOVEMENT_SERIES if not neg)
-    down = sum(np.nan_to_num(scope.monthly[k][a:b]) for k, _, neg in MOVEMENT_SERIES if neg)
+    up = sum(np.nan_to_num(scope.monthly[k][a:b]) for k, _, neg, _ in MOVEMENT_SERIES if not neg)
+    down = sum(np.nan_to_num(scope.monthly[k][a:b]) for k, _, neg, _ in MOVEMENT_SERIES if neg)
     return -float(np.max(down, initial=0.0)), float(np.max(up, initial=0.0))
 
 
 def _movements(book: Book, slug, window, title):
     low, high = _movement_range(book, slug, window)
     chart = new_chart(book, "column", title, "stacked", money_format(book, max(high, -low)))
-    for i, (key, label, _negative) in enumerate(MOVEMENT_SERIES):
-        chart.add_series(row_series(book, series_name(key, slug), label, window, fill=color(i + 1), gap=40))
+    for key, label, _negative, colour in MOVEMENT_SERIES:
+        chart.add_series(
+            row_series(book, series_name(key, slug), label, window, fill={"color": colour}, gap=40)
+        )
     movement_axis(chart, low, high)
     return chart
 

@@ -15,6 +15,8 @@ BAD = "#FFC7CE"
 GOOD_FONT = "#006100"
 OK_FONT = "#9C5700"
 BAD_FONT = "#9C0006"
+# The cohort heat maps' colour scale: low (red), middle (amber), high (green).
+HEAT_SCALE = ("#F8696B", "#FFEB84", "#63BE7B")
 
 
 class Formats:

@@ -23,6 +23,7 @@ from workbook_gen.names import (
 )
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
 from workbook_gen.workbook.cohort_formulas import COHORT_FORMULAS, COHORT_TEXT, Blocks, CohortCell
+from workbook_gen.workbook.formats import HEAT_SCALE
 from workbook_gen.workbook.formulas import NA, column_slice, in_column, in_row
 from workbook_gen.workbook.layout import (
     CR_LABEL,
@@ -321,9 +322,9 @@ class _Grouping:
                 rng,
                 {
                     "type": "3_color_scale",
-                    "min_color": "#F8696B",
-                    "mid_color": "#FFEB84",
-                    "max_color": "#63BE7B",
+                    "min_color": HEAT_SCALE[0],
+                    "mid_color": HEAT_SCALE[1],
+                    "max_color": HEAT_SCALE[2],
                     "min_type": "num",
                     "min_value": 0.5,
                     "mid_type": "num",

@@ -295,8 +295,8 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
 
     made = []
     drivers = charts.new_chart(book, "column", f"MRR drivers ({cur}) & quick ratio (x), by {word}", "stacked")
-    for i, (key, label, _neg) in enumerate(charts.MOVEMENT_SERIES):
-        drivers.add_series(series(key, label, fill=charts.color(i + 1), gap=50))
+    for key, label, _neg, colour in charts.MOVEMENT_SERIES:
+        drivers.add_series(series(key, label, fill={"color": colour}, gap=50))
     drivers.set_x_axis({"num_font": {"size": 8}, "label_position": "low", "major_tick_mark": "none"})
     view = getattr(res.total, attr)
     shown = slice(first, n)

@@ -366,7 +366,7 @@ def arr_against_plan(book: Book):
             "name": inert_name(f"Plan{version}"),
             "categories": categories,
             "values": [SHEET, rows["plan"], lay.col(first), rows["plan"], lay.col(last)],
-            "line": {"color": PALETTE[6], "width": 1.75, "dash_type": "dash"},
+            "line": {"color": PALETTE[1], "width": 1.75, "dash_type": "dash"},
         }
     )
     return chart

@@ -167,7 +167,7 @@ def chart(book: Book):
             "name": "Fall",
             "categories": cats,
             "values": [SHEET, r0 + 4, c0, r0 + 4, c1],
-            "fill": charts.color(2),
+            "fill": charts.color(3),
             "data_labels": value_labels(book, fall, "−"),
         }
     )
