@@ -248,3 +248,34 @@ def test_no_point_is_beyond_its_axis_unlabelled_in_the_example(example_workbook)
                 assert labelled, (name, label, top)
                 clipped.append((label, top))
     assert ("Quick ratio (right axis), 2024 Q1 9.0 ↑", 6.0) in clipped
+
+
+def test_cohort_heat_maps_leave_age_0_out_of_the_colour_scale(example_workbook):
+    """Cohort NRR and GRR (shares of age 0) and monthly logo retention are 100 % at age 0 in every
+    row: their colour scales start at age 1, so the ages that differ set the colours. A table whose
+    age 0 differs by cohort (quarterly logo retention: clients lost within their first quarter)
+    keeps age 0 in its scale. Checked on every cohort tab of the example."""
+    import warnings
+
+    import openpyxl
+    from openpyxl.utils import range_boundaries
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook, data_only=True)
+    starts = {0: 0, 1: 0}
+    for ws in wb.worksheets:
+        for rng in ws.conditional_formatting:
+            if not any(r.type == "colorScale" and len(r.colorScale.color) == 3 for r in rng.rules):
+                continue
+            c1, r1, _, r2 = range_boundaries(str(rng.sqref))
+            age = ws.cell(r1 - 1, c1).value  # the ages' header row
+            age0_col = c1 - age
+            assert ws.cell(r1 - 1, age0_col).value == 0, (ws.title, str(rng.sqref))
+            age0 = [v for r in range(r1, r2 + 1) if isinstance(v := ws.cell(r, age0_col).value, float | int)]
+            assert len(age0) > 2
+            assert (age == 1) == all(v == 1 for v in age0), (ws.title, str(rng.sqref), age0)
+            starts[age] += 1
+    wb.close()
+    # NRR and GRR by month, quarter and year, monthly logo retention; quarterly logo retention from age 0
+    assert starts[1] >= 7 and starts[0] >= 1, starts

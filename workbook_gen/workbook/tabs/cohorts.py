@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from workbook_gen.definitions import COHORT_TABLES, CURRENCY, GROUPINGS, PCT
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.names import (
@@ -48,6 +50,17 @@ CHART_GROUPING = "quarter"
 # Groupings whose periods span several months get a block of cohort MRR by calendar month (on the
 # monthly timeline), from which cumulative gross profit is summed cheaply instead of client by client.
 CALENDAR_GROUPINGS = ("quarter", "year")
+
+
+def heat_map_range(values: np.ndarray, first_row: int) -> str:
+    """The cells of a cohort rate table (NRR, GRR, logo retention; ``values`` cohorts × ages, NaN
+    where undefined) that its colour scale covers: every age, but from age 1 where age 0 is 100 % in
+    every row (NRR and GRR by definition, monthly logo retention): that column, coloured, would
+    swamp the scale and say nothing."""
+    n, width = values.shape
+    age0 = values[:, 0][np.isfinite(values[:, 0])] if width else np.array([])
+    first = FIRST_COL + (1 if width > 1 and age0.size and np.all(np.abs(age0 - 1) < 1e-9) else 0)
+    return span(first_row, first, first_row + n - 1, FIRST_COL + width - 1, False, False)
 
 
 def age_tables():
@@ -319,7 +332,7 @@ class _Grouping:
         rng = span(place.row, FIRST_COL, place.row + t.n - 1, FIRST_COL + t.width - 1, False, False)
         if spec.unit == PCT:
             ws.conditional_format(
-                rng,
+                heat_map_range(np.asarray(values, dtype=float)[: t.n, : t.width], place.row),
                 {
                     "type": "3_color_scale",
                     "min_color": HEAT_SCALE[0],
