@@ -279,3 +279,72 @@ def test_cohort_heat_maps_leave_age_0_out_of_the_colour_scale(example_workbook):
     wb.close()
     # NRR and GRR by month, quarter and year, monthly logo retention; quarterly logo retention from age 0
     assert starts[1] >= 7 and starts[0] >= 1, starts
+
+
+def _axis_formats(xml: str) -> dict[str, str | None]:
+    """The number format of each value axis, by axis id (None: the cells' own format)."""
+    out = {}
+    for ax, body in re.findall(r'<c:valAx><c:axId val="(\d+)"/>(.*?)</c:valAx>', xml, re.S):
+        code = re.search(r'<c:numFmt formatCode="([^"]*)" sourceLinked="0"/>', body)
+        out[ax] = code[1].replace("&quot;", '"') if code else None
+    return out
+
+
+def _large_axes(workbook) -> list[tuple[str, str, float, str | None]]:
+    """(chart, title, largest plotted size, axis format) of every value axis that plots a value of
+    10,000 or more in size."""
+    found = []
+    for name, xml in _charts_xml(workbook).items():
+        formats = _axis_formats(xml)
+        title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml.split("</c:title>")[0]))
+        for group in re.findall(r"<c:(?:barChart|lineChart)>.*?</c:(?:barChart|lineChart)>", xml, re.S):
+            axis = re.findall(r'<c:axId val="(\d+)"/>', group)[-1]
+            values = [
+                abs(float(v))
+                for ser in re.findall(r"<c:val>.*?</c:val>", group, re.S)
+                for v in re.findall(r"<c:v>([-0-9.eE]+)</c:v>", ser)
+            ]
+            if values and max(values) >= 10_000:
+                found.append((name, title, max(values), formats.get(axis)))
+    return found
+
+
+def test_every_large_value_axis_reads_in_k_or_m(example_workbook):
+    """Every value axis of the example workbook that plots 10,000 or more (its currency axes: MRR,
+    ARR, cash, burn, gross profit, CAC) reads in thousands or millions ($250k, $4.5m), never
+    $4,500,000: a format that scales by 1,000 (one trailing comma) or 1,000,000 (two) with k or m."""
+    large = _large_axes(example_workbook)
+    assert len(large) > 15
+    for name, title, top, code in large:
+        assert code and re.search(r'0,"k"|0,,"m"', code), (name, title, top, code)
+
+
+def test_cash_page_amounts_read_in_k_or_m(example_workbook):
+    """The cash page's table of the latest twelve months: cash near $3m in millions ($2.61m), the
+    burn rows near $100k in thousands ($84.1k), the difference row, $0 every month, in whole units;
+    the cells keep the exact values."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook, data_only=True)
+    ws = wb["Cash & runway"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=1, max_row=ws.max_row) if isinstance(r[0].value, str)}
+    expected = {
+        "Cash balance (month end)": ',,"m"',
+        "Net burn": ',"k"',
+        "Change in cash": ',"k"',
+        "Minus net burn": ',"k"',
+    }
+    for label, scale in expected.items():
+        cells = [c for c in rows[label][1:13] if isinstance(c.value, float | int)]
+        assert len(cells) >= 11, label
+        assert all(scale in c.number_format for c in cells), (label, cells[0].number_format)
+    assert rows["Cash balance (month end)"][12].value == 2_612_054  # exact, only shown in millions
+    diff = [
+        c for c in rows["Difference: financing and other inflows"][1:13] if isinstance(c.value, float | int)
+    ]
+    assert diff and all('"k"' not in c.number_format and '"m"' not in c.number_format for c in diff)
+    wb.close()

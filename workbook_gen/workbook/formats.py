@@ -25,6 +25,7 @@ class Formats:
     def __init__(self, workbook, currency_symbol: str):
         self.wb = workbook
         sym = currency_symbol.replace('"', "")
+        self._sym = sym
         money = f'"{sym}"#,##0_);("{sym}"#,##0)'  # finance style: negatives in brackets
         self.number_formats = {
             CURRENCY: money,
@@ -80,6 +81,19 @@ class Formats:
     def unit(self, unit: str, bold: bool = False):
         """A calculated number in ``unit``; text results (n/a) align right."""
         return self._get(("calc", unit, bold), num_format=self.number_formats[unit], align="right", bold=bold)
+
+    def money(self, top: float, bold: bool = False):
+        """An amount of a row whose largest size is ``top``, as a board reads it: in millions from 1m
+        ($3.63m), in thousands from 10k ($117.8k), else whole units; negatives in brackets."""
+        size = abs(top) if top == top else 0.0  # NaN: no value
+        if size >= 1e6:
+            body = '#,##0.00,,"m"'
+        elif size >= 1e4:
+            body = '#,##0.0,"k"'
+        else:
+            return self.unit(CURRENCY, bold)
+        code = f'"{self._sym}"{body}_);("{self._sym}"{body})'
+        return self._get(("money", code, bold), num_format=code, align="right", bold=bold)
 
     def unit_partial(self, unit: str):
         """A value of a period that is not complete yet."""

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from workbook_gen.definitions import BY_KEY, CURRENCY, MONTHS
 from workbook_gen.expressions import NOT_MEANINGFUL, UNDEFINED
 from workbook_gen.metrics.cash import (
@@ -27,7 +29,7 @@ from workbook_gen.names import series_name, setting_name
 from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial
-from workbook_gen.workbook.charts import color, money_format, month_window, new_chart, row_series
+from workbook_gen.workbook.charts import color, largest, money_format, month_window, new_chart, row_series
 from workbook_gen.workbook.commentary import write_month_commentary
 from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.formulas import latest, row_slice
@@ -158,7 +160,10 @@ def write(book: Book, with_commentary: bool = True) -> None:
     for k, (label, unit, formula, values, bold) in enumerate(rows):
         r = row + k
         ws.write_string(r, 0, label, fmt.label_bold if bold else fmt.label)
-        style = fmt.unit(unit, bold)
+        # amounts in k or m, as the board reads them (the workbook's cells hold the exact values)
+        style = (
+            fmt.money(largest(np.asarray(values)[first:]), bold) if unit == CURRENCY else fmt.unit(unit, bold)
+        )
         for j, i in enumerate(shown):
             text = formula(i)
             if text is None:  # the first month: no month before it to compare with
@@ -177,8 +182,11 @@ def write(book: Book, with_commentary: bool = True) -> None:
     row += 2
 
     # --- chart: the same months ---------------------------------------------------------------
-    chart = new_chart(book, "column", "Cash balance and net burn", number_format=money_format(book))
     months_window = month_window(book, MONTHS_SHOWN)
+    drawn = slice(months_window[0], months_window[1] + 1)
+    chart = new_chart(
+        book, "column", "Cash balance and net burn", number_format=money_format(book, largest(cash[drawn]))
+    )
     chart.add_series(row_series(book, "cash_balance", "Cash balance", months_window, fill=color(1)))
     line = book.wb.add_chart({"type": "line"})
     line.add_series(
@@ -191,7 +199,7 @@ def write(book: Book, with_commentary: bool = True) -> None:
             y2_axis=True,
         )
     )
-    line.set_y2_axis({"num_format": money_format(book), "num_font": {"size": 8}})
+    line.set_y2_axis({"num_format": money_format(book, largest(burn[drawn])), "num_font": {"size": 8}})
     chart.combine(line)
     width = printing.col_px(LABEL_WIDTH) + len(shown) * printing.col_px(MONTH_WIDTH)
     chart.set_size({"width": width, "height": CHART_H})
