@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+from openpyxl.utils import column_index_from_string, range_boundaries
 
 from workbook_gen.definitions import GROUPINGS
 from workbook_gen.metrics.engine import Results
@@ -242,3 +243,37 @@ def replace_cached_value(src: Path, dst: Path, sheet: str, coordinate: str, valu
                 assert n == 1, f"no cached value at {sheet}!{coordinate}"
                 data = text.encode("utf-8")
             zout.writestr(item, data)
+
+
+def printed_texts(xlsx) -> dict[str, list[str]]:
+    """Every text cell each printed sheet shows on paper: inside its print area, in rows and
+    columns that are not hidden (the cached text of a formula included)."""
+    wb = openpyxl.load_workbook(xlsx, data_only=True)
+    out: dict[str, list[str]] = {}
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        area = ws.print_area
+        if area:
+            ref = area[0] if isinstance(area, list) else area
+            ref = ref.split("!")[-1].replace("$", "")
+            c1, r1, c2, r2 = range_boundaries(ref)
+        else:
+            c1, r1, c2, r2 = 1, 1, ws.max_column, ws.max_row
+        hidden_cols = set()
+        for letter, dim in ws.column_dimensions.items():
+            if dim.hidden:
+                lo = dim.min or column_index_from_string(letter)
+                hi = dim.max or lo
+                hidden_cols.update(range(lo, hi + 1))
+        hidden_rows = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
+        texts = []
+        for row in ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2):
+            for cell in row:
+                if cell.row in hidden_rows or cell.column in hidden_cols:
+                    continue
+                if isinstance(cell.value, str) and cell.value.strip():
+                    texts.append(cell.value)
+        out[ws.title] = texts
+    wb.close()
+    return out

@@ -9,7 +9,7 @@ import subprocess
 
 import openpyxl
 import pytest
-from openpyxl.utils import column_index_from_string, range_boundaries
+from helpers import printed_texts
 
 from workbook_gen.libreoffice import convert
 
@@ -131,40 +131,6 @@ def test_the_dashboard_has_a_row_per_segment(pack, example_results):
         assert f"${scope.monthly['arr'][-1]:,.0f}" in lines[label]
     paying = int(example_results.total.monthly["clients_closing"][-1])
     assert f"{paying:,} paying clients (600 ever)" in text
-
-
-def printed_texts(xlsx) -> dict[str, list[str]]:
-    """Every text cell each printed sheet shows on paper: inside its print area, in rows and
-    columns that are not hidden (the cached text of a formula included)."""
-    wb = openpyxl.load_workbook(xlsx, data_only=True)
-    out: dict[str, list[str]] = {}
-    for ws in wb.worksheets:
-        if ws.sheet_state != "visible":
-            continue
-        area = ws.print_area
-        if area:
-            ref = area[0] if isinstance(area, list) else area
-            ref = ref.split("!")[-1].replace("$", "")
-            c1, r1, c2, r2 = range_boundaries(ref)
-        else:
-            c1, r1, c2, r2 = 1, 1, ws.max_column, ws.max_row
-        hidden_cols = set()
-        for letter, dim in ws.column_dimensions.items():
-            if dim.hidden:
-                lo = dim.min or column_index_from_string(letter)
-                hi = dim.max or lo
-                hidden_cols.update(range(lo, hi + 1))
-        hidden_rows = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
-        texts = []
-        for row in ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2):
-            for cell in row:
-                if cell.row in hidden_rows or cell.column in hidden_cols:
-                    continue
-                if isinstance(cell.value, str) and cell.value.strip():
-                    texts.append(cell.value)
-        out[ws.title] = texts
-    wb.close()
-    return out
 
 
 def squeeze(text: str) -> str:

@@ -5,9 +5,11 @@ histories); the pages before the appendix hold no formula text; each KPI table s
 from __future__ import annotations
 
 import math
+import re
 
 import openpyxl
 import pytest
+from helpers import printed_texts
 
 from workbook_gen.build import build
 from workbook_gen.settings import Settings
@@ -17,13 +19,53 @@ COMPANY = {"company": "Example SaaS Co"}
 YOUNG = {**COMPANY, "as_of": "2022-10"}  # ten months of the example's history
 
 
+FOUR_SEGMENTS = (
+    ("Self-serve", 0.4, 120.0, 0.035),
+    ("Assisted", 0.3, 1400.0, 0.012),
+    ("Enterprise", 0.15, 5000.0, 0.006),
+    ("Partner", 0.15, 600.0, 0.02),
+)
+
+
 @pytest.fixture(scope="module")
-def young_workbook(tmp_path_factory, example_input):
+def young_path(tmp_path_factory, example_input):
     out = tmp_path_factory.mktemp("young") / "young.xlsx"
     build(example_input, out, YOUNG)
-    wb = openpyxl.load_workbook(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def young_workbook(young_path):
+    wb = openpyxl.load_workbook(young_path)
     yield wb
     wb.close()
+
+
+@pytest.fixture(scope="module")
+def four_segments_path(tmp_path_factory):
+    """The example's kind of company with four segments (no per-segment S&M)."""
+    from workbook_gen.inputs.example import synthetic_company
+    from workbook_gen.workbook.input_book import write_input_workbook
+
+    folder = tmp_path_factory.mktemp("four")
+    write_input_workbook(folder / "in.xlsx", synthetic_company(segments=FOUR_SEGMENTS), company="Four Co")
+    build(folder / "in.xlsx", folder / "out.xlsx", {"company": "Four Co"})
+    return folder / "out.xlsx"
+
+
+@pytest.fixture(params=["example", "young", "four segments"])
+def company_path(request, example_workbook, young_path, four_segments_path):
+    return {"example": example_workbook, "young": young_path, "four segments": four_segments_path}[
+        request.param
+    ]
+
+
+def pack_sheets(path) -> list[str]:
+    """The printed sheets before the appendix's divider, in printed (tab) order."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    visible = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+    wb.close()
+    return visible[: visible.index("Appendix")]
 
 
 def rows_by_label(ws) -> dict[str, int]:
@@ -121,3 +163,27 @@ def test_a_full_history_leaves_nothing_off(example_workbook):
         ws = wb[sheet]
         assert not any(label.startswith("Not shown") for label in rows_by_label(ws)), sheet
     wb.close()
+
+
+# Formula text: sums, settings' letters, month offsets, spreadsheet functions, defined names (snake
+# case). Plain arithmetic in words ("ARR = 12 × MRR") is for the board too.
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+FORMULA_MARKS = ("Σ", "by L ", "[t−", "[t-", "max(", "INDEX(", "SUM(", "ROUND(", "IF(", "MAX(")
+
+
+def test_no_formula_text_before_the_appendix(company_path):
+    """The printed area of every pack sheet before the divider holds no formula-like text: the
+    Quarterly and Annual tabs' "how the period's value is built" column stays beside the table for the
+    auditor, off the page (the Glossary in the appendix says the same)."""
+    texts = printed_texts(company_path)
+    found = []
+    for sheet in pack_sheets(company_path):
+        for text in texts[sheet]:
+            found += [(sheet, text) for mark in FORMULA_MARKS if mark in text]
+            found += [(sheet, text)] if text.startswith("=") else []
+            found += [(sheet, text) for _ in SNAKE.findall(text)]
+    assert found == []
+    wb = openpyxl.load_workbook(company_path, read_only=True)
+    notes = [v for row in wb["Quarterly"].iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    wb.close()
+    assert any("Σ" in v for v in notes)  # still in the workbook, for the auditor

@@ -16,6 +16,7 @@ from workbook_gen.definitions import (
     MOVEMENTS,
     PERIOD_KEYS,
     SECTIONS,
+    VIEW_PERIOD,
     metric_keys,
     metric_rows,
     period_metric,
@@ -110,19 +111,24 @@ def write(book: Book) -> None:
                 ws = book.sheet(sheet)
                 heading = f"{title} view — {ss.scope.label}"
                 section_row(book.fmt, ws, label_row - 1, heading, FIRST_COL + book.layout.n_periods[g])
-                _write_rows(book, ws, sheet, g, attr, ss.scope, label_row)
+                _write_rows(
+                    book, ws, sheet, g, attr, ss.scope, label_row, FIRST_COL + book.layout.n_periods[g] + 1
+                )
 
 
-def _write_rows(book: Book, ws, sheet: str, g: str, attr: str, scope, label_row: int) -> None:
+def _write_rows(
+    book: Book, ws, sheet: str, g: str, attr: str, scope, label_row: int, note_col: int | None = None
+) -> None:
     """The period header rows from ``label_row`` (label, number, first and last month number) and the
-    rows of the scope's view, each cell rendered from the catalog's period rule."""
+    rows of the scope's view, each cell rendered from the catalog's period rule; in column
+    ``note_col``, when given, how a row's period value is built where the rule alone does not say."""
     lay, fmt, res = book.layout, book.fmt, book.results
     view = getattr(scope, attr)
     periods = res.periods[g]
     n = len(periods)
     r_label, r_number, r_first, r_last = (label_row + k for k in range(4))
     for r, label in (
-        (r_label, "Period"),
+        (r_label, VIEW_PERIOD[attr].capitalize()),  # the window of every figure: "Per quarter"
         (r_number, "Period #"),
         (r_first, "First month #"),
         (r_last, "Last month #"),
@@ -177,8 +183,8 @@ def _write_rows(book: Book, ws, sheet: str, g: str, attr: str, scope, label_row:
                 partial_style if periods.partial[p] else style,
                 cached(view[key][p], period_marker(key)),
             )
-        if metric.period_note:
-            ws.write_string(row, FIRST_COL + n + 1, metric.period_note, fmt.note)
+        if metric.period_note and note_col is not None:
+            ws.write_string(row, note_col, metric.period_note, fmt.note)
 
 
 def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
@@ -199,31 +205,39 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
         "Flows summed, stocks at period end",
         fmt.note,
     )
-    _write_rows(book, ws, sheet, g, attr, res.total, R_LABEL)
-    ws.write_string(R_LABEL, FIRST_COL + n + 1, "How the period's value is built", fmt.header_left)
-    ws.write_string(
-        2,
-        FIRST_COL + n + 1,
-        "Flows: sum of the months; stocks: the period's last month; ratios: from the period's sums. "
-        "Grey italics: period not complete.",
-        fmt.note_wrap,
-    )
-    ws.set_row(2, 27)
     for r in (R_NUMBER, R_FIRST, R_LAST):  # helper rows for the formulas: auditors only
         ws.set_row(r, None, None, {"level": 1, "hidden": True})
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 28)
     ws.set_column(2, 3, 8)
     ws.set_column(FIRST_COL, FIRST_COL + n - 1, 12)
-    ws.set_column(FIRST_COL + n, FIRST_COL + n, 2)
-    ws.set_column(FIRST_COL + n + 1, FIRST_COL + n + 1, 60)
-    ws.freeze_panes(R_NUMBER, FIRST_COL)
     table_bottom = max(lay.place(period_row_name(attr, k)).row for k in _keys(book, attr))
+    # Printed: the label column and the latest PRINT_PERIODS periods (earlier ones a scroll left
+    # on screen), and the charts under them on a page of their own. The page is as wide as the
+    # charts need and as the table's height needs: printed one page wide, a wide enough page is
+    # scaled down until the whole table fits its height (a wider font than the workbook's only
+    # shrinks it further), so the table never runs onto a second page.
+    first_print = FIRST_COL + max(0, n - PRINT_PERIODS[g])
+    last_table_col = FIRST_COL + n - 1
+    shown = printing.width_px(ws, 0, FIRST_COL - 1) + printing.width_px(ws, first_print, last_table_col)
+    wanted = max(
+        2 * printing.CHART_W + 30, printing.width_for_height(printing.height_px(ws, 0, table_bottom))
+    )
+    last_print = last_table_col + max(0, math.ceil((wanted - shown) / printing.DEFAULT_COL_PX))
+    # How each period value is built, for the auditor: beside the table but off the printed page
+    # (formula text is no board reading; the Glossary in the appendix says the same).
+    note_col = last_print + 2
+    _write_rows(book, ws, sheet, g, attr, res.total, R_LABEL, note_col)
+    ws.write_string(R_LABEL, note_col, "How the period's value is built", fmt.header_left)
+    ws.set_column(note_col, note_col, 60)
+    ws.write_string(
+        2,
+        first_print,
+        "Ratios from the period's own sums, never an average of months. Grey italics: period not complete.",
+        fmt.note,
+    )
     _write_chart_data(book, ws, sheet, attr, view)
     data_bottom = max(p.row + p.height - 1 for p in lay.places.values() if p.sheet == sheet)
-    # Printed: the label column and the latest PRINT_PERIODS periods (earlier ones a scroll left
-    # on screen), the definitions, and the charts under them on a page of their own.
-    first_print = FIRST_COL + max(0, n - PRINT_PERIODS[g])
     charts_bottom = _charts(book, ws, sheet, g, attr, data_bottom + 2, first_print)
     printing.report_tab(book, ws, repeat_rows=(R_LABEL, R_LABEL))
     ws.repeat_columns(0, FIRST_COL - 1)
@@ -231,16 +245,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     if printed_charts:
         ws.set_h_pagebreaks([table_bottom + 1])
     printing.hide_audit_columns(ws)
-    # The page is as wide as the charts need and as the table's height needs: printed one page wide,
-    # a wide enough page is scaled down until the whole table fits its height (a wider font than the
-    # workbook's only shrinks it further), so the table never runs onto a second page.
-    last_table_col = FIRST_COL + n + 1
-    shown = printing.width_px(ws, 0, FIRST_COL - 1) + printing.width_px(ws, first_print, last_table_col)
-    wanted = max(
-        2 * printing.CHART_W + 30, printing.width_for_height(printing.height_px(ws, 0, table_bottom))
-    )
-    extra = max(0, math.ceil((wanted - shown) / printing.DEFAULT_COL_PX))
-    ws.print_area(0, first_print, charts_bottom if printed_charts else table_bottom, last_table_col + extra)
+    ws.print_area(0, first_print, charts_bottom if printed_charts else table_bottom, last_print)
     ws.freeze_panes(R_NUMBER, FIRST_COL, R_NUMBER, first_print)
 
 
