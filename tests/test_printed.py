@@ -105,17 +105,17 @@ YEAR_KEYS = ("arr_growth_yoy", "nrr_12m", "grr_12m", "ltv", "ltv_cac", "rule_of_
 
 
 def test_a_young_companys_dashboard_leaves_off_its_empty_kpi_rows(young_workbook):
-    from workbook_gen.definitions import BY_KEY, shown_label
+    from workbook_gen.workbook.tabs.common import kpi_label
     from workbook_gen.workbook.tabs.dashboard import columns
 
     ws = young_workbook["Dashboard"]
     rows = rows_by_label(ws)
     for key in YEAR_KEYS:
-        row = rows[shown_label(BY_KEY[key])]
+        row = rows[kpi_label(key, Settings())]
         assert ws.row_dimensions[row].hidden, key
         assert ws.cell(row, 2).value.startswith("="), key  # still a live formula in the workbook
     for key in ("arr", "clients_closing", "cac_payback_months", "burn_multiple"):
-        assert not ws.row_dimensions[rows[shown_label(BY_KEY[key])]].hidden, key
+        assert not ws.row_dimensions[rows[kpi_label(key, Settings())]].hidden, key
     line = next(label for label in rows if label.startswith("Not shown:"))
     assert line == (
         "Not shown: ARR growth (YoY), Net revenue retention (12m), Gross revenue retention (12m), LTV, "
@@ -148,10 +148,10 @@ def test_a_young_companys_segment_pages_leave_off_their_empty_rows(young_workboo
     hidden = sorted(label for label, r in rows.items() if ws.row_dimensions[r].hidden)
     assert hidden == [
         "ARR growth (YoY, latest)",
-        "Client lifetime (months, latest)",
+        "Client lifetime (months, latest, trailing 12 months)",
         "Gross revenue retention (12m, latest)",
-        "LTV (latest)",
-        "LTV:CAC (x, latest)",
+        "LTV (latest, trailing 12 months)",
+        "LTV:CAC (x, latest, trailing 12 and 3 months)",
         "Net revenue retention (12m, latest)",
     ]
     assert any(label.startswith("Not shown: ARR growth (YoY)") for label in rows)
@@ -187,3 +187,38 @@ def test_no_formula_text_before_the_appendix(company_path):
     notes = [v for row in wb["Quarterly"].iter_rows(values_only=True) for v in row if isinstance(v, str)]
     wb.close()
     assert any("Σ" in v for v in notes)  # still in the workbook, for the auditor
+
+
+def test_the_windows_are_said_from_the_catalog():
+    from workbook_gen.rules import window_words, windows
+
+    s = Settings()
+    # CAC sums S&M and new clients over the CAC window W (3); LTV:CAC reads the LTV, whose lifetime
+    # averages churn over C (12), and the CAC: both windows, the LTV's first.
+    assert window_words("cac", s) == "trailing 3 months"
+    assert window_words("ltv_cac", s) == "trailing 12 and 3 months"
+    assert window_words("ltv_cac", Settings(cac_window=6, ltv_churn_window=6)) == "trailing 6 months"
+    assert window_words("runway_months", Settings(runway_window=1)) == "trailing 1 month"
+    assert window_words("burn_multiple", s) == "trailing 3 months"  # a fixed window: 3 months of burn
+    assert window_words("quick_ratio_3m", s) == ""  # its label says it: "Quick ratio (3 months)"
+    assert window_words("arr", s) == "" and windows("nrr_12m") == ()  # a point in time; an aggregation
+
+
+def test_each_kpi_table_states_its_window(tmp_path, example_input):
+    """The dashboard's and the Segments page's labels name the windows of the latest value (from the
+    settings: here a 6-month CAC window and a 24-month churn window); the Quarterly and Annual tables
+    say "per quarter" and "per year"."""
+    out = tmp_path / "out.xlsx"
+    build(example_input, out, {**COMPANY, "cac_window": 6, "ltv_churn_window": 24})
+    wb = openpyxl.load_workbook(out, read_only=True)
+    texts = {
+        sheet: {v for row in wb[sheet].iter_rows(values_only=True) for v in row if isinstance(v, str)}
+        for sheet in ("Dashboard", "Segments", "Quarterly", "Annual")
+    }
+    wb.close()
+    assert {"LTV:CAC (x, trailing 24 and 6 months)", "CAC payback (months, trailing 6 months)"} <= texts[
+        "Dashboard"
+    ]
+    assert {"LTV (trailing 24 months)", "Burn multiple (x, trailing 3 months)"} <= texts["Dashboard"]
+    assert "LTV:CAC (x, latest, trailing 24 and 6 months)" in texts["Segments"]
+    assert "Per quarter" in texts["Quarterly"] and "Per year" in texts["Annual"]

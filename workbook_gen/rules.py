@@ -36,6 +36,7 @@ from workbook_gen.expressions import (
     Exact,
     Expr,
     Lag,
+    Length,
     MonthSum,
     Mul,
     Neg,
@@ -345,3 +346,40 @@ def plan_is_flow(key: str) -> bool:
     than read the last month with actuals (a stock or a rate)."""
     m = BY_KEY[key]
     return m.period == FLOW or (m.period == SAME and m.additive)
+
+
+def windows(key: str) -> tuple[tuple[str, Length], ...]:
+    """The rolling windows a monthly metric's value rests on, as (metric holding the window, its
+    length: months or a setting such as the CAC window), each once, in order of appearance through the
+    metrics it reads."""
+    out: list[tuple[str, Length]] = []
+
+    def walk(k: str, seen: tuple[str, ...]) -> None:
+        m = BY_KEY.get(k)
+        if m is None or m.expr is None or k in seen:
+            return
+
+        def visit(e: Expr) -> None:
+            if isinstance(e, Window) and (k, e.length) not in out:
+                out.append((k, e.length))
+            for c in children(e):
+                visit(c)
+
+        visit(m.expr)
+        for r in refs(m.expr):
+            walk(r, (*seen, k))
+
+    walk(key, ())
+    return tuple(out)
+
+
+def window_words(key: str, settings) -> str:
+    """What the rolling windows of :func:`windows` cover, in the board's words, for these settings:
+    "trailing 3 months", "trailing 12 and 3 months" (LTV:CAC: the churn window, then the CAC's); empty
+    for a metric without one, or whose label already says it ("Quick ratio (3 months)")."""
+    found = [n if isinstance(n, int) else getattr(settings, n.key) for _, n in windows(key)]
+    lengths = [str(n) for n in dict.fromkeys(found)]
+    if not lengths or (len(lengths) == 1 and f"{lengths[0]} months" in BY_KEY[key].label):
+        return ""
+    listed = lengths[0] if len(lengths) == 1 else f"{', '.join(lengths[:-1])} and {lengths[-1]}"
+    return f"trailing {listed} month{'s' if lengths != ['1'] else ''}"

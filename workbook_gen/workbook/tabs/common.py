@@ -6,8 +6,18 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from workbook_gen.definitions import BY_KEY, COUNT, CURRENCY, MONTHS, PCT, RATIO, TRAILING_NAME, period_metric
-from workbook_gen.rules import first_month_number
+from workbook_gen.definitions import (
+    BY_KEY,
+    COUNT,
+    CURRENCY,
+    MONTHS,
+    PCT,
+    RATIO,
+    TRAILING_NAME,
+    period_metric,
+    shown_label,
+)
+from workbook_gen.rules import first_month_number, window_words
 from workbook_gen.workbook.book import Book, excel_serial
 from workbook_gen.workbook.layout import DATE_ROW, FIRST_COL, TL_DATE
 
@@ -21,6 +31,15 @@ UNIT_TEXT = {
     "date": "date",
     "text": "",
 }
+
+
+def kpi_label(key: str, settings, *extra: str) -> str:
+    """A monthly KPI's label where it stands alone (the dashboard, the Segments page): the catalog's
+    label with its period and unit (definitions.shown_label), ``extra`` words, and the rolling windows
+    its latest value rests on, for these settings (rules.window_words: "CAC payback (months, trailing 3
+    months)"), so that it is not mistaken for the quarter's or the year's figure."""
+    window = window_words(key, settings)
+    return shown_label(BY_KEY[key], "monthly", *extra, *([window] if window else []))
 
 
 def unit_text(unit: str, currency: str) -> str:

@@ -26,7 +26,13 @@ from workbook_gen.workbook.charts import (
 )
 from workbook_gen.workbook.derived import NA, period_formula
 from workbook_gen.workbook.formulas import latest
-from workbook_gen.workbook.tabs.common import left_off, not_shown_line, sheet_header, trailing_words
+from workbook_gen.workbook.tabs.common import (
+    kpi_label,
+    left_off,
+    not_shown_line,
+    sheet_header,
+    trailing_words,
+)
 from workbook_gen.workbook.tabs.dashboard import trailing_renderer
 
 SHEET = "Segments"
@@ -55,10 +61,10 @@ ROWS = metric_rows(
 )
 
 
-def row_label(key: str, view: str, n_months: int) -> str:
+def row_label(key: str, view: str, n_months: int, settings) -> str:
     m = period_metric(key)
     if view == "latest":
-        return shown_label(m, "monthly", "latest")
+        return kpi_label(key, settings, "latest")
     return shown_label(m, "trailing", trailing_words(n_months, short=True))
 
 
@@ -82,7 +88,7 @@ def write(book: Book) -> None:
     printed: dict[str, list[float]] = {}
     for r, (key, view) in enumerate(ROWS):
         row = TOP + r
-        ws.write_string(row, 0, row_label(key, view, n), fmt.label)
+        ws.write_string(row, 0, row_label(key, view, n, book.settings), fmt.label)
         unit = period_metric(key).unit
         printed[key] = []
         for j, scope in enumerate(scopes):
@@ -107,7 +113,7 @@ def write(book: Book) -> None:
             ws.set_row(TOP + r, None, None, {"level": 1, "hidden": True})
     if blank:
         ws.write_string(TOP + len(ROWS), 0, not_shown_line(blank, n, book.settings), fmt.note)
-    ws.set_column(0, 0, 30)
+    ws.set_column(0, 0, 52)  # labels name their windows
     ws.set_column(1, len(scopes), 16)
     top = TOP + len(ROWS) + 2
     window = month_window(book, 24)

@@ -27,7 +27,14 @@ from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, mo
 from workbook_gen.workbook.derived import NA, PeriodRenderer, period_formula
 from workbook_gen.workbook.formulas import in_row, latest
 from workbook_gen.workbook.layout import cell
-from workbook_gen.workbook.tabs.common import T12_START, left_off, not_shown_line, t12_slice, trailing_words
+from workbook_gen.workbook.tabs.common import (
+    T12_START,
+    kpi_label,
+    left_off,
+    not_shown_line,
+    t12_slice,
+    trailing_words,
+)
 from workbook_gen.workbook.tabs.plan import CHART_KEY as PLANNED_CHART_KEY
 from workbook_gen.workbook.tabs.plan import arr_against_plan
 
@@ -40,7 +47,7 @@ COLS = ("Metric", "Latest", "Previous month", "Change", "12 months ago", "Benchm
 #: With a plan, the plan for the latest month and the variance to it follow the latest value.
 PLAN_COLS = ("Plan", "Variance to plan")
 WIDTH = {
-    "Metric": 27,
+    "Metric": 38,
     "Latest": 13,
     "Plan": 13,
     "Variance to plan": 14,
@@ -82,7 +89,7 @@ def write(book: Book) -> None:
         row = TABLE_TOP + r
         m = BY_KEY[key]
         values = monthly[key]
-        ws.write_string(row, 0, shown_label(m), fmt.label)
+        ws.write_string(row, 0, kpi_label(key, book.settings), fmt.label)
         style = fmt.kpi(m.unit)
         ws.write_formula(row, 1, f"={latest(key)}", style, cached(values[-1], monthly_marker(key, t - 1)))
         if res.plan is not None:
