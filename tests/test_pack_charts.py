@@ -348,3 +348,23 @@ def test_cash_page_amounts_read_in_k_or_m(example_workbook):
     ]
     assert diff and all('"k"' not in c.number_format and '"m"' not in c.number_format for c in diff)
     wb.close()
+
+
+def test_period_tabs_repeat_no_header_row_over_their_charts(example_workbook):
+    """The Quarterly table fits its page and its charts print on the next: a repeated header row
+    would open the charts' page with the header of no table ("Period 2024 Q1 … 2025 Q4" alone), so
+    the period tabs repeat none, and the Quarterly tab breaks the page right under its table."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+    for title in ("Quarterly", "Annual"):
+        assert not wb[title].print_title_rows, title
+    ws = wb["Quarterly"]
+    labels = [r for r in range(1, ws.max_row + 1) if isinstance(ws.cell(r, 2).value, str)]
+    last_table_row = max(r for r in labels if ws.cell(r, 2).value.startswith("quarterly_"))
+    assert [b.id for b in ws.row_breaks.brk] == [last_table_row]  # the break is under the row
+    wb.close()

@@ -239,7 +239,9 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     _write_chart_data(book, ws, sheet, attr, view)
     data_bottom = max(p.row + p.height - 1 for p in lay.places.values() if p.sheet == sheet)
     charts_bottom = _charts(book, ws, sheet, g, attr, data_bottom + 2, first_print)
-    printing.report_tab(book, ws, repeat_rows=(R_LABEL, R_LABEL))
+    # No repeated header row: the table fits its page (below), so a repeated row would only open the
+    # charts' page with a header of no table (the quarterly charts page did).
+    printing.report_tab(book, ws)
     ws.repeat_columns(0, FIRST_COL - 1)
     printed_charts = g in PRINTED_CHARTS
     if printed_charts:
