@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
 import re
 import zipfile
 
 import numpy as np
+import pytest
 
 from workbook_gen.workbook import charts
 from workbook_gen.workbook.charts import STATUS_COLOURS, typical_top
@@ -212,6 +214,13 @@ def test_one_outlier_rule_for_every_ratio_chart_by_hand():
     quarters = ["2024 Q1", "2024 Q2", "2024 Q3", "2024 Q4", "2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4"]
     assert charts.clip_name("Quick ratio", values, 6.0, "0.0", quarters) == "Quick ratio, 2024 Q1 9.0 ↑"
     assert charts.clip_name("NRR", [2.5, 1.0], 2.0, "0%", ["Jan 25", "Feb 25"]) == "NRR, Jan 25 250% ↑"
+    # A young company's three quarters: 69.2, 8.1, 9.0. One outlier among three drags the upper
+    # quartile along (fence 130), but it is more than 5 times the median (9.0): far out; top 9.0 × 1.15
+    # = 10.35, up to 12.
+    assert charts.clip_top([69.2, 8.1, 9.0]) == 12.0
+    # 83.5 is more than 5 times the median (13.6), but the other values reach 65.2: the axis would end
+    # at 80 (65.2 × 1.15 = 75 up to 80), not below 80 % of 83.5 (66.8): nothing to gain, no clipping.
+    assert charts.clip_top([83.5, 65.2, 11.6, 7.2, 7.3, 13.6, 24.3]) is None
     # no outlier: no bound, no label, the name as it is
     typical = values[1:]
     assert charts.clip_top(typical) is None
@@ -368,3 +377,83 @@ def test_period_tabs_repeat_no_header_row_over_their_charts(example_workbook):
     last_table_row = max(r for r in labels if ws.cell(r, 2).value.startswith("quarterly_"))
     assert [b.id for b in ws.row_breaks.brk] == [last_table_row]  # the break is under the row
     wb.close()
+
+
+@pytest.fixture(scope="module")
+def young_workbook(tmp_path_factory, example_input):
+    """The example cut to its first ten months (Jan-Oct 2022)."""
+    from workbook_gen.build import build
+
+    out = tmp_path_factory.mktemp("young-charts") / "young.xlsx"
+    build(example_input, out, {"company": "Example SaaS Co", "as_of": "2022-10"})
+    return out
+
+
+@pytest.fixture(scope="module")
+def four_segments_workbook(tmp_path_factory):
+    from workbook_gen.build import build
+    from workbook_gen.inputs.example import synthetic_company
+    from workbook_gen.workbook.input_book import write_input_workbook
+
+    segments = (
+        ("Self-serve", 0.4, 120.0, 0.035),
+        ("Assisted", 0.3, 1400.0, 0.012),
+        ("Enterprise", 0.15, 5000.0, 0.006),
+        ("Partner", 0.15, 600.0, 0.02),
+    )
+    folder = tmp_path_factory.mktemp("four-charts")
+    write_input_workbook(folder / "in.xlsx", synthetic_company(segments=segments), company="Four Co")
+    build(folder / "in.xlsx", folder / "out.xlsx", {"company": "Four Co"})
+    return folder / "out.xlsx"
+
+
+def _referenced_numbers(wb, ref: str) -> list[float]:
+    """The numbers (not #N/A, not text) in the cells a chart series' formula refers to."""
+    from openpyxl.utils import range_boundaries
+
+    sheet, cells = ref.rsplit("!", 1)
+    ws = wb[sheet.strip("'").replace("''", "'")]
+    c1, r1, c2, r2 = range_boundaries(cells.replace("$", ""))
+    return [
+        v
+        for row in ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2, values_only=True)
+        for v in row
+        if isinstance(v, float | int) and not isinstance(v, bool)
+    ]
+
+
+def test_a_young_company_draws_no_empty_series(young_workbook):
+    """Ten months of history: monthly LTV:CAC (from month 13) and the plan (from 2024) have no value
+    in the charts' months, so no chart names them in its legend over nothing, nor keeps a right axis
+    for them: every series of every chart has a number in its cells; a quarterly quick ratio of 69.2
+    among 8-14 is drawn clipped, with its value."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(young_workbook, data_only=True)
+    names, titles = [], []
+    for name, xml in _charts_xml(young_workbook).items():
+        titles.append("".join(re.findall(r"<a:t>([^<]*)</a:t>", xml.split("</c:title>")[0])))
+        for ser in re.findall(r"<c:ser>.*?</c:ser>", xml, re.S):
+            label = re.search(r"<c:tx><c:v>(.*?)</c:v>", ser)
+            ref = html.unescape(re.search(r"<c:f>([^<]*)</c:f>", ser.split("<c:val>")[-1])[1])
+            assert _referenced_numbers(wb, ref), (name, label and label[1], ref)
+            names.append(label[1] if label else "")
+    wb.close()
+    assert "Quick ratio (right axis), 2022 Q1 69.2 ↑" in names
+    # the monthly payback charts are CAC payback alone, the dashboard's ARR chart has no plan line
+    assert titles.count("CAC payback (months)") >= 3, titles  # dashboard, unit economics, segments
+    assert "ARR (USD)" in titles and not any(n.startswith("Plan") for n in names)
+
+
+@pytest.mark.parametrize("which", ["young", "four segments"])
+def test_colours_and_k_or_m_axes_of_a_young_and_a_four_segment_company(which, request):
+    workbook = request.getfixturevalue(
+        {"young": "young_workbook", "four segments": "four_segments_workbook"}[which]
+    )
+    assert _check_series_colours(workbook) > 20
+    for name, title, top, code in _large_axes(workbook):
+        assert code and re.search(r'0,"k"|0,,"m"', code), (name, title, top, code)

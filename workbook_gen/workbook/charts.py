@@ -305,23 +305,30 @@ def scope_values_all(book: Book, slug, key: str, window) -> np.ndarray:
 
 OUTLIER_FENCE = 3.0  # interquartile ranges above the upper quartile: beyond it a value is far out
 OUTLIER_HEADROOM = 1.15
+OUTLIER_GAIN = 0.8  # clip only where the axis then ends below 80 % of the largest value
+OUTLIER_MEDIANS = 5.0  # times the median: far out however few the points (three quarters of a young company)
 
 
 def typical_top(values) -> float | None:
     """The top of a value axis that follows the typical values, or None when no value is far out:
     with an outlier (above the upper quartile by more than :data:`OUTLIER_FENCE` interquartile
-    ranges, and at least twice the upper quartile), the axis reaches a little above the largest
-    value that is not one, rounded up to a round top (:data:`TOPS`)."""
+    ranges and at least twice the upper quartile, or more than :data:`OUTLIER_MEDIANS` times the
+    median: among three or four points one outlier drags the upper quartile along), the axis
+    reaches a little above the largest value that is not one, rounded up to a round top
+    (:data:`TOPS`), unless that top is close to the largest value anyway (:data:`OUTLIER_GAIN`)."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
-    if v.size < 4:
+    if v.size < 3:
         return None
-    q1, q3 = np.percentile(v, [25, 75])
+    q1, median, q3 = np.percentile(v, [25, 50, 75])
+    if q3 <= 0:
+        return None
     fence = q3 + OUTLIER_FENCE * (q3 - q1)
-    far = v > max(fence, 2 * q3)
-    if not far.any() or q3 <= 0:
+    far = (v > max(fence, 2 * q3)) | ((median > 0) & (v > OUTLIER_MEDIANS * median))
+    if not far.any():
         return None
-    return nice_ceiling(float(v[~far].max()) * OUTLIER_HEADROOM, TOPS)
+    top = nice_ceiling(float(v[~far].max()) * OUTLIER_HEADROOM, TOPS)
+    return top if top < OUTLIER_GAIN * float(v.max()) else None  # else clipping would gain little
 
 
 def clip_top(*series) -> float | None:
@@ -477,7 +484,11 @@ def monthly_chart(book: Book, kind: str, slug: str | None, window):
         _floor_axis(chart, book, slug, keys, window)
         return chart
     if kind == "payback":
-        chart = new_chart(book, "column", "CAC payback (months) and LTV:CAC (x)", None, "0")
+        # LTV:CAC needs a year more history than CAC payback: until it has a value, no empty line and
+        # no right axis of nothing
+        with_ltv = scope_values(book, slug, "ltv_cac", window).size > 0
+        title = "CAC payback (months) and LTV:CAC (x)" if with_ltv else "CAC payback (months)"
+        chart = new_chart(book, "column", title, None, "0")
         payback = scope_values_all(book, slug, "cac_payback_months", window)
         top = clip_axis(chart, [payback])
         chart.add_series(
@@ -493,6 +504,8 @@ def monthly_chart(book: Book, kind: str, slug: str | None, window):
         )
         if top is None:
             set_y_limits(chart, 0)
+        if not with_ltv:
+            return chart
         return _right_line(book, chart, slug, "ltv_cac", "LTV:CAC", window, "0.0", clip=True)
     if kind == "burn_multiple":
         return _columns(book, slug, "burn_multiple", "Burn multiple, 3 months (x)", "0.0", window, clip=True)

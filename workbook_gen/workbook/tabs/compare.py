@@ -125,9 +125,19 @@ def write(book: Book) -> None:
         arr.add_series(
             row_series(book, series_name("arr", scope.slug), scope.label, window, fill=color(j + 1), gap=40)
         )
-    nrr = new_chart(book, "line", "NRR, 12 months, by segment (%)", None, "0%")
+    ws.insert_chart(top, 0, arr, {"x_offset": 5})
     window = defined_window(book, None, metric_keys("nrr_12m"), window)
     drawn = [scope_values_all(book, s.slug, "nrr_12m", window) for s in scopes]
+    if any(np.isfinite(d).any() for d in drawn):  # a young company's NRR chart would be empty
+        nrr = _nrr_chart(book, scopes, window, drawn)
+        # beside the first chart, whatever the column widths (from column E it overlapped the ARR chart)
+        ws.insert_chart(top, 0, nrr, {"x_offset": 5 + arr.width + 20})
+    book.print_setup(ws)
+
+
+def _nrr_chart(book: Book, scopes, window, drawn):
+    """Each scope's 12-month NRR over ``window`` (``drawn``: its values there)."""
+    nrr = new_chart(book, "line", "NRR, 12 months, by segment (%)", None, "0%")
     nrr_top = clip_axis(nrr, drawn, low=None)  # a segment's outlier does not set the scale
     for j, scope in enumerate(scopes):
         nrr.add_series(
@@ -140,7 +150,4 @@ def write(book: Book) -> None:
             )
         )
     floor_axis(nrr, np.concatenate([scope_values(book, s.slug, "nrr_12m", window) for s in scopes]))
-    ws.insert_chart(top, 0, arr, {"x_offset": 5})
-    # beside the first chart, whatever the column widths (from column E it overlapped the ARR chart)
-    ws.insert_chart(top, 0, nrr, {"x_offset": 5 + arr.width + 20})
-    book.print_setup(ws)
+    return nrr

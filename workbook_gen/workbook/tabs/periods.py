@@ -368,7 +368,9 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
             charts.set_y_limits(ret, math.floor(low * 10 - 1) / 10)
         made.append(ret)
     if period_row_name(attr, "cac_payback_months") in lay.places:
-        pay = charts.new_chart(book, "column", f"CAC payback (months) and LTV:CAC (x), by {word}", None, "0")
+        with_ltv = bool(np.isfinite(shown_values("ltv_cac")).any())  # else no empty line, no axis of nothing
+        what = "CAC payback (months) and LTV:CAC (x)" if with_ltv else "CAC payback (months)"
+        pay = charts.new_chart(book, "column", f"{what}, by {word}", None, "0")
         payback = shown_values("cac_payback_months")
         pay_top = charts.clip_axis(pay, [payback])
         pay.add_series(
@@ -382,7 +384,8 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
         )
         if pay_top is None:
             charts.set_y_limits(pay, 0)
-        right_line(pay, "ltv_cac", "LTV:CAC (right axis)")
+        if with_ltv:
+            right_line(pay, "ltv_cac", "LTV:CAC (right axis)")
         pay.set_x_axis({"num_font": {"size": 8}})
         made.append(pay)
     eff = [k for k in metric_keys("magic_number", "burn_multiple") if period_row_name(attr, k) in lay.places]

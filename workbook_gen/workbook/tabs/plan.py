@@ -346,11 +346,14 @@ def arr_against_plan(book: Book):
     rows = _chart_rows(book)
     label = BY_KEY[CHART_KEY].label
     actual = book.results.total.monthly[CHART_KEY][first : last + 1]
-    planned = [p.plan_at(CHART_KEY, m) for m in book.data.plan.months]
+    # a plan with no month in the chart's months (a history cut short with --as-of) draws no line
+    on_chart = [*book.results.months, *(m for m in p.plan_months if m > book.results.months[-1])]
+    drawn = [p.plan_at(CHART_KEY, m) for m in on_chart[first : last + 1]]
+    with_plan = any(v is not None and math.isfinite(v) for v in drawn)
+    planned = [p.plan_at(CHART_KEY, m) for m in book.data.plan.months] if with_plan else []
     top = max((abs(v) for v in (*actual, *planned) if v is not None and math.isfinite(v)), default=None)
-    chart = new_chart(
-        book, "line", f"{label} against plan ({book.settings.currency})", None, money_format(book, top)
-    )
+    title = f"{label} against plan" if with_plan else label
+    chart = new_chart(book, "line", f"{title} ({book.settings.currency})", None, money_format(book, top))
     categories = [SHEET, rows["date"], lay.col(first), rows["date"], lay.col(last)]
     chart.add_series(
         {
@@ -360,6 +363,8 @@ def arr_against_plan(book: Book):
             "line": {"color": PALETTE[0], "width": 2.25},
         }
     )
+    if not with_plan:
+        return chart
     version = f" ({p.version})" if p.version else ""
     chart.add_series(
         {
