@@ -106,7 +106,7 @@ YEAR_KEYS = ("arr_growth_yoy", "nrr_12m", "grr_12m", "ltv", "ltv_cac", "rule_of_
 
 def test_a_young_companys_dashboard_leaves_off_its_empty_kpi_rows(young_workbook):
     from workbook_gen.workbook.tabs.common import kpi_label
-    from workbook_gen.workbook.tabs.dashboard import columns
+    from workbook_gen.workbook.tabs.dashboard import TABLE_TOP, columns
 
     ws = young_workbook["Dashboard"]
     rows = rows_by_label(ws)
@@ -124,7 +124,7 @@ def test_a_young_companys_dashboard_leaves_off_its_empty_kpi_rows(young_workbook
     assert not ws.row_dimensions[rows[line]].hidden
     # The trailing table beside the KPI table keeps every line on a visible row: a hidden row holds
     # nothing right of the KPI table, and the trailing table's last line is there.
-    width = len(columns(with_plan=ws.cell(4, 3).value == "Plan"))
+    width = len(columns(with_plan=ws.cell(TABLE_TOP, 3).value == "Plan"))
     for r in (r for r in range(1, ws.max_row + 1) if ws.row_dimensions[r].hidden):
         assert all(ws.cell(r, c).value is None for c in range(width + 1, ws.max_column + 1)), r
     assert any(ws.cell(r, c).value == "Net burn" for r in range(1, 30) for c in range(width + 1, width + 3))
@@ -222,3 +222,74 @@ def test_each_kpi_table_states_its_window(tmp_path, example_input):
     assert {"LTV (trailing 24 months)", "Burn multiple (x, trailing 3 months)"} <= texts["Dashboard"]
     assert "LTV:CAC (x, latest, trailing 24 and 6 months)" in texts["Segments"]
     assert "Per quarter" in texts["Quarterly"] and "Per year" in texts["Annual"]
+
+
+# --- every printed text fits where it prints (SPEC §6: no text cut off at a cell edge) --------------
+
+
+def _fonts_or_skip():
+    import shutil
+    import subprocess
+
+    pytest.importorskip("fontTools")
+    if not shutil.which("fc-match"):
+        pytest.skip("fontconfig (fc-match) is not installed")
+    found = subprocess.run(["fc-match", "Carlito", "--format=%{file}"], capture_output=True, text=True)
+    if "Carlito" not in found.stdout:
+        pytest.skip("the Carlito font is not installed")
+
+
+def test_text_fit_by_hand(tmp_path):
+    """Calibri's (and Carlito's) digits are 1038/2048 em wide: at 11 pt (14.67 px) 7.43 px each. A
+    column 10 characters wide is 75 px, 71 px inside its padding: nine digits (66.9 px) fit, ten
+    (74.3 px) do not, unless the cell beside is empty and the text runs on into it. Two merged columns
+    (150 px, 146 inside): 19 digits (141.2 px) fit, 20 (148.7 px) do not. Three words of five digits
+    wrapped in one column take three lines (two words and a space are 77.6 px); a row of 20 pt holds
+    one line of 11 pt text (13.4 pt a line), a row of 45 pt three."""
+    import xlsxwriter
+
+    _fonts_or_skip()
+    from textfit import misfits, text_px
+
+    assert text_px("0") == pytest.approx(1038 / 2048 * 11 * 96 / 72)
+    path = tmp_path / "fit.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Fit")
+    ws.set_column(0, 5, 10)
+    wrap = wb.add_format({"text_wrap": True})
+    ws.write_string(0, 0, "0" * 9)  # fits
+    ws.write_string(1, 0, "0" * 10)  # cut: B2 holds a value
+    ws.write_string(1, 1, "x")
+    ws.write_string(2, 0, "0" * 10)  # runs on into the empty B3
+    ws.merge_range(3, 0, 3, 1, "0" * 19)  # fits the merged range
+    ws.merge_range(4, 0, 4, 1, "0" * 20)  # does not
+    ws.write_string(5, 0, "00000 00000 00000", wrap)  # three lines in a row of 20 pt: cut
+    ws.set_row(5, 20)
+    ws.write_string(6, 0, "00000 00000 00000", wrap)  # three lines in 45 pt: fits
+    ws.set_row(6, 45)
+    ws.write_string(7, 0, "00000 00000 00000", wrap)  # a row without a height grows to its text
+    ws.print_area(0, 0, 7, 5)
+    wb.close()
+    assert [m.cell for m in misfits(path)] == ["A2", "A5", "A6"]
+
+
+def test_text_lines_by_hand():
+    from workbook_gen.workbook.printing import text_lines
+
+    # 1.1 letters a character of width: 8 characters hold 8 letters a line, 13 hold 14.
+    assert text_lines("CAC payback (months)", 8) == 3  # "CAC" / "payback" / "(months)"
+    assert text_lines("ARR growth (year on year)", 13) == 2  # "ARR growth" / "(year on year)"
+    assert text_lines("LTV:CAC (x)", 8) == 2
+    assert text_lines("one\ntwo", 40) == 2
+
+
+def test_every_printed_text_fits_its_cell(company_path):
+    """Every text cell each printed sheet shows (print area and print titles, rows and columns not
+    hidden) fits its column, its merged range, or the empty cells it runs on into; a wrapped text's
+    lines fit its row (tests/textfit.py). The PDF keeps a clipped text whole, so reading the PDF's text
+    cannot find a cut; the font's widths can. Measured at the spreadsheets' nominal 7 pixels a
+    character of column width: LibreOffice draws columns a little wider, Excel does not."""
+    _fonts_or_skip()
+    from textfit import misfits
+
+    assert [str(m) for m in misfits(company_path)] == []

@@ -88,6 +88,26 @@ def width_for_height(block_px: int) -> int:
     return math.ceil((block_px + DEFAULT_ROW_PX) * PAGE_W_PX / PAGE_H_PX / WIDTH_SLACK)
 
 
+LETTERS_PER_CHAR = 1.1
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a cell ``width`` characters wide, broken at spaces: a column
+    width counts the font's digits, and its letters are narrower on average (:data:`LETTERS_PER_CHAR`,
+    a little less than they are, so that a row sized by it holds the whole text)."""
+    per_line = max(1, int(width * LETTERS_PER_CHAR))
+    lines = 0
+    for paragraph in text.split("\n"):
+        used = -1
+        lines += 1
+        for word in paragraph.split(" "):
+            if used >= 0 and used + 1 + len(word) > per_line:
+                lines += 1
+                used = -1
+            used += 1 + len(word) if used >= 0 else len(word) + 1
+    return lines
+
+
 def col_px(width: float) -> int:
     """Pixels of a column ``width`` characters wide (Calibri 11, as the spreadsheets count)."""
     return int(width * 7 + 5) if width >= 1 else int(width * 12 + 0.5)

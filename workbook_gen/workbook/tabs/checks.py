@@ -12,6 +12,7 @@ from workbook_gen.names import series_name
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, TL_DATE, cell, span
+from workbook_gen.workbook.printing import print_window
 from workbook_gen.workbook.tabs.common import month_header, monthly_columns, section_row, sheet_header
 
 SHEET = "Checks"
@@ -41,12 +42,16 @@ def write(book: Book) -> None:
             ws.write_formula(row, lay.col(i), "=" + formula_of(i), fmt.unit("currency"), value_of(i))
         row += 1
 
-    def section(title: str):
+    def section(title: str, detail: str = ""):
+        """A band with its title over the label columns and what it checks over the printed months
+        (the two print apart: a title run on past the label columns was cut at their edge)."""
         nonlocal row
         section_row(fmt, ws, row, title, FIRST_COL + lay.n_months)
+        if detail:
+            ws.write_string(row, lay.col(print_window(lay.n_months)), detail, fmt.section)
         row += 1
 
-    section("MRR bridge identity: opening + new + reactivation + expansion − contraction − churn = closing")
+    section("MRR bridge identity", "opening + new + reactivation + expansion − contraction − churn = closing")
     for scope in res.scopes:
         slug = scope.slug
         terms = [(series_name(k, slug), s) for k, s in BRIDGE]
@@ -83,7 +88,7 @@ def write(book: Book) -> None:
                 formula,
                 lambda i, d=total - parts: _status(d[i]),
             )
-    section("Input coverage: each monthly input has exactly one row for every month of the MRR sheet")
+    section("Input coverage", "each monthly input has exactly one row for every month of the MRR sheet")
     for sheet in (SHEET_SM, SHEET_GM, SHEET_BURN):
         months = lay.input_month_column(sheet)
         ok_row(

@@ -8,6 +8,7 @@ from workbook_gen.definitions import metric_keys, metric_rows, period_metric, sh
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.names import series_name
 from workbook_gen.rules import monthly_marker, period_marker
+from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached
 from workbook_gen.workbook.charts import (
     clip_axis,
@@ -37,6 +38,7 @@ from workbook_gen.workbook.tabs.dashboard import trailing_renderer
 
 SHEET = "Segments"
 TOP = 4
+LABEL_WIDTH, VALUE_WIDTH = 52, 16  # the labels name their windows
 
 # (key, view): "latest" reads a monthly row in the latest month; "t12" is the engine's
 # trailing-twelve-months value of the key (definitions.TRAILING_KEYS), written as its formula. The
@@ -111,10 +113,12 @@ def write(book: Book) -> None:
     for r, (key, _view) in enumerate(ROWS):
         if key in blank:
             ws.set_row(TOP + r, None, None, {"level": 1, "hidden": True})
-    if blank:
-        ws.write_string(TOP + len(ROWS), 0, not_shown_line(blank, n, book.settings), fmt.note)
-    ws.set_column(0, 0, 52)  # labels name their windows
-    ws.set_column(1, len(scopes), 16)
+    if blank:  # wrapped across the table, which is narrower than the line
+        line = not_shown_line(blank, n, book.settings)
+        ws.merge_range(TOP + len(ROWS), 0, TOP + len(ROWS), len(scopes), line, fmt.note_wrap)
+        ws.set_row(TOP + len(ROWS), 15 * printing.text_lines(line, LABEL_WIDTH + VALUE_WIDTH * len(scopes)))
+    ws.set_column(0, 0, LABEL_WIDTH)
+    ws.set_column(1, len(scopes), VALUE_WIDTH)
     top = TOP + len(ROWS) + 2
     window = month_window(book, 24)
     arr_top = largest(scope_values(book, None, "arr", window))

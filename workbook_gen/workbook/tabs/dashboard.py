@@ -331,9 +331,12 @@ def _segment_rows(book: Book, ws, top: int) -> int:
     monthly = res.total.monthly
     kpi_row = {k: TABLE_TOP + r for r, k in enumerate(k for k in KPIS if k in monthly)}
     ws.write_string(top, 0, f"By segment, {res.months[-1]:%b %Y}", fmt.header_left)
+    cols = columns(res.plan is not None)
+    lines = 2  # each head names its unit and period, on two lines or more in a narrow column
     for j, (_key, head) in enumerate(SEGMENT_KPIS):
         ws.write_string(top, 1 + j, head, fmt.header_wrap)
-    ws.set_row(top, 30)  # two lines: each head names its unit and period
+        lines = max(lines, printing.text_lines(head, WIDTH[cols[1 + j]]))
+    ws.set_row(top, 15 * lines)
     t = len(res.months)
     cap = book.settings.lifetime_cap_months
     capped = []

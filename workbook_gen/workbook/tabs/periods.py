@@ -207,7 +207,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     )
     for r in (R_NUMBER, R_FIRST, R_LAST):  # helper rows for the formulas: auditors only
         ws.set_row(r, None, None, {"level": 1, "hidden": True})
-    ws.set_column(0, 0, 30)
+    ws.set_column(0, 0, 33)  # the subtitle prints whole within the label columns
     ws.set_column(1, 1, 28)
     ws.set_column(2, 3, 8)
     ws.set_column(FIRST_COL, FIRST_COL + n - 1, 12)
