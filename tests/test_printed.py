@@ -293,3 +293,33 @@ def test_every_printed_text_fits_its_cell(company_path):
     from textfit import misfits
 
     assert [str(m) for m in misfits(company_path)] == []
+
+
+def test_segment_rows_are_coloured_by_the_benchmark_thresholds(tmp_path):
+    """The dashboard's segment rows compare each figure with the "Good at" and "OK at" cells of the
+    KPI's row, wherever the plan's columns put them (with a plan they read the "12 months ago" and
+    "Benchmark" cells: Self-serve's 4.1 % logo churn showed amber against a 1 % / 2 % benchmark)."""
+    from pathlib import Path
+
+    from openpyxl.utils import get_column_letter
+
+    from workbook_gen.workbook.tabs.dashboard import TABLE_TOP, columns
+
+    example = Path(__file__).parent.parent / "examples" / "example-company.xlsx"  # with its plan
+    out = tmp_path / "out.xlsx"
+    build(example, out, COMPANY)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Dashboard"]
+    cols = columns(with_plan=True)
+    assert ws.cell(TABLE_TOP, 3).value == "Plan"
+    good, ok = (get_column_letter(cols.index(h) + 1) for h in ("Good at", "OK at"))
+    rows = rows_by_label(ws)
+    churn = rows["Logo churn rate (per month)"]
+    head = next(r for label, r in rows.items() if label.startswith("By segment"))
+    col = next(c for c in range(2, 12) if str(ws.cell(head, c).value).startswith("Logo churn"))
+    target = f"{get_column_letter(col)}{rows['Self-serve']}"
+    formulas = [
+        rule.formula[0] for cf in ws.conditional_formatting if target in str(cf.sqref) for rule in cf.rules
+    ]
+    wb.close()
+    assert f"${good}${churn}" in formulas[0] and f"${ok}${churn}" in formulas[1], formulas

@@ -367,7 +367,7 @@ def _segment_rows(book: Book, ws, top: int) -> int:
                     ws.write_string(row, col + 1, CAPPED_MARK, fmt.label)
                     capped.append(scope.label)
             if m.benchmark is not None and key in kpi_row:
-                _colour(book, ws, row, col, kpi_row[key], m.benchmark.higher)
+                _colour(book, ws, (row, col), kpi_row[key], cols, m.benchmark.higher)
     if capped:
         row += 1
         ws.write_string(
@@ -386,11 +386,14 @@ def _segment_format(book: Book, unit: str, bold: bool):
     return book.fmt._get(("segment_row", unit, bold), num_format=code, align="center", bold=bold)
 
 
-def _colour(book: Book, ws, row: int, col: int, bench_row: int, higher: bool) -> None:
-    """Green / amber / red by the thresholds in the KPI table's "Good at" and "OK at" cells of the row."""
+def _colour(book: Book, ws, at: tuple[int, int], bench_row: int, cols: tuple[str, ...], higher: bool) -> None:
+    """Green / amber / red by the thresholds in the KPI table's "Good at" and "OK at" cells of the row
+    (their columns move right when the table has the plan's two)."""
     fmt = book.fmt
+    row, col = at
     here = cell(row, col)
-    g, o = cell(bench_row, 6, True, True), cell(bench_row, 7, True, True)
+    g = cell(bench_row, cols.index("Good at"), True, True)
+    o = cell(bench_row, cols.index("OK at"), True, True)
     cmp = ">=" if higher else "<="
     for criteria, style in (
         (f"=AND(ISNUMBER({here}),{here}{cmp}{g})", fmt.good),
