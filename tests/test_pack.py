@@ -184,3 +184,39 @@ def test_the_quarterly_charts_page_opens_with_its_charts(pack):
     body = [line for line in page_text(pdf, page, "-layout").splitlines() if line.strip()][1:-1]
     assert body[0].split()[:2] == ["MRR", "drivers"], body[:2]
     assert not any(line.split()[0] == "Period" for line in body), body
+
+
+def test_the_contents_give_each_sections_first_page(example_workbook, tmp_path):
+    """``build --pdf`` prints twice: the second print's cover says on which page each section starts,
+    as read from the first print; the numbers agree with the pages' own headers."""
+    import shutil
+
+    from workbook_gen.build import export_pdf
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    book = tmp_path / "book.xlsx"
+    shutil.copy(example_workbook, book)
+    pdf = export_pdf(book)
+    n = int(
+        re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout)[
+            1
+        ]
+    )
+    tabs = [tab_of(pdf, p) for p in range(1, n + 1)]
+    cover = page_text(pdf, 1, "-layout")
+    listed = {}
+    for line in cover.splitlines():
+        m = re.match(r"^(\S.*?)\s{2,}.*?\s(\d+)$", line.strip()) or re.match(
+            r"^(Appendix)\s+(\d+)$", line.strip()
+        )
+        if m and m[1] in tabs:
+            listed[m[1]] = int(m[2])
+    assert "Page" in cover
+    assert set(listed) == set(tabs) - {"Cover"}, (sorted(listed), sorted(set(tabs)))
+    for tab, page in listed.items():
+        assert tabs.index(tab) + 1 == page, (tab, page)
+    # the workbook itself keeps no page numbers (Excel paginates its own way)
+    wb = openpyxl.load_workbook(book, read_only=True)
+    assert all(row[2] is None for row in wb["Cover"].iter_rows(min_row=9, max_col=3, values_only=True))
+    wb.close()

@@ -323,3 +323,38 @@ def test_segment_rows_are_coloured_by_the_benchmark_thresholds(tmp_path):
     ]
     wb.close()
     assert f"${good}${churn}" in formulas[0] and f"${ok}${churn}" in formulas[1], formulas
+
+
+def test_first_pages_by_hand():
+    from workbook_gen.workbook.printing import first_pages
+
+    sheets = ["Cover", "Summary", "Quarterly", "Appendix", "Glossary"]
+    tabs = ["Cover", "Summary", "Quarterly", "Quarterly", "Appendix", "Glossary", "Glossary"]
+    assert first_pages(tabs, sheets) == {
+        "Cover": 1,
+        "Summary": 2,
+        "Quarterly": 3,
+        "Appendix": 5,
+        "Glossary": 6,
+    }
+    assert first_pages(["Cover", "Glossary", "Summary"], sheets) is None  # out of the printed order
+    assert first_pages(["Cover", "Cover page"], sheets) is None  # a header that names no tab
+    assert first_pages([], sheets) is None
+
+
+def test_the_print_copy_fills_the_contents_pages(example_workbook, tmp_path):
+    """The copy LibreOffice prints carries each section's page on the cover (the head 'Page' over
+    them); the workbook keeps those cells blank."""
+    from workbook_gen.workbook.printing import print_copy, visible_sheets
+
+    sheets = visible_sheets(example_workbook)
+    assert sheets[:3] == ["Cover", "Summary", "Dashboard"] and "MRR" not in sheets
+    pages = {name: 10 + i for i, name in enumerate(sheets)}
+    copy = tmp_path / "copy.xlsx"
+    print_copy(example_workbook, copy, pages)
+    wb = openpyxl.load_workbook(copy, read_only=True)
+    rows = [r for r in wb["Cover"].iter_rows(max_col=3, values_only=True) if r and r[0]]
+    wb.close()
+    numbered = {r[0]: r[2] for r in rows if r[2] is not None}
+    assert numbered.pop("Contents") == "Page"
+    assert numbered == {name: pages[name] for name in sheets if name != "Cover"}

@@ -241,12 +241,20 @@ def export_pdf(workbook: Path, inputs=()) -> Path:
 
     workbook = Path(workbook)
     target = workbook.with_suffix(".pdf")
-    from workbook_gen.workbook.printing import print_copy
+    from workbook_gen.libreoffice import page_tabs
+    from workbook_gen.workbook.printing import first_pages, print_copy, visible_sheets
 
     with signals_raise(), tempfile.TemporaryDirectory(prefix="wbgen-pdf-") as tmp:
         copy = Path(tmp) / workbook.name
         print_copy(workbook, copy)  # undefined chart points as empty cells: gaps in LibreOffice too
         made = convert(copy, Path(tmp) / "pdf", "pdf")
+        # A second print with the contents' page numbers, read from the first print's pages (the
+        # numbers fill cells already there, so the pages do not move); without pdftotext, none.
+        tabs = page_tabs(made)
+        pages = first_pages(tabs, visible_sheets(workbook)) if tabs else None
+        if pages:
+            print_copy(workbook, copy, pages)
+            made = convert(copy, Path(tmp) / "pdf", "pdf")
         write_atomic(target, lambda out: out.write_bytes(made.read_bytes()), inputs=inputs)
     return target
 

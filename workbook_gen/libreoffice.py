@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -64,3 +65,26 @@ def convert(source: Path, out_dir: Path, target: str, timeout: int = 1800, recal
 
 def recalculate(source: Path, out_dir: Path) -> Path:
     return convert(source, out_dir, "xlsx")
+
+
+def page_tabs(pdf: Path) -> list[str] | None:
+    """The tab each page of a printed workbook belongs to, in page order: the middle field of the page
+    header ("company | tab | period", as printing.page_setup writes it), read with ``pdftotext``
+    (poppler-utils). None when pdftotext is not installed or a page has no such header."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return None
+    done = subprocess.run([exe, "-layout", str(pdf), "-"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return None
+    pages = done.stdout.split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    tabs = []
+    for text in pages:
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        fields = re.split(r"\s{2,}", first.strip())
+        if len(fields) != 3:
+            return None
+        tabs.append(fields[1])
+    return tabs

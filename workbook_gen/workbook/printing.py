@@ -204,13 +204,108 @@ _UNDEFINED_CHART_CELL = re.compile(
 )
 
 
-def print_copy(source: Path, target: Path) -> None:
+def print_copy(source: Path, target: Path, pages: dict[str, int] | None = None) -> None:
     """A copy of the workbook for printing with LibreOffice, whose charts (7.4) draw #N/A as zero
-    and only empty cells as gaps: the chart-data cells of undefined months are left empty. Every
-    other byte is the workbook's own; Excel prints the original with the gaps it already has."""
+    and only empty cells as gaps: the chart-data cells of undefined months are left empty. With
+    ``pages`` (each tab's first page in print), the cover's contents say on which page each section
+    starts (:func:`fill_contents_pages`). Every other byte is the workbook's own; Excel prints the
+    original with the gaps it already has (and its own pagination, so no page numbers)."""
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        cover = _sheet_part(zin, CONTENTS_SHEET) if pages else None
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename.startswith("xl/worksheets/sheet"):
                 data = _UNDEFINED_CHART_CELL.sub(r'<c r="\1"\2/>', data.decode("utf-8")).encode("utf-8")
+            if item.filename == cover:
+                data = fill_contents_pages(data.decode("utf-8"), pages).encode("utf-8")
             zout.writestr(item, data)
+
+
+# The cover's contents: each section's link in column A, its page in column PAGE_COL (blank in the
+# workbook, filled in the copy LibreOffice prints, whose pagination the numbers come from).
+CONTENTS_SHEET = "Cover"
+PAGE_COL = 2
+PAGE_HEAD = "Page"
+
+
+def first_pages(tabs: list[str], sheets: list[str]) -> dict[str, int] | None:
+    """Each tab's first page (1-based), from the tab of each printed page (``tabs``, in page order),
+    when the pages follow the printed order of ``sheets`` (the visible tabs in tab order) — else None,
+    so that no page number is ever a guess."""
+    order = {name: i for i, name in enumerate(sheets)}
+    if not tabs or any(t not in order for t in tabs):
+        return None
+    if any(order[a] > order[b] for a, b in zip(tabs, tabs[1:], strict=False)):
+        return None
+    out: dict[str, int] = {}
+    for page, tab in enumerate(tabs, start=1):
+        out.setdefault(tab, page)
+    return out
+
+
+def fill_contents_pages(xml: str, pages: dict[str, int]) -> str:
+    """The cover's sheet XML with each contents line's page (the tab its link in column A goes to)
+    written in its blank cell of column :data:`PAGE_COL`, and the column's head over them."""
+    col = _column_letter(PAGE_COL)
+    rows = {}
+    for ref, location in re.findall(r'<hyperlink ref="A([0-9]+)" location="([^"]+)"', xml):
+        name = location.rsplit("!", 1)[0]
+        if name.startswith("'"):
+            name = name[1:-1].replace("''", "'")
+        name = name.replace("&amp;", "&").replace("&apos;", "'").replace("&quot;", '"')
+        if name in pages:
+            rows[int(ref)] = pages[name]
+    if not rows:
+        return xml
+
+    def page(m: re.Match) -> str:
+        return f'<c r="{col}{m[1]}"{m[2]}><v>{rows[int(m[1])]}</v></c>'
+
+    xml = re.sub(
+        rf'<c r="{col}([0-9]+)"((?: s="[0-9]+")?)/>', lambda m: page(m) if int(m[1]) in rows else m[0], xml
+    )
+    head = min(rows) - 1
+    return re.sub(
+        rf'<c r="{col}{head}"((?: s="[0-9]+")?)/>',
+        lambda m: f'<c r="{col}{head}"{m[1]} t="inlineStr"><is><t>{PAGE_HEAD}</t></is></c>',
+        xml,
+    )
+
+
+def _column_letter(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _sheet_part(z: zipfile.ZipFile, name: str) -> str | None:
+    """The part (xl/worksheets/sheetN.xml) of the sheet called ``name``."""
+    book = z.read("xl/workbook.xml").decode("utf-8")
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    found = re.search(rf'<sheet name="{re.escape(name)}" sheetId="[0-9]+" r:id="(rId[0-9]+)"', book)
+    if found is None:
+        return None
+    target = re.search(rf'<Relationship Id="{found[1]}" Type="[^"]+" Target="([^"]+)"', rels)
+    return None if target is None else "xl/" + target[1].lstrip("/").removeprefix("xl/")
+
+
+def visible_sheets(path: Path) -> list[str]:
+    """The workbook's visible tabs, in tab (printed) order."""
+    with zipfile.ZipFile(path) as z:
+        book = z.read("xl/workbook.xml").decode("utf-8")
+    names = []
+    for tag in re.findall(r"<sheet [^>]*/>", book):
+        if 'state="hidden"' in tag or 'state="veryHidden"' in tag:
+            continue
+        name = re.search(r'name="([^"]*)"', tag)[1]
+        names.append(
+            name.replace("&amp;", "&")
+            .replace("&apos;", "'")
+            .replace("&quot;", '"')
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+        )
+    return names

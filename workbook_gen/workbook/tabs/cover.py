@@ -22,8 +22,9 @@ def write(book: Book) -> None:
     ws.write_string(3, 0, f"Board pack — {book.month_text}", fmt._get(("cover_month",), font_size=18))
     ws.write_string(4, 0, "Confidential", fmt._get(("cover_conf",), bold=True, font_color="#9C0006"))
     row = 7
-    section_row(fmt, ws, row, "Contents", 2)
+    section_row(fmt, ws, row, "Contents", 3)  # the third column: each section's page, in print
     row += 1
+    page = fmt._get(("cover_page",), align="right")
     for name, what in book.declared_what():
         if name == SHEET:
             continue
@@ -36,12 +37,15 @@ def write(book: Book) -> None:
                 fmt._get(("cover_appendix",), bold=True, font_color="#0563C1", underline=1),
                 name,
             )
+            ws.write_blank(row, printing.PAGE_COL, None, page)
             row += 1
             continue
         ws.write_url(row, 0, f"internal:'{name.replace(chr(39), chr(39) * 2)}'!A1", fmt.link, name)
         ws.write_string(row, 1, what, fmt.label)
+        ws.write_blank(row, printing.PAGE_COL, None, page)  # filled where it prints (printing.print_copy)
         row += 1
     ws.set_column(0, 0, 28)
     ws.set_column(1, 1, 90)
-    ws.print_area(0, 0, row, 1)
+    ws.set_column(printing.PAGE_COL, printing.PAGE_COL, 6)
+    ws.print_area(0, 0, row, printing.PAGE_COL)
     printing.report_tab(book, ws, pages_tall=1)
