@@ -9,10 +9,10 @@ from workbook_gen.definitions import BY_KEY, GAINS, MOVEMENTS, metric_rows
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
 from workbook_gen.names import series_name
+from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.derived import NA
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, TL_DATE, cell, span
-from workbook_gen.workbook.printing import print_window
 from workbook_gen.workbook.tabs.common import month_header, monthly_columns, section_row, sheet_header
 
 SHEET = "Checks"
@@ -43,13 +43,15 @@ def write(book: Book) -> None:
         row += 1
 
     def section(title: str, detail: str = ""):
-        """A band with its title over the label columns and what it checks over the printed months
-        (the two print apart: a title run on past the label columns was cut at their edge)."""
+        """A band with its title, and under it what it checks, wrapped in the label column (a title
+        run on past the label columns was cut at their edge; the month columns are the checks')."""
         nonlocal row
         section_row(fmt, ws, row, title, FIRST_COL + lay.n_months)
-        if detail:
-            ws.write_string(row, lay.col(print_window(lay.n_months)), detail, fmt.section)
         row += 1
+        if detail:
+            ws.write_string(row, 0, detail, fmt.note_wrap)
+            ws.set_row(row, 15 * printing.text_lines(detail, LABEL_WIDTH))
+            row += 1
 
     section("MRR bridge identity", "opening + new + reactivation + expansion − contraction − churn = closing")
     for scope in res.scopes:
@@ -127,9 +129,12 @@ def write(book: Book) -> None:
     )
     ws.conditional_format(live, {"type": "formula", "criteria": f'={top_left}="OK"', "format": fmt.good})
     book.print_setup(ws, repeat_rows=(3, 3), timeline=True)
-    ws.set_column(0, 0, 44)  # the title prints whole beside the window of months
+    ws.set_column(0, 0, LABEL_WIDTH)  # the title prints whole beside the window of months
     # Column C holds the verdicts (overall, cohort order), not a unit: it prints, unlike on other tabs.
     ws.set_column(2, 2, 16)
+
+
+LABEL_WIDTH = 44
 
 
 def _order_row(book: Book, ws, row: int) -> None:
