@@ -220,6 +220,11 @@ def test_each_kpi_table_states_its_window(tmp_path, example_input):
         "Dashboard"
     ]
     assert {"LTV (trailing 24 months)", "Burn multiple (x, trailing 3 months)"} <= texts["Dashboard"]
+    # the segment rows' short heads: their windows in a line under them
+    assert (
+        "Latest month; CAC payback over the trailing 6 months and LTV:CAC over the trailing 24 and 6 months, "
+        "as in the table above." in texts["Dashboard"]
+    )
     assert "LTV:CAC (x, latest, trailing 24 and 6 months)" in texts["Segments"]
     assert "Per quarter" in texts["Quarterly"] and "Per year" in texts["Annual"]
 

@@ -20,7 +20,7 @@ from workbook_gen.definitions import (
     shown_label,
 )
 from workbook_gen.names import plan_name, series_name, variance_name
-from workbook_gen.rules import monthly_marker, period_marker
+from workbook_gen.rules import monthly_marker, period_marker, window_words
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial
 from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, monthly_chart
@@ -31,6 +31,7 @@ from workbook_gen.workbook.tabs.common import (
     T12_START,
     kpi_label,
     left_off,
+    listed,
     not_shown_line,
     t12_slice,
     trailing_words,
@@ -368,6 +369,14 @@ def _segment_rows(book: Book, ws, top: int) -> int:
                     capped.append(scope.label)
             if m.benchmark is not None and key in kpi_row:
                 _colour(book, ws, (row, col), kpi_row[key], cols, m.benchmark.higher)
+    windows = [
+        f"{BY_KEY[key].label} over the {words}"
+        for key, _head in SEGMENT_KPIS
+        if (words := window_words(key, book.settings))
+    ]
+    if windows:  # the heads are short; the windows are the KPI table's
+        row += 1
+        ws.write_string(row, 0, f"Latest month; {listed(windows)}, as in the table above.", fmt.note)
     if capped:
         row += 1
         ws.write_string(
