@@ -92,6 +92,7 @@ def test_left_off_and_the_line_saying_why():
         "covers 11 months); Quick ratio has no value in the months shown."
     )
     assert not_shown_line([], 10, s) == ""
+    assert not_shown_line(["cac"], 10, s, "years") == "Not shown: CAC has no value in the years shown."
     # A first month that depends on the settings: CAC from month max(W+1, W+L) = 4 with W = 3, L = 1;
     # with a 12-month window and a lag of 3 it is month 15.
     assert not_shown_line(["cac"], 10, Settings(cac_window=12, cac_lag=3)) == (
@@ -157,9 +158,32 @@ def test_a_young_companys_segment_pages_leave_off_their_empty_rows(young_workboo
     assert any(label.startswith("Not shown: ARR growth (YoY)") for label in rows)
 
 
+def test_a_young_companys_quarterly_and_annual_pages_leave_off_their_empty_rows(young_workbook):
+    """Ten months: the quarters' and the year's 12-month figures have no value; the year's CAC (its
+    spend lagged past the year's start) neither."""
+    ws = young_workbook["Quarterly"]
+    rows = rows_by_label(ws)
+    table = range(rows["Opening MRR"], rows["Cash balance"] + 1)  # the table's rows, not its helpers
+    hidden = sorted(label for label, r in rows.items() if r in table and ws.row_dimensions[r].hidden)
+    assert hidden == [
+        "ARR growth (YoY)",
+        "Gross revenue retention (12m)",
+        "Net revenue retention (12m)",
+        "Rule of 40",
+    ]
+    assert (
+        "Not shown: ARR growth (YoY), Net revenue retention (12m), Gross revenue retention (12m) and Rule of 40 "
+        "need 13 months of history (the data covers 10 months)." in rows
+    )
+    ws = young_workbook["Annual"]
+    line = next(label for label in rows_by_label(ws) if label.startswith("Not shown:"))
+    assert line.endswith("have no value in the years shown."), line
+    assert ws.cell(rows_by_label(ws)[line], 1).value == line
+
+
 def test_a_full_history_leaves_nothing_off(example_workbook):
     wb = openpyxl.load_workbook(example_workbook)
-    for sheet in ("Dashboard", "Assisted", "Self-serve", "Segments"):
+    for sheet in ("Dashboard", "Assisted", "Self-serve", "Segments", "Quarterly", "Annual"):
         ws = wb[sheet]
         assert not any(label.startswith("Not shown") for label in rows_by_label(ws)), sheet
     wb.close()

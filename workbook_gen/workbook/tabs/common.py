@@ -121,11 +121,11 @@ def left_off(rows: Iterable[tuple[str, Sequence[float]]]) -> list[str]:
     return [key for key, values in rows if not np.isfinite(np.asarray(values, dtype=float)).any()]
 
 
-def not_shown_line(keys: Sequence[str], n_months: int, settings) -> str:
+def not_shown_line(keys: Sequence[str], n_months: int, settings, periods: str = "months") -> str:
     """The one line a page prints about the rows it leaves off (:func:`left_off`), naming them and
     saying why: the months of history each needs (the catalog's first month with a value,
     rules.first_month_number, for these settings) where the data is shorter, else that it has no value
-    in the months shown. Empty when nothing is left off."""
+    in the ``periods`` shown ("months", "quarters", "years"). Empty when nothing is left off."""
     if not keys:
         return ""
     by_need: dict[int, list[str]] = {}
@@ -144,7 +144,9 @@ def not_shown_line(keys: Sequence[str], n_months: int, settings) -> str:
     if by_need:
         parts[-1] += f" (the data covers {n_months} month{'s' if n_months != 1 else ''})"
     if other:
-        parts.append(f"{listed(other)} {'has' if len(other) == 1 else 'have'} no value in the months shown")
+        parts.append(
+            f"{listed(other)} {'has' if len(other) == 1 else 'have'} no value in the {periods} shown"
+        )
     return f"Not shown: {'; '.join(parts)}."
 
 

@@ -29,7 +29,13 @@ from workbook_gen.workbook.book import Book, ScopeSheets, cached
 from workbook_gen.workbook.derived import PeriodRenderer, period_formula
 from workbook_gen.workbook.formulas import in_column
 from workbook_gen.workbook.layout import FIRST_COL, TIMELINE, Place, cell, on, span
-from workbook_gen.workbook.tabs.common import section_row, sheet_header, write_row_head
+from workbook_gen.workbook.tabs.common import (
+    left_off,
+    not_shown_line,
+    section_row,
+    sheet_header,
+    write_row_head,
+)
 
 VIEWS = (("Quarterly", "quarter", "quarterly"), ("Annual", "year", "annual"))
 PRINT_PERIODS = {"quarter": 8, "year": 99}  # periods on the printed page: two years of quarters
@@ -211,6 +217,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     ws.set_column(1, 1, 28)
     ws.set_column(2, 3, 8)
     ws.set_column(FIRST_COL, FIRST_COL + n - 1, 12)
+    printing.hide_audit_columns(ws)  # before the printed width is measured: they take none
     table_bottom = max(lay.place(period_row_name(attr, k)).row for k in _keys(book, attr))
     # Printed: the label column and the latest PRINT_PERIODS periods (earlier ones a scroll left
     # on screen), and the charts under them on a page of their own. The page is as wide as the
@@ -218,6 +225,16 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     # scaled down until the whole table fits its height (a wider font than the workbook's only
     # shrinks it further), so the table never runs onto a second page.
     first_print = FIRST_COL + max(0, n - PRINT_PERIODS[g])
+    # A row with no value in any printed period (a young company's 12-month figures) stays in the
+    # workbook, hidden, and one line under the table names it and says why.
+    blank = left_off((k, view[k][first_print - FIRST_COL :]) for k in _keys(book, attr))
+    for key in blank:
+        ws.set_row(lay.place(period_row_name(attr, key)).row, None, None, {"level": 1, "hidden": True})
+    if blank:
+        table_bottom += 1
+        ws.write_string(
+            table_bottom, 0, not_shown_line(blank, len(res.months), book.settings, f"{g}s"), fmt.note
+        )
     last_table_col = FIRST_COL + n - 1
     shown = printing.width_px(ws, 0, FIRST_COL - 1) + printing.width_px(ws, first_print, last_table_col)
     wanted = max(
@@ -246,7 +263,6 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     printed_charts = g in PRINTED_CHARTS
     if printed_charts:
         ws.set_h_pagebreaks([table_bottom + 1])
-    printing.hide_audit_columns(ws)
     ws.print_area(0, first_print, charts_bottom if printed_charts else table_bottom, last_print)
     ws.freeze_panes(R_NUMBER, FIRST_COL, R_NUMBER, first_print)
 
