@@ -21,6 +21,7 @@ PRINT_MONTHS = 12  # months of a monthly tab on its printed page
 PAGE_ROWS = 40  # rows on a page of a monthly tab printed one page wide (label column + a year)
 CHART_W, CHART_H = 480, 290  # a chart on a printed monthly tab, in pixels
 CHART_GAP = 10
+TIMELINE_CHARTS_PX = 2 * CHART_W + CHART_GAP + 20  # two charts side by side under a monthly tab
 PAGE_CHART_H, PAGE_CHART_MIN_W = 280, 300  # a chart in the one row of charts on a segment's page
 CHART_ROWS_EACH = math.ceil((CHART_H + CHART_GAP) / 20)  # sheet rows (20 px) a row of charts takes
 MONTH_COL_WIDTH = 11  # characters
@@ -155,7 +156,7 @@ def timeline_tab(book, ws, table_bottom: int, chart_rows: int) -> int:
     hidden = sum(1 for r, info in ws.row_info.items() if r < chart_top and info.hidden)
     if chart_rows and bottom - hidden > PAGE_ROWS:
         ws.set_h_pagebreaks([chart_top - 1])
-    first = _window_print_area(book, ws, bottom, 2 * CHART_W + CHART_GAP + 20)
+    first = _window_print_area(book, ws, bottom, TIMELINE_CHARTS_PX)
     ws.fit_to_pages(1, 0)
     return first
 
@@ -176,16 +177,22 @@ def one_page_tab(book, ws, chart_top: int, n_charts: int) -> tuple[int, int]:
     return first, width
 
 
-def _window_print_area(book, ws, bottom: int, charts_px: int) -> int:
-    """Page setup, and a print area of rows 0..``bottom`` over the window of the latest months,
-    extended to ``charts_px`` pixels when the charts are wider than the window."""
+def window_columns(book, charts_px: int = TIMELINE_CHARTS_PX) -> tuple[int, int]:
+    """The first and last printed columns of a tab on the monthly timeline: the window of the
+    latest months, widened to ``charts_px`` pixels when the charts under it are wider."""
     n = book.layout.n_months
     first = FIRST_COL + print_window(n)
     last = FIRST_COL + n - 1
     months_px = max(col_px(MONTH_COL_WIDTH) * (last - first + 1), charts_px)
+    return first, max(last, first + math.ceil(months_px / col_px(MONTH_COL_WIDTH)) - 1)
+
+
+def _window_print_area(book, ws, bottom: int, charts_px: int) -> int:
+    """Page setup, and a print area of rows 0..``bottom`` over the window of the latest months,
+    extended to ``charts_px`` pixels when the charts are wider than the window."""
+    first, last_print = window_columns(book, charts_px)
     page_setup(book, ws, repeat_rows=(DATE_ROW, DATE_ROW))
     ws.repeat_columns(0, FIRST_COL - 1)
-    last_print = max(last, first + math.ceil(months_px / col_px(MONTH_COL_WIDTH)) - 1)
     ws.print_area(0, first, bottom, last_print)
     hide_audit_columns(ws)
     return first

@@ -153,3 +153,16 @@ def not_shown_line(keys: Sequence[str], n_months: int, settings, periods: str = 
 def listed(words: Sequence[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def write_wrapped(ws, row: int, first_col: int, last_col: int, text: str, style, width: float) -> None:
+    """``text`` wrapped across columns first..last (``width`` characters together), merged when more
+    than one, its row as tall as its lines (printing.text_lines): a long line cannot run past the
+    printed page."""
+    from workbook_gen.workbook.printing import text_lines
+
+    if last_col > first_col:
+        ws.merge_range(row, first_col, row, last_col, text, style)
+    else:
+        ws.write_string(row, first_col, text, style)
+    ws.set_row(row, 15 * text_lines(text, width))

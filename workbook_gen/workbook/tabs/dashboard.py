@@ -35,6 +35,7 @@ from workbook_gen.workbook.tabs.common import (
     not_shown_line,
     t12_slice,
     trailing_words,
+    write_wrapped,
 )
 from workbook_gen.workbook.tabs.plan import CHART_KEY as PLANNED_CHART_KEY
 from workbook_gen.workbook.tabs.plan import arr_against_plan
@@ -188,7 +189,8 @@ def write(book: Book) -> None:
     )
     if blank:
         note_row += 1
-        ws.write_string(note_row, 0, not_shown_line(blank, t, book.settings), fmt.note)
+        line = not_shown_line(blank, t, book.settings)
+        write_wrapped(ws, note_row, 0, len(cols) - 1, line, fmt.note_wrap, sum(WIDTH[c] for c in cols))
     seg_bottom = _segment_rows(book, ws, note_row + 2) if res.segments else note_row
     _charts(book, ws, seg_bottom + 2)
     ws.freeze_panes(TABLE_TOP, 1)

@@ -30,9 +30,10 @@ from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached
 from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, monthly_chart
+from workbook_gen.workbook.formats import NAVY
 from workbook_gen.workbook.formulas import TOP_N, TOP_THRESHOLD, MonthlyFormulas, ScopeRefs
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
-from workbook_gen.workbook.printing import print_window
+from workbook_gen.workbook.printing import MONTH_COL_WIDTH, print_window
 from workbook_gen.workbook.tabs import waterfall
 from workbook_gen.workbook.tabs.common import (
     left_off,
@@ -42,6 +43,7 @@ from workbook_gen.workbook.tabs.common import (
     section_row,
     sheet_header,
     write_row_head,
+    write_wrapped,
 )
 
 SEGMENT_NUMBER_ROW = 2
@@ -183,13 +185,18 @@ def write(book: Book, ss: ScopeSheets) -> None:
         blank = undefined_in_print(book, ss, keys) if scope.is_total else []
         section_row(fmt, ws, first_row - 1, section, FIRST_COL + lay.n_months)
         if blank:  # rows with no value in any printed month stay in the workbook, off the page
-            # in the band over the first printed month, so that it prints across the band
-            ws.write_string(
-                first_row - 1,
-                lay.col(print_window(lay.n_months)),
-                not_shown_line(blank, lay.n_months, book.settings),
-                fmt.section,
+            # in the band over the printed columns, wrapped there
+            first, last = printing.window_columns(book)
+            line = not_shown_line(blank, lay.n_months, book.settings)
+            band = fmt._get(
+                ("section_wrap",),
+                bold=True,
+                font_color="#FFFFFF",
+                bg_color=NAVY,
+                text_wrap=True,
+                valign="vcenter",
             )
+            write_wrapped(ws, first_row - 1, first, last, line, band, MONTH_COL_WIDTH * (last - first + 1))
             for k in blank:
                 row = lay.place(series_name(k, scope.slug)).row
                 ws.set_row(row, None, None, {"level": 1, "hidden": True})
