@@ -53,11 +53,22 @@ def four_segments_path(tmp_path_factory):
     return folder / "out.xlsx"
 
 
-@pytest.fixture(params=["example", "young", "four segments"])
-def company_path(request, example_workbook, young_path, four_segments_path):
-    return {"example": example_workbook, "young": young_path, "four segments": four_segments_path}[
-        request.param
-    ]
+@pytest.fixture(scope="module")
+def three_months_path(tmp_path_factory, example_input):
+    """Three months of history: the narrowest monthly pages, the longest 'Not shown' lines."""
+    out = tmp_path_factory.mktemp("three") / "three.xlsx"
+    build(example_input, out, {**COMPANY, "as_of": "2022-03"})
+    return out
+
+
+@pytest.fixture(params=["example", "young", "four segments", "three months"])
+def company_path(request, example_workbook, young_path, four_segments_path, three_months_path):
+    return {
+        "example": example_workbook,
+        "young": young_path,
+        "four segments": four_segments_path,
+        "three months": three_months_path,
+    }[request.param]
 
 
 def pack_sheets(path) -> list[str]:

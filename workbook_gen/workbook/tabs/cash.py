@@ -208,7 +208,8 @@ def write(book: Book, with_commentary: bool = True) -> None:
 
     ws.set_column(0, 0, LABEL_WIDTH)
     ws.set_column(1, MONTHS_SHOWN, MONTH_WIDTH)
-    ws.print_area(0, 0, bottom, max(len(shown), 2))
+    # as wide as a year's table whatever the history: the notes under it print whole
+    ws.print_area(0, 0, bottom, MONTHS_SHOWN)
     ws.freeze_panes(header + 1, 1)
     printing.report_tab(book, ws, pages_tall=1)
 
