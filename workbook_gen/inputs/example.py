@@ -275,3 +275,58 @@ def bulk_company(n_clients: int, n_months: int, seed: int = 1) -> InputData:
         sm_by_segment={"Self-serve": np.round(sm * 0.4), "Assisted": sm - np.round(sm * 0.4)},
         source="benchmark",
     )
+
+
+def churn_heavy_company(n_clients: int, n_months: int, seed: int = 2) -> InputData:
+    """A churn-heavy company (for benchmarks and property tests), unlike :func:`bulk_company` in shape:
+    15 % of clients already pay in month 1 and the rest start evenly over the later months; each month a
+    paying client churns with probability 3 % (a quarter of churned clients come back 1–8 months later at
+    half, the same or 1.5 times their old MRR), expands with 5 % (× 1.1, 1.25 or 2) and contracts with 3 %
+    (× 0.5, 0.8 or 0.9). Two segments and three regions; S&M split by segment."""
+    rng = np.random.default_rng(seed)
+    months = month_range(dt.date(2016, 1, 1), n_months)
+    seg = (rng.random(n_clients) < 0.35).astype(int)  # 0 self-serve, 1 assisted
+    region = rng.integers(0, 3, n_clients)
+    price = np.round(np.where(seg == 1, 900.0, 90.0) * rng.lognormal(0.0, 0.6, n_clients))
+    opening = rng.random(n_clients) < 0.15
+    later = np.arange(n_clients) % max(n_months - 1, 1) + 1  # the rest, evenly over months 2..T
+    join = np.where(opening, 0, rng.permutation(later))
+    mrr = np.zeros((n_clients, n_months))
+    level = price.copy()
+    active = np.zeros(n_clients, dtype=bool)
+    returns_at = np.full(n_clients, -1)
+    for t in range(n_months):
+        active |= join == t
+        back = returns_at == t
+        active |= back
+        returns_at[back] = -1
+        mrr[active, t] = level[active]
+        u = rng.random(n_clients)
+        pick = rng.integers(0, 3, n_clients)
+        churn = active & (u < 0.03)
+        expand = active & ~churn & (u >= 0.03) & (u < 0.08)
+        contract = active & ~churn & (u >= 0.08) & (u < 0.11)
+        comes_back = churn & (rng.random(n_clients) < 0.25)
+        returns_at = np.where(comes_back, t + 1 + rng.integers(1, 9, n_clients), returns_at)
+        level = np.where(
+            comes_back, np.maximum(np.round(level * np.array([0.5, 1.0, 1.5])[pick]), 1.0), level
+        )
+        level = np.where(expand, np.round(level * np.array([1.1, 1.25, 2.0])[pick]), level)
+        level = np.where(contract, np.maximum(np.round(level * np.array([0.5, 0.8, 0.9])[pick]), 1.0), level)
+        active &= ~churn
+    t = np.arange(n_months)
+    sm = np.round(30000 * (1.0 + 0.02 * t) * n_clients / 600, 0)
+    return InputData(
+        client_ids=tuple(f"H{i + 1:07d}" for i in range(n_clients)),
+        attributes={
+            "Segment": ["Assisted" if s else "Self-serve" for s in seg],
+            "Region": [("Americas", "EMEA", "APAC")[r] for r in region],
+        },
+        months=months,
+        mrr=mrr,
+        sm_spend=sm,
+        gross_margin=np.round(0.72 + 0.06 * t / max(n_months - 1, 1), 4),
+        net_burn=np.round(200000 * np.exp(-t / 50.0) * n_clients / 600, 0),
+        sm_by_segment={"Self-serve": np.round(sm * 0.45), "Assisted": sm - np.round(sm * 0.45)},
+        source="benchmark",
+    )
