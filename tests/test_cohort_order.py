@@ -15,9 +15,10 @@ from workbook_gen.build import build, load
 from workbook_gen.inputs.example import synthetic_company
 from workbook_gen.inputs.read import read_inputs
 from workbook_gen.metrics.cohorts import cohort_order
-from workbook_gen.metrics.engine import compute
+from workbook_gen.metrics.engine import compute, segment_numbers
 from workbook_gen.workbook.input_book import write_input_workbook
-from workbook_gen.workbook.layout import CC_ORDER_OK
+from workbook_gen.workbook.layout import CC_ORDER_OK, CR_SEGMENT_ROWS
+from workbook_gen.workbook.tabs.checks import ORDER_LABEL
 from workbook_gen.workbook.tabs.inputs import in_cohort_order
 
 
@@ -67,9 +68,9 @@ def test_output_rows_are_in_cohort_order_and_read_back_as_the_same_data(shuffled
     data, src, out = shuffled
     assert cohort_order(data.mrr).tolist() != list(range(data.n_clients))  # the input is not sorted
     again = read_inputs(out)
-    assert again.same_data(in_cohort_order(read_inputs(src)))
+    assert again.same_data(in_cohort_order(read_inputs(src), "Segment"))
     assert cohort_order(again.mrr).tolist() == list(range(again.n_clients))
-    assert in_cohort_order(again) is again  # a sorted workbook keeps its order when rebuilt
+    assert in_cohort_order(again, "Segment") is again  # a sorted workbook keeps its order when rebuilt
     assert not np.any(again.mrr[-1] > 0)  # the never-paying client is last
     # Every number is independent of the row order: rebuilding from the output gives the same names.
     expected = expected_names(compute(*load(src)))
@@ -84,7 +85,7 @@ def test_output_rows_are_in_cohort_order_and_read_back_as_the_same_data(shuffled
 def test_cohort_blocks_are_located_from_the_sorted_keys(shuffled):
     """Beside the Timeline's monthly period table: each cohort's first and last Client calc row."""
     data, _src, out = shuffled
-    sorted_data = in_cohort_order(data)
+    sorted_data = in_cohort_order(data, "Segment")
     paying = (sorted_data.mrr > 0).any(axis=1)
     first = np.where(paying, (sorted_data.mrr > 0).argmax(axis=1) + 1, 0)
     wb = openpyxl.load_workbook(out, data_only=True)
@@ -131,11 +132,7 @@ def _check_engine(engine, edited, tmp_path, order_kept: bool):
     assert mismatches(expected, read_names(recalculated, expected)) == []
     wb = openpyxl.load_workbook(recalculated, data_only=True)
     assert wb["Client calc"].cell(2, CC_ORDER_OK + 1).value == (1 if order_kept else 0)
-    status = [
-        r[2]
-        for r in wb["Checks"].iter_rows(values_only=True)
-        if r[0] == "MRR rows sorted by first paying month"
-    ]
+    status = [r[2] for r in wb["Checks"].iter_rows(values_only=True) if r[0] == ORDER_LABEL]
     assert status and (status[0] == "OK") == order_kept, status
     if not order_kept:
         assert "rebuild to restore speed" in status[0]
@@ -147,7 +144,7 @@ def _check_engine(engine, edited, tmp_path, order_kept: bool):
 @pytest.mark.libreoffice
 def test_edit_moving_a_client_into_an_earlier_cohort_stays_exact(shuffled, tmp_path, engine):
     data, _src, out = shuffled
-    sorted_data = in_cohort_order(data)
+    sorted_data = in_cohort_order(data, "Segment")
     first = (sorted_data.mrr > 0).argmax(axis=1)
     late = int(np.flatnonzero((sorted_data.mrr > 0).any(axis=1) & (first >= 8))[-1])  # a late cohort
     col = _first_month_col(data)
@@ -170,12 +167,51 @@ def test_edit_moving_a_client_between_segments_stays_exact(shuffled, tmp_path, e
 
     def edit(wb):
         ws = wb["MRR"]
-        for r in (3, 10, 40):  # three clients change segment; no cohort changes, the order holds
+        for r in (3, 10, 40):  # three clients change segment; no cohort changes
             ws.cell(r, seg_col).value = (
                 "Assisted" if ws.cell(r, seg_col).value == "Self-serve" else "Self-serve"
             )
 
     edited = _edit(out, tmp_path, edit)
-    results = _check_engine(engine, edited, tmp_path, order_kept=True)
+    # Within a month cohort the rows were sorted by segment: that order is broken (the segments' month
+    # cohort tables then scan every client, exactly), though every client stays in its cohort.
+    results = _check_engine(engine, edited, tmp_path, order_kept=False)
     before = compute(*load(out))
     assert results.scopes[1].cohorts["month"].size.sum() != before.scopes[1].cohorts["month"].size.sum()
+
+
+def test_each_segment_part_of_a_month_cohort_is_a_block_of_rows(shuffled):
+    """Within a month cohort the rows are sorted by segment number, and beside the month grouping's
+    cohort-row table the Timeline locates each segment's part: its first and last Client calc row
+    (an empty part: last = first - 1), the rows its month cohort tables sum without testing segments."""
+    data, _src, out = shuffled
+    sorted_data = in_cohort_order(data, "Segment")
+    numbers = segment_numbers(sorted_data, "Segment")
+    paying = (sorted_data.mrr > 0).any(axis=1)
+    first = np.where(paying, (sorted_data.mrr > 0).argmax(axis=1) + 1, data.n_months + 1)
+    assert np.all(np.diff(first) >= 0)
+    same = np.diff(first) == 0
+    assert np.all(np.diff(numbers)[same] >= 0)  # by segment within a month cohort
+    wb = openpyxl.load_workbook(out, data_only=True)
+    sheet = list(wb["Timeline"].iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(sheet) if r[5] == "First client row")  # the month grouping's table
+    assert sheet[head][CR_SEGMENT_ROWS : CR_SEGMENT_ROWS + 4] == (
+        "First client row: Assisted",
+        "Last client row: Assisted",
+        "First client row: Self-serve",
+        "Last client row: Self-serve",
+    )
+    rows = sheet[head + 1 : head + 1 + data.n_months]
+    parts = {1: 0, 2: 0}
+    for r in rows:
+        month = r[1]
+        for k in (1, 2):
+            start, end = r[CR_SEGMENT_ROWS + 2 * (k - 1)], r[CR_SEGMENT_ROWS + 2 * (k - 1) + 1]
+            members = np.flatnonzero((first == month) & (numbers == k)) + 1
+            if len(members):
+                assert (start, end) == (members[0], members[-1]), (month, k)
+                parts[k] += 1
+            else:
+                assert end == start - 1, (month, k)
+    assert parts[1] and parts[2]  # both segments have clients in some month cohort
+    wb.close()

@@ -274,9 +274,12 @@ def cohort_tables(
     )
 
 
-def cohort_order(mrr: np.ndarray) -> np.ndarray:
-    """The row order that makes every cohort a contiguous block: clients by first paying month, ties
-    in input order, clients that never paid last. A permutation of ``range(clients)``."""
+def cohort_order(mrr: np.ndarray, segment_numbers: np.ndarray | None = None) -> np.ndarray:
+    """The row order that makes every cohort a contiguous block: clients by first paying month, then
+    (with a split) by segment number, ties in input order, clients that never paid last. With segments,
+    each segment's clients of one month cohort are a block too. A permutation of ``range(clients)``."""
     first = first_active(mrr)
     key = np.where(first >= 0, first, mrr.shape[1])
-    return np.argsort(key, kind="stable")
+    if segment_numbers is None:
+        return np.argsort(key, kind="stable")
+    return np.lexsort((segment_numbers, key))  # stable: the last key sorts first

@@ -118,11 +118,15 @@ class Customers:
 
 
 def customers(
-    client_ids, attributes: dict[str, list], mrr: np.ndarray, segments: np.ndarray | None
+    client_ids,
+    attributes: dict[str, list],
+    mrr: np.ndarray,
+    segments: np.ndarray | None,
+    segment_numbers: np.ndarray | None = None,
 ) -> Customers:
     """The lists of the customers page from the inputs (clients in input order; ``segments`` each
-    client's segment label or None without a split)."""
-    order = cohort_order(mrr)
+    client's segment label and ``segment_numbers`` its number, or None without a split)."""
+    order = cohort_order(mrr, segment_numbers)
     m = mrr[order]
     n_months = m.shape[1]
     name_col = name_attribute(attributes)

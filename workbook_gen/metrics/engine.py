@@ -176,6 +176,15 @@ def segment_labels(data: InputData, split: str) -> np.ndarray:
     return np.array(_segments(data, split)[1], dtype=object)
 
 
+def segment_numbers(data: InputData, split: str | None) -> np.ndarray | None:
+    """Each client's segment number (1 for the first of :func:`segment_values`), None without a split."""
+    if split is None:
+        return None
+    values, labels = _segments(data, split)
+    number = {v: k + 1 for k, v in enumerate(values)}
+    return np.array([number[v] for v in labels], dtype=int)
+
+
 def windows_of(settings: Settings) -> Windows:
     return Windows(
         settings.cac_window,
@@ -257,7 +266,7 @@ def compute(data: InputData, settings: Settings) -> Results:
         tuple(warnings),
         split_reason,
         plan,
-        customers(data.client_ids, data.attributes, data.mrr, labels),
+        customers(data.client_ids, data.attributes, data.mrr, labels, segment_numbers(data, split)),
     )
 
 

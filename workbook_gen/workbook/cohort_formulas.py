@@ -29,6 +29,7 @@ from workbook_gen.workbook.layout import (
     CR_PERIOD,
     CR_ROWS_FIRST,
     CR_ROWS_LAST,
+    SEGMENT_BLOCK_GROUPING,
     Layout,
 )
 
@@ -36,10 +37,15 @@ from workbook_gen.workbook.layout import (
 class Blocks:
     """Formula texts for one grouping of one scope: a cohort's clients as its block of client rows
     (from the Timeline's cohort-row table; fast, while the rows are in cohort order), or as every
-    client whose cohort column holds the cohort's row number (exact in any row order)."""
+    client whose cohort column holds the cohort's row number (exact in any row order). A segment's
+    month cohort is its own part of the cohort's block (``sub``: rows sorted by segment within a month
+    cohort), summed without testing each client's segment; its other groupings test the segment
+    column over the cohort's block."""
 
-    def __init__(self, lay: Layout, here: str, g: str, number_cell: str | None):
+    def __init__(self, lay: Layout, here: str, g: str, number_cell: str | None, number: int | None = None):
         self.lay, self.here, self.g = lay, here, g
+        self.number = number  # the segment's number (None for the total)
+        self.sub = number is not None and g == SEGMENT_BLOCK_GROUPING
         self.ok = f"{lay.in_cohort_order(here)}=1"
         self.coh = lay.client_column(CLIENT_COHORT_COL[g], here)
         self.base = lay.client_column(CLIENT_BASE_COL[g], here)
@@ -53,8 +59,18 @@ class Blocks:
         return in_column(self.lay.cohort_rows_column(self.g, col, self.here), pc)
 
     def rows(self, pc: str) -> tuple[str, str]:
-        """First and last client row of the cohort whose row number is in cell ``pc``."""
+        """First and last client row of the cohort whose row number is in cell ``pc`` (a segment's month
+        cohort: of the segment's part of it)."""
+        if self.sub:
+            lay, k = self.lay, self.number
+            first, last = (lay.segment_rows_column(k, end, self.here) for end in (False, True))
+            return in_column(first, pc), in_column(last, pc)
         return self.of_row(CR_ROWS_FIRST, pc), self.of_row(CR_ROWS_LAST, pc)
+
+    @property
+    def tests_segment(self) -> bool:
+        """Whether the block formulas test each client's segment (a segment's quarter or year cohorts)."""
+        return self.num is not None and not self.sub
 
     def column(self, month: str, first: str, last: str) -> str:
         """Client rows ``first``..``last`` of the MRR sheet in month number ``month``."""
@@ -68,7 +84,7 @@ class Blocks:
 
     def total(self, fast_rng: str, full_rng: str, pc: str, first: str, last: str) -> str:
         """Σ of a client column over the cohort (and segment)."""
-        if self.num is None:
+        if not self.tests_segment:
             fast_text = f"SUM({fast_rng})"
         else:
             fast_text = f"SUMIFS({fast_rng},{self.seg_rows(first, last)},{self.num})"
@@ -79,8 +95,9 @@ class Blocks:
         """# cohort (and segment) clients, or of those with MRR > 0 in the given column."""
         fast_crit = [] if fast_rng is None else [fast_rng, '">0"']
         full_crit = [self.coh, pc] + ([] if full_rng is None else [full_rng, '">0"'])
-        if self.num is not None:
+        if self.tests_segment:
             fast_crit += [self.seg_rows(first, last), self.num]
+        if self.num is not None:
             full_crit += [self.seg, self.num]
         fast_text = f"COUNTIFS({','.join(fast_crit)})" if fast_crit else f"{last}-{first}+1"
         return self.fast(fast_text, f"COUNTIFS({','.join(full_crit)})")
@@ -89,7 +106,7 @@ class Blocks:
         """Σ over cohort clients now below their cohort base MRR of (now − base)."""
         now = self.column(month, first, last)
         base = column_slice(self.base, first, last)
-        seg = "" if self.num is None else f"--({self.seg_rows(first, last)}={self.num}),"
+        seg = f"--({self.seg_rows(first, last)}={self.num})," if self.tests_segment else ""
         fast_text = f"SUMPRODUCT({seg}--({now}<{base}),{now}-{base})"
         now = self.column(month, "1", self.all_rows)
         seg = "" if self.num is None else f"--({self.seg}={self.num}),"
@@ -118,7 +135,7 @@ class CohortCell:
     previous: str | None
     gross_margin: str  # the scope's monthly gross margin row
     sm_spend: str | None  # the scope's monthly S&M row (None: no S&M column)
-    calendar: str | None  # the cohort's row of MRR by calendar month (groupings of several months)
+    calendar: str  # the cohort's row of MRR by calendar month (its hidden block)
     setting: Callable[[str], str]
 
     @property
@@ -179,16 +196,15 @@ def cohort_formula(key: str):
 def _size(c: CohortCell) -> str:
     f_c, l_c = c.rows
     size = c.blocks.count(c.pc, f_c, l_c)
-    if c.blocks.num is not None:  # a block with no client at all has no rows to count in
+    if c.blocks.tests_segment:  # a block with no client at all has no rows to count in
         size = f"IF({l_c}<{f_c},IF({c.blocks.ok},0,{size}),{size})"
     return f"={size}"
 
 
 @cohort_formula("mrr")
 def _mrr(c: CohortCell) -> str:
-    f_c, l_c = c.rows
-    now, now_all = c.now()
-    return c.defined(c.blocks.total(now, now_all, c.pc, f_c, l_c))
+    # the cohort's MRR by calendar month (its hidden block), at this age's last month
+    return c.defined(in_row(c.calendar, c.end_month))
 
 
 @cohort_formula("nrr")
@@ -214,7 +230,7 @@ def _logo_retention(c: CohortCell) -> str:
 @cohort_formula("cum_gp")
 def _cum_gp(c: CohortCell) -> str:
     before = f"IF({c.age}=0,0,{c.previous})"
-    if c.calendar is None:
+    if c.g == "month":
         # one month per age: the cohort's MRR of that month (the MRR table) times its gross margin
         return c.defined(f"{before}+{c.at('mrr')}*{in_row(c.gross_margin, c.end_month)}")
     # the months of this age, from the cohort's calendar row, times each month's gross margin

@@ -43,6 +43,12 @@ CC_MOVERS = 11
 # the first and last month a client's first paying month must fall in, and its block of client rows
 # (1-based; an empty cohort has last = first - 1).
 CR_LABEL, CR_NUMBER, CR_PERIOD, CR_FIRST, CR_LAST, CR_ROWS_FIRST, CR_ROWS_LAST = range(7)
+# With a split, the month grouping's table goes on with each segment's part of the cohort's block (rows
+# in cohort order are sorted by segment within a month cohort): first and last client row, two columns
+# per segment number from this column on.
+CR_SEGMENT_ROWS = 7
+# The month grouping is the one whose cohorts hold one first paying month each.
+SEGMENT_BLOCK_GROUPING = "month"
 
 
 @lru_cache(maxsize=1 << 16)  # formula texts ask for the same references again and again
@@ -158,6 +164,12 @@ class Layout:
         """A column (CR_LABEL … CR_ROWS_LAST) of grouping g's cohort-row table on the Timeline."""
         top = self.cohort_row_tables[g]
         return on(TIMELINE, span(top, col, top + self.n_cohorts[g] - 1, col), here)
+
+    def segment_rows_column(self, number: int, last: bool, here: str | None = None) -> str:
+        """First (or last) client row of segment ``number``'s part of each month cohort's block: a column
+        beside the month grouping's cohort-row table on the Timeline."""
+        top, col = self.cohort_row_tables[SEGMENT_BLOCK_GROUPING], CR_SEGMENT_ROWS + 2 * (number - 1) + last
+        return on(TIMELINE, span(top, col, top + self.n_cohorts[SEGMENT_BLOCK_GROUPING] - 1, col), here)
 
     def in_cohort_order(self, here: str | None = None) -> str:
         """The cell that is 1 while every client row is in cohort order (then cohorts are blocks)."""

@@ -77,7 +77,8 @@ def write_workbook(
     changes=None,
 ) -> None:
     say = progress or (lambda _msg: None)
-    data = in_cohort_order(data)  # MRR and Client calc rows in cohort order: each cohort one block
+    # MRR and Client calc rows in cohort order: each cohort one block, each segment's part of it too
+    data = in_cohort_order(data, results.split)
     # xlsxwriter's own temporary files go to ``tmpdir`` (the output's scratch folder, cleaned by the caller).
     options = WORKBOOK_OPTIONS if tmpdir is None else {**WORKBOOK_OPTIONS, "tmpdir": str(tmpdir)}
     wb = xlsxwriter.Workbook(str(path), options)

@@ -17,6 +17,7 @@ from workbook_gen.workbook.tabs.common import month_header, monthly_columns, sec
 
 SHEET = "Checks"
 TOLERANCE = 0.005  # currency units; well below a cent of rounding
+ORDER_LABEL = "MRR rows sorted by first paying month, then segment"
 BRIDGE = metric_rows((("mrr_opening", 1), *((k, 1 if k in GAINS else -1) for k in MOVEMENTS)))
 
 
@@ -142,7 +143,7 @@ def _order_row(book: Book, ws, row: int) -> None:
     order, so that each cohort table sums its own block of rows instead of scanning every client."""
     fmt = book.fmt
     section_row(fmt, ws, row, "Speed: client rows in cohort order", FIRST_COL + book.layout.n_months)
-    ws.write_string(row + 1, 0, "MRR rows sorted by first paying month", fmt.label)
+    ws.write_string(row + 1, 0, ORDER_LABEL, fmt.label)
     ws.write_formula(
         row + 1,
         2,

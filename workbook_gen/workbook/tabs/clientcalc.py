@@ -13,11 +13,11 @@ from xlsxwriter.utility import quote_sheetname
 from workbook_gen.definitions import CURRENCY, GROUPINGS, OPENING_BASE
 from workbook_gen.metrics.arrays import first_active
 from workbook_gen.metrics.cohorts import row_of
-from workbook_gen.metrics.engine import UNASSIGNED, segment_key, segment_labels
+from workbook_gen.metrics.engine import UNASSIGNED, segment_key, segment_numbers
 from workbook_gen.model import SHEET_MRR
 from workbook_gen.names import period_edge_name
 from workbook_gen.workbook.book import Book
-from workbook_gen.workbook.formulas import in_column, in_row
+from workbook_gen.workbook.formulas import column_slice, in_column, in_row
 from workbook_gen.workbook.layout import (
     CC_FIRST,
     CC_ID,
@@ -35,6 +35,8 @@ from workbook_gen.workbook.layout import (
     CR_PERIOD,
     CR_ROWS_FIRST,
     CR_ROWS_LAST,
+    CR_SEGMENT_ROWS,
+    SEGMENT_BLOCK_GROUPING,
     TIMELINE,
     TIMELINE_ROWS,
     TL_MLABEL,
@@ -67,10 +69,8 @@ def write(book: Book) -> None:
     rows = {g: res.total.cohorts[g].rows for g in GROUPINGS}
     coh_q = row_of(data.mrr, rows["quarter"]) + 1
     coh_y = row_of(data.mrr, rows["year"]) + 1
-    seg_numbers = None
+    seg_numbers = segment_numbers(data, res.split)
     if res.split:
-        lookup = {v: k + 1 for k, v in enumerate(res.segments)}
-        seg_numbers = np.array([lookup[v] for v in segment_labels(data, res.split)])
         split_col = list(data.attributes).index(res.split)
         listed = lay.place("segment_list")
         seg_list = listed.range(CLIENT_CALC)
@@ -143,7 +143,11 @@ def write(book: Book) -> None:
         ws.write_array_formula(
             row, CC_FIRST, row, CC_FIRST, texts[CC_FIRST].format(n=row + 1), calc, values[CC_FIRST][r]
         )
-    _order_cell(book, ws, int(np.all(key[1:] >= key[:-1])))
+    in_order = np.all(key[1:] >= key[:-1])
+    if seg_numbers is not None:
+        same = key[1:] == key[:-1]
+        in_order = in_order and np.all(seg_numbers[1:][same] >= seg_numbers[:-1][same])
+    _order_cell(book, ws, int(in_order), seg_numbers is not None)
     write_cohort_rows(book)
 
 
@@ -210,18 +214,53 @@ def write_cohort_rows(book: Book) -> None:
             )
             for col, text, style, value in values:
                 ws.write_formula(row, col, text, style or fmt.calc_int(), value)
+        if g == SEGMENT_BLOCK_GROUPING and res.split:
+            _write_segment_rows(book, ws, top, start, end)
 
 
-def _order_cell(book: Book, ws, in_order: int) -> None:
+def _write_segment_rows(book: Book, ws, top: int, start: np.ndarray, end: np.ndarray) -> None:
+    """Beside the month grouping's cohort-row table: each segment's part of every cohort's block of client
+    rows (within a month cohort the rows are sorted by segment number): from the cohort's first row past
+    its clients of lower segment numbers, as many rows as it has clients of this segment. The segment
+    cohort tables of the month grouping sum these rows alone, without testing the segment of each client."""
+    lay, fmt, res = book.layout, book.fmt, book.results
+    numbers = segment_numbers(book.data, res.split)
+    segments = lay.client_column(CC_SEGMENT, TIMELINE)
+    for k, label in enumerate(res.segments, start=1):
+        first_col = CR_SEGMENT_ROWS + 2 * (k - 1)
+        ws.write_string(top - 1, first_col, f"First client row: {label}", fmt.header)
+        ws.write_string(top - 1, first_col + 1, f"Last client row: {label}", fmt.header)
+        for r in range(len(start)):
+            row = top + r
+            f, last = cell(row, CR_ROWS_FIRST), cell(row, CR_ROWS_LAST)
+            block = numbers[start[r] - 1 : end[r]]
+            first_k = int(start[r] + np.count_nonzero(block < k))
+            rows = column_slice(segments, f, last)
+            first_text = f'=IF({last}<{f},{f},{f}+COUNTIF({rows},"<{k}"))'
+            last_text = f"=IF({last}<{f},{f}-1,{cell(row, first_col)}+COUNTIF({rows},{k})-1)"
+            ws.write_formula(row, first_col, first_text, fmt.calc_int(), first_k)
+            ws.write_formula(
+                row, first_col + 1, last_text, fmt.calc_int(), first_k + int(np.count_nonzero(block == k)) - 1
+            )
+
+
+def _order_cell(book: Book, ws, in_order: int, by_segment: bool) -> None:
     """1 while every row is in cohort order: then each cohort is a block of rows and the cohort tables
-    sum that block alone; 0 after an edit that moved a client into another cohort (the tables then
-    scan every client, exactly but slowly, until the next build restores the order)."""
+    sum that block alone; 0 after an edit that moved a client into another cohort, or (with a split) to
+    another segment (the tables then scan every client, exactly but slowly, until the next build
+    restores the order)."""
     lay, fmt = book.layout, book.fmt
     first, last = lay.mrr_first_row, lay.mrr_last_row
-    # Each row's first paying month against the row above's, in one cell (one client: nothing to compare).
+    # Each row's first paying month against the row above's, in one cell (one client: nothing to compare);
+    # with a split, within one first paying month, its segment number against the row above's.
     below = span(first + 1, CC_FIRST, last, CC_FIRST)
     above = span(first, CC_FIRST, last - 1, CC_FIRST)
-    formula = f"=IF(SUMPRODUCT(--({below}<{above}))=0,1,0)" if last > first else "=1"
+    wrong = f"SUMPRODUCT(--({below}<{above}))"
+    if by_segment:
+        seg_below = span(first + 1, CC_SEGMENT, last, CC_SEGMENT)
+        seg_above = span(first, CC_SEGMENT, last - 1, CC_SEGMENT)
+        wrong += f"+SUMPRODUCT(--({below}={above}),--({seg_below}<{seg_above}))"
+    formula = f"=IF({wrong}=0,1,0)" if last > first else "=1"
     ws.write_string(0, CC_ORDER_OK, "All rows in cohort order (1 = yes)", fmt.header_left)
     ws.write_formula(first, CC_ORDER_OK, formula, fmt.calc_int(), in_order)
     ws.set_column(CC_ORDER_OK, CC_ORDER_OK, 30)

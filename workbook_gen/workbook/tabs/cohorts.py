@@ -28,7 +28,9 @@ from workbook_gen.workbook.cohort_formulas import COHORT_FORMULAS, COHORT_TEXT, 
 from workbook_gen.workbook.formats import HEAT_SCALE
 from workbook_gen.workbook.formulas import NA, column_slice, in_column, in_row
 from workbook_gen.workbook.layout import (
+    CR_FIRST,
     CR_LABEL,
+    CR_LAST,
     CR_NUMBER,
     FIRST_COL,
     TIMELINE,
@@ -47,9 +49,12 @@ TOP = 4
 CHART_SPACE = 18  # rows kept free above the tables for the two cohort charts
 SEGMENT_CHART_SPACE = 34  # a segment's cohort tab: two rows of charts (its printed page)
 CHART_GROUPING = "quarter"
-# Groupings whose periods span several months get a block of cohort MRR by calendar month (on the
-# monthly timeline), from which cumulative gross profit is summed cheaply instead of client by client.
-CALENDAR_GROUPINGS = ("quarter", "year")
+# Every grouping has a hidden block of cohort MRR by calendar month (on the monthly timeline). Only the
+# month grouping's block sums client rows (one cohort's block of rows per cell); a longer period's
+# cohort is a run of month cohorts, so its cell sums a few cells of the month block. Each MRR age
+# table reads its grouping's block at the age's last month, and cumulative gross profit sums its row:
+# the client rows are read once per (month cohort, month), not again for every grouping and table.
+SCANNED_GROUPING = "month"
 
 
 def heat_map_range(values: np.ndarray, first_row: int) -> str:
@@ -100,11 +105,8 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         for t in age_tables():
             lay.register(cohort_name(g, t.key, scope.slug), Place(sheet, row + 2, FIRST_COL, width, n))
             row += n + 3
-        if g in CALENDAR_GROUPINGS:
-            lay.register(
-                cohort_calendar_name(g, scope.slug), Place(sheet, row + 2, FIRST_COL, lay.n_months, n)
-            )
-            row += n + 3
+        lay.register(cohort_calendar_name(g, scope.slug), Place(sheet, row + 2, FIRST_COL, lay.n_months, n))
+        row += n + 3
         rows[sheet] = row + 1
 
 
@@ -135,8 +137,7 @@ def write(book: Book, ss: ScopeSheets) -> None:
             ws.set_column(4, 4 + max(lay.n_periods.values()), 11)
         grouping = _Grouping(book, ss, ws, sheet, g)
         grouping.write_index()
-        if g in CALENDAR_GROUPINGS:
-            grouping.write_calendar()
+        grouping.write_calendar()
         for spec in age_tables():
             grouping.write_age_table(spec)
     cohort_charts.write(book, ss)
@@ -152,7 +153,7 @@ class _Grouping:
         self.lay, self.fmt, self.scope = lay, book.fmt, scope
         self.tables = scope.cohorts[g]
         self.idx = lay.place(cohort_index_name(g, scope.slug))
-        self.blocks = Blocks(lay, here, g, ss.number_cell)
+        self.blocks = Blocks(lay, here, g, ss.number_cell, scope.number)
         self.partial_last = bool(book.results.periods[g].partial[-1])
         self.gm_row = lay.series_row(series_name("gross_margin", scope.slug), here)
         self.sm_row = lay.series_row(series_name("sm_spend", scope.slug), here) if scope.has_sm else None
@@ -177,12 +178,10 @@ class _Grouping:
             p = self._place(key)
             return on(self.here, span(p.row + r, FIRST_COL, p.row + r, FIRST_COL + p.width - 1))
 
-        calendar = None
-        if self.g in CALENDAR_GROUPINGS:
-            cal_r = self.lay.place(cohort_calendar_name(self.g, self.scope.slug)).row + r + 1
-            calendar = (
-                f"${column_name(FIRST_COL)}{cal_r}:${column_name(FIRST_COL + self.lay.n_months - 1)}{cal_r}"
-            )
+        cal_r = self.lay.place(cohort_calendar_name(self.g, self.scope.slug)).row + r + 1
+        calendar = (
+            f"${column_name(FIRST_COL)}{cal_r}:${column_name(FIRST_COL + self.lay.n_months - 1)}{cal_r}"
+        )
         return CohortCell(
             self.g,
             self.blocks,
@@ -286,14 +285,24 @@ class _Grouping:
             )
         first = self.book.results.periods[g].first
         style = fmt.unit(CURRENCY)
+        scanned = lay.place(cohort_calendar_name(SCANNED_GROUPING, self.scope.slug))
         for r in range(t.n):
             row = cal.row + r
             self._row_heads(row, r)
             pc, size_c = cell(row, 1, False, True), cell(row, 2, False, True)
             f_c, l_c = b.rows(pc)
             for i in range(int(first[t.rows.period[r]]), lay.n_months):
-                month = lay.mrr_month(i, self.here)
-                total = b.total(column_slice(month, f_c, l_c), month, pc, f_c, l_c)
+                if g == SCANNED_GROUPING:
+                    month = lay.mrr_month(i, self.here)
+                    total = b.total(column_slice(month, f_c, l_c), month, pc, f_c, l_c)
+                else:
+                    # month cohort m is row m of the month block (row 1: the opening base, month 1)
+                    months = on(
+                        scanned.sheet,
+                        span(scanned.row, lay.col(i), scanned.row + scanned.height - 1, lay.col(i)),
+                        self.here,
+                    )
+                    total = f"SUM({column_slice(months, b.of_row(CR_FIRST, pc), b.of_row(CR_LAST, pc))})"
                 ws.write_formula(
                     row, lay.col(i), f"=IF({size_c}=0,0,{total})", style, cached(t.calendar[r, i])
                 )

@@ -13,6 +13,7 @@ import numpy as np
 
 from workbook_gen.definitions import BY_KEY, CURRENCY, PCT
 from workbook_gen.metrics.cohorts import cohort_order
+from workbook_gen.metrics.engine import segment_numbers
 from workbook_gen.model import (
     COL_BURN,
     COL_CASH,
@@ -50,12 +51,13 @@ def write_attribute(ws, row: int, col: int, value, fmt) -> None:
         write_text(ws, row, col, value, fmt)
 
 
-def in_cohort_order(data: InputData) -> InputData:
-    """The same inputs with the clients in cohort order (by first paying month, ties in input order,
-    never-paying clients last). The output workbook's MRR sheet is written in this order so that
-    every cohort is a contiguous block of rows its formulas can sum alone; every metric is
+def in_cohort_order(data: InputData, split: str | None = None) -> InputData:
+    """The same inputs with the clients in cohort order (by first paying month, then by segment number
+    of the ``split`` attribute when given, ties in input order, never-paying clients last). The output
+    workbook's MRR sheet is written in this order so that every cohort, and every segment's part of a
+    month cohort, is a contiguous block of rows its formulas can sum alone; every metric is
     independent of the order of clients, and a workbook already in this order keeps it."""
-    order = cohort_order(data.mrr)
+    order = cohort_order(data.mrr, segment_numbers(data, split))
     if np.array_equal(order, np.arange(data.n_clients)):
         return data
     return replace(
