@@ -186,6 +186,24 @@ def kth_largest(mrr: np.ndarray, k: int) -> np.ndarray:
     return -np.partition(-mrr, k - 1, axis=0)[k - 1].astype(float)
 
 
+def kept(mrr: np.ndarray) -> dict[str, np.ndarray]:
+    """What the clients paying in both of two consecutive months paid, month by month (NaN in month 1):
+    ``now`` Σ this month's MRR of the clients who paid last month, ``then`` Σ last month's MRR of the
+    clients who pay now, ``count`` how many paid in both. The workbook's shared helper rows: reactivation,
+    churn and the client counts read them instead of scanning the clients again."""
+    prev, cur = mrr[:, :-1], mrr[:, 1:]
+    both = (prev > 0) & (cur > 0)
+
+    def lead(values: np.ndarray) -> np.ndarray:
+        return np.concatenate([[NAN], values.astype(float)])
+
+    return {
+        "now": lead(np.where(prev > 0, cur, 0.0).sum(axis=0)),
+        "then": lead(np.where(cur > 0, prev, 0.0).sum(axis=0)),
+        "count": lead(both.sum(axis=0)),
+    }
+
+
 def top_sum(mrr: np.ndarray, k: int) -> np.ndarray:
     """Σ of each month's k largest client MRRs (all of them when fewer than k), as the workbook sums it:
     Σ over clients above the k-th largest v of (MRR − v), plus k × v, so that ties at v count once each."""

@@ -24,6 +24,10 @@ NA = f'"{UNDEFINED}"'
 GT0 = '">0"'
 TOP_N = 10  # the clients counted in top10_share (metrics.monthly.TOP_N)
 TOP_THRESHOLD = "top10_threshold"  # the helper row of each month's 10th largest client MRR
+# Shared helper rows of the clients paying in both of two consecutive months (metrics.monthly.kept): Σ of
+# their MRR now, Σ of their MRR last month, and their number. Several series read each of them, so the
+# client rows are scanned once per month and scope for all of them.
+KEPT_NOW, KEPT_THEN, KEPT_COUNT = "kept_mrr_now", "kept_mrr_then", "kept_clients"
 
 
 # --- INDEX in its portable form (README, "How the formulas are built") ----------------------------------------------------
@@ -206,9 +210,25 @@ class MonthlyFormulas:
         """The total scope's ``key`` in month i (a segment's share of the total reads it)."""
         return self.lay.series_cell(series_name(key, None), i, self.here)
 
+    # --- shared helper rows (one per month and scope) ------------------------------------
+    def helper(self, what: str, i: int) -> str:
+        """Month i of this scope's helper row ``what``."""
+        return self.lay.series_cell(helper_row_name(what, self.refs.slug), i, self.here)
+
+    def kept_formula(self, what: str, i: int) -> str:
+        """The formula of month i of helper row ``what`` (KEPT_NOW, KEPT_THEN or KEPT_COUNT)."""
+        p, c = self.prev(i), self.cur(i)
+        body = {
+            KEPT_NOW: lambda: self.sum_if(c, p, GT0),  # a client paying 0 now adds nothing
+            KEPT_THEN: lambda: self.sum_if(p, c, GT0),
+            KEPT_COUNT: lambda: self.count_if(p, GT0, c, GT0),
+        }[what]()
+        return "=" + self.moved(i, body)
+
     @aggregation("mrr_opening")
     def f_mrr_opening(self, i):
-        return self.moved(i, self.sum_if(self.prev(i)))
+        # last month's closing MRR: the same clients' MRR, not a second scan of them
+        return self.moved(i, self.back("mrr_closing", i, "1"))
 
     @aggregation("mrr_closing")
     def f_mrr_closing(self, i):
@@ -222,7 +242,7 @@ class MonthlyFormulas:
     @aggregation("mrr_reactivation")
     def f_mrr_reactivation(self, i):
         # closing MRR less what clients paying last month pay now (the closing row, not a second scan)
-        entering = f"{self.c('mrr_closing', i)}-{self.sum_if(self.cur(i), self.prev(i), GT0)}"
+        entering = f"{self.c('mrr_closing', i)}-{self.helper(KEPT_NOW, i)}"
         return self.moved(i, rounded(f"{entering}-{self.c('mrr_new', i)}"))
 
     @aggregation("mrr_expansion")
@@ -232,20 +252,19 @@ class MonthlyFormulas:
 
     @aggregation("mrr_contraction")
     def f_mrr_contraction(self, i):
-        # Over clients paying in both months, Σ (cur − prev) = expansion − contraction.
+        # its own comparison of the two months, not expansion less the kept clients' change: the Checks
+        # tab's bridge identity then tests expansion − contraction against the kept rows
         p, c = self.prev(i), self.cur(i)
-        kept_change = f"({self.sum_if(c, p, GT0, c, GT0)}-{self.sum_if(p, p, GT0, c, GT0)})"
-        return self.moved(i, rounded(f"{self.c('mrr_expansion', i)}-{kept_change}"))
+        return self.moved(i, rounded(self.sumproduct([f"{c}>0", f"{c}<{p}"], f"{p}-{c}")))
 
     @aggregation("mrr_churn")
     def f_mrr_churn(self, i):
-        p = self.prev(i)
-        # opening MRR less what was paid last month by clients still paying (the opening row, not a rescan)
-        return self.moved(i, rounded(f"{self.c('mrr_opening', i)}-{self.sum_if(p, self.cur(i), GT0)}"))
+        # opening MRR less what was paid last month by clients still paying (helper row, not a rescan)
+        return self.moved(i, rounded(f"{self.c('mrr_opening', i)}-{self.helper(KEPT_THEN, i)}"))
 
     @aggregation("clients_opening")
     def f_clients_opening(self, i):
-        return self.moved(i, self.count_if(self.prev(i), GT0))
+        return self.moved(i, self.back("clients_closing", i, "1"))
 
     @aggregation("clients_new")
     def f_clients_new(self, i):
@@ -253,14 +272,12 @@ class MonthlyFormulas:
 
     @aggregation("clients_reactivated")
     def f_clients_reactivated(self, i):
-        p, c = self.prev(i), self.cur(i)
-        body = f"{self.c('clients_closing', i)}-{self.count_if(p, GT0, c, GT0)}-{self.c('clients_new', i)}"
+        body = f"{self.c('clients_closing', i)}-{self.helper(KEPT_COUNT, i)}-{self.c('clients_new', i)}"
         return self.moved(i, body)
 
     @aggregation("clients_churned")
     def f_clients_churned(self, i):
-        p, c = self.prev(i), self.cur(i)
-        return self.moved(i, f"{self.c('clients_opening', i)}-{self.count_if(p, GT0, c, GT0)}")
+        return self.moved(i, f"{self.c('clients_opening', i)}-{self.helper(KEPT_COUNT, i)}")
 
     @aggregation("clients_expanded")
     def f_clients_expanded(self, i):

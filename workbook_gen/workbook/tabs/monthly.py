@@ -24,14 +24,22 @@ from workbook_gen.definitions import (
     shown_label,
 )
 from workbook_gen.metrics.engine import segment_labels
-from workbook_gen.metrics.monthly import kth_largest
+from workbook_gen.metrics.monthly import kept, kth_largest
 from workbook_gen.names import chart_data_name, helper_row_name, series_name
 from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached
 from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, monthly_chart
 from workbook_gen.workbook.formats import NAVY
-from workbook_gen.workbook.formulas import TOP_N, TOP_THRESHOLD, MonthlyFormulas, ScopeRefs
+from workbook_gen.workbook.formulas import (
+    KEPT_COUNT,
+    KEPT_NOW,
+    KEPT_THEN,
+    TOP_N,
+    TOP_THRESHOLD,
+    MonthlyFormulas,
+    ScopeRefs,
+)
 from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
 from workbook_gen.workbook.printing import MONTH_COL_WIDTH, print_window
 from workbook_gen.workbook.tabs import waterfall
@@ -132,9 +140,23 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         rows[sheet] = row + 1
 
 
+# The hidden helper rows of a section, each read by several series of the scope: what the clients paying in
+# both of two consecutive months paid (formulas.KEPT_*), and each month's 10th largest client MRR.
+HELPER_LABELS = {
+    KEPT_NOW: "MRR now of the clients who paid last month (helper of reactivation and contraction)",
+    KEPT_THEN: "Last month's MRR of the clients who pay now (helper of churn)",
+    KEPT_COUNT: "Clients paying last month and now (helper of reactivated and churned clients)",
+    TOP_THRESHOLD: f"{TOP_N}th largest client MRR (helper of the top {TOP_N} share)",
+}
+
+
 def helper_rows(ss: ScopeSheets, section: str) -> list[str]:
-    """Hidden helper rows of a section: each month's 10th largest client MRR, read by top10_share."""
-    return [TOP_THRESHOLD] if section == CLIENTS and "top10_share" in ss.scope.monthly else []
+    """Hidden helper rows of a section (see :data:`HELPER_LABELS`)."""
+    if section == SECTIONS[0]:
+        return [KEPT_NOW, KEPT_THEN]
+    if section == CLIENTS:
+        return [KEPT_COUNT] + ([TOP_THRESHOLD] if "top10_share" in ss.scope.monthly else [])
+    return []
 
 
 def chart_data(ss: ScopeSheets, section: str) -> list[tuple[str, int]]:
@@ -228,19 +250,26 @@ def write(book: Book, ss: ScopeSheets) -> None:
 
 def _write_helper_rows(book: Book, ss: ScopeSheets, ws, f: MonthlyFormulas, section: str) -> None:
     lay, scope, data = book.layout, ss.scope, book.data
-    for what in helper_rows(ss, section):
+    whats = helper_rows(ss, section)
+    if not whats:
+        return
+    mrr = data.mrr  # the workbook's rows (cohort order): the scope's clients picked by their segment
+    if not scope.is_total:
+        mrr = mrr[segment_labels(data, book.results.split) == scope.label]
+    both = kept(mrr)
+    for what in whats:
         row = lay.place(helper_row_name(what, scope.slug)).row
-        ws.write_string(
-            row, 0, f"{TOP_N}th largest client MRR (helper of the top {TOP_N} share)", book.fmt.note
-        )
+        ws.write_string(row, 0, HELPER_LABELS[what], book.fmt.note)
         ws.set_row(row, None, None, {"level": 1, "hidden": True})
-        mrr = data.mrr  # the workbook's rows (cohort order): the scope's clients picked by their segment
-        if not scope.is_total:
-            mrr = mrr[segment_labels(data, book.results.split) == scope.label]
-        values = kth_largest(mrr, min(TOP_N, data.n_clients))
-        style = book.fmt.unit(BY_KEY["mrr_closing"].unit)
+        if what == TOP_THRESHOLD:
+            values, formula_of = kth_largest(mrr, min(TOP_N, data.n_clients)), f.top_threshold
+        else:
+            values = both[{KEPT_NOW: "now", KEPT_THEN: "then", KEPT_COUNT: "count"}[what]]
+            formula_of = lambda i, what=what: f.kept_formula(what, i)  # noqa: E731
+        unit = "count" if what == KEPT_COUNT else BY_KEY["mrr_closing"].unit
+        style = book.fmt.unit(unit)
         for i in range(lay.n_months):
-            ws.write_formula(row, lay.col(i), f.top_threshold(i), style, float(values[i]))
+            ws.write_formula(row, lay.col(i), formula_of(i), style, cached(values[i]))
 
 
 def _write_chart_data(book: Book, ss: ScopeSheets, ws, sheet: str, section: str) -> None:
