@@ -150,11 +150,22 @@ def _distinct(values: list) -> tuple[int, bool]:
     return n, len(values) > 1 and n == len(values)
 
 
+_LAST_SEGMENTS: list = []  # (data, split, answer) of the last call: the build asks again for the same inputs
+
+
 def _segments(data: InputData, split: str) -> tuple[tuple[str, ...], list[str]]:
     """The segment values (named ones sorted, then ``Unassigned`` for blanks) and each client's.
 
     Values equal up to case and spaces (:func:`segment_key`) are one segment, shown with the first
     spelling in row order, trimmed; blanks join a value spelled ``Unassigned`` if any."""
+    if _LAST_SEGMENTS and _LAST_SEGMENTS[0] is data and _LAST_SEGMENTS[1] == split:
+        return _LAST_SEGMENTS[2]
+    answer = _segments_of(data, split)
+    _LAST_SEGMENTS[:] = [data, split, answer]
+    return answer
+
+
+def _segments_of(data: InputData, split: str) -> tuple[tuple[str, ...], list[str]]:
     texts = [attribute_text(v) for v in data.attributes[split]]
     first: dict[str, str] = {}
     for text in texts:
