@@ -192,6 +192,28 @@ def test_a_young_companys_quarterly_and_annual_pages_leave_off_their_empty_rows(
     assert ws.cell(rows_by_label(ws)[line], 1).value == line
 
 
+def test_a_segment_page_prints_its_notes_and_no_band_without_its_table(four_segments_path):
+    """Four segments without their own S&M or burn: each page has two notes under its rows (why the
+    spend- and burn-based metrics are absent). The period views placed under them started one row too
+    high, so the second note's row (visible, tall) held the "Quarterly view" band instead of the note:
+    a dark band printed with no table under it, and the burn note was lost."""
+    from workbook_gen.definitions import BURN, SM, scope_note
+
+    wb = openpyxl.load_workbook(four_segments_path)
+    for label, *_ in FOUR_SEGMENTS:
+        ws = wb[label]
+        rows = rows_by_label(ws)
+        for note in (scope_note(SM, label), scope_note(BURN, label)):
+            assert note in rows, (label, note)
+            assert not ws.row_dimensions[rows[note]].hidden, (label, note)
+        for view, first in (("Quarterly", "Per quarter"), ("Annual", "Per year")):
+            band = rows[f"{view} view — {label}"]
+            assert ws.cell(band + 1, 1).value == first, (label, view)
+            # the band prints with the period rows under it, or neither prints
+            assert ws.row_dimensions[band].hidden == ws.row_dimensions[band + 1].hidden, (label, view)
+    wb.close()
+
+
 def test_a_full_history_leaves_nothing_off(example_workbook):
     wb = openpyxl.load_workbook(example_workbook)
     for sheet in ("Dashboard", "Assisted", "Self-serve", "Segments", "Quarterly", "Annual"):

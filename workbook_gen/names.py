@@ -49,6 +49,11 @@ def helper_row_name(what: str, slug: str | None) -> str:
     return f"_{what}{scope_suffix(slug)}"
 
 
+def section_notes_name(slug: str | None) -> str:
+    """Layout key of the notes under a segment's rows (why some metrics are absent): ``_notes__assisted``."""
+    return f"_notes{scope_suffix(slug)}"
+
+
 def customers_list_name(what: str) -> str:
     """Layout key of a list of the customers page: ``_customers_largest``, ``_customers_month_churn``."""
     return f"_customers_{what}"

@@ -25,7 +25,7 @@ from workbook_gen.definitions import (
 )
 from workbook_gen.metrics.engine import segment_labels
 from workbook_gen.metrics.monthly import kept, kth_largest
-from workbook_gen.names import chart_data_name, helper_row_name, series_name
+from workbook_gen.names import chart_data_name, helper_row_name, section_notes_name, series_name
 from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached
@@ -125,10 +125,11 @@ def plan(book: Book, ss: ScopeSheets) -> None:
         for key in section_keys(ss, section):
             lay.register(series_name(key, scope.slug), Place(sheet, row, FIRST_COL, lay.n_months))
             row += 1
-        if section == UNIT and not scope.is_total and section_notes(book, ss):
-            row += len(
-                section_notes(book, ss)
-            )  # the notes saying why spend- or burn-based metrics are absent
+        notes = section_notes(book, ss) if section == UNIT else []
+        if notes:  # the notes saying why spend- or burn-based metrics are absent: a block of the
+            # layout, so that what is placed under the rows (the period views) starts below them
+            lay.register(section_notes_name(scope.slug), Place(sheet, row, 0, 1, len(notes)))
+            row += len(notes)
         for key, _sign in chart_data(ss, section):
             lay.register(
                 chart_data_name(series_name(key, scope.slug)), Place(sheet, row, FIRST_COL, lay.n_months)
@@ -237,12 +238,12 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 ws.write_formula(
                     row, lay.col(i), f.formula(key, i), style, cached(values[i], monthly_marker(key, i))
                 )
-        if section == UNIT:
-            row = lay.place(series_name(keys[-1], scope.slug)).row
+        if section == UNIT and section_notes_name(scope.slug) in lay.places:
+            row = lay.place(section_notes_name(scope.slug)).row
             for k, note in enumerate(section_notes(book, ss)):
                 # wrapped in the label column, so that it prints beside any window of months
-                ws.write_string(row + 1 + k, 0, note, fmt.note_wrap)
-                ws.set_row(row + 1 + k, 13 * math.ceil(len(note) / 38))
+                ws.write_string(row + k, 0, note, fmt.note_wrap)
+                ws.set_row(row + k, 13 * math.ceil(len(note) / 38))
         _write_chart_data(book, ss, ws, sheet, section)
         _write_helper_rows(book, ss, ws, f, section)
     _charts(book, ss)
@@ -342,9 +343,10 @@ def _segment_page(book: Book, ss: ScopeSheets, window) -> None:
         shown.add(rows[keys[0]] - 1)  # the section heading
         blank = set(undefined_in_print(book, ss, keys))  # named in the notes under the rows
         shown.update(r for k, r in rows.items() if k in SEGMENT_BOARD_ROWS and k not in blank)
-        if section == UNIT:
-            shown.update(rows[keys[-1]] + 1 + k for k in range(len(section_notes(book, ss))))
-    last = max([p.row for p in lay.places.values() if p.sheet == sheet] + list(shown))
+        notes = lay.places.get(section_notes_name(scope.slug))
+        if section == UNIT and notes is not None:
+            shown.update(range(notes.row, notes.row + notes.height))
+    last = max([p.row + p.height - 1 for p in lay.places.values() if p.sheet == sheet] + list(shown))
     for r in range(HEADER_ROWS, last + 1):
         if r not in shown:
             ws.set_row(r, None, None, {"level": 1, "hidden": True})

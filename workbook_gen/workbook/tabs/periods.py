@@ -92,7 +92,7 @@ def _plan_segment(book: Book, ss: ScopeSheets) -> None:
     number, first and last month) and one row per key."""
     lay, scope = book.layout, ss.scope
     sheet = ss.monthly[SECTIONS[0]]
-    row = max(p.row for p in lay.places.values() if p.sheet == sheet) + 3
+    row = max(p.row + p.height - 1 for p in lay.places.values() if p.sheet == sheet) + 3
     for _title, g, attr in VIEWS:
         keys = _keys(book, attr, scope)
         for r, key in enumerate(keys):
