@@ -200,3 +200,56 @@ def test_the_summary_page_names_the_clients(example_workbook, example_results, e
     assert moved and all(m.name.startswith("Client ") for m in moved)
     assert {m.name for m in moved} <= texts
     assert not {m.client for m in moved} & texts  # no ID printed
+
+
+def test_cash_and_runway_at_both_ends_of_the_span():
+    """Cash and runway are not ranked with the KPIs, but said at both ends of the span: cash 90 → 60
+    is −33.3 % (worse: more cash is better); a runway without a value three months ago (not meaningful
+    while the company generated cash) has its two values and no change."""
+    from workbook_gen.metrics.summary import levels
+
+    monthly = {
+        "cash_balance": np.array([100.0, 90, 80, 70, 60]),
+        "runway_months": np.array([NAN, NAN, 14.5, 13.0, 12.5]),
+        "arr": np.array([1.0, 2, 3, 4, 5]),
+    }
+    cash, runway = levels(monthly, span=3)
+    assert (cash.key, cash.before, cash.after) == ("cash_balance", 90.0, 60.0)
+    assert cash.move.change == pytest.approx(-100 / 3) and cash.move.gain < 0
+    assert runway.key == "runway_months" and math.isnan(runway.before) and runway.after == 12.5
+    assert runway.move is None
+    cash, runway = levels({k: v[1:] for k, v in monthly.items()}, span=2)  # 14.5 → 12.5 months
+    assert runway.move.change == pytest.approx((12.5 - 14.5) / 14.5 * 100) and runway.move.gain < 0
+    assert levels({"arr": monthly["arr"]}, span=3) == ()  # no cash balance given: nothing to say
+    assert levels({k: v[:3] for k, v in monthly.items()}, span=3) == ()  # shorter than the span
+
+
+def test_a_young_companys_summary_says_its_runway_fell_and_that_the_plan_starts_later(tmp_path):
+    """October 2022 of the example: no KPI it ranks worsened, but runway fell from 14.5 to 12.5 months
+    and cash fell; its plan (2025 on) has no month in 2022, which is not "no variance to plan"."""
+    from pathlib import Path
+
+    import openpyxl
+
+    from workbook_gen.build import build, load
+    from workbook_gen.metrics.engine import compute
+
+    example = Path(__file__).parent.parent / "examples" / "example-company.xlsx"
+    settings = {"company": "Example SaaS Co", "as_of": "2022-10"}
+    out = tmp_path / "young.xlsx"
+    build(example, out, settings)
+    data, resolved = load(example, settings)
+    monthly = compute(data, resolved).total.monthly
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Summary"]
+    rows = {r[0].value: [c.value for c in r] for r in ws.iter_rows(max_col=4) if isinstance(r[0].value, str)}
+    wb.close()
+    runway = rows["Runway (months)"]
+    assert runway[1] == pytest.approx(monthly["runway_months"][-4]) == pytest.approx(14.515, abs=1e-3)
+    assert runway[2] == pytest.approx(monthly["runway_months"][-1]) == pytest.approx(12.514, abs=1e-3)
+    assert runway[3] == pytest.approx((runway[2] - runway[1]) / runway[1] * 100)
+    cash = rows["Cash balance"]
+    assert (cash[1], cash[2]) == (monthly["cash_balance"][-4], monthly["cash_balance"][-1])
+    assert cash[2] < cash[1]
+    assert "No variance to plan." not in rows
+    assert "No plan for Oct 2022: the plan covers Jan 2025 – Mar 2026." in rows

@@ -153,6 +153,19 @@ def _full_year(result: PlanResults, key: str, actual: np.ndarray, months: tuple[
     return Comparison(outlook, plan)
 
 
+def covers(result: PlanResults, month: dt.date) -> bool:
+    """Whether the plan has a value for ``month`` for any of its metrics."""
+    return any(math.isfinite(result.plan_at(k, month)) for k in result.keys)
+
+
+def plan_months_text(result: PlanResults) -> str:
+    """The months the plan runs over, as a board reads them: "Jan 2023 – Dec 2023"."""
+    months = result.plan_months
+    if not months:
+        return "no month"
+    return f"{months[0]:%b %Y}" if len(months) == 1 else f"{months[0]:%b %Y} – {months[-1]:%b %Y}"
+
+
 @dataclass(frozen=True)
 class Variance:
     """One planned metric's variance in one period, as the executive summary names it."""

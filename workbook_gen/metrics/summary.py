@@ -7,7 +7,8 @@ A pure function of the results (and, for the clients, the MRR matrix):
   better comes from the catalog (the metric's own direction, else its benchmark's); a KPI without a value at either end, or
   an amount whose earlier value is 0, is left out;
 - each segment's direction: its ARR now against :data:`SPAN` months ago, and its 12-month NRR;
-- the largest client wins (MRR gained) and losses (MRR lost) over the same months.
+- the largest client wins (MRR gained) and losses (MRR lost) over the same months;
+- cash and runway at both ends of the span, when the company gives its cash balance (not ranked).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ CLIENTS_SHOWN = 3  # wins and losses shown
 # The KPIs the summary compares (the dashboard's, in its order, but cash): each needs a direction in
 # the catalog.
 CANDIDATES = tuple(k for k in BOARD_KPIS if BY_KEY[k].scope != CASH)
+# Cash and runway are not ranked with them (a company's cash falls every month it burns), but said on a
+# line of their own when the company gives its cash balance, so that a shortening runway is never silent.
+CASH_KEYS = tuple(k for k in BOARD_KPIS if BY_KEY[k].scope == CASH)
 FLAT = 0.5  # a segment's ARR moving less than this many per cent over the span is "flat"
 
 
@@ -44,6 +48,17 @@ class Move:
     change: float
     in_points: bool
     gain: float
+
+
+@dataclass(frozen=True)
+class Level:
+    """A KPI at the start and the end of the span; ``move`` None when its change cannot be said (no
+    value at either end, as a runway that is not meaningful while the company generates cash)."""
+
+    key: str
+    before: float
+    after: float
+    move: Move | None
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,7 @@ class Summary:
     segments: tuple[SegmentTrend, ...]
     wins: tuple[ClientMove, ...]
     losses: tuple[ClientMove, ...]
+    cash: tuple[Level, ...] = ()  # cash balance and runway (when the company gives its cash)
 
 
 def better_higher(key: str) -> bool | None:
@@ -112,6 +128,18 @@ def kpi_moves(monthly: dict[str, np.ndarray], span: int = SPAN) -> list[Move]:
         if mv is not None:
             out.append(mv)
     return out
+
+
+def levels(monthly: dict[str, np.ndarray], keys=CASH_KEYS, span: int = SPAN) -> tuple[Level, ...]:
+    """Each of ``keys`` the scope has, ``span`` months ago and now (none with a shorter history)."""
+    out = []
+    for key in keys:
+        values = monthly.get(key)
+        if values is None or len(values) <= span:
+            continue
+        before, after = float(values[-1 - span]), float(values[-1])
+        out.append(Level(key, before, after, move(key, before, after)))
+    return tuple(out)
 
 
 def rank(moves: list[Move], top: int = TOP) -> tuple[tuple[Move, ...], tuple[Move, ...]]:
@@ -161,4 +189,5 @@ def summarise(data: InputData, results: Results, span: int = SPAN) -> Summary:
     names = shown_names(data.client_ids, data.attributes)
     wins, losses = client_moves(data.client_ids, data.mrr, span, names=names)
     since = months[-1 - span] if len(months) > span else None
-    return Summary(months[-1], since, improved, worsened, segments, wins, losses)
+    cash = levels(results.total.monthly, span=span)
+    return Summary(months[-1], since, improved, worsened, segments, wins, losses, cash)

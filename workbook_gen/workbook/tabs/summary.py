@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, CURRENCY, PCT
+from workbook_gen.definitions import BY_KEY, CURRENCY, PCT, shown_label
 from workbook_gen.expressions import UNDEFINED
-from workbook_gen.metrics.plan import largest_variances
+from workbook_gen.metrics.plan import covers, largest_variances, plan_months_text
 from workbook_gen.metrics.summary import SPAN, Summary, summarise
+from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.commentary import write_commentary
@@ -37,6 +38,8 @@ def write(book: Book) -> None:
     top = row
     left = _moves(book, ws, top, "Improved most", s.improved, "No KPI improved.")
     left = _moves(book, ws, left + 1, "Worsened most", s.worsened, "No KPI worsened.")
+    if s.cash:  # not ranked with the KPIs above, but never left unsaid
+        left = _levels(book, ws, left + 1, "Cash and runway", s)
     if res.plan is not None:
         left = _variances(book, ws, left + 1, largest_variances(res.plan, "month", 3))
     right = _segments(book, ws, top, s) if s.segments else top
@@ -97,6 +100,29 @@ def _moves(book: Book, ws, row: int, title: str, moves, none: str) -> int:
     return row
 
 
+def _levels(book: Book, ws, row: int, title: str, s: Summary) -> int:
+    """KPIs at both ends of the span (cash and runway), their change coloured where it can be said."""
+    since = book.results.months[-1 - SPAN] if len(book.results.months) > SPAN else None
+    then = f"{since:%b %Y}" if since else "Then"
+    row = _band(book, ws, row, LEFT, title, ("KPI", then, f"{book.results.months[-1]:%b %Y}", "Change"))
+    n = len(book.results.months)
+    for level in s.cash:
+        m = BY_KEY[level.key]
+        ws.write_string(row, LEFT, shown_label(m), book.fmt.label)
+        for col, value, i in ((LEFT + 1, level.before, n - 1 - SPAN), (LEFT + 2, level.after, n - 1)):
+            if math.isfinite(value):
+                ws.write_number(row, col, value, book.fmt.unit(m.unit))
+            else:  # a runway is not meaningful while the company generates cash
+                ws.write_string(row, col, monthly_marker(level.key, i, book.settings), book.fmt.unit(m.unit))
+        mv = level.move
+        if mv is not None:
+            ws.write_number(row, LEFT + 3, mv.change, _change_format(book, mv.in_points))
+            fill = book.fmt.good if mv.gain > 0 else book.fmt.bad if mv.gain < 0 else book.fmt.okay
+            ws.conditional_format(row, LEFT + 3, row, LEFT + 3, {"type": "no_errors", "format": fill})
+        row += 1
+    return row
+
+
 def _variances(book: Book, ws, row: int, found) -> int:
     """The month's largest variances to plan (relative to the plan), favourable in green."""
     fmt = book.fmt
@@ -109,7 +135,13 @@ def _variances(book: Book, ws, row: int, found) -> int:
         ("KPI", "Actual", "Plan", "Variance"),
     )
     if not found:
-        ws.write_string(row, LEFT, "No variance to plan.", fmt.note)
+        p, month = book.results.plan, book.results.months[-1]
+        none = (
+            "No variance to plan."
+            if covers(p, month)
+            else f"No plan for {month:%b %Y}: the plan covers {plan_months_text(p)}."
+        )
+        ws.write_string(row, LEFT, none, fmt.note)
         return row + 1
     for v in found:
         m = BY_KEY[v.key]
