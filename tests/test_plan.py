@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 
 import numpy as np
 import openpyxl
@@ -226,31 +227,40 @@ def test_variance_pct_of_a_negative_plan_and_a_zero_plan():
 
 
 def test_quarter_and_year_to_date_of_a_flow_and_a_stock():
-    """Actuals Jan..May 2025, fiscal year from January. QTD is Apr..May, YTD Jan..May.
-    New MRR (a flow): QTD actual 40 + 50 = 90 against plan 30 + 30 = 60 → +30; YTD 10+20+30+40+50 = 150
-    against 5 × 30 = 150 → 0. ARR (a stock): QTD and YTD are May's 500 against May's plan 450 → +50."""
+    """Actuals Jan..May 2025 (Jan is month 1), fiscal year from January. QTD is Apr..May, YTD Jan..May.
+    New MRR (a flow, first value in month 2: month 1 has no movements): QTD actual 40 + 50 = 90 against
+    plan 30 + 30 = 60 → +30; YTD from Feb, as the Annual view sums the year's movements:
+    20 + 30 + 40 + 50 = 140 against the plan for the same four months, 4 × 30 = 120 → +20.
+    S&M spend (a flow from month 1): YTD 5 × 10 = 50 against 5 × 12 = 60 → −10.
+    ARR (a stock): QTD and YTD are May's 500 against May's plan 450 → +50."""
     months = M[:5]
     actual = {
         "mrr_new": np.array([math.nan, 20.0, 30.0, 40.0, 50.0]),
         "arr": np.array([100.0, 200, 300, 400, 500]),
+        "sm_spend": np.array([10.0] * 5),
     }
-    # month 1 has no movement: YTD of a flow needs every month, so Jan's undefined New MRR makes it n/a
     lines = (
         PlanLine("mrr_new", "mrr_new", "", (30.0,) * 5),
         PlanLine("arr", "arr", "", (100.0, 200, 300, 400, 450)),
+        PlanLine("sm_spend", "sm_spend", "", (12.0,) * 5),
     )
     r = plan_vs_actual(lines, "", months, months, actual, _periods(months), 1)
     assert r.windows == {"qtd": (3, 4), "ytd": (0, 4)}
+    assert r.to_date("mrr_new", "ytd") == (1, 4) and r.to_date("sm_spend", "ytd") == (0, 4)
     q = r.table["qtd"]["mrr_new"]
     assert (q.actual, q.plan, q.variance) == (90.0, 60.0, 30.0)
     y = r.table["ytd"]["mrr_new"]
-    assert math.isnan(y.actual) and y.plan == 150.0
-    actual["mrr_new"][0] = 10.0
-    y = plan_vs_actual(lines, "", months, months, actual, _periods(months), 1).table["ytd"]["mrr_new"]
-    assert (y.actual, y.plan, y.variance) == (150.0, 150.0, 0.0)
+    assert (y.actual, y.plan, y.variance) == (140.0, 120.0, 20.0)
+    y = r.table["ytd"]["sm_spend"]
+    assert (y.actual, y.plan, y.variance) == (50.0, 60.0, -10.0)
     for period in ("month", "qtd", "ytd"):
         s = r.table[period]["arr"]
         assert (s.actual, s.plan, s.variance) == (500.0, 450.0, 50.0)
+    # one month of data: New MRR has no month with a value to date
+    one = plan_vs_actual(
+        lines, "", months[:1], months[:1], {k: v[:1] for k, v in actual.items()}, _periods(months[:1]), 1
+    )
+    assert math.isnan(one.table["ytd"]["mrr_new"].actual) and math.isnan(one.table["ytd"]["mrr_new"].plan)
 
 
 def test_full_year_is_the_plan_against_the_outlook():
@@ -595,3 +605,48 @@ def test_the_dashboards_arr_chart_draws_the_plan_line(tmp_path, example_workbook
     build(example, tmp_path / "with.xlsx")
     assert plan_charts(tmp_path / "with.xlsx") == 2
     assert plan_charts(example_workbook) == 0  # the test suite's example company has no plan
+
+
+def test_a_plan_without_the_latest_month_prints_one_line_not_a_page_of_na(tmp_path):
+    """October 2022 of the example, whose plan covers Jan 2025 – Mar 2026: every actual would face an
+    n/a, so the printed page is its title and one line saying when the plan starts; the table stays in
+    the workbook, live. Its year to date (Jan–Oct 2022) sums New MRR from February, month 1 having no
+    movements, as the Annual view sums 2022. With the full history the page prints the table."""
+    from pathlib import Path
+
+    from workbook_gen.workbook.tabs.plan import NO_PLAN_ROW, TABLE_TOP, group_col
+
+    example = Path(__file__).parent.parent / "examples" / "example-company.xlsx"
+    settings = {"company": "Example SaaS Co", "as_of": "2022-10"}
+    out = tmp_path / "young.xlsx"
+    build(example, out, settings)
+    data, resolved = load(example, settings)
+    res = compute(data, resolved)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Plan vs actual"]
+    from openpyxl.utils import get_column_letter
+
+    assert ws.print_area == f"'Plan vs actual'!$A$1:${get_column_letter(group_col('ytd'))}${NO_PLAN_ROW + 1}"
+    assert ws.cell(NO_PLAN_ROW + 1, 1).value == (
+        "The plan starts in January 2025 (it covers Jan 2025 – Mar 2026): there is no plan for October "
+        "2022 to compare with yet."
+    )
+    rows = {ws.cell(r, 1).value: r for r in range(TABLE_TOP + 1, ws.max_row + 1)}
+    ytd = ws.cell(rows["New MRR"], group_col("ytd") + 1)
+    # a live formula over months 2..10 (columns F..N, month 1 in E), not 1..10
+    assert re.match(r"=IF\(COUNT\('MRR bridge'!\$F\$(\d+):\$N\$\1\)=", ytd.value), ytd.value
+    assert res.plan.table["ytd"]["mrr_new"].actual == pytest.approx(
+        float(np.sum(res.total.monthly["mrr_new"][1:]))
+    )
+    wb.close()
+    wb = openpyxl.load_workbook(out, data_only=True)
+    assert wb["Plan vs actual"].cell(rows["New MRR"], group_col("ytd") + 1).value == pytest.approx(
+        float(np.sum(res.total.monthly["mrr_new"][1:]))
+    )
+    wb.close()
+    out = tmp_path / "full.xlsx"
+    build(example, out, {"company": "Example SaaS Co"})
+    wb = openpyxl.load_workbook(out)
+    area = wb["Plan vs actual"].print_area
+    wb.close()
+    assert int(area.rsplit("$", 1)[1]) > TABLE_TOP + 5  # the table and its chart

@@ -585,9 +585,10 @@ def _plan() -> list[str]:
         *_bullet(
             "quarter to date and year to date (fiscal, from `fiscal_year_start`): a flow ("
             + ", ".join(flows)
-            + ") is summed over the period's months with actuals, against the plan summed over the same "
-            "months (undefined when any of those months is); a stock or a rate is its value at the latest "
-            "month, against the plan for that month."
+            + ") is summed over the period's months with actuals, from the metric's first month with a "
+            "value (a year that holds month 1 sums its movements from month 2, as the annual view does), "
+            "against the plan summed over the same months (undefined when any of those months is); a stock "
+            "or a rate is its value at the latest month, against the plan for that month."
         ),
         *_bullet(
             "full year (the fiscal year of the latest month): the plan for the year (a flow summed over its "

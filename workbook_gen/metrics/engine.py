@@ -314,5 +314,5 @@ def plan_results(
             f"Plan: no actuals to compare with for {', '.join(map(repr, absent))}; those rows are not compared."
         )
     return plan_vs_actual(
-        lines, version, data.plan.months, data.months, actuals, periods, settings.fiscal_year_start
+        lines, version, data.plan.months, data.months, actuals, periods, settings.fiscal_year_start, settings
     )

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from workbook_gen.definitions import BY_KEY, HIGHER, plannable
 from workbook_gen.metrics.periods import Periods, fiscal_position
 from workbook_gen.model import PlanLine, month_range
-from workbook_gen.rules import plan_is_flow
+from workbook_gen.rules import first_month_number, plan_is_flow
 
 #: The comparisons of the Plan vs actual table, in the order it shows them.
 PERIODS = ("month", "qtd", "ytd", "year")
@@ -76,6 +76,15 @@ class PlanResults:
     windows: dict[str, tuple[int, int]]  # "qtd" / "ytd" -> first and last month (0-based) with actuals
     year_months: tuple[dt.date, ...]  # the months of the plan year (the fiscal year of the latest month)
     table: dict[str, dict[str, Comparison]]  # period (PERIODS) -> key -> comparison
+    starts: dict[str, int] = field(default_factory=dict)  # key -> its first month with a value (0-based)
+
+    def to_date(self, key: str, name: str) -> tuple[int, int]:
+        """The months (0-based, first and last) a flow's quarter or year to date (``name``) sums: the
+        window's months from the metric's first month with a value (month 1 has no movements, so a year
+        that holds it sums its movements from month 2, as the Annual view does). Empty (first > last)
+        when the metric has no value in the window yet."""
+        first, last = self.windows[name]
+        return max(first, self.starts.get(key, 0)), last
 
     def plan_at(self, key: str, month: dt.date) -> float:
         """The plan for ``month``; NaN when the plan has no value for it."""
@@ -92,6 +101,7 @@ def plan_vs_actual(
     actuals: dict[str, np.ndarray],
     periods: dict[str, Periods],
     fiscal_year_start: int,
+    settings=None,
 ) -> PlanResults:
     """Every number of the Plan vs actual tab for the plan rows ``lines`` (one version)."""
     by_key = {line.key: line for line in lines}
@@ -124,12 +134,14 @@ def plan_vs_actual(
         windows,
         year_months,
         table,
+        {k: first_month_number(k, settings) - 1 for k in keys},
     )
     for k in keys:
         a, p = actuals[k], aligned[k]
         table["month"][k] = Comparison(float(a[last]), float(p[last]))
-        for name, (first, _last) in windows.items():
+        for name in windows:
             if plan_is_flow(k):
+                first, _last = result.to_date(k, name)
                 table[name][k] = Comparison(_sum(a[first : last + 1]), _sum(p[first : last + 1]))
             else:
                 table[name][k] = Comparison(float(a[last]), float(p[last]))
@@ -164,6 +176,22 @@ def plan_months_text(result: PlanResults) -> str:
     if not months:
         return "no month"
     return f"{months[0]:%b %Y}" if len(months) == 1 else f"{months[0]:%b %Y} – {months[-1]:%b %Y}"
+
+
+def no_plan_text(result: PlanResults, month: dt.date) -> str:
+    """Why there is nothing to compare in ``month``, said with the months the plan covers."""
+    months, span, now = result.plan_months, plan_months_text(result), f"{month:%B %Y}"
+    if months and months[0] > month:
+        return (
+            f"The plan starts in {months[0]:%B %Y} (it covers {span}): there is no plan for {now} "
+            "to compare with yet."
+        )
+    if months and months[-1] < month:
+        return (
+            f"The plan ended in {months[-1]:%B %Y} (it covered {span}): there is no plan for {now} "
+            "to compare with."
+        )
+    return f"The plan has no figures for {now} (it covers {span}): there is nothing to compare with."
 
 
 @dataclass(frozen=True)

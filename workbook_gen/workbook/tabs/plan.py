@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from workbook_gen.definitions import BY_KEY, HIGHER, PCT, shown_label
-from workbook_gen.metrics.plan import PERIODS
+from workbook_gen.metrics.plan import PERIODS, covers, no_plan_text
 from workbook_gen.model import SHEET_PLAN
 from workbook_gen.names import plan_name, plan_summary_name, series_name, variance_name
 from workbook_gen.rules import plan_is_flow
@@ -22,6 +22,7 @@ from workbook_gen.workbook.tabs.inputs import plan_first_col
 
 SHEET = "Plan vs actual"
 TABLE_TOP = 5  # first metric row of the table (two heading rows above it)
+NO_PLAN_ROW = 2  # the line the page prints instead of the table when the plan lacks the latest month
 UNIT_COL, BETTER_COL = 2, 3
 COLUMNS = ("Actual", "Plan", "Variance", "Var. %")
 YEAR_COLUMNS = ("Outlook", "Plan", "Variance", "Var. %")
@@ -159,7 +160,11 @@ def write(book: Book) -> None:
     if CHART_KEY in p.keys:
         _chart(book, ws, notes + 4)
         bottom = notes + 4 + CHART_ROWS - 1
-    ws.print_area(0, 0, bottom, group_col("year") + 3)
+    if covers(p, months[-1]):
+        ws.print_area(0, 0, bottom, group_col("year") + 3)
+    else:  # every actual would face an n/a: the page says when the plan runs instead (the table stays)
+        ws.write_string(NO_PLAN_ROW, 0, no_plan_text(p, months[-1]), fmt.label)
+        ws.print_area(0, 0, NO_PLAN_ROW, group_col("ytd") - 1)
     ws.fit_to_pages(1, 1)
 
 
@@ -209,8 +214,11 @@ def _table_formulas(book: Book, key: str, sheet_row: int) -> dict[str, tuple[str
     actual_latest, plan_latest = latest(series_name(key)), latest(plan_name(key))
     out = {"month": (actual_latest, plan_latest)}
     for name in ("qtd", "ytd"):
-        first, _ = p.windows[name]
         if plan_is_flow(key):
+            first, _ = p.to_date(key, name)  # from the metric's first month with a value
+            if first > last:
+                out[name] = (None, None)
+                continue
             a = on(*_row_span(lay, series_name(key), first, last), SHEET)
             q = on(*_row_span(lay, plan_name(key), first, last), SHEET)
             out[name] = (_sum_all(a), _sum_all(q))
