@@ -192,6 +192,46 @@ def test_a_young_companys_quarterly_and_annual_pages_leave_off_their_empty_rows(
     assert ws.cell(rows_by_label(ws)[line], 1).value == line
 
 
+def test_a_capped_period_lifetime_says_how_it_differs_from_the_monthly_one(
+    young_workbook, tmp_path, example_input
+):
+    """Ten months: the monthly lifetime and LTV have no value (a 12-month churn window), but each
+    quarter's and the year's lifetime is defined, from the period's own churn: 1 client churned in
+    2022 Q1 over 67 opening client-months, 67 months, capped at 60 — every period here is at the cap.
+    The Quarterly and Annual pages say so under the table, so that 60.0 beside "LTV needs 13 months of
+    history" on the Dashboard does not read as a contradiction; with a cap no period reaches, no line."""
+    from workbook_gen.build import load
+    from workbook_gen.metrics.engine import compute
+
+    data, settings = load(example_input, YOUNG)
+    res = compute(data, settings)
+    monthly, periods = res.total.monthly, res.periods["quarter"]
+    assert all(math.isnan(v) for v in monthly["lifetime_months"])
+    for p, (f, e) in enumerate(zip(periods.first, periods.last, strict=True)):
+        months = slice(max(f, 1), e + 1)  # month 1 has no opening clients to churn
+        churned, opening = monthly["clients_churned"][months].sum(), monthly["clients_opening"][months].sum()
+        assert opening / churned > 60 and res.total.quarterly["lifetime_months"][p] == 60.0
+    assert res.total.quarterly["clients_churned"][0] == 1 and monthly["clients_opening"][1:3].sum() == 67
+    for sheet, word in (("Quarterly", "quarter"), ("Annual", "year")):
+        ws = young_workbook[sheet]
+        rows = {
+            v: r for r in range(1, ws.max_row + 1) for v in [ws.cell(r, c).value for c in range(1, 10)] if v
+        }
+        line = (
+            f"Client lifetime and LTV: from each {word}'s own client churn, at most 60 months (the cap); "
+            "the monthly figures use the churn of the last 12 months."
+        )
+        assert line in rows, sheet
+        assert not ws.row_dimensions[rows[line]].hidden
+    out = tmp_path / "uncapped.xlsx"
+    build(example_input, out, {**YOUNG, "lifetime_cap_months": 1200})
+    wb = openpyxl.load_workbook(out)
+    for sheet in ("Quarterly", "Annual"):
+        texts = [c.value for row in wb[sheet].iter_rows() for c in row if isinstance(c.value, str)]
+        assert not any(t.startswith("Client lifetime and LTV") for t in texts), sheet
+    wb.close()
+
+
 def test_a_segment_page_prints_its_notes_and_no_band_without_its_table(four_segments_path):
     """Four segments without their own S&M or burn: each page has two notes under its rows (why the
     spend- and burn-based metrics are absent). The period views placed under them started one row too

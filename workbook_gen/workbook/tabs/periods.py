@@ -235,6 +235,10 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
         ws.write_string(
             table_bottom, 0, not_shown_line(blank, len(res.months), book.settings, f"{g}s"), fmt.note
         )
+    note = lifetime_note(book, g, view, first_print - FIRST_COL, blank)
+    if note:  # from the first printed period: the columns between it and the labels do not print
+        table_bottom += 1
+        ws.write_string(table_bottom, first_print, note, fmt.note)
     last_table_col = FIRST_COL + n - 1
     shown = printing.width_px(ws, 0, FIRST_COL - 1) + printing.width_px(ws, first_print, last_table_col)
     wanted = max(
@@ -265,6 +269,21 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
         ws.set_h_pagebreaks([table_bottom + 1])
     ws.print_area(0, first_print, charts_bottom if printed_charts else table_bottom, last_print)
     ws.freeze_panes(R_NUMBER, FIRST_COL, R_NUMBER, first_print)
+
+
+def lifetime_note(book: Book, g: str, view, first: int, blank) -> str:
+    """The line under a period table whose printed client lifetime reaches the cap: a period's lifetime
+    rests on its own months' churn (docs/definitions.md, Client lifetime), where the monthly one rests on
+    the churn window, so that a young company shows a capped lifetime per quarter while its monthly
+    lifetime and LTV have no value yet; "" when no printed period is at the cap."""
+    life = view.get("lifetime_months")
+    cap = book.settings.lifetime_cap_months
+    if life is None or "lifetime_months" in blank or not np.any(np.asarray(life[first:]) == cap):
+        return ""
+    return (
+        f"Client lifetime and LTV: from each {g}'s own client churn, at most {cap:g} months (the cap); "
+        f"the monthly figures use the churn of the last {book.settings.ltv_churn_window} months."
+    )
 
 
 def _write_chart_data(book: Book, ws, sheet: str, attr: str, view) -> None:
