@@ -650,3 +650,25 @@ def test_a_plan_without_the_latest_month_prints_one_line_not_a_page_of_na(tmp_pa
     area = wb["Plan vs actual"].print_area
     wb.close()
     assert int(area.rsplit("$", 1)[1]) > TABLE_TOP + 5  # the table and its chart
+
+
+@pytest.mark.libreoffice
+def test_year_to_date_from_month_two_recalculates_in_both_engines(engine, tmp_path):
+    """Five months, May to September 2023, fiscal years from April: the year to date holds month 1,
+    which has no movements. Its flows sum from month 2, and every cell of the Plan vs actual table,
+    recalculated by the engine, equals the engine's value (a range starting at month 1 would be n/a)."""
+    from test_libreoffice import _differences
+
+    data, settings = plan_company()
+    settings = {**settings, "as_of": "2023-09"}
+    src = tmp_path / "in.xlsx"
+    write_input_workbook(src, data)
+    out = tmp_path / "out.xlsx"
+    build(src, out, settings)
+    results = compute(*load(src, settings))
+    assert results.plan.windows["ytd"] == (0, 4) and results.plan.to_date("mrr_new", "ytd") == (1, 4)
+    new = results.plan.table["ytd"]["mrr_new"]
+    assert new.actual == pytest.approx(float(np.sum(results.total.monthly["mrr_new"][1:])))
+    recalculated = engine.recalculate(out, tmp_path)
+    bad = _differences(out, recalculated)
+    assert bad[:20] == [], f"{len(bad)} cells differ"
