@@ -244,7 +244,7 @@ def test_a_young_companys_summary_says_its_runway_fell_and_that_the_plan_starts_
     ws = wb["Summary"]
     rows = {r[0].value: [c.value for c in r] for r in ws.iter_rows(max_col=4) if isinstance(r[0].value, str)}
     wb.close()
-    runway = rows["Runway (months)"]
+    runway = rows["Runway (months, trailing 3 months)"]  # the burn it divides by is a 3-month average
     assert runway[1] == pytest.approx(monthly["runway_months"][-4]) == pytest.approx(14.515, abs=1e-3)
     assert runway[2] == pytest.approx(monthly["runway_months"][-1]) == pytest.approx(12.514, abs=1e-3)
     assert runway[3] == pytest.approx((runway[2] - runway[1]) / runway[1] * 100)
@@ -253,3 +253,23 @@ def test_a_young_companys_summary_says_its_runway_fell_and_that_the_plan_starts_
     assert cash[2] < cash[1]
     assert "No variance to plan." not in rows
     assert "No plan for Oct 2022: the plan covers Jan 2025 – Mar 2026." in rows
+
+
+def test_each_summary_move_says_its_unit_and_window(example_workbook):
+    """The example's three months to Dec 2025 worsened CAC payback (12.1 to 23.2 months), the burn
+    multiple (0.69x to 0.88x) and the CAC: the Summary labels them as the dashboard does, with the unit
+    the number format does not show and the rolling window the figure rests on, not a bare "CAC
+    payback 12.1 → 23.2"."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(example_workbook, read_only=True)
+    labels = [row[0] for row in wb["Summary"].iter_rows(values_only=True) if isinstance(row[0], str)]
+    wb.close()
+    worsened = labels[labels.index("Worsened most") + 2 :][:3]
+    assert worsened == [
+        "CAC payback (months, trailing 3 months)",
+        "Burn multiple (x, trailing 3 months)",
+        "CAC (trailing 3 months)",
+    ]
+    assert "Quick ratio (3 months, x)" in labels
+    assert not {"CAC payback", "Burn multiple", "CAC"} & set(labels)

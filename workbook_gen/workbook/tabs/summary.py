@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, CURRENCY, PCT, shown_label
+from workbook_gen.definitions import BY_KEY, CURRENCY, PCT
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.plan import covers, largest_variances, plan_months_text
 from workbook_gen.metrics.summary import SPAN, Summary, summarise
@@ -14,11 +14,11 @@ from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.commentary import write_commentary
-from workbook_gen.workbook.tabs.common import section_row
+from workbook_gen.workbook.tabs.common import kpi_label, section_row
 
 SHEET = "Summary"
 LEFT, RIGHT = 0, 5  # first columns of the two blocks
-WIDTHS = (30, 13, 13, 12, 3, 24, 13, 13, 13, 11)
+WIDTHS = (40, 12, 12, 10, 3, 24, 12, 12, 12, 11)  # the KPI's label says its unit and window
 COMMENT_CHARS = 150  # characters a printed line of the commentary may take across the page
 
 
@@ -90,7 +90,7 @@ def _moves(book: Book, ws, row: int, title: str, moves, none: str) -> int:
         ws.write_string(row, LEFT, none, book.fmt.note)
         return row + 1
     for m in moves:
-        ws.write_string(row, LEFT, m.label, book.fmt.label)
+        ws.write_string(row, LEFT, kpi_label(m.key, book.settings), book.fmt.label)
         _value(book, ws, row, LEFT + 1, m.before, m.unit)
         _value(book, ws, row, LEFT + 2, m.after, m.unit)
         fill = book.fmt.good if m.gain > 0 else book.fmt.bad
@@ -108,7 +108,7 @@ def _levels(book: Book, ws, row: int, title: str, s: Summary) -> int:
     n = len(book.results.months)
     for level in s.cash:
         m = BY_KEY[level.key]
-        ws.write_string(row, LEFT, shown_label(m), book.fmt.label)
+        ws.write_string(row, LEFT, kpi_label(level.key, book.settings), book.fmt.label)
         for col, value, i in ((LEFT + 1, level.before, n - 1 - SPAN), (LEFT + 2, level.after, n - 1)):
             if math.isfinite(value):
                 ws.write_number(row, col, value, book.fmt.unit(m.unit))
@@ -145,7 +145,7 @@ def _variances(book: Book, ws, row: int, found) -> int:
         return row + 1
     for v in found:
         m = BY_KEY[v.key]
-        ws.write_string(row, LEFT, m.label, fmt.label)
+        ws.write_string(row, LEFT, kpi_label(v.key, book.settings), fmt.label)
         _value(book, ws, row, LEFT + 1, v.actual, m.unit)
         _value(book, ws, row, LEFT + 2, v.plan, m.unit)
         ws.write_number(row, LEFT + 3, v.variance_pct * 100, _change_format(book, False))
