@@ -460,3 +460,73 @@ def test_the_print_copy_fills_the_contents_pages(example_workbook, tmp_path):
     numbered = {r[0]: r[2] for r in rows if r[2] is not None}
     assert numbered.pop("Contents") == "Page"
     assert numbered == {name: pages[name] for name in sheets if name != "Cover"}
+
+
+def test_a_segment_table_says_why_a_segment_has_no_cac_payback(four_segments_path, example_workbook):
+    """Four segments without their own S&M: the dashboard's segment rows print "–" and the Segments
+    page "n/a" for every segment's CAC payback and LTV:CAC. One line under each table says why, naming
+    the two metrics the table shows (not the CAC or magic number it does not); the example, whose two
+    segments have their own spend, prints no such line."""
+    line = (
+        "CAC payback and LTV:CAC are not shown for the segments: sales & marketing spend is not reported "
+        "for each segment on its own."
+    )
+    texts = printed_texts(four_segments_path)
+    for sheet in ("Dashboard", "Segments"):
+        assert texts[sheet].count(line) == 1, sheet
+    wb = openpyxl.load_workbook(four_segments_path, read_only=True, data_only=True)
+    ws = wb["Segments"]
+    values = [list(r) for r in ws.iter_rows(values_only=True)]
+    wb.close()
+    payback = next(r for r in values if isinstance(r[0], str) and r[0].startswith("CAC payback"))
+    assert payback[2:6] == ["n/a"] * 4  # the four segments; the total (column B) has its figure
+    example = printed_texts(example_workbook)
+    assert not [t for s in ("Dashboard", "Segments") for t in example[s] if "not shown for" in t]
+
+
+def test_scope_lines_name_the_segments_without_when_not_all():
+    """A segment with its own S&M beside two without: the line names the two (by hand)."""
+    from types import SimpleNamespace
+
+    from workbook_gen.workbook.tabs.common import scope_lines
+
+    def seg(label, sm, total=False):
+        return SimpleNamespace(label=label, is_total=total, has_sm=sm, has_burn=total)
+
+    scopes = [seg("Total", True, True), seg("A", True), seg("B", False), seg("C", False)]
+    assert scope_lines(["arr", "cac", "burn_multiple"], scopes) == [
+        "CAC is not shown for B and C: sales & marketing spend is not reported for each of them on its own.",
+        "Burn multiple is not shown for the segments: net burn is not reported for each segment on its own, "
+        "and the company's burn is never set against one segment's revenue.",
+    ]
+    assert scope_lines(["arr", "nrr_12m"], scopes) == []
+
+
+def test_a_lifetime_at_the_cap_is_flagged_on_the_segment_pages(four_segments_path):
+    """Four segments: Assisted, Enterprise and Partner lose too few clients to estimate a lifetime, so
+    their client lifetime prints 60.0, the 60-month cap, and their LTV rests on it; Self-serve's (27.1
+    months in Dec 2025) is its own. The dashboard's rule flags it where those figures print: one line
+    under the Segments page's table naming the three, and a note on each of their own pages (no
+    LTV:CAC there: they have no spend of their own, so the note speaks of LTV alone)."""
+    capped = ("Assisted", "Enterprise", "Partner")
+    wb = openpyxl.load_workbook(four_segments_path, read_only=True, data_only=True)
+    values = [list(r) for r in wb["Segments"].iter_rows(values_only=True)]
+    wb.close()
+    life = next(r for r in values if isinstance(r[0], str) and r[0].startswith("Client lifetime"))
+    assert life[2:5] == [60.0, 60.0, 60.0] and life[5] == pytest.approx(27.1, abs=0.05)
+    texts = printed_texts(four_segments_path)
+    assert (
+        "Assisted, Enterprise and Partner: LTV rests on the 60-month lifetime cap (too little churn to "
+        "estimate a lifetime), so LTV is an upper figure."
+    ) in texts["Segments"]
+    wb = openpyxl.load_workbook(four_segments_path)
+    for label, *_ in FOUR_SEGMENTS:
+        line = (
+            f"{label}: LTV rests on the 60-month lifetime cap where client lifetime shows 60 (too little "
+            "churn to estimate a lifetime), so LTV is an upper figure."
+        )
+        rows = rows_by_label(wb[label])  # the label column prints beside every page of months
+        assert (line in rows) == (label in capped), label
+        if line in rows:
+            assert not wb[label].row_dimensions[rows[line]].hidden
+    wb.close()

@@ -9,6 +9,7 @@ is in :mod:`workbook_gen.rules`; how names are spelt, in :mod:`workbook_gen.name
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workbook_gen.expressions import (
@@ -1029,13 +1030,17 @@ def metric_rows(rows, at: int = 0) -> tuple:
     return rows
 
 
-def scope_note(scope: str, label: str) -> str:
+def scope_note(scope: str, label: str, keys: Sequence[str] = (), among: str = "") -> str:
     """Why a segment lacks the metrics of a scope rule (SM or BURN), naming them from the catalog: the
     note a segment's printed page shows when the S&M or Burn sheet has no column for it, in the board's
-    words (the pack names no sheet or column; the Glossary says how a segment gets its own)."""
-    labels = [m.label for m in METRICS if m.scope == scope]
+    words (the pack names no sheet or column; the Glossary says how a segment gets its own). ``keys``
+    narrows the metrics named to those a table shows; where a table sets the segments side by side,
+    ``among`` names those without them ("the segments") and ``label`` speaks of each ("each segment")."""
+    labels = [m.label for m in METRICS if m.scope == scope and (not keys or m.key in keys)]
     listed = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
-    return f"{listed} are not shown: {SCOPE_NEEDS[scope].format(label=label)}."
+    verb = "is" if len(labels) == 1 else "are"
+    where = f" for {among}" if among else ""
+    return f"{listed} {verb} not shown{where}: {SCOPE_NEEDS[scope].format(label=label)}."
 
 
 SCOPE_NEEDS = {

@@ -7,14 +7,17 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from workbook_gen.definitions import (
+    BURN,
     BY_KEY,
     COUNT,
     CURRENCY,
     MONTHS,
     PCT,
     RATIO,
+    SM,
     TRAILING_NAME,
     period_metric,
+    scope_note,
     shown_label,
 )
 from workbook_gen.rules import first_month_number, window_words
@@ -153,6 +156,43 @@ def not_shown_line(keys: Sequence[str], n_months: int, settings, periods: str = 
 def listed(words: Sequence[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def at_lifetime_cap(lifetimes: Sequence[float], settings) -> bool:
+    """Whether any printed client lifetime rests on the lifetime cap (too little churn to estimate one):
+    the rule that flags LTV, and the LTV:CAC built on it, wherever a page prints them."""
+    v = np.asarray(lifetimes, dtype=float)
+    return bool(np.any(np.isfinite(v) & (v >= settings.lifetime_cap_months)))
+
+
+def capped_line(
+    labels: Sequence[str], settings, figures: str = "LTV:CAC is an upper figure", where: str = ""
+) -> str:
+    """The note beside a printed lifetime at the cap (:func:`at_lifetime_cap`), naming the segments
+    ``labels`` and the ``figures`` it inflates; ``where`` narrows it ("in the months ...")."""
+    cap = settings.lifetime_cap_months
+    return (
+        f"{listed(labels)}: LTV rests on the {cap:g}-month lifetime cap{where} (too little churn to estimate "
+        f"a lifetime), so {figures}."
+    )
+
+
+def scope_lines(keys: Iterable[str], scopes) -> list[str]:
+    """The lines under a table that sets the segments side by side (the dashboard's segment rows, the
+    Segments page): for each scope rule (SM, BURN), the metrics among ``keys`` that some segment lacks
+    for want of its own spend or burn, and why (definitions.scope_note), naming the segments unless it
+    is every one. A segment printed without one of them is then never left unexplained."""
+    keys = [k for k in keys if k in BY_KEY]
+    segments = [s for s in scopes if not s.is_total]
+    out = []
+    for rule, has in ((SM, lambda s: s.has_sm), (BURN, lambda s: s.has_burn)):
+        shown = [k for k in keys if BY_KEY[k].scope == rule]
+        without = [s.label for s in segments if not has(s)]
+        if shown and without:
+            among = "the segments" if len(without) == len(segments) else listed(without)
+            each = "each segment" if len(without) == len(segments) else "each of them"
+            out.append(scope_note(rule, each, shown, among))
+    return out
 
 
 def write_wrapped(ws, row: int, first_col: int, last_col: int, text: str, style, width: float) -> None:

@@ -28,9 +28,12 @@ from workbook_gen.workbook.charts import (
 from workbook_gen.workbook.derived import NA, period_formula
 from workbook_gen.workbook.formulas import latest
 from workbook_gen.workbook.tabs.common import (
+    at_lifetime_cap,
+    capped_line,
     kpi_label,
     left_off,
     not_shown_line,
+    scope_lines,
     sheet_header,
     trailing_words,
 )
@@ -113,13 +116,29 @@ def write(book: Book) -> None:
     for r, (key, _view) in enumerate(ROWS):
         if key in blank:
             ws.set_row(TOP + r, None, None, {"level": 1, "hidden": True})
-    if blank:  # wrapped across the table, which is narrower than the line
-        line = not_shown_line(blank, n, book.settings)
-        ws.merge_range(TOP + len(ROWS), 0, TOP + len(ROWS), len(scopes), line, fmt.note_wrap)
-        ws.set_row(TOP + len(ROWS), 15 * printing.text_lines(line, LABEL_WIDTH + VALUE_WIDTH * len(scopes)))
+    # under the table, wrapped across it (it is narrower than a line): the rows left off, and why a
+    # segment's "n/a" (no spend or burn of its own)
+    lines = ([not_shown_line(blank, n, book.settings)] if blank else []) + scope_lines(
+        [k for k in printed if k not in blank], scopes
+    )
+    capped = [  # the dashboard's rule, on the latest lifetime each column prints
+        s
+        for s in scopes
+        if "lifetime_months" not in blank
+        and at_lifetime_cap(s.monthly.get("lifetime_months", [])[-1:], book.settings)
+    ]
+    if capped:
+        both = any("ltv_cac" in s.monthly for s in capped)
+        figures = "LTV and LTV:CAC are upper figures" if both else "LTV is an upper figure"
+        labels = ["Total" if s.is_total else s.label for s in capped]
+        lines.append(capped_line(labels, book.settings, figures))
+    for i, line in enumerate(lines):
+        row = TOP + len(ROWS) + i
+        ws.merge_range(row, 0, row, len(scopes), line, fmt.note_wrap)
+        ws.set_row(row, 15 * printing.text_lines(line, LABEL_WIDTH + VALUE_WIDTH * len(scopes)))
     ws.set_column(0, 0, LABEL_WIDTH)
     ws.set_column(1, len(scopes), VALUE_WIDTH)
-    top = TOP + len(ROWS) + 2
+    top = TOP + len(ROWS) + max(len(lines), 1) + 1
     window = month_window(book, 24)
     arr_top = largest(scope_values(book, None, "arr", window))
     arr = new_chart(

@@ -29,10 +29,13 @@ from workbook_gen.workbook.formulas import in_row, latest
 from workbook_gen.workbook.layout import cell
 from workbook_gen.workbook.tabs.common import (
     T12_START,
+    at_lifetime_cap,
+    capped_line,
     kpi_label,
     left_off,
     listed,
     not_shown_line,
+    scope_lines,
     t12_slice,
     trailing_words,
     write_wrapped,
@@ -341,7 +344,6 @@ def _segment_rows(book: Book, ws, top: int) -> int:
         lines = max(lines, printing.text_lines(head, WIDTH[cols[1 + j]]))
     ws.set_row(top, 15 * lines)
     t = len(res.months)
-    cap = book.settings.lifetime_cap_months
     capped = []
     row = top
     for scope in res.scopes:
@@ -364,11 +366,10 @@ def _segment_rows(book: Book, ws, top: int) -> int:
             ws.write_formula(
                 row, col, f"={latest(name)}", style, cached(values[-1], monthly_marker(key, t - 1))
             )
-            if key == "ltv_cac" and "lifetime_months" in scope.monthly:
-                life = scope.monthly["lifetime_months"][-1]
-                if math.isfinite(life) and life >= cap:
-                    ws.write_string(row, col + 1, CAPPED_MARK, fmt.label)
-                    capped.append(scope.label)
+            life = scope.monthly.get("lifetime_months")
+            if key == "ltv_cac" and life is not None and at_lifetime_cap(life[-1:], book.settings):
+                ws.write_string(row, col + 1, CAPPED_MARK, fmt.label)
+                capped.append(scope.label)
             if m.benchmark is not None and key in kpi_row:
                 _colour(book, ws, (row, col), kpi_row[key], cols, m.benchmark.higher)
     windows = [
@@ -381,13 +382,10 @@ def _segment_rows(book: Book, ws, top: int) -> int:
         ws.write_string(row, 0, f"Latest month; {listed(windows)}, as in the table above.", fmt.note)
     if capped:
         row += 1
-        ws.write_string(
-            row,
-            0,
-            f"{CAPPED_MARK} {', '.join(capped)}: LTV rests on the {cap:g}-month lifetime cap (too little churn "
-            "to estimate a lifetime), so LTV:CAC is an upper figure.",
-            fmt.note,
-        )
+        ws.write_string(row, 0, f"{CAPPED_MARK} {capped_line(capped, book.settings)}", fmt.note)
+    for line in scope_lines((key for key, _head in SEGMENT_KPIS), res.scopes):  # why a "–"
+        row += 1
+        ws.write_string(row, 0, line, fmt.note)
     return row
 
 

@@ -44,6 +44,8 @@ from workbook_gen.workbook.layout import FIRST_COL, HEADER_ROWS, Place
 from workbook_gen.workbook.printing import MONTH_COL_WIDTH, print_window
 from workbook_gen.workbook.tabs import waterfall
 from workbook_gen.workbook.tabs.common import (
+    at_lifetime_cap,
+    capped_line,
     left_off,
     month_header,
     monthly_columns,
@@ -175,6 +177,16 @@ def section_notes(book: Book, ss: ScopeSheets) -> list[str]:
     notes = [scope_note(rule, scope.label) for rule, has in lacking if not has]
     board = [k for section in SECTIONS for k in section_keys(ss, section) if k in SEGMENT_BOARD_ROWS]
     line = not_shown_line(undefined_in_print(book, ss, board), book.layout.n_months, book.settings)
+    life = scope.monthly.get("lifetime_months")
+    if life is not None and at_lifetime_cap(life[print_window(book.layout.n_months) :], book.settings):
+        # the dashboard's rule, for the months this page prints
+        cap = book.settings.lifetime_cap_months
+        figures = (
+            "LTV and LTV:CAC are upper figures" if "ltv_cac" in scope.monthly else "LTV is an upper figure"
+        )
+        notes.append(
+            capped_line([scope.label], book.settings, figures, f" where client lifetime shows {cap:g}")
+        )
     return notes + ([line] if line else [])
 
 
