@@ -218,14 +218,38 @@ def test_one_outlier_rule_for_every_ratio_chart_by_hand():
     # quartile along (fence 130), but it is more than 5 times the median (9.0): far out; top 9.0 × 1.15
     # = 10.35, up to 12.
     assert charts.clip_top([69.2, 8.1, 9.0]) == 12.0
-    # 83.5 is more than 5 times the median (13.6), but the other values reach 65.2: the axis would end
-    # at 80 (65.2 × 1.15 = 75 up to 80), not below 80 % of 83.5 (66.8): nothing to gain, no clipping.
-    assert charts.clip_top([83.5, 65.2, 11.6, 7.2, 7.3, 13.6, 24.3]) is None
+    # A young company's monthly 3-month quick ratios (Apr-Oct 2022): 83.5 is more than 5 times the
+    # median (13.6); 65.2 is not, and alone it would end the axis at 80 (65.2 × 1.15 = 75, up to 80),
+    # no gain on 83.5, so Jun-Oct (7-24) drew flat. The rule looks again at the six left: sorted 7.2,
+    # 7.3, 11.6, 13.6, 24.3, 65.2, quartiles 8.375 and 21.625 (IQR 13.25), fence 21.625 + 39.75 =
+    # 61.375: 65.2 is far out too (two of seven, within a third). Top 24.3 × 1.15 = 27.9, up to 30.
+    assert charts.clip_top([83.5, 65.2, 11.6, 7.2, 7.3, 13.6, 24.3]) == 30.0
+    # never more than a third of the points: with 60.0 beside them, the third look (60 against 5 times
+    # the median 11.6 of 60, 11.6, 7.2, 7.3, 13.6) would make three of seven; it stops at two, and 60
+    # holds the axis at 80 (60 × 1.15 = 69): no gain on 83.5, no clipping.
+    assert charts.clip_top([83.5, 65.2, 60.0, 11.6, 7.2, 7.3, 13.6]) is None
     # no outlier: no bound, no label, the name as it is
     typical = values[1:]
     assert charts.clip_top(typical) is None
     assert charts.clip_labels(typical, None, "0.0") == {}
     assert charts.clip_name("Quick ratio", typical, None, "0.0", quarters[1:]) == "Quick ratio"
+
+
+def test_side_by_side_clipped_columns_label_up_their_columns():
+    """Burn multiples of 1.26 and 1.33 in adjacent months above an axis at 1.0 (the four-segment
+    company's Nov and Dec 2024): two labels "1.3 ↑" side by side are wider than two columns of a
+    two-year chart and printed over each other. Then each label turns a quarter, runs up its column in
+    white, and its arrow, turned with it, is "→" (which points up on the page). A lone clipped
+    column keeps the flat label."""
+    values = np.array([0.45, 0.71, 1.26, 1.33, 0.28, 1.9, 0.3])
+    custom = charts.clipped_labels(values, 1.0, "0.0")["custom"]
+    assert [c.get("value") for c in custom] == [None, None, "1.3 →", "1.3 →", None, "1.9 →", None]
+    assert all(
+        c["font"]["rotation"] == -90 and c["font"]["color"] == "#FFFFFF" for c in custom if "value" in c
+    )
+    lone = charts.clipped_labels(np.array([0.45, 1.26, 0.71, 1.33]), 1.0, "0.0")["custom"]
+    assert [c.get("value") for c in lone] == [None, "1.3 ↑", None, "1.3 ↑"]
+    assert all("rotation" not in c["font"] for c in lone if "value" in c)
 
 
 def _axis_tops(xml: str) -> dict[str, float]:
@@ -253,7 +277,7 @@ def test_no_point_is_beyond_its_axis_unlabelled_in_the_example(example_workbook)
                 if top is None or not any(v > top * (1 + 1e-9) for v in values):
                     continue
                 label = re.search(r"<c:tx><c:v>(.*?)</c:v>", ser)[1]
-                labelled = "↑</a:t>" in ser or "↑" in label
+                labelled = "↑</a:t>" in ser or "→</a:t>" in ser or "↑" in label
                 assert labelled, (name, label, top)
                 clipped.append((label, top))
     assert ("Quick ratio (right axis), 2024 Q1 9.0 ↑", 6.0) in clipped

@@ -530,3 +530,19 @@ def test_a_lifetime_at_the_cap_is_flagged_on_the_segment_pages(four_segments_pat
         if line in rows:
             assert not wb[label].row_dimensions[rows[line]].hidden
     wb.close()
+
+
+def test_the_four_segment_burn_multiple_labels_do_not_overlap(four_segments_path):
+    """The four-segment dashboard's burn multiple (trailing 3 months) is 1.26 in Nov 2024 and 1.33 in
+    Dec 2024, both above its axis at 1.0: their labels run up their columns, turned a quarter (the
+    chart XML's rot of -90°), instead of printing "1.3 ↑1.3 ↑" over each other."""
+    import zipfile
+
+    with zipfile.ZipFile(four_segments_path) as z:
+        xml = [z.read(n).decode() for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", n)]
+    burn = [x for x in xml if "Burn multiple, 3 months" in x and "barChart" in x]
+    labels = [re.findall(r"<c:dLbl>.*?</c:dLbl>", chart, re.S) for chart in burn]
+    turned = [[lab for lab in found if "1.3 →</a:t>" in lab] for found in labels]
+    assert [len(t) for t in turned if t] == [2]  # the dashboard's (its two years of months)
+    assert all('rot="-5400000"' in lab for t in turned for lab in t)
+    assert not [lab for found in labels for lab in found if "↑</a:t>" in lab]
