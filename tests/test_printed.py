@@ -546,3 +546,42 @@ def test_the_four_segment_burn_multiple_labels_do_not_overlap(four_segments_path
     assert [len(t) for t in turned if t] == [2]  # the dashboard's (its two years of months)
     assert all('rot="-5400000"' in lab for t in turned for lab in t)
     assert not [lab for found in labels for lab in found if "↑</a:t>" in lab]
+
+
+def test_the_glossary_leaves_a_gap_under_its_heads_on_every_page(example_workbook):
+    """The Glossary's entries are top-aligned, so the first entry of each printed page touched the
+    heads' rule above it: an empty thin row under the heads is repeated with them on every page."""
+    from workbook_gen.workbook.tabs.glossary import GAP_PT, HEADS
+
+    wb = openpyxl.load_workbook(example_workbook)
+    ws = wb["Glossary"]
+    heads = next(r for r in ws.iter_rows() if r[0].value == "Metric")
+    assert tuple(c.value for c in heads[: len(HEADS)]) == HEADS
+    gap = heads[0].row + 1
+    assert all(c.value is None for c in ws[gap])
+    assert ws.row_dimensions[gap].height == GAP_PT
+    assert ws.print_title_rows.replace("$", "") == f"{heads[0].row}:{gap}"  # repeated on every page
+    assert ws.cell(gap + 1, 1).value == "Opening MRR"  # the first entry, under the gap
+    wb.close()
+
+
+def test_a_settings_row_is_top_aligned_in_every_column(example_workbook):
+    """A setting's row grows to its wrapped explanation; its name and value were bottom-aligned while
+    the explanation and the source were top-aligned, so an explanation sat beside the next setting's
+    name. Every cell of a setting's row is top-aligned."""
+    from dataclasses import fields
+
+    from workbook_gen.settings import Settings
+
+    wb = openpyxl.load_workbook(example_workbook)
+    ws = wb["Settings"]
+    names = {f.name for f in fields(Settings)}
+    rows = [r for r in ws.iter_rows(max_col=4) if r[0].value in names]
+    assert len(rows) == len(names)
+    tall = [r for r in rows if (ws.row_dimensions[r[0].row].height or 15) > 15]
+    assert tall  # the wrapped ones (company, currency, split, ...)
+    for r in rows:
+        assert [c.alignment.vertical for c in r if c.value is not None] == ["top"] * sum(
+            c.value is not None for c in r
+        ), r[0].value
+    wb.close()

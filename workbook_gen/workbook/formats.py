@@ -51,6 +51,7 @@ class Formats:
         self.header_date = add(bold=True, bottom=1, bg_color="#D9E1F2", align="center", num_format="mmm yy")
         self.section = add(bold=True, font_color="#FFFFFF", bg_color=NAVY)
         self.label = add()
+        self.label_top = add(valign="top")  # beside a wrapped text, level with its first line
         self.label_bold = add(bold=True)
         self.name = add(font_color="#7F7F7F", italic=True)
         self.unit_text = add(font_color="#7F7F7F")
@@ -106,10 +107,14 @@ class Formats:
             bg_color="#EDEDED",
         )
 
-    def input_unit(self, unit: str):
-        # Input cells keep the plain signed format of the input template.
+    def input_unit(self, unit: str, valign: str = "bottom"):
+        # Input cells keep the plain signed format of the input template; ``valign`` "top" beside a
+        # wrapped text.
         code = self.number_formats["chart_currency" if unit == CURRENCY else unit]
-        return self._get(("input", unit), num_format=code, font_color=INPUT_FONT, bg_color=INPUT_FILL)
+        where = {} if valign == "bottom" else {"valign": valign}
+        return self._get(
+            ("input", unit, valign), num_format=code, font_color=INPUT_FONT, bg_color=INPUT_FILL, **where
+        )
 
     def change(self, unit: str):
         """A signed change: + and − always shown; a change of a percentage is in points."""

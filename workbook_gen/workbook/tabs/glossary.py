@@ -34,6 +34,7 @@ from workbook_gen.workbook.tabs.settings import CARRIED_TEXT, NUMERIC_SETTINGS
 
 SHEET = "Glossary"
 WIDTHS = (26, 24, 7, 48, 48, 30, 40)
+GAP_PT = 6  # the empty row between the heads and the first entry of every page
 HEADS = ("Metric", "Defined name", "Unit", "What it means", "How it is calculated", "Benchmark", "Note")
 GENERAL_NOTES = (
     "Month 1 is the opening balance: it has closing MRR, clients and ARPA but no movements; every client paying "
@@ -76,7 +77,10 @@ def write(book: Book) -> None:
     row = 3
     for c, h in enumerate(HEADS):
         ws.write_string(row, c, h, fmt.header_left)
-    row += 1
+    # a thin empty row under the heads, repeated with them on every printed page: the entries are
+    # top-aligned, so the first one of a page otherwise touches the heads' rule
+    ws.set_row(row + 1, GAP_PT)
+    row += 2
     symbol = book.settings.currency_symbol.strip()
 
     def entry(cells) -> None:
@@ -194,5 +198,5 @@ def write(book: Book) -> None:
         row += 1
     for c, width in enumerate(WIDTHS):
         ws.set_column(c, c, width)
-    ws.freeze_panes(4, 1)
-    ws.repeat_rows(3, 3)
+    ws.freeze_panes(5, 1)
+    ws.repeat_rows(3, 4)

@@ -48,12 +48,14 @@ def write(book: Book) -> None:
     section_row(fmt, ws, row, "Settings used", 4)
     row += 1
     why_split = book.results.split_reason
+    # a setting's row grows to its wrapped explanation: every cell of it top-aligned, so that each
+    # explanation starts level with its own setting's name and value
     for f in fields(s):
         value = getattr(s, f.name)
-        ws.write_string(row, 0, f.name, fmt.label)
+        ws.write_string(row, 0, f.name, fmt.label_top)
         ws.write_string(row, 3, _source(book, f.name, why_split), fmt.note_wrap)
         if f.name in NUMERIC_SETTINGS:
-            ws.write_number(row, 1, float(value), fmt.input_unit("int"))
+            ws.write_number(row, 1, float(value), fmt.input_unit("int", "top"))
             book.define(setting_name(f.name), on(SHEET, cell(row, 1, True, True)))
         else:
             text = {
@@ -66,7 +68,7 @@ def write(book: Book) -> None:
                 text = f"{value:%Y-%m}"
             elif f.name == "constant_currency" and "fx.csv" in book.data.checksums:
                 text = "none: each month at its own rates (fx.csv)"
-            ws.write_string(row, 1, text, fmt.label)
+            ws.write_string(row, 1, text, fmt.label_top)
             if f.name in CARRIED_TEXT:  # read back when this pack is the next month's input
                 book.define(setting_name(f.name), on(SHEET, cell(row, 1, True, True)))
         live = f.name in NUMERIC_SETTINGS
