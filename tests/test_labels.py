@@ -126,3 +126,22 @@ def test_cohort_payback_age_is_in_its_groupings_unit(example_cells):
                 if isinstance(v, str) and v.startswith("Payback age"):
                     found.add(v)
     assert {"Payback age (months)", "Payback age (quarters)", "Payback age (years)"} <= found
+
+
+def test_segments_headings_name_the_split_without_repeating_segment(example_workbook):
+    from workbook_gen.text import segments_of
+
+    assert segments_of("Segment") == "Segments"
+    assert segments_of(" segments ") == "Segments"
+    assert segments_of("Region") == "Segments by Region"
+    wb = openpyxl.load_workbook(example_workbook, read_only=True)
+    texts = [
+        v
+        for name in ("Summary", "Cover", "Checks", "Glossary")
+        for row in wb[name].iter_rows(values_only=True)
+        for v in row
+        if isinstance(v, str)
+    ]
+    wb.close()
+    assert "Segments" in texts  # the Summary's segment block (the split column is called Segment)
+    assert not [t for t in texts if "of Segment" in t or "by Segment" in t]

@@ -43,3 +43,9 @@ def csv_text(value: str) -> str:
     as spreadsheet tools expect, so that opening the file never evaluates it as a formula."""
     text = str(value)
     return "'" + text if text.startswith(_CSV_TRIGGERS) else text
+
+
+def segments_of(split: str) -> str:
+    """'Segments' qualified by the split attribute: 'Segments by Region', but plain 'Segments' where the
+    attribute is itself called Segment (no 'Segments of Segment')."""
+    return "Segments" if split.strip().lower() in ("segment", "segments") else f"Segments by {split}"

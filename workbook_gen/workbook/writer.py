@@ -13,6 +13,7 @@ from workbook_gen.definitions import GROUPINGS, SECTIONS
 from workbook_gen.metrics.engine import Results, segment_key
 from workbook_gen.model import SHEET_COMMENTARY, SHEET_PLAN, SHEET_SM, InputData
 from workbook_gen.settings import Settings
+from workbook_gen.text import segments_of
 from workbook_gen.workbook.book import RESERVED_SHEETS, Book, PortableWorksheet, ScopeSheets, sheet_safe
 from workbook_gen.workbook.formats import Formats
 from workbook_gen.workbook.layout import CLIENT_CALC, TIMELINE, Layout, cell, on
@@ -161,7 +162,7 @@ def write_workbook(
         )
         book.scope_sheets.append(ss)
     if results.segments:
-        book.declare("segments", "Segments", f"Segments of {results.split} side by side")
+        book.declare("segments", "Segments", f"{segments_of(results.split)}, side by side")
     book.declare(
         "checks", "Checks", "The MRR bridge adds up, segments sum to the total, every month is covered"
     )

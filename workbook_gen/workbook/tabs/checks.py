@@ -9,6 +9,7 @@ from workbook_gen.definitions import BY_KEY, GAINS, MOVEMENTS, metric_rows
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
 from workbook_gen.names import series_name
+from workbook_gen.text import segments_of
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.derived import NA
@@ -70,7 +71,7 @@ def write(book: Book) -> None:
         diffs = sum(s * m[k] for k, s in BRIDGE) - m["mrr_closing"]
         ok_row(f"Bridge — {scope.label}", "", formula, lambda i, d=diffs: _status(d[i]))
     if res.segments:
-        section(f"Segments of {res.split} sum to the total")
+        section(f"{segments_of(res.split)}: they sum to the total")
         for key in (
             k for k in res.total.monthly if BY_KEY[k].additive and all(k in s.monthly for s in res.scopes)
         ):

@@ -28,6 +28,7 @@ from workbook_gen.names import (
 )
 from workbook_gen.rules import better_sentence, formula_text, period_rule_text, undefined_sentence
 from workbook_gen.settings import SETTING_HELP
+from workbook_gen.text import segments_of
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.tabs.common import section_row, sheet_header, unit_text
 from workbook_gen.workbook.tabs.settings import CARRIED_TEXT, NUMERIC_SETTINGS
@@ -175,7 +176,7 @@ def write(book: Book) -> None:
         )
     if book.results.segments:
         row += 1
-        section_row(fmt, ws, row, f"Segments of {book.results.split}", len(HEADS))
+        section_row(fmt, ws, row, segments_of(book.results.split), len(HEADS))
         row += 1
         for scope in book.results.segment_scopes():
             entry(

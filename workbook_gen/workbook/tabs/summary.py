@@ -11,6 +11,7 @@ from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.plan import covers, largest_variances, plan_months_text
 from workbook_gen.metrics.summary import SPAN, Summary, summarise
 from workbook_gen.rules import monthly_marker
+from workbook_gen.text import segments_of
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.commentary import write_commentary
@@ -163,7 +164,7 @@ def _segments(book: Book, ws, row: int, s: Summary) -> int:
         ws,
         row,
         RIGHT,
-        f"Segments (by {book.results.split})",
+        segments_of(book.results.split),
         ("Segment", "ARR", f"ARR, {SPAN} mo", "NRR (12m)", "ARR trend"),
     )
     for t in s.segments:
