@@ -14,7 +14,7 @@ from workbook_gen.errors import SettingsError
 from workbook_gen.metrics.arrays import Windows
 from workbook_gen.metrics.cohorts import CohortTables, cohort_tables
 from workbook_gen.metrics.customers import Customers, customers
-from workbook_gen.metrics.monthly import monthly_series
+from workbook_gen.metrics.monthly import helper_values, monthly_series
 from workbook_gen.metrics.periods import Periods, make_periods, period_view, trailing_period
 from workbook_gen.metrics.plan import PlanResults, plan_vs_actual
 from workbook_gen.model import InputData, attribute_text
@@ -64,6 +64,7 @@ class Scope:
     trailing: dict[str, float]  # the trailing twelve months (definitions.TRAILING_KEYS)
     quarterly: dict[str, np.ndarray] | None = None
     annual: dict[str, np.ndarray] | None = None
+    helpers: dict[str, np.ndarray] = field(default_factory=dict)  # the workbook's helper rows (helper_values)
 
     @property
     def has_burn(self) -> bool:
@@ -150,22 +151,11 @@ def _distinct(values: list) -> tuple[int, bool]:
     return n, len(values) > 1 and n == len(values)
 
 
-_LAST_SEGMENTS: list = []  # (data, split, answer) of the last call: the build asks again for the same inputs
-
-
 def _segments(data: InputData, split: str) -> tuple[tuple[str, ...], list[str]]:
     """The segment values (named ones sorted, then ``Unassigned`` for blanks) and each client's.
 
     Values equal up to case and spaces (:func:`segment_key`) are one segment, shown with the first
     spelling in row order, trimmed; blanks join a value spelled ``Unassigned`` if any."""
-    if _LAST_SEGMENTS and _LAST_SEGMENTS[0] is data and _LAST_SEGMENTS[1] == split:
-        return _LAST_SEGMENTS[2]
-    answer = _segments_of(data, split)
-    _LAST_SEGMENTS[:] = [data, split, answer]
-    return answer
-
-
-def _segments_of(data: InputData, split: str) -> tuple[tuple[str, ...], list[str]]:
     texts = [attribute_text(v) for v in data.attributes[split]]
     first: dict[str, str] = {}
     for text in texts:
@@ -191,7 +181,10 @@ def segment_numbers(data: InputData, split: str | None) -> np.ndarray | None:
     """Each client's segment number (1 for the first of :func:`segment_values`), None without a split."""
     if split is None:
         return None
-    values, labels = _segments(data, split)
+    return _numbers(*_segments(data, split))
+
+
+def _numbers(values: tuple[str, ...], labels) -> np.ndarray:
     number = {v: k + 1 for k, v in enumerate(values)}
     return np.array([number[v] for v in labels], dtype=int)
 
@@ -233,17 +226,29 @@ def compute(data: InputData, settings: Settings) -> Results:
             "annual": period_view(own, periods["year"], windows),
         }
         trailing_values = {k: float(v[0]) for k, v in trailing.items()}
+        helpers = helper_values(mrr, data.n_clients)
         return Scope(
-            name, label, slug, number, mask, sm is not None, monthly, cohorts, trailing_values, **views
+            name,
+            label,
+            slug,
+            number,
+            mask,
+            sm is not None,
+            monthly,
+            cohorts,
+            trailing_values,
+            **views,
+            helpers=helpers,
         )
 
     scopes: list[Scope] = []
     scopes.append(scope("total", "Total", None, None, None, data.sm_spend, data.net_burn, data.cash_balance))
     split, split_reason = split_choice(data, settings.split)
     values: tuple[str, ...] = ()
+    labels = None
     if split is not None:
-        values = segment_values(data, split)
-        labels = segment_labels(data, split)
+        values, label_list = _segments(data, split)
+        labels = np.array(label_list, dtype=object)
         sm_cols = {segment_key(k): v for k, v in data.sm_by_segment.items()}
         burn_cols = {segment_key(k): v for k, v in data.burn_by_segment.items()}
         used = set()
@@ -266,7 +271,6 @@ def compute(data: InputData, settings: Settings) -> Results:
             if segment_key(k) not in known:
                 warnings.append(f"Burn: column {k!r} matches no value of {split!r}; it is not used.")
     plan = plan_results(data, settings, periods, scopes[0].monthly, warnings)
-    labels = segment_labels(data, split) if split is not None else None
     return Results(
         data.months,
         settings,
@@ -277,7 +281,13 @@ def compute(data: InputData, settings: Settings) -> Results:
         tuple(warnings),
         split_reason,
         plan,
-        customers(data.client_ids, data.attributes, data.mrr, labels, segment_numbers(data, split)),
+        customers(
+            data.client_ids,
+            data.attributes,
+            data.mrr,
+            labels,
+            None if labels is None else _numbers(values, labels),
+        ),
     )
 
 

@@ -204,6 +204,25 @@ def kept(mrr: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+# The workbook's shared helper rows of a scope (one per month each): several series read each of them, so
+# the client rows are scanned once per month and scope for all of them.
+KEPT_NOW, KEPT_THEN, KEPT_COUNT = "kept_mrr_now", "kept_mrr_then", "kept_clients"
+TOP_THRESHOLD = "top10_threshold"
+
+
+def helper_values(mrr: np.ndarray, n_clients: int) -> dict[str, np.ndarray]:
+    """The values of one scope's helper rows, month by month: :func:`kept`'s three sums and the
+    :data:`TOP_N`-th largest client MRR. ``mrr`` holds the scope's clients; ``n_clients`` counts every
+    client of the workbook (the LARGE of the helper row sees the other scopes' clients as 0)."""
+    both = kept(mrr)
+    return {
+        KEPT_NOW: both["now"],
+        KEPT_THEN: both["then"],
+        KEPT_COUNT: both["count"],
+        TOP_THRESHOLD: kth_largest(mrr, min(TOP_N, n_clients)),
+    }
+
+
 def top_sum(mrr: np.ndarray, k: int) -> np.ndarray:
     """Σ of each month's k largest client MRRs (all of them when fewer than k), as the workbook sums it:
     Σ over clients above the k-th largest v of (MRR − v), plus k × v, so that ties at v count once each."""

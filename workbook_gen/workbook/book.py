@@ -6,13 +6,15 @@ import math
 import re
 from collections import namedtuple
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import repeat
 
+import numpy as np
 from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
 
 from workbook_gen.expressions import UNDEFINED
-from workbook_gen.metrics.engine import Results, Scope
+from workbook_gen.metrics.engine import Results, Scope, segment_numbers
 from workbook_gen.model import EXCEL_EPOCH, InputData
 from workbook_gen.settings import Settings
 from workbook_gen.text import inert_name
@@ -198,6 +200,12 @@ class Book:
     sources: dict[str, str] = field(default_factory=dict)  # setting -> where it came from
     declared: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # pack section -> (sheet, what)
     part: dict[str, str] = field(default_factory=dict)  # printed sheet -> "pack", "divider" or "appendix"
+
+    @cached_property
+    def segment_numbers(self) -> np.ndarray | None:
+        """Each client row's segment number (1 for the first of ``results.segments``), in the workbook's
+        row order; None without a split."""
+        return segment_numbers(self.data, self.results.split)
 
     @property
     def period_text(self) -> str:

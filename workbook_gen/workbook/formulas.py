@@ -16,18 +16,19 @@ from dataclasses import dataclass
 
 from workbook_gen.definitions import BY_KEY
 from workbook_gen.expressions import EXACT_DECIMALS, UNDEFINED
+from workbook_gen.metrics.monthly import (  # noqa: F401 (the helper rows' names, used by the tabs)
+    KEPT_COUNT,
+    KEPT_NOW,
+    KEPT_THEN,
+    TOP_N,
+    TOP_THRESHOLD,
+)
 from workbook_gen.model import SHEET_BURN, SHEET_GM, SHEET_SM
 from workbook_gen.names import helper_row_name, series_name
 from workbook_gen.workbook.layout import CC_FIRST, CC_SEGMENT, TL_DATE, Layout
 
 NA = f'"{UNDEFINED}"'
 GT0 = '">0"'
-TOP_N = 10  # the clients counted in top10_share (metrics.monthly.TOP_N)
-TOP_THRESHOLD = "top10_threshold"  # the helper row of each month's 10th largest client MRR
-# Shared helper rows of the clients paying in both of two consecutive months (metrics.monthly.kept): Σ of
-# their MRR now, Σ of their MRR last month, and their number. Several series read each of them, so the
-# client rows are scanned once per month and scope for all of them.
-KEPT_NOW, KEPT_THEN, KEPT_COUNT = "kept_mrr_now", "kept_mrr_then", "kept_clients"
 
 
 # --- INDEX in its portable form (README, "How the formulas are built") ----------------------------------------------------

@@ -13,7 +13,7 @@ from xlsxwriter.utility import quote_sheetname
 from workbook_gen.definitions import CURRENCY, GROUPINGS, OPENING_BASE
 from workbook_gen.metrics.arrays import first_active
 from workbook_gen.metrics.cohorts import row_of
-from workbook_gen.metrics.engine import UNASSIGNED, segment_key, segment_numbers
+from workbook_gen.metrics.engine import UNASSIGNED, segment_key
 from workbook_gen.model import SHEET_MRR
 from workbook_gen.names import period_edge_name
 from workbook_gen.workbook.book import Book
@@ -69,7 +69,7 @@ def write(book: Book) -> None:
     rows = {g: res.total.cohorts[g].rows for g in GROUPINGS}
     coh_q = row_of(data.mrr, rows["quarter"]) + 1
     coh_y = row_of(data.mrr, rows["year"]) + 1
-    seg_numbers = segment_numbers(data, res.split)
+    seg_numbers = book.segment_numbers
     if res.split:
         split_col = list(data.attributes).index(res.split)
         listed = lay.place("segment_list")
@@ -224,7 +224,7 @@ def _write_segment_rows(book: Book, ws, top: int, start: np.ndarray, end: np.nda
     its clients of lower segment numbers, as many rows as it has clients of this segment. The segment
     cohort tables of the month grouping sum these rows alone, without testing the segment of each client."""
     lay, fmt, res = book.layout, book.fmt, book.results
-    numbers = segment_numbers(book.data, res.split)
+    numbers = book.segment_numbers
     segments = lay.client_column(CC_SEGMENT, TIMELINE)
     for k, label in enumerate(res.segments, start=1):
         first_col = CR_SEGMENT_ROWS + 2 * (k - 1)

@@ -23,8 +23,6 @@ from workbook_gen.definitions import (
     scope_note,
     shown_label,
 )
-from workbook_gen.metrics.engine import segment_labels
-from workbook_gen.metrics.monthly import kept, kth_largest
 from workbook_gen.names import chart_data_name, helper_row_name, section_notes_name, series_name
 from workbook_gen.rules import monthly_marker
 from workbook_gen.workbook import printing
@@ -262,22 +260,18 @@ def write(book: Book, ss: ScopeSheets) -> None:
 
 
 def _write_helper_rows(book: Book, ss: ScopeSheets, ws, f: MonthlyFormulas, section: str) -> None:
-    lay, scope, data = book.layout, ss.scope, book.data
+    lay, scope = book.layout, ss.scope
     whats = helper_rows(ss, section)
     if not whats:
         return
-    mrr = data.mrr  # the workbook's rows (cohort order): the scope's clients picked by their segment
-    if not scope.is_total:
-        mrr = mrr[segment_labels(data, book.results.split) == scope.label]
-    both = kept(mrr)
     for what in whats:
         row = lay.place(helper_row_name(what, scope.slug)).row
         ws.write_string(row, 0, HELPER_LABELS[what], book.fmt.note)
         ws.set_row(row, None, None, {"level": 1, "hidden": True})
+        values = scope.helpers[what]
         if what == TOP_THRESHOLD:
-            values, formula_of = kth_largest(mrr, min(TOP_N, data.n_clients)), f.top_threshold
+            formula_of = f.top_threshold
         else:
-            values = both[{KEPT_NOW: "now", KEPT_THEN: "then", KEPT_COUNT: "count"}[what]]
             formula_of = lambda i, what=what: f.kept_formula(what, i)  # noqa: E731
         unit = "count" if what == KEPT_COUNT else BY_KEY["mrr_closing"].unit
         style = book.fmt.unit(unit)
