@@ -269,3 +269,33 @@ def test_hidden_helper_rows_take_no_room_on_the_printed_page(example_workbook):
         xml = z.read(_sheet_part(z, "Clients & ARPA")).decode("utf-8")
     assert "<rowBreaks" not in xml
     assert xml.count('hidden="1"') >= 8  # the chart-data rows and the 10th-largest helper row
+
+
+def test_the_movement_lists_say_what_they_measure_in_the_summarys_units(example_workbook):
+    """The example's Client 278 contracted by $10,212 of ARR in December but grew earlier in the quarter:
+    it is in the month's contraction list and not in the three months' (which compare Dec 2025 with
+    Sep 2025, net of the moves between). The page says what each list measures, and the executive
+    summary's client losses are the same ARR amounts as the three-month lists (not MRR)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(example_workbook, data_only=True)  # the cached values
+    ws = wb["Customers"]
+    texts = [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+    month_side = {(ws.cell(c.row, 2).value, ws.cell(c.row, 4).value) for c in ws["A"] if c.row > 20}
+    three_side = {ws.cell(c.row, 6).value: ws.cell(c.row, 8).value for c in ws["A"] if c.row > 20}
+    assert ("Client 278", -10212) in month_side and "Client 278" not in three_side
+    assert "Change in ARR from Nov 2025 to Dec 2025." in texts
+    assert "Change in ARR between Sep 2025 and Dec 2025, net of moves in between." in texts
+    assert any("shows only its net change" in t for t in texts)
+    summary = wb["Summary"]
+    heads = [c.value for r in summary.iter_rows() for c in r]
+    assert heads.count("ARR Sep 2025") == 2 and "MRR Sep 2025" not in heads
+    losses = next(c for r in summary.iter_rows() for c in r if c.value == "Largest client losses")
+    first = losses.row + 2  # under the band and its heads
+    lost = {
+        summary.cell(r, losses.column).value: summary.cell(r, losses.column + 3).value
+        for r in range(first, first + 3)
+    }
+    # Client 303 paid $2,346 a month in September and nothing in December: −$28,152 of ARR on both pages
+    assert lost["Client 303"] == -28152
+    assert all(three_side[name] == amount for name, amount in lost.items())

@@ -59,7 +59,7 @@ MOVEMENT_HEAD = {
 # Visible columns: two tables share them (the largest clients; the movements of the two windows side by side).
 WIDTHS = (12, 26, 16, 14, 12, 26, 16, 14)
 LARGEST_TOP = 5  # header row of the largest clients
-MOVERS_TOP = LARGEST_TOP + TOP_CLIENTS + 7  # header row of the movements
+MOVERS_TOP = LARGEST_TOP + TOP_CLIENTS + 8  # header row of the movements
 # Hidden helper columns: for each line, its rank k, the score LARGE finds and the client row MATCH finds.
 HELPER = {"month": 20, "three_months": 23}  # first of (k, value, row) for each side; the largest use "month"
 CHART_COL = len(WIDTHS)
@@ -234,7 +234,7 @@ def write(book: Book) -> None:
         ws.write_formula(total + k, 4, f"={latest(series_name(key))}", fmt.unit(PCT), cached(value))
 
     # --- the largest movements ------------------------------------------------------------------------
-    section_row(fmt, ws, MOVERS_TOP - 2, "Largest movements — change in ARR", len(WIDTHS))
+    section_row(fmt, ws, MOVERS_TOP - 3, "Largest movements — change in ARR (12 × MRR)", len(WIDTHS))
     sides = {"month": (1, 2, 3), "three_months": (5, 6, 7)}
     for window, (c_client, c_seg, c_change) in sides.items():
         start = cust.window_starts[window]
@@ -243,7 +243,8 @@ def write(book: Book) -> None:
             if window == "month"
             else f"Latest three months: {months[min(start + 1, n_months - 1)]:%b %Y} – {last}"
         )
-        ws.write_string(MOVERS_TOP - 1, c_client, span, fmt.label_bold)
+        ws.write_string(MOVERS_TOP - 2, c_client, span, fmt.label_bold)
+        ws.write_string(MOVERS_TOP - 1, c_client, window_text(window, months[start], last), fmt.note)
         for c, h in zip((c_client, c_seg, c_change), ("Client", "Segment", "ARR change"), strict=True):
             ws.write_string(MOVERS_TOP, c, h, fmt.header_left if c != c_change else fmt.header)
     ws.write_string(MOVERS_TOP, 0, "Movement", fmt.header_left)
@@ -269,7 +270,12 @@ def write(book: Book) -> None:
                     fmt.unit(CURRENCY),
                     "" if mover is None else mover.arr_change,
                 )
-    bottom = MOVERS_TOP + len(MOVEMENTS) * TOP_MOVERS
+    bottom = MOVERS_TOP + len(MOVEMENTS) * TOP_MOVERS + 1
+    if cust.window_starts["month"] != cust.window_starts["three_months"]:  # say how the two windows differ
+        three = months[cust.window_starts["three_months"]]
+        for k, note in enumerate(net_notes(f"{three:%b %Y}", last)):
+            ws.write_string(bottom + k, 0, note, fmt.note)
+        bottom += 1
     _chart(book, ws)
     printing.page_setup(book, ws)
     ws.print_area(0, 0, bottom, CHART_COL + math.ceil(CHART_W / printing.col_px(8.43)))
@@ -277,6 +283,23 @@ def write(book: Book) -> None:
 
 
 CHART_W, CHART_H = 460, 300
+
+
+def window_text(window: str, start, last: str) -> str:
+    """What a window's lists measure, in the board's words."""
+    if window == "month":
+        return f"Change in ARR from {start:%b %Y} to {last}."
+    return f"Change in ARR between {start:%b %Y} and {last}, net of moves in between."
+
+
+def net_notes(start: str, last: str) -> tuple[str, str]:
+    """Why a client of the month's lists can be missing from the three months' lists, or differ there."""
+    return (
+        f"The three-month lists compare each client's ARR in {last} with {start}: a client that grew and then "
+        "shrank (or the reverse) shows only its net change,",
+        f"so a move of {last} can be smaller there, or absent. ARR = 12 × MRR, as in the executive summary's "
+        "client wins and losses.",
+    )
 
 
 def _chart(book: Book, ws) -> None:

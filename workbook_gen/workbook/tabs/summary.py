@@ -53,6 +53,11 @@ def write(book: Book) -> None:
         "Better or worse as each KPI's benchmark reads (lower churn, burn and payback are better); a "
         "segment's NRR is coloured by the NRR benchmark, as on the dashboard.",
     )
+    if s.since is not None and (s.wins or s.losses):
+        notes += (
+            f"Client wins and losses: change in ARR (12 × MRR) between {s.since:%b %Y} and "
+            f"{res.months[-1]:%b %Y}, net of moves in between, as in the Customers page's three-month lists.",
+        )
     for i, note in enumerate(notes, start=1):
         ws.write_string(bottom + i, 0, note, fmt.note)
     for c, width in enumerate(WIDTHS):
@@ -190,18 +195,24 @@ def _segments(book: Book, ws, row: int, s: Summary) -> int:
 def _clients(book: Book, ws, row: int, title: str, moves) -> int:
     fmt = book.fmt
     since = book.results.months[-1 - SPAN] if len(book.results.months) > SPAN else None
-    then = f"MRR {since:%b %Y}" if since else "MRR then"
+    then = f"ARR {since:%b %Y}" if since else "ARR then"
     row = _band(
-        book, ws, row, RIGHT, title, ("Client", then, f"MRR {book.results.months[-1]:%b %Y}", "Change", "")
+        book,
+        ws,
+        row,
+        RIGHT,
+        title,
+        ("Client", then, f"ARR {book.results.months[-1]:%b %Y}", "ARR change", ""),
     )
     if not moves:
         ws.write_string(row, RIGHT, "None.", fmt.note)
         return row + 1
     for c in moves:
         ws.write_string(row, RIGHT, c.name, fmt.label)
-        _value(book, ws, row, RIGHT + 1, c.before, CURRENCY)
-        _value(book, ws, row, RIGHT + 2, c.after, CURRENCY)
-        _value(book, ws, row, RIGHT + 3, c.change, CURRENCY)
+        # in ARR (12 × MRR), as the Customers page's movements and the segments' ARR beside them
+        _value(book, ws, row, RIGHT + 1, 12 * c.before, CURRENCY)
+        _value(book, ws, row, RIGHT + 2, 12 * c.after, CURRENCY)
+        _value(book, ws, row, RIGHT + 3, 12 * c.change, CURRENCY)
         what = (
             "new"
             if c.before == 0
