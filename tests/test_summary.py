@@ -96,6 +96,25 @@ def test_segment_direction():
     assert math.isnan(t.arr_change_pct) and t.direction == ""
 
 
+def test_a_growing_segment_with_a_failing_nrr_is_not_called_a_success():
+    """The trend cell: the ARR direction in its colour, unless the 12-month NRR is below the benchmark's
+    floor (100 %): then it says so, in red. An NRR between 100 % and 120 % (amber) leaves the direction."""
+    from workbook_gen.metrics.summary import trend_verdict
+
+    def verdict(arr_then, arr_now, nrr):
+        return trend_verdict(
+            segment_trend("S", {"arr": np.array([arr_then, 0, 0, arr_now]), "nrr_12m": np.array([nrr] * 4)})
+        )
+
+    assert verdict(100.0, 107.6, 0.652) == ("growing, but NRR 65%", "poor")
+    assert verdict(100.0, 107.6, 1.064) == ("growing", "good")
+    assert verdict(100.0, 100.2, 0.9) == ("flat, but NRR 90%", "poor")
+    assert verdict(100.0, 100.2, 1.0) == ("flat", "ok")
+    assert verdict(100.0, 80.0, 0.5) == ("shrinking", "poor")  # already red: nothing to add
+    assert verdict(100.0, 107.6, NAN) == ("growing", "good")  # no NRR yet: the direction alone
+    assert verdict(0.0, 50.0, 0.5) == ("", None)  # no direction without ARR at the start
+
+
 def test_largest_client_wins_and_losses():
     ids = ("a", "b", "c", "d", "e")
     mrr = np.array(
@@ -147,8 +166,9 @@ def test_benchmark_grades_by_hand():
 
 
 def test_a_failing_segment_is_red_on_the_summary(example_workbook):
-    """The example's Self-serve segment grows its ARR but keeps 65 % of last year's revenue: its trend
-    reads "growing" under "ARR trend", and its NRR cell carries the dashboard's red, not green."""
+    """The example's Self-serve segment grows its ARR but keeps 65 % of last year's revenue: its NRR cell
+    carries the dashboard's red, and its trend under "ARR trend" reads "growing, but NRR 65%" in red,
+    not "growing" in green."""
     import openpyxl
 
     from workbook_gen.workbook.formats import BAD
@@ -168,6 +188,16 @@ def test_a_failing_segment_is_red_on_the_summary(example_workbook):
     assert fills and all(f.endswith(BAD.lstrip("#")) for f in fills)
     heads = [c.value for r in ws.iter_rows() for c in r if c.value == "ARR trend"]
     assert heads == ["ARR trend"]
+    assert any(c.value == "ARR change, 3 months" for r in ws.iter_rows() for c in r)
+    trend = ws.cell(label.row, label.column + 4)  # its ARR grew 7.6 %, but it is no success
+    assert trend.value == f"growing, but NRR {nrr.value * 100:.0f}%"
+    fills = [
+        rule.dxf.fill.bgColor.rgb
+        for rng in ws.conditional_formatting
+        if trend.coordinate in rng.sqref
+        for rule in rng.rules
+    ]
+    assert fills and all(f.endswith(BAD.lstrip("#")) for f in fills)
 
 
 def test_clients_go_by_the_customers_pages_names():

@@ -161,6 +161,22 @@ def segment_trend(label: str, monthly: dict[str, np.ndarray], span: int = SPAN) 
     return SegmentTrend(label, float(arr[-1]), pct, latest_nrr, direction)
 
 
+TONE = {"growing": "good", "flat": "ok", "shrinking": "poor"}  # a direction's colour on its own
+
+
+def trend_verdict(t: SegmentTrend) -> tuple[str, str | None]:
+    """What the summary's trend cell says about a segment and its colour (``"good"``, ``"ok"``,
+    ``"poor"`` or None): the ARR direction, unless the segment's 12-month NRR fails its benchmark — a
+    segment whose ARR grows while it keeps less of last year's revenue than the benchmark's floor is
+    not coloured as a success: "growing, but NRR 65%", in the NRR's red."""
+    tone = TONE.get(t.direction)
+    if not t.direction:
+        return "", None
+    if BY_KEY["nrr_12m"].benchmark.grade(t.nrr) == "poor" and tone != "poor":
+        return f"{t.direction}, but NRR {t.nrr * 100:.0f}%", "poor"
+    return t.direction, tone
+
+
 def client_moves(
     client_ids, mrr: np.ndarray, span: int = SPAN, shown: int = CLIENTS_SHOWN, names=None
 ) -> tuple[tuple[ClientMove, ...], tuple[ClientMove, ...]]:

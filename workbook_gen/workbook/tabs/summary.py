@@ -9,7 +9,7 @@ import math
 from workbook_gen.definitions import BY_KEY, CURRENCY, PCT
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.plan import covers, largest_variances, plan_months_text
-from workbook_gen.metrics.summary import SPAN, Summary, summarise
+from workbook_gen.metrics.summary import SPAN, Summary, summarise, trend_verdict
 from workbook_gen.rules import monthly_marker
 from workbook_gen.text import segments_of
 from workbook_gen.workbook import printing
@@ -19,7 +19,7 @@ from workbook_gen.workbook.tabs.common import kpi_label, section_row
 
 SHEET = "Summary"
 LEFT, RIGHT = 0, 5  # first columns of the two blocks
-WIDTHS = (40, 12, 12, 10, 3, 24, 12, 12, 12, 11)  # the KPI's label says its unit and window
+WIDTHS = (40, 12, 12, 10, 3, 24, 12, 19, 12, 20)  # the KPI's label says its unit and window
 COMMENT_CHARS = 150  # characters a printed line of the commentary may take across the page
 
 
@@ -51,7 +51,8 @@ def write(book: Book) -> None:
         f"Changes over the last {SPAN} months: rates in percentage points, other figures in per cent of "
         "their earlier value.",
         "Better or worse as each KPI's benchmark reads (lower churn, burn and payback are better); a "
-        "segment's NRR is coloured by the NRR benchmark, as on the dashboard.",
+        "segment's NRR is coloured by the NRR benchmark, as on the dashboard, and its ARR trend is red while "
+        "that NRR is.",
     )
     if s.since is not None and (s.wins or s.losses):
         notes += (
@@ -170,7 +171,7 @@ def _segments(book: Book, ws, row: int, s: Summary) -> int:
         row,
         RIGHT,
         segments_of(book.results.split),
-        ("Segment", "ARR", f"ARR, {SPAN} mo", "NRR (12m)", "ARR trend"),
+        ("Segment", "ARR", f"ARR change, {SPAN} months", "NRR (12m)", "ARR trend"),
     )
     for t in s.segments:
         ws.write_string(row, RIGHT, t.label, fmt.label)
@@ -184,8 +185,9 @@ def _segments(book: Book, ws, row: int, s: Summary) -> int:
         if grade is not None:
             nrr_style = {"good": fmt.good, "ok": fmt.okay, "poor": fmt.bad}[grade]
             ws.conditional_format(row, RIGHT + 3, row, RIGHT + 3, {"type": "no_errors", "format": nrr_style})
-        style = {"growing": fmt.good, "shrinking": fmt.bad, "flat": fmt.okay}.get(t.direction)
-        ws.write_string(row, RIGHT + 4, t.direction or UNDEFINED, fmt.label)
+        text, tone = trend_verdict(t)
+        style = {"good": fmt.good, "ok": fmt.okay, "poor": fmt.bad}.get(tone)
+        ws.write_string(row, RIGHT + 4, text or UNDEFINED, fmt.label)
         if style is not None:
             ws.conditional_format(row, RIGHT + 4, row, RIGHT + 4, {"type": "no_errors", "format": style})
         row += 1
