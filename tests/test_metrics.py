@@ -333,8 +333,36 @@ def test_average_cohort_by_hand():
     cac = np.array([NAN, 600.0, 200.0])
     avg = average_cohort(size, cum_gp, cac)
     assert avg.cac_per_client == pytest.approx((600 + 200) / (2 + 1))
-    assert_series(avg.gp_per_client, [(100 + 50) / 3, 400 / 2, NAN])  # the base never counts
+    # age 0: (100 + 50) / 3 = 50; age 1: only Q2 reached it and earned 400 − 100 per client over its 2
+    # clients: 50 + 150 = 200. The base never counts.
+    assert_series(avg.gp_per_client, [(100 + 50) / 3, 50 + (400 - 100) / 2, NAN])
     assert math.isnan(average_cohort(size, cum_gp, None).cac_per_client)
+
+
+def test_the_average_cohort_is_chained_so_it_does_not_jump_when_cohorts_drop_out():
+    """Three cohorts with a CAC, 1 client each: the oldest (Q2) earns 500 a quarter, Q3 and Q4 earn 100.
+    A ratio of the sums at each age would read 700 / 3, then (1000 + 200) / 2 = 600, then 1500 / 1 =
+    1500: a line that more than doubles in its last quarter only because the weaker cohorts have no data
+    there. Chained, each age adds what the cohorts that reached it earned in that age, per client."""
+    from workbook_gen.metrics.cohort_economics import average_cohort
+
+    size = np.array([9.0, 1.0, 1.0, 1.0])
+    cum_gp = np.array(
+        [
+            [900.0, 1800.0, 2700.0],  # the opening base: no CAC, never counts
+            [500.0, 1000.0, 1500.0],
+            [100.0, 200.0, NAN],
+            [100.0, NAN, NAN],
+        ]
+    )
+    cac = np.array([NAN, 300.0, 300.0, 300.0])
+    avg = average_cohort(size, cum_gp, cac)
+    age0 = (500 + 100 + 100) / 3
+    age1 = age0 + ((1000 - 500) + (200 - 100)) / 2  # Q2 and Q3 reached age 1
+    age2 = age1 + (1500 - 1000) / 1  # only Q2 reached age 2
+    assert_series(avg.gp_per_client, [age0, age1, age2])
+    assert avg.gp_per_client[2] == pytest.approx(1033.333333, rel=1e-9)  # not 1500
+    assert avg.cac_per_client == pytest.approx(300.0)
 
 
 def test_magic_number_one_lag_in_every_view_by_hand():

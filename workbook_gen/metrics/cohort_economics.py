@@ -1,9 +1,13 @@
 """The template's "average cohort": cumulative gross profit per client by cohort age against the
 CAC per client, over the cohorts whose CAC is known (never the opening base).
 
-Ratios of sums, never averages of ratios: at age k, the cumulative gross profit of every such
-cohort that has reached age k, over the clients of those cohorts; CAC per client is the S&M of
-all such cohorts over their clients."""
+Chained by age, so that the line does not jump when the youngest cohorts stop having data: at age 0,
+the gross profit of every such cohort over its clients; at each later age k, the average of age k − 1
+plus what the cohorts that have reached age k earned in that age (their cumulative gross profit at k
+less at k − 1, summed, over their clients, summed). A plain ratio of the sums at each age would change
+which cohorts it averages at every age, and jump where only the oldest (often best or worst) remain.
+Ratios of sums, never averages of ratios; CAC per client is the S&M of all such cohorts over their
+clients."""
 
 from __future__ import annotations
 
@@ -26,10 +30,16 @@ def average_cohort(size: np.ndarray, cum_gp: np.ndarray, cac: np.ndarray | None)
     if cac is None:
         return AverageCohort(np.full(n, np.nan), float("nan"))
     known = np.isfinite(cac)
-    gp_sum, clients = np.zeros(n), np.zeros(n)
+    gp = np.full(n, np.nan)
     for k in range(n):
         reached = known & np.isfinite(cum_gp[:, k])
-        gp_sum[k] = np.sum(cum_gp[reached, k])
-        clients[k] = np.sum(size[reached])
+        clients = np.sum(size[reached])
+        if clients == 0:
+            break  # no cohort has reached this age: the line ends (a gap, not a zero)
+        if k == 0:
+            gp[k] = np.sum(cum_gp[reached, 0]) / clients
+        else:
+            gained = np.sum(cum_gp[reached, k]) - np.sum(cum_gp[reached, k - 1])
+            gp[k] = gp[k - 1] + gained / clients
     cac_per_client = ratio(np.sum(cac[known]), np.sum(size[known])) if known.any() else np.nan
-    return AverageCohort(ratio(gp_sum, clients), float(cac_per_client))
+    return AverageCohort(gp, float(cac_per_client))

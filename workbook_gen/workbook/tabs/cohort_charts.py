@@ -5,7 +5,8 @@ and beside the annual cohort tables:
   tab in the grid of charts at the top, which is its printed page),
 - cumulative gross profit by cohort age against each cohort's CAC (a flat line in the cohort's
   colour) for the latest quarterly cohorts with a CAC,
-- the average cohort: gross profit per client by age against CAC per client.
+- the average cohort: gross profit per client by age against CAC per client, chained by age
+  (metrics/cohort_economics.py), drawn up to the last age at least MIN_COHORTS cohorts have reached.
 
 Chart data the tables do not hold (CAC repeated across ages, the average cohort) sits in hidden
 rows under the tab's tables: numbers, or #N/A where undefined (a gap, not a zero)."""
@@ -141,14 +142,15 @@ def _write_data(book: Book, ss: ScopeSheets) -> None:
     for k in range(t.width):
         gp_col = span(gp.row, FIRST_COL + k, gp.row + n - 1, FIRST_COL + k, True, False)
         clients = f'SUMIFS({size_col},{cac_col},">=0",{gp_col},"<>")'
+        to_date = f'SUMIFS({gp_col},{cac_col},">=0")'
+        if k == 0:
+            text = f"=IF({clients}=0,NA(),{to_date}/{clients})"
+        else:  # chained (metrics/cohort_economics.py): the age before, plus what the cohorts at age k earned in it
+            before = span(gp.row, FIRST_COL + k - 1, gp.row + n - 1, FIRST_COL + k - 1, True, False)
+            then = f'SUMIFS({before},{cac_col},">=0",{gp_col},"<>")'
+            text = f"=IF({clients}=0,NA(),{cell(r_gp, FIRST_COL + k - 1)}+({to_date}-{then})/{clients})"
         v = avg.gp_per_client[k]
-        ws.write_formula(
-            r_gp,
-            FIRST_COL + k,
-            f'=IF({clients}=0,NA(),SUMIFS({gp_col},{cac_col},">=0")/{clients})',
-            money,
-            "#N/A" if math.isnan(v) else float(v),
-        )
+        ws.write_formula(r_gp, FIRST_COL + k, text, money, "#N/A" if math.isnan(v) else float(v))
         c = avg.cac_per_client
         ws.write_formula(
             r_cac,
@@ -265,7 +267,8 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
         )
         # ages that at least MIN_COHORTS cohorts have reached (fewer make a noisy average)
         reached = [int(np.sum(np.isfinite(t.cac) & np.isfinite(t.cum_gp[:, k]))) for k in range(t.width)]
-        last = max([k for k in range(t.width) if reached[k] >= min(MIN_COHORTS, max(reached))], default=0)
+        least = min(MIN_COHORTS, max(reached))
+        last = max([k for k in range(t.width) if reached[k] >= least], default=0)
         cats = [sheet, head, FIRST_COL, head, FIRST_COL + last]
         for r, label, line in (
             (avg_place.row, "Gross profit per client to date", {**charts.color(1), "width": 2.25}),
@@ -282,6 +285,7 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
         _age_axis(avg, "quarters")
         avg.set_size({"width": CHART_W, "height": CHART_H})
         made.append(avg)
+        ws.write_string(AVERAGE_NOTE_ROW, 0, average_note(least), book.fmt.note)
     top = (
         min(
             p.row
@@ -301,6 +305,18 @@ def _quarter_charts(book: Book, ss: ScopeSheets) -> None:
             break
         chart.set_size({"width": width, "height": CHART_H})
         ws.insert_chart(row, 0, chart, {"x_offset": 5 + (k % per_row) * (width + 8), "y_offset": 5})
+
+
+AVERAGE_NOTE_ROW = 3  # under the tab's note, above the charts (tabs/cohorts.py keeps it free here)
+
+
+def average_note(least: int) -> str:
+    """What the average cohort's line is, in the board's words (``least``: the cohorts its last age has)."""
+    reached = f"{least} or more cohorts" if least > 1 else "a cohort"
+    return (
+        "Average cohort: each quarter of age adds the gross profit per client earned in it by the cohorts "
+        f"that reached it; drawn to the last age {reached} reached."
+    )
 
 
 def _year_nrr(book: Book, ss: ScopeSheets):
