@@ -585,3 +585,39 @@ def test_a_settings_row_is_top_aligned_in_every_column(example_workbook):
             c.value is not None for c in r
         ), r[0].value
     wb.close()
+
+
+def _luminance(rgb: str) -> float:
+    """WCAG relative luminance of a colour '#RRGGBB' (or openpyxl's 'FFRRGGBB')."""
+    rgb = rgb.lstrip("#")[-6:]
+    channels = [int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_contrast_by_hand():
+    assert _contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert _contrast("#808080", "#5B9BD5") < 1.5  # the old grey on the cohort MRR shading: unreadable
+
+
+def test_a_period_not_complete_is_readable_and_said_the_same_way(young_workbook):
+    """The young company's partial quarter and year (Oct 2022) print in italics whose colour reads on
+    the light fill and on every colour the cohort tables' shading can give the cell (WCAG AA, 4.5:1),
+    and every table with such cells says what the italics mean in the same words."""
+    from workbook_gen.workbook.formats import HEAT_SCALE, MRR_SCALE, PARTIAL_FILL, PARTIAL_NOTE
+
+    backgrounds = (PARTIAL_FILL, *HEAT_SCALE, *MRR_SCALE)
+    for sheet in ("Quarterly", "Annual", "Cohorts (quarter)", "Cohorts (year)"):
+        ws = young_workbook[sheet]
+        partial = [c for r in ws.iter_rows() for c in r if c.data_type == "f" and c.font.i]
+        assert partial, sheet
+        colours = {c.font.color.rgb for c in partial}
+        assert all(_contrast(f, b) >= 4.5 for f in colours for b in backgrounds), (sheet, colours)
+        notes = [c.value for r in ws.iter_rows(max_row=4) for c in r if isinstance(c.value, str)]
+        assert any(n.endswith(PARTIAL_NOTE) for n in notes), sheet
+        assert not any("Grey italics" in n for n in notes), sheet

@@ -300,7 +300,7 @@ def _periods() -> list[str]:
             "The Quarterly and Annual tabs and the `quarterly` and `annual` parts of the JSON show the total "
             "scope by fiscal quarter and fiscal year (fiscal_year_start sets the first month of the year; "
             f"the default, {start}, is the calendar year). A fiscal year is named after the calendar year in "
-            "which it ends. A period still running at the last month of data is partial and shown in grey "
+            "which it ends. A period still running at the last month of data is partial and shown in "
             "italics. Each row is built from the months of its period in one of four ways:"
         ),
     ]

@@ -17,6 +17,12 @@ OK_FONT = "#9C5700"
 BAD_FONT = "#9C0006"
 # The cohort heat maps' colour scale: low (red), middle (amber), high (green).
 HEAT_SCALE = ("#F8696B", "#FFEB84", "#63BE7B")
+MRR_SCALE = ("#FFFFFF", "#5B9BD5")  # the cohort MRR tables' shading, light to dark
+# A period not complete yet: dark italics (readable on the light fill and on the heat maps' colours,
+# which replace the fill where a cohort table is shaded), said in each table's note as PARTIAL_NOTE.
+PARTIAL_FONT = "#262626"
+PARTIAL_FILL = "#EDEDED"
+PARTIAL_NOTE = "Italics: period not complete yet."
 
 
 class Formats:
@@ -66,7 +72,9 @@ class Formats:
         self.good = workbook.add_format({"bg_color": GOOD, "font_color": GOOD_FONT})
         self.okay = workbook.add_format({"bg_color": OK, "font_color": OK_FONT})
         self.bad = workbook.add_format({"bg_color": BAD, "font_color": BAD_FONT})
-        self.partial = workbook.add_format({"italic": True, "font_color": "#808080", "bg_color": "#EDEDED"})
+        self.partial = workbook.add_format(
+            {"italic": True, "font_color": PARTIAL_FONT, "bg_color": PARTIAL_FILL}
+        )
         self.input_text = add(font_color=INPUT_FONT, bg_color=INPUT_FILL)
         self.input_header = add(bold=True, bottom=1, bg_color="#D9E1F2")
         self.input_header_date = add(bold=True, bottom=1, bg_color="#D9E1F2", num_format="yyyy-mm-dd")
@@ -103,8 +111,8 @@ class Formats:
             num_format=self.number_formats[unit],
             align="right",
             italic=True,
-            font_color="#808080",
-            bg_color="#EDEDED",
+            font_color=PARTIAL_FONT,
+            bg_color=PARTIAL_FILL,
         )
 
     def input_unit(self, unit: str, valign: str = "bottom"):

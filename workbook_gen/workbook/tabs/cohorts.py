@@ -25,7 +25,7 @@ from workbook_gen.names import (
 )
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
 from workbook_gen.workbook.cohort_formulas import COHORT_FORMULAS, COHORT_TEXT, Blocks, CohortCell
-from workbook_gen.workbook.formats import HEAT_SCALE
+from workbook_gen.workbook.formats import HEAT_SCALE, MRR_SCALE, PARTIAL_NOTE
 from workbook_gen.workbook.formulas import NA, column_slice, in_column, in_row
 from workbook_gen.workbook.layout import (
     CR_FIRST,
@@ -136,7 +136,7 @@ def write(book: Book, ss: ScopeSheets) -> None:
                 2,
                 0,
                 "Cohort = period of first payment after month 1 (first row: the opening base, paying in "
-                "month 1); age 0 = that period. Grey italics: period not complete yet.",
+                f"month 1); age 0 = that period. {PARTIAL_NOTE}",
                 fmt.note,
             )
             left_out = cohort_print.month_ages_note(book.layout.n_periods["month"])
@@ -368,5 +368,5 @@ class _Grouping:
             )
         elif spec.key == "mrr":
             ws.conditional_format(
-                rng, {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#5B9BD5"}
+                rng, {"type": "2_color_scale", "min_color": MRR_SCALE[0], "max_color": MRR_SCALE[1]}
             )

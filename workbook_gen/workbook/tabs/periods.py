@@ -27,6 +27,7 @@ from workbook_gen.rules import period_marker
 from workbook_gen.workbook import charts, printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached
 from workbook_gen.workbook.derived import PeriodRenderer, period_formula
+from workbook_gen.workbook.formats import PARTIAL_NOTE
 from workbook_gen.workbook.formulas import in_column
 from workbook_gen.workbook.layout import FIRST_COL, TIMELINE, Place, cell, on, span
 from workbook_gen.workbook.tabs.common import (
@@ -254,7 +255,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     ws.write_string(
         2,
         first_print,
-        "Ratios from the period's own sums, never an average of months. Grey italics: period not complete.",
+        f"Ratios from the period's own sums, never an average of months. {PARTIAL_NOTE}",
         fmt.note,
     )
     _write_chart_data(book, ws, sheet, attr, view)
