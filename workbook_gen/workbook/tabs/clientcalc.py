@@ -93,10 +93,14 @@ def write(book: Book) -> None:
     months = f"{mrr}!{column_name(first_col)}{{n}}:{column_name(last_col)}{{n}}"
     f = f"{column_name(CC_FIRST)}{{n}}"
     never = f"{f}>COLUMNS({lay.timeline_row(TL_NUMBER, CLIENT_CALC)})"
+    after = f"COLUMNS({months})+1"
     texts = {
         CC_ID: f"={mrr}!A{{n}}",
-        # A client who never paid sorts after every month (and matches no month).
-        CC_FIRST: f"{{{{=IFERROR(MATCH(TRUE,{months}>0,0),COLUMNS({months})+1)}}}}",
+        # The first paying month: months + 1 less the largest (months + 1 − month number) over the paying
+        # months, so a client who never paid gets months + 1 and sorts after every month. Not
+        # MATCH(TRUE, row>0, 0): Gnumeric caches every MATCH over an array in one table whose cost grows
+        # with the square of the client rows (100,000 rows did not finish recalculating in 100 minutes).
+        CC_FIRST: f"{{{{={after}-MAX(({months}>0)*({after}-{lay.timeline_row(TL_NUMBER, CLIENT_CALC)}))}}}}",
     }
     for g in ("quarter", "year"):
         # the opening base is row 1; a later client's row counts periods from the one holding month 2
