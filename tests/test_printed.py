@@ -519,6 +519,11 @@ def test_a_lifetime_at_the_cap_is_flagged_on_the_segment_pages(four_segments_pat
         "Assisted, Enterprise and Partner: LTV rests on the 60-month lifetime cap (too little churn to "
         "estimate a lifetime), so LTV is an upper figure."
     ) in texts["Segments"]
+    values = openpyxl.load_workbook(four_segments_path, read_only=True, data_only=True)
+    cached = {
+        label: [list(r) for r in values[label].iter_rows(values_only=True)] for label, *_ in FOUR_SEGMENTS
+    }
+    values.close()
     wb = openpyxl.load_workbook(four_segments_path)
     for label, *_ in FOUR_SEGMENTS:
         line = (
@@ -529,6 +534,11 @@ def test_a_lifetime_at_the_cap_is_flagged_on_the_segment_pages(four_segments_pat
         assert (line in rows) == (label in capped), label
         if line in rows:
             assert not wb[label].row_dimensions[rows[line]].hidden
+            # the row the note points at prints on the same page, showing the 60 in its latest months
+            life = next(text for text in rows if text.startswith("Client lifetime"))
+            assert not wb[label].row_dimensions[rows[life]].hidden, label
+            shown = [v for v in cached[label][rows[life] - 1] if isinstance(v, float)][-12:]
+            assert 60.0 in shown, label
     wb.close()
 
 

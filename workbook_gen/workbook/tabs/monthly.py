@@ -103,6 +103,7 @@ SEGMENT_BOARD_ROWS = metric_keys(
     "grr_12m",
     "cac",
     "cac_payback_months",
+    "lifetime_months",  # the lifetime cap's note points at it (section_notes)
     "ltv",
     "ltv_cac",
     "burn_multiple",
