@@ -11,6 +11,7 @@ INPUT_FONT = "#0000FF"
 CALC_FILL = "#F2F2F2"
 GOOD = "#C6EFCE"
 OK = "#FFEB9C"
+HEAD_FILL = "#D9E1F2"  # a table's head row
 BAD = "#FFC7CE"
 GOOD_FONT = "#006100"
 OK_FONT = "#9C5700"
@@ -28,8 +29,10 @@ PARTIAL_NOTE = "Italics: period not complete yet."
 class Formats:
     """Every format the tabs use, by name: ``fmt.unit(PCT)``, ``fmt.title``, ``fmt.input_unit(CURRENCY)``."""
 
-    def __init__(self, workbook, currency_symbol: str):
+    def __init__(self, workbook, currency_symbol: str, size: float = 10):
         self.wb = workbook
+        self._size = size
+        self._sized: dict[float, Formats] = {}
         sym = currency_symbol.replace('"', "")
         self._sym = sym
         money = f'"{sym}"#,##0_);("{sym}"#,##0)'  # finance style: negatives in brackets
@@ -45,16 +48,16 @@ class Formats:
             "currency_cents": money.replace("#,##0", "#,##0.000"),
             "chart_currency": f'"{sym}"#,##0;-"{sym}"#,##0',
         }
-        base = {"font_name": FONT, "font_size": 10}
+        base = {"font_name": FONT, "font_size": size}
         self._cache: dict[tuple, object] = {}
         add = lambda **kw: workbook.add_format({**base, **kw})  # noqa: E731
         self.title = add(bold=True, font_size=14, font_color=NAVY)
         self.subtitle = add(italic=True, font_color="#595959")
-        self.header = add(bold=True, bottom=1, bg_color="#D9E1F2", align="center")
+        self.header = add(bold=True, bottom=1, bg_color=HEAD_FILL, align="center")
         # a head that may take two lines (its row is made tall enough where it is written)
-        self.header_wrap = add(bold=True, bottom=1, bg_color="#D9E1F2", align="center", text_wrap=True)
-        self.header_left = add(bold=True, bottom=1, bg_color="#D9E1F2")
-        self.header_date = add(bold=True, bottom=1, bg_color="#D9E1F2", align="center", num_format="mmm yy")
+        self.header_wrap = add(bold=True, bottom=1, bg_color=HEAD_FILL, align="center", text_wrap=True)
+        self.header_left = add(bold=True, bottom=1, bg_color=HEAD_FILL)
+        self.header_date = add(bold=True, bottom=1, bg_color=HEAD_FILL, align="center", num_format="mmm yy")
         self.section = add(bold=True, font_color="#FFFFFF", bg_color=NAVY)
         self.label = add()
         self.label_top = add(valign="top")  # beside a wrapped text, level with its first line
@@ -76,11 +79,20 @@ class Formats:
             {"italic": True, "font_color": PARTIAL_FONT, "bg_color": PARTIAL_FILL}
         )
         self.input_text = add(font_color=INPUT_FONT, bg_color=INPUT_FILL)
-        self.input_header = add(bold=True, bottom=1, bg_color="#D9E1F2")
-        self.input_header_date = add(bold=True, bottom=1, bg_color="#D9E1F2", num_format="yyyy-mm-dd")
+        self.input_header = add(bold=True, bottom=1, bg_color=HEAD_FILL)
+        self.input_header_date = add(bold=True, bottom=1, bg_color=HEAD_FILL, num_format="yyyy-mm-dd")
         self.input_date = add(font_color=INPUT_FONT, bg_color=INPUT_FILL, num_format="yyyy-mm-dd")
         self.input_wrap = add(font_color=INPUT_FONT, bg_color=INPUT_FILL, text_wrap=True, valign="top")
         self._base = base
+
+    def sized(self, size: float) -> Formats:
+        """The same formats with body text of ``size`` points (a page that prints one to a sheet and
+        must stay legible when fitted to it: the dashboard). Titles and KPI figures keep their sizes."""
+        if size == self._size:
+            return self
+        if size not in self._sized:
+            self._sized[size] = Formats(self.wb, self._sym, size)
+        return self._sized[size]
 
     def _get(self, key: tuple, **props):
         if key not in self._cache:
@@ -91,11 +103,12 @@ class Formats:
         """A calculated number in ``unit``; text results (n/a) align right."""
         return self._get(("calc", unit, bold), num_format=self.number_formats[unit], align="right", bold=bold)
 
-    def money(self, top: float, bold: bool = False):
+    def money(self, top: float, bold: bool = False, millions: bool = True):
         """An amount of a row whose largest size is ``top``, as a board reads it: in millions from 1m
-        ($3.63m), in thousands from 10k ($117.8k), else whole units; negatives in brackets."""
+        ($3.63m), in thousands from 10k ($117.8k), else whole units; negatives in brackets. Not
+        ``millions``: thousands from 10k up ($4,174.1k), where small differences must still show."""
         size = abs(top) if top == top else 0.0  # NaN: no value
-        if size >= 1e6:
+        if size >= 1e6 and millions:
             body = '#,##0.00,,"m"'
         elif size >= 1e4:
             body = '#,##0.0,"k"'
@@ -103,6 +116,19 @@ class Formats:
             return self.unit(CURRENCY, bold)
         code = f'"{self._sym}"{body}_);("{self._sym}"{body})'
         return self._get(("money", code, bold), num_format=code, align="right", bold=bold)
+
+    def money_change(self, top: float, millions: bool = True):
+        """A signed change of an amount of a row whose largest size is ``top``, in millions or
+        thousands as :meth:`money` shows the amounts beside it (+$186.7k); small ones in whole units."""
+        size = abs(top) if top == top else 0.0
+        if size >= 1e6 and millions:
+            body = '#,##0.00,,"m"'
+        elif size >= 1e4:
+            body = '#,##0.0,"k"'
+        else:
+            return self.change(CURRENCY)
+        code = f'+"{self._sym}"{body};-"{self._sym}"{body};"{self._sym}"{body}'
+        return self._get(("money_change", code), num_format=code, align="right")
 
     def unit_partial(self, unit: str):
         """A value of a period that is not complete yet."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, HIGHER, PCT, shown_label
+from workbook_gen.definitions import BY_KEY, CURRENCY, HIGHER, PCT, shown_label
 from workbook_gen.metrics.plan import PERIODS, covers, no_plan_text
 from workbook_gen.model import SHEET_PLAN
 from workbook_gen.names import plan_name, plan_summary_name, series_name, variance_name
@@ -25,6 +25,10 @@ TABLE_TOP = 5  # first metric row of the table (two heading rows above it)
 NO_PLAN_ROW = 2  # the line the page prints instead of the table when the plan lacks the latest month
 UNIT_COL, BETTER_COL = 2, 3
 COLUMNS = ("Actual", "Plan", "Variance", "Var. %")
+# The page prints its sixteen columns of figures on one landscape sheet: its text a point larger than
+# the workbook's, amounts in thousands or millions, so that fitted to the sheet it stays legible.
+FONT_PT = 11
+LABEL_WIDTH, BETTER_WIDTH, FIGURE_WIDTH = 25, 7, 9
 YEAR_COLUMNS = ("Outlook", "Plan", "Variance", "Var. %")
 
 
@@ -73,8 +77,18 @@ def _sum_all(rng: str) -> str:
     return f"IF(COUNT({rng})=COLUMNS({rng}),SUM({rng}),{NA})"
 
 
+def _styles(fmt, m, values) -> tuple:
+    """A row's styles (figure, variance): amounts in thousands from the row's largest of 10k (never
+    millions: a variance of a few thousand must not print as $0.00m), else by its unit."""
+    if m.unit == CURRENCY:
+        top = max((abs(v) for v in values if v is not None and math.isfinite(v)), default=math.nan)
+        return fmt.money(top, millions=False), fmt.money_change(top, millions=False)
+    return fmt.unit(m.unit), fmt.change(m.unit)
+
+
 def write(book: Book) -> None:
-    res, fmt, lay = book.results, book.fmt, book.layout
+    res, lay = book.results, book.layout
+    fmt = book.fmt.sized(FONT_PT)
     p = res.plan
     ws = book.sheet(SHEET)
     months = res.months
@@ -114,19 +128,22 @@ def write(book: Book) -> None:
         ws.write_string(row, UNIT_COL, unit_text(m.unit, currency), fmt.unit_text)
         ws.write_string(row, BETTER_COL, m.better, fmt.unit_text)
         cells = _table_formulas(book, k, plan_sheet_row[k])
+        figure, change = _styles(
+            fmt, m, [v for period in PERIODS for v in (p.table[period][k].actual, p.table[period][k].plan)]
+        )
         for period in PERIODS:
             c0 = group_col(period)
             comp = p.table[period][k]
             a_ref, p_ref = cell(row, c0), cell(row, c0 + 1)
             actual_f, plan_f = cells[period]
-            _cell(ws, row, c0, actual_f, fmt.unit(m.unit), comp.actual)
-            _cell(ws, row, c0 + 1, plan_f, fmt.unit(m.unit), comp.plan)
+            _cell(ws, row, c0, actual_f, figure, comp.actual)
+            _cell(ws, row, c0 + 1, plan_f, figure, comp.plan)
             scale = "*100" if m.unit == PCT else ""  # a change of a percentage is shown in points
             ws.write_formula(
                 row,
                 c0 + 2,
                 "=" + _both(a_ref, p_ref, f"({a_ref}-{p_ref}){scale}"),
-                fmt.change(m.unit),
+                change,
                 cached(comp.variance * (100 if m.unit == PCT else 1)),
             )
             ws.write_formula(
@@ -151,10 +168,12 @@ def write(book: Book) -> None:
     ):
         ws.write_string(notes + j, 0, text, fmt.note)
     _monthly(book, ws)
-    ws.set_column(0, 0, 30)
+    ws.set_column(0, 0, LABEL_WIDTH)
     ws.set_column(1, 1, 24, None, {"level": 1, "hidden": True})
-    ws.set_column(UNIT_COL, BETTER_COL, 7)
-    ws.set_column(FIRST_COL, max(lay.last_col, group_col("year") + 3), 11)
+    # the unit is the figures' own ($, k, m, %); its column stays in the workbook, off the page
+    ws.set_column(UNIT_COL, UNIT_COL, 7, None, {"level": 1, "hidden": True})
+    ws.set_column(BETTER_COL, BETTER_COL, BETTER_WIDTH)
+    ws.set_column(FIRST_COL, max(lay.last_col, group_col("year") + 3), FIGURE_WIDTH)
     ws.freeze_panes(TABLE_TOP, 1)
     bottom = notes + 2
     if CHART_KEY in p.keys:
@@ -285,7 +304,7 @@ def _monthly(book: Book, ws) -> None:
             ws.write_string(r, 0, label, fmt.label)
             ws.write_string(r, 1, name, fmt.name)
             ws.write_string(r, UNIT_COL, unit_text(m.unit, currency), fmt.unit_text)
-        style = fmt.unit(m.unit)
+        style, _ = _styles(fmt, m, [*p.plan[k], *p.variance[k]])
         for i in range(lay.n_months):
             date = lay.timeline(TL_DATE, i, SHEET)
             x = in_row(row_range, f"MATCH({date},{header},0)")
