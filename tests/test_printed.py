@@ -118,7 +118,7 @@ YEAR_KEYS = ("arr_growth_yoy", "nrr_12m", "grr_12m", "ltv", "ltv_cac", "rule_of_
 
 def test_a_young_companys_dashboard_leaves_off_its_empty_kpi_rows(young_workbook):
     from workbook_gen.workbook.tabs.common import kpi_label
-    from workbook_gen.workbook.tabs.dashboard import TABLE_TOP, columns
+    from workbook_gen.workbook.tabs.dashboard import TABLE_TOP, TRAILING_COLS, columns
 
     ws = young_workbook["Dashboard"]
     rows = rows_by_label(ws)
@@ -135,11 +135,61 @@ def test_a_young_companys_dashboard_leaves_off_its_empty_kpi_rows(young_workbook
     )
     assert not ws.row_dimensions[rows[line]].hidden
     # The trailing table beside the KPI table keeps every line on a visible row: a hidden row holds
-    # nothing right of the KPI table, and the trailing table's last line is there.
-    width = len(columns(with_plan=ws.cell(TABLE_TOP, 3).value == "Plan"))
+    # nothing in its columns, and the trailing table's last line is there.
+    cols = columns(with_plan=ws.cell(TABLE_TOP, 3).value == "Plan")
+    trailing = [cols.index(h) + 1 for h in TRAILING_COLS]
     for r in (r for r in range(1, ws.max_row + 1) if ws.row_dimensions[r].hidden):
-        assert all(ws.cell(r, c).value is None for c in range(width + 1, ws.max_column + 1)), r
-    assert any(ws.cell(r, c).value == "Net burn" for r in range(1, 30) for c in range(width + 1, width + 3))
+        assert all(ws.cell(r, c).value is None for c in trailing), r
+    assert any(ws.cell(r, trailing[0]).value == "Net burn" for r in range(1, 30))
+
+
+def _blank_column_cells(ws, head: str) -> tuple[int, list]:
+    """The column headed ``head`` in the KPI table's head row, and its cells on the table's rows."""
+    from workbook_gen.workbook.tabs.dashboard import TABLE_TOP
+
+    col = next(c for c in range(1, 15) if ws.cell(TABLE_TOP, c).value == head)
+    return col, [ws.cell(r, col) for r in range(TABLE_TOP + 1, TABLE_TOP + 19)]
+
+
+def test_a_young_companys_dashboard_prints_no_column_of_na(tmp_path, young_workbook, example_workbook):
+    """Ten months (Jan–Oct 2022): the figure of 12 months before is n/a in every row, so the column
+    prints blank (its head too), its cells still live formulas, and one line under the table says why.
+    With the example's plan (Jan 2025 – Mar 2026) the plan and its variance have no month either. A full
+    history prints the column and no such line."""
+    from pathlib import Path
+
+    from workbook_gen.workbook.tabs.dashboard import TABLE_TOP
+
+    young = young_workbook["Dashboard"]
+    col, cells = _blank_column_cells(young, "12 months ago")
+    assert young.cell(TABLE_TOP, col).number_format == ";;;"
+    live = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
+    assert len(live) >= 12 and all(c.number_format == ";;;" for c in live)
+    lines = [label for label in rows_by_label(young) if label.startswith("12 months ago:")]
+    assert lines == ["12 months ago: the history starts in Jan 2022."]
+    assert not young.row_dimensions[rows_by_label(young)[lines[0]]].hidden
+    wb = openpyxl.load_workbook(example_workbook)
+    full = wb["Dashboard"]
+    col, cells = _blank_column_cells(full, "12 months ago")
+    assert full.cell(TABLE_TOP, col).number_format != ";;;"
+    assert not any(c.number_format == ";;;" for c in cells)
+    assert not [label for label in rows_by_label(full) if label.startswith("12 months ago:")]
+    wb.close()
+    example = Path(__file__).parent.parent / "examples" / "example-company.xlsx"  # with its plan
+    out = tmp_path / "young-planned.xlsx"
+    build(example, out, YOUNG)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Dashboard"]
+    for head in ("Plan", "Variance to plan", "12 months ago"):
+        col, cells = _blank_column_cells(ws, head)
+        assert ws.cell(TABLE_TOP, col).number_format == ";;;", head
+        assert all(c.number_format == ";;;" for c in cells if c.value is not None), head
+    line = next(label for label in rows_by_label(ws) if label.startswith("12 months ago:"))
+    assert line == (
+        "12 months ago: the history starts in Jan 2022. Plan: The plan starts in January 2025 (it covers "
+        "Jan 2025 – Mar 2026): there is no plan for October 2022 to compare with yet."
+    )
+    wb.close()
 
 
 def test_a_young_companys_segment_pages_leave_off_their_empty_rows(young_workbook):
@@ -397,6 +447,32 @@ def test_every_printed_text_fits_its_cell(company_path):
     assert [str(m) for m in misfits(company_path)] == []
 
 
+def test_the_cap_mark_sits_in_the_figures_cell(example_workbook):
+    """Assisted's LTV:CAC on the dashboard rests on the 60-month lifetime cap: its mark is part of the
+    figure's own cell ("5.22*", the number still a number, coloured with it), not a "*" printed in a
+    column of its own right of the segment rows; Self-serve's, not at the cap, has none."""
+    from workbook_gen.workbook.tabs.dashboard import CAPPED_MARK
+
+    wb = openpyxl.load_workbook(example_workbook)
+    ws = wb["Dashboard"]
+    rows = rows_by_label(ws)
+    head = next(r for label, r in rows.items() if label.startswith("By segment"))
+    col = next(c for c in range(2, 15) if ws.cell(head, c).value == "LTV:CAC (x)")
+    assisted, self_serve = ws.cell(rows["Assisted"], col), ws.cell(rows["Self-serve"], col)
+    assert assisted.value.startswith("=") and assisted.number_format == f'0.00"{CAPPED_MARK}"'
+    assert self_serve.number_format == "0.00"
+    marks = [
+        c.coordinate
+        for row in ws.iter_rows(min_row=head, max_row=head + 3)
+        for c in row
+        if c.value == CAPPED_MARK
+    ]
+    assert marks == []
+    notes = [label for label in rows if label.startswith(f"{CAPPED_MARK} Assisted: LTV rests on")]
+    assert len(notes) == 1
+    wb.close()
+
+
 def test_segment_rows_are_coloured_by_the_benchmark_thresholds(tmp_path):
     """The dashboard's segment rows compare each figure with the "Good at" and "OK at" cells of the
     KPI's row, wherever the plan's columns put them (with a plan they read the "12 months ago" and
@@ -542,20 +618,25 @@ def test_a_lifetime_at_the_cap_is_flagged_on_the_segment_pages(four_segments_pat
     wb.close()
 
 
-def test_the_four_segment_burn_multiple_labels_do_not_overlap(four_segments_path):
-    """The four-segment dashboard's burn multiple (trailing 3 months) is 1.26 in Nov 2024 and 1.33 in
-    Dec 2024, both above its axis at 1.0: their labels run up their columns, turned a quarter (the
-    chart XML's rot of -90°), instead of printing "1.3 ↑1.3 ↑" over each other."""
+def test_no_two_clipped_labels_side_by_side_print_over_each_other(four_segments_path):
+    """Where two columns side by side rise beyond a chart's axis, their labels run up their columns,
+    turned a quarter (the chart XML's rot of -90°, the arrow "→" turned with them), instead of printing
+    "1.3 ↑1.3 ↑" over each other (charts.clipped_labels, by hand in test_pack_charts). The four-segment
+    company's dashboard drew such a pair (burn multiple 1.26 and 1.33 in Nov and Dec 2024) when it
+    printed two years of burn multiple; no chart of its workbook may print an unturned pair."""
     import zipfile
 
     with zipfile.ZipFile(four_segments_path) as z:
         xml = [z.read(n).decode() for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", n)]
-    burn = [x for x in xml if "Burn multiple, 3 months" in x and "barChart" in x]
-    labels = [re.findall(r"<c:dLbl>.*?</c:dLbl>", chart, re.S) for chart in burn]
-    turned = [[lab for lab in found if "1.3 →</a:t>" in lab] for found in labels]
-    assert [len(t) for t in turned if t] == [2]  # the dashboard's (its two years of months)
-    assert all('rot="-5400000"' in lab for t in turned for lab in t)
-    assert not [lab for found in labels for lab in found if "↑</a:t>" in lab]
+    for chart in (x for x in xml if "barChart" in x):
+        for ser in re.findall(r"<c:ser>.*?</c:ser>", chart, re.S):
+            shown = {
+                int(i): "↑</a:t>" in lab
+                for i, lab in re.findall(r"<c:dLbl><c:idx val=\"(\d+)\"/>(.*?)</c:dLbl>", ser, re.S)
+                if '<c:delete val="1"/>' not in lab
+            }
+            upright = sorted(i for i, up in shown.items() if up)
+            assert not [i for i in upright if i + 1 in upright], upright
 
 
 def test_the_glossary_leaves_a_gap_under_its_heads_on_every_page(example_workbook):

@@ -165,7 +165,7 @@ class Sheet:
                 if not self.printed_col(c):
                     continue
                 cell = ws.cell(r, c)
-                if not isinstance(cell.value, str) or not cell.value.strip():
+                if not isinstance(cell.value, str) or not cell.value.strip() or prints_no_text(cell):
                     continue
                 out += self._check(cell)
         return out
@@ -207,6 +207,13 @@ class Sheet:
         else:  # centred: as much room each side
             room += 2 * min(self.run_on(r, c, 1), self.run_on(r, c, -1))
         return [] if need <= room else [Misfit(ws_title(cell), where, text, need, room)]
+
+
+def prints_no_text(cell) -> bool:
+    """Whether the cell's number format has a fourth (text) section that is empty (";;;"): its text
+    stays in the workbook and prints nothing."""
+    sections = re.sub(r'"[^"]*"', "", cell.number_format or "").split(";")
+    return len(sections) == 4 and not sections[3].strip()
 
 
 def ws_title(cell) -> str:

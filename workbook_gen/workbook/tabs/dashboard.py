@@ -19,12 +19,14 @@ from workbook_gen.definitions import (
     period_metric,
     shown_label,
 )
+from workbook_gen.metrics.plan import no_plan_text
 from workbook_gen.names import plan_name, series_name, variance_name
 from workbook_gen.rules import monthly_marker, period_marker, window_words
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached, excel_serial
 from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, monthly_chart
 from workbook_gen.workbook.derived import NA, PeriodRenderer, period_formula
+from workbook_gen.workbook.formats import HEAD_FILL
 from workbook_gen.workbook.formulas import in_row, latest
 from workbook_gen.workbook.layout import cell
 from workbook_gen.workbook.tabs.common import (
@@ -45,66 +47,101 @@ from workbook_gen.workbook.tabs.plan import arr_against_plan
 
 SHEET = "Dashboard"
 KPIS = BOARD_KPIS
-TABLE_TOP = 5
-# Six charts, no two of the same thing (the MRR movements are the bridge's alone).
-DASHBOARD_CHARTS = chart_kinds("bridge", "arr", "clients", "retention", "payback", "burn_multiple")
-COLS = ("Metric", "Latest", "Previous month", "Change", "12 months ago", "Benchmark", "Good at", "OK at")
+TABLE_TOP = 4
+# Three charts in a row under the tables, no two of the same thing (the MRR movements are the
+# bridge's alone); CAC payback and burn multiple have their own charts on the Unit economics page.
+DASHBOARD_CHARTS = chart_kinds("bridge", "arr", "retention")
+# The page prints on one landscape sheet and its table text must stay legible on paper, so the tab's
+# text is a point larger than the workbook's (rows keep their height) and the page is laid out to be
+# fitted to the sheet at no smaller than PRINTED_PT / FONT_PT: its charts take the height left at
+# LAYOUT_PT (a little above, for the spreadsheets' rounding).
+FONT_PT, PRINTED_PT, LAYOUT_PT = 11, 8, 8.3
+COLS = ("Metric", "Latest", "Previous month", "Change", "12 months ago", "Benchmark")
 #: With a plan, the plan for the latest month and the variance to it follow the latest value.
 PLAN_COLS = ("Plan", "Variance to plan")
+#: The trailing-twelve-months table (its head, "Trailing twelve months", is the history's), right of
+#: the KPI table, its labels indented from it.
+TRAILING_COLS = ("Trailing", "Sum / ratio")
+#: The benchmark thresholds the colours compare with: input cells right of the printed page (the
+#: benchmark's words print; the numbers are for whoever tunes them).
+THRESHOLD_COLS = ("Good at", "OK at")
 WIDTH = {
-    "Metric": 38,
-    "Latest": 13,
-    "Plan": 13,
-    "Variance to plan": 14,
-    "Previous month": 13,
-    "Change": 11,
-    "12 months ago": 13,
-    "Benchmark": 45,
+    "Metric": 35,
+    "Latest": 12,
+    "Plan": 11,
+    "Variance to plan": 11,
+    "Previous month": 11,
+    "Change": 10,
+    "12 months ago": 11,
+    "Benchmark": 43,
+    "Trailing": 23,
+    "Sum / ratio": 11,
     "Good at": 8,
     "OK at": 8,
 }
-TRAILING_WIDTHS = (2, 30, 13)  # a gap, then the trailing-twelve-months table right of the KPI table
-CHART_W, CHART_H = 420, 275  # three charts across the page, two rows
-CHART_ROWS = 14  # sheet rows a row of charts takes
+CHART_GAP = 8  # pixels between two charts
+GAP_PT = 8  # the height of a gap row
+# LibreOffice draws a column of n characters about 6 % wider than the spreadsheets' nominal 7n + 5
+# pixels (measured on the printed dashboard): the share of the page width the nominal width gets.
+FIT_WIDTH = 0.94
+CHART_H_MIN, CHART_H_MAX = 180, 300  # pixels
 
 
 def write(book: Book) -> None:
-    fmt, res = book.fmt, book.results
+    res = book.results
+    fmt = book.fmt.sized(FONT_PT)
     ws = book.sheet(SHEET)
     ws.write_string(0, 0, f"Dashboard — {book.month_text}", fmt.title)
     ws.write_string(1, 0, f"{book.company} · {book.settings.currency} · {book.month_text}", fmt.subtitle)
-    ws.write_string(3, 0, "Latest month", fmt.label_bold)
     paying = res.total.monthly["clients_closing"][-1]
     ws.write_string(2, 0, f"{int(paying):,} paying clients ({book.data.n_clients:,} ever)", fmt.label_bold)
     t = len(res.months)
     last = res.months[-1]
-    ws.write_formula(
-        3,
+    ws.write_formula(  # the month of the Latest column, over its head
+        2,
         1,
         f"={latest('months')}",
-        book.wb.add_format({"num_format": "mmm yyyy", "bold": True, "align": "right"}),
+        book.wb.add_format({"num_format": "mmm yyyy", "bold": True, "align": "right", "font_size": FONT_PT}),
         excel_serial(last),
     )
     cols = columns(res.plan is not None)
     col = {name: c for c, name in enumerate(cols)}
-    for c, h in enumerate(cols):
-        ws.write_string(TABLE_TOP - 1, c, h, fmt.header if c else fmt.header_left)
+    table = table_columns(res.plan is not None)
     monthly = res.total.monthly
-    for r, key in enumerate(k for k in KPIS if k in monthly):
+    kpis = [k for k in KPIS if k in monthly]
+    # A KPI with no value in any printed column (a young company's 12-month figures) stays in the
+    # workbook, its row hidden, and one line under the table names it and says why.
+    blank = left_off((key, printed_values(book, key)) for key in kpis)
+    # Likewise a column with no value in any printed row (12 months ago in a first year, the plan's
+    # columns in a month the plan does not cover): its cells stay live, printed blank.
+    blank_cols = blank_columns(book, [k for k in kpis if k not in blank])
+    hidden_text = fmt._get(("blank column",), num_format=";;;")
+    hidden_head = fmt._get(("blank head",), num_format=";;;", bold=True, bottom=1, bg_color=HEAD_FILL)
+    for c, h in enumerate(cols):
+        if h in TRAILING_COLS:
+            continue  # the trailing table writes its own heads
+        style = hidden_head if h in blank_cols else fmt.header_wrap if c else fmt.header_left
+        ws.write_string(TABLE_TOP - 1, c, h, style)
+    ws.set_row(TABLE_TOP - 1, 15 * max(printing.text_lines(h, WIDTH[h]) for h in table))
+    for r, key in enumerate(kpis):
         row = TABLE_TOP + r
         m = BY_KEY[key]
         values = monthly[key]
+
+        def unit(name: str, style):
+            return hidden_text if name in blank_cols else style
+
         ws.write_string(row, 0, kpi_label(key, book.settings), fmt.label)
         style = fmt.kpi(m.unit)
         ws.write_formula(row, 1, f"={latest(key)}", style, cached(values[-1], monthly_marker(key, t - 1)))
         if res.plan is not None:
-            _plan_cells(book, ws, row, col["Plan"], key)
+            _plan_cells(book, fmt, ws, row, col["Plan"], key, hidden_text if "Plan" in blank_cols else None)
         prev = values[-2] if t > 1 else math.nan
         ws.write_formula(
             row,
             col["Previous month"],
             f"=IF(COUNT(months)>1,{in_row(key, 'COUNT(months)-1')},{NA})",
-            fmt.unit(m.unit),
+            unit("Previous month", fmt.unit(m.unit)),
             cached(prev, monthly_marker(key, t - 2)),
         )
         change = values[-1] - prev if t > 1 else math.nan
@@ -114,7 +151,7 @@ def write(book: Book) -> None:
             row,
             col["Change"],
             f"=IF(AND(ISNUMBER({b}),ISNUMBER({c})),({b}-{c}){'*100' if points else ''},{NA})",
-            fmt.change(m.unit),
+            unit("Change", fmt.change(m.unit)),
             cached(change * 100 if points else change),
         )
         ago = values[-13] if t > 12 else math.nan
@@ -122,7 +159,7 @@ def write(book: Book) -> None:
             row,
             col["12 months ago"],
             f"=IF(COUNT(months)>12,{in_row(key, 'COUNT(months)-12')},{NA})",
-            fmt.unit(m.unit),
+            unit("12 months ago", fmt.unit(m.unit)),
             cached(ago, monthly_marker(key, t - 13)),
         )
         bench = m.benchmark
@@ -134,70 +171,88 @@ def write(book: Book) -> None:
             g, o = cell(row, good_col, col_abs=True), cell(row, ok_col, col_abs=True)
             cmp = ">=" if bench.higher else "<="
             latest_cell = cell(row, 1)
-            ws.conditional_format(
-                row,
-                1,
-                row,
-                1,
-                {
-                    "type": "formula",
-                    "criteria": f"=AND(ISNUMBER({latest_cell}),{latest_cell}{cmp}{g})",
-                    "format": fmt.good,
-                    "stop_if_true": True,
-                },
-            )
-            ws.conditional_format(
-                row,
-                1,
-                row,
-                1,
-                {
-                    "type": "formula",
-                    "criteria": f"=AND(ISNUMBER({latest_cell}),{latest_cell}{cmp}{o})",
-                    "format": fmt.okay,
-                    "stop_if_true": True,
-                },
-            )
-            ws.conditional_format(
-                row,
-                1,
-                row,
-                1,
-                {"type": "formula", "criteria": f"=ISNUMBER({latest_cell})", "format": fmt.bad},
-            )
-    # A KPI with no value in any printed column (a young company's 12-month figures) stays in the
-    # workbook, its row hidden, and one line under the table names it and says why.
-    kpis = [k for k in KPIS if k in monthly]
-    blank = left_off((key, printed_values(book, key)) for key in kpis)
+            for criteria, colour in (
+                (f"=AND(ISNUMBER({latest_cell}),{latest_cell}{cmp}{g})", fmt.good),
+                (f"=AND(ISNUMBER({latest_cell}),{latest_cell}{cmp}{o})", fmt.okay),
+                (f"=ISNUMBER({latest_cell})", fmt.bad),
+            ):
+                ws.conditional_format(
+                    row,
+                    1,
+                    row,
+                    1,
+                    {"type": "formula", "criteria": criteria, "format": colour, "stop_if_true": True},
+                )
+    for h in THRESHOLD_COLS:  # their heads, beside the printed page
+        ws.write_string(TABLE_TOP - 1, col[h], h, fmt.header)
     hidden = {TABLE_TOP + r for r, key in enumerate(kpis) if key in blank}
     for row in sorted(hidden):
         ws.set_row(row, None, None, {"level": 1, "hidden": True})
-    for c, width in enumerate((*(WIDTH[name] for name in cols), *TRAILING_WIDTHS)):
-        ws.set_column(c, c, width)
+    for c, name in enumerate(cols):
+        ws.set_column(c, c, WIDTH[name])
     # the trailing table beside the KPI table, on its visible rows (a hidden KPI row would hide it)
     shown_rows = (r for r in itertools.count(TABLE_TOP - 1) if r not in hidden)
-    trailing_bottom = _trailing(book, ws, shown_rows, len(cols) + 1)
+    trailing_bottom = _trailing(book, fmt, ws, shown_rows, col["Trailing"])
     note_row = max(TABLE_TOP + len(kpis), trailing_bottom + 1)
-    ws.write_string(
+    last_col = col[TRAILING_COLS[-1]]  # the printed page's last column
+    page_chars = sum(WIDTH[name] for name in cols[: last_col + 1])
+    write_wrapped(
+        ws,
         note_row,
         0,
-        "Green: meets the 'good at' threshold; amber: the 'OK at' one; red: neither. Thresholds are common "
-        "rules of thumb (see the glossary in the appendix). Change: % metrics in percentage points."
+        last_col,
+        "Latest value against its benchmark: green good, amber OK, red neither (rules of thumb; see the "
+        "glossary). Change: % metrics in points."
         + (
-            f" Plan: the {res.plan.version or 'plan'} for {last:%b %Y}; variance green where it is favourable."
-            if res.plan is not None
+            f" Plan: the {res.plan.version or 'plan'} for {last:%b %Y}; variance green where favourable."
+            if res.plan is not None and "Plan" not in blank_cols
             else ""
         ),
-        fmt.note,
+        fmt.note_wrap,
+        page_chars,
     )
-    if blank:
+    lines = [not_shown_line(blank, t, book.settings)] if blank else []
+    lines += [_blank_column_line(book, blank_cols)] if blank_cols else []
+    for line in lines:
         note_row += 1
-        line = not_shown_line(blank, t, book.settings)
-        write_wrapped(ws, note_row, 0, len(cols) - 1, line, fmt.note_wrap, sum(WIDTH[c] for c in cols))
-    seg_bottom = _segment_rows(book, ws, note_row + 2) if res.segments else note_row
-    _charts(book, ws, seg_bottom + 2)
+        write_wrapped(ws, note_row, 0, last_col, line, fmt.note_wrap, page_chars)
+    # thin gap rows between the tables and above the charts: the page's height is its scarce room
+    ws.set_row(note_row + 1, GAP_PT)
+    seg_bottom = _segment_rows(book, fmt, ws, note_row + 2) if res.segments else note_row
+    ws.set_row(seg_bottom + 1, GAP_PT)
+    chart_top = seg_bottom + 2
+    bottom = _charts(book, ws, chart_top, last_col)
     ws.freeze_panes(TABLE_TOP, 1)
     printing.report_tab(book, ws, pages_tall=1)
+    ws.print_area(0, 0, bottom, last_col)
+
+
+def _blank_column_line(book: Book, blank_cols: list[str]) -> str:
+    """The line under the KPI table that says why a column prints blank."""
+    res = book.results
+    parts = []
+    if "12 months ago" in blank_cols:
+        parts.append(f"12 months ago: the history starts in {res.months[0]:%b %Y}.")
+    if "Plan" in blank_cols:
+        parts.append(f"Plan: {no_plan_text(res.plan, res.months[-1])}")
+    return " ".join(parts)
+
+
+def blank_columns(book: Book, kpis: list[str]) -> list[str]:
+    """The KPI table's columns that would print n/a in every one of its printed rows (``kpis``): the
+    figure of 12 months before in a first year; the plan and its variance in a month the plan does
+    not cover."""
+    res = book.results
+    t = len(res.months)
+    out = []
+    if t <= 12 or not any(math.isfinite(res.total.monthly[k][-13]) for k in kpis):
+        out.append("12 months ago")
+    plan = res.plan
+    if plan is not None:
+        planned = [k for k in kpis if k in plan.keys]
+        if not any(math.isfinite(plan.plan[k][-1]) for k in planned):
+            out += list(PLAN_COLS)
+    return out
 
 
 # The trailing-twelve-months table: the catalog's trailing view (definitions.TRAILING_KEYS) but for the
@@ -229,15 +284,22 @@ def trailing_renderer(book: Book, slug: str | None = None) -> PeriodRenderer:
     )
 
 
-def columns(with_plan: bool) -> tuple[str, ...]:
+def table_columns(with_plan: bool) -> tuple[str, ...]:
     """The KPI table's columns: the plan's two after the latest value when there is a plan."""
     return (*COLS[:2], *(PLAN_COLS if with_plan else ()), *COLS[2:])
 
 
-def _plan_cells(book: Book, ws, row: int, plan_col: int, key: str) -> None:
+def columns(with_plan: bool) -> tuple[str, ...]:
+    """The tab's columns: the KPI table's, the trailing table's (the last printed), then the
+    benchmark thresholds beside the printed page."""
+    return (*table_columns(with_plan), *TRAILING_COLS, *THRESHOLD_COLS)
+
+
+def _plan_cells(book: Book, fmt, ws, row: int, plan_col: int, key: str, blank=None) -> None:
     """The latest month's plan and variance to plan of a planned KPI (a variance of a percentage in
-    points), the variance green where favourable and red where not, by the metric's direction."""
-    fmt, plan = book.fmt, book.results.plan
+    points), the variance green where favourable and red where not, by the metric's direction;
+    ``blank``: the style of a column that prints blank (no plan for the month)."""
+    plan = book.results.plan
     if key not in plan.keys:
         for c in (plan_col, plan_col + 1):
             ws.write_blank(row, c, None, fmt.unit(BY_KEY[key].unit))
@@ -245,7 +307,7 @@ def _plan_cells(book: Book, ws, row: int, plan_col: int, key: str) -> None:
     m = BY_KEY[key]
     points = m.unit == PCT
     ws.write_formula(
-        row, plan_col, f"={latest(plan_name(key))}", fmt.unit(m.unit), cached(plan.plan[key][-1])
+        row, plan_col, f"={latest(plan_name(key))}", blank or fmt.unit(m.unit), cached(plan.plan[key][-1])
     )
     here = cell(row, plan_col + 1)
     var = latest(variance_name(key))
@@ -253,7 +315,7 @@ def _plan_cells(book: Book, ws, row: int, plan_col: int, key: str) -> None:
         row,
         plan_col + 1,
         f"=IF(ISNUMBER({var}),{var}{'*100' if points else ''},{NA})",
-        fmt.change(m.unit),
+        blank or fmt.change(m.unit),
         cached(plan.variance[key][-1] * (100 if points else 1)),
     )
     up, down = (fmt.good, fmt.bad) if m.better == HIGHER else (fmt.bad, fmt.good)
@@ -267,18 +329,19 @@ def _plan_cells(book: Book, ws, row: int, plan_col: int, key: str) -> None:
         )
 
 
-def _trailing(book: Book, ws, rows: Iterator[int], label_col: int) -> int:
+def _trailing(book: Book, fmt, ws, rows: Iterator[int], label_col: int) -> int:
     """Flows of the trailing twelve months, and ratios recomputed from those sums, right of the KPI
     table from column ``label_col`` (the engine's ``trailing`` values as formulas), one line on each
     of ``rows`` in turn (the first its head). Returns the last row."""
-    fmt, res = book.fmt, book.results
+    res = book.results
     window = t12_slice(len(res.months))
     lc, vc = label_col, label_col + 1
     top = next(rows)
-    ws.write_string(top, lc, trailing_words(len(res.months)), fmt.header_left)
-    ws.write_string(top, vc, "Sum / ratio", fmt.header)
+    ws.write_string(top, lc, trailing_words(len(res.months)), fmt.header_wrap)
+    ws.write_string(top, vc, "Sum / ratio", fmt.header_wrap)
     row = next(rows)
-    ws.write_string(row, lc, "From (first month of the window)", fmt.note)
+    label = fmt._get(("label", "indented"), indent=1)  # set apart from the KPI table beside it
+    ws.write_string(row, lc, "From", fmt.bench)
     ws.write_formula(
         row,
         vc,
@@ -290,28 +353,34 @@ def _trailing(book: Book, ws, rows: Iterator[int], label_col: int) -> int:
     for key in (k for k in TRAILING if k in values):
         row = next(rows)
         m = period_metric(key)
-        ws.write_string(row, lc, TRAILING_LABELS.get(key, shown_label(m, "trailing")), fmt.label)
+        ws.write_string(row, lc, TRAILING_LABELS.get(key, shown_label(m, "trailing")), label)
         formula = period_formula(trailing_renderer(book), key)
         ws.write_formula(row, vc, formula, fmt.unit(m.unit), cached(values[key], period_marker(key)))
     return row
 
 
-def _charts(book: Book, ws, top: int) -> None:
+def _charts(book: Book, ws, top: int, last_col: int) -> int:
+    """The charts in one row from row ``top``, together as wide as the printed columns 0..``last_col``
+    and as tall as the page leaves room for at the scale it prints at (LAYOUT_PT / FONT_PT, or its
+    width's if smaller), within
+    CHART_H_MIN..CHART_H_MAX. Returns the last row they take."""
     window = month_window(book, 24)
     kinds = [kind for kind in DASHBOARD_CHARTS if has_data(book, kind, None, window)]
     plan = book.results.plan
+    page_w = printing.width_px(ws, 0, last_col)
+    # the scale the page prints at: the layout's, or its width's as LibreOffice fits it if smaller
+    scale = min(LAYOUT_PT / FONT_PT, FIT_WIDTH * printing.PAGE_W_PX / page_w)
+    room = printing.PAGE_H_PX / scale - printing.height_px(ws, 0, top - 1) - printing.DEFAULT_ROW_PX
+    height = int(min(CHART_H_MAX, max(CHART_H_MIN, room)))
+    width = (page_w - 10 - (len(DASHBOARD_CHARTS) - 1) * CHART_GAP) // len(DASHBOARD_CHARTS)
     for k, kind in enumerate(kinds):
         if kind == "arr" and plan is not None and PLANNED_CHART_KEY in plan.keys:
             chart = arr_against_plan(book)  # the plan line on to the end of the plan year
         else:
             chart = monthly_chart(book, kind, None, window)
-        chart.set_size({"width": CHART_W, "height": CHART_H})
-        ws.insert_chart(
-            top + (k // 3) * CHART_ROWS,
-            0,
-            chart,
-            {"x_offset": 5 + (k % 3) * (CHART_W + 8), "y_offset": 0},
-        )
+        chart.set_size({"width": width, "height": height})
+        ws.insert_chart(top, 0, chart, {"x_offset": 5 + k * (width + CHART_GAP), "y_offset": 0})
+    return top + math.ceil(height / printing.DEFAULT_ROW_PX)
 
 
 # One row per segment under the KPI table, so that no segment hides in the blended figures: the
@@ -319,7 +388,7 @@ def _charts(book: Book, ws, top: int) -> None:
 SEGMENT_KPIS = metric_rows(
     (
         ("arr", "ARR"),
-        ("arr_growth_yoy", "ARR growth (year on year)"),
+        ("arr_growth_yoy", "ARR growth (YoY)"),
         ("nrr_12m", "NRR (12 months)"),
         ("grr_12m", "GRR (12 months)"),
         ("logo_churn_rate", "Logo churn (per month)"),
@@ -330,18 +399,28 @@ SEGMENT_KPIS = metric_rows(
 CAPPED_MARK = "*"
 
 
-def _segment_rows(book: Book, ws, top: int) -> int:
+def segment_columns(with_plan: bool) -> list[int]:
+    """The columns of the segment rows' figures: the printed columns right of the labels (the KPI
+    table's, then the trailing table's when there is no plan)."""
+    cols = columns(with_plan)
+    printed = cols[: cols.index(TRAILING_COLS[-1]) + 1]
+    return list(range(1, len(printed)))[: len(SEGMENT_KPIS)]
+
+
+def _segment_rows(book: Book, fmt, ws, top: int) -> int:
     """The segments' rows (the total first, for reference) from row ``top``; returns the last row used.
-    A segment's LTV:CAC that rests on the lifetime cap is marked, with a note under the rows."""
-    fmt, res = book.fmt, book.results
+    A segment's LTV:CAC that rests on the lifetime cap carries the mark in its own cell ("5.22*"), with
+    a note under the rows."""
+    res = book.results
     monthly = res.total.monthly
     kpi_row = {k: TABLE_TOP + r for r, k in enumerate(k for k in KPIS if k in monthly)}
     ws.write_string(top, 0, f"By segment, {res.months[-1]:%b %Y}", fmt.header_left)
     cols = columns(res.plan is not None)
+    at = segment_columns(res.plan is not None)
     lines = 2  # each head names its unit and period, on two lines or more in a narrow column
     for j, (_key, head) in enumerate(SEGMENT_KPIS):
-        ws.write_string(top, 1 + j, head, fmt.header_wrap)
-        lines = max(lines, printing.text_lines(head, WIDTH[cols[1 + j]]))
+        ws.write_string(top, at[j], head, fmt.header_wrap)
+        lines = max(lines, printing.text_lines(head, WIDTH[cols[at[j]]]))
     ws.set_row(top, 15 * lines)
     t = len(res.months)
     capped = []
@@ -355,9 +434,13 @@ def _segment_rows(book: Book, ws, top: int) -> int:
             fmt.label_bold if scope.is_total else fmt.label,
         )
         for j, (key, _head) in enumerate(SEGMENT_KPIS):
-            col = 1 + j
+            col = at[j]
             m = BY_KEY[key]
-            style = _segment_format(book, m.unit, scope.is_total)
+            life = scope.monthly.get("lifetime_months")
+            mark = (
+                key == "ltv_cac" and life is not None and at_lifetime_cap(life[-1:], book.settings)
+            ) and key in scope.monthly
+            style = _segment_format(book, fmt, m.unit, scope.is_total, CAPPED_MARK if mark else "")
             if key not in scope.monthly:
                 ws.write_string(row, col, "–", style)
                 continue
@@ -366,9 +449,7 @@ def _segment_rows(book: Book, ws, top: int) -> int:
             ws.write_formula(
                 row, col, f"={latest(name)}", style, cached(values[-1], monthly_marker(key, t - 1))
             )
-            life = scope.monthly.get("lifetime_months")
-            if key == "ltv_cac" and life is not None and at_lifetime_cap(life[-1:], book.settings):
-                ws.write_string(row, col + 1, CAPPED_MARK, fmt.label)
+            if mark:
                 capped.append(scope.label)
             if m.benchmark is not None and key in kpi_row:
                 _colour(book, ws, (row, col), kpi_row[key], cols, m.benchmark.higher)
@@ -389,15 +470,18 @@ def _segment_rows(book: Book, ws, top: int) -> int:
     return row
 
 
-def _segment_format(book: Book, unit: str, bold: bool):
-    """A segment row's figure, centred under its head; months carry their unit."""
-    code = '0.0" mo"' if unit == MONTHS else book.fmt.number_formats[unit]
-    return book.fmt._get(("segment_row", unit, bold), num_format=code, align="center", bold=bold)
+def _segment_format(book: Book, fmt, unit: str, bold: bool, mark: str = ""):
+    """A segment row's figure, centred under its head; months carry their unit; ``mark`` follows the
+    figure in its cell (the number stays a number)."""
+    code = '0.0" mo"' if unit == MONTHS else fmt.number_formats[unit]
+    if mark:
+        code = ";".join(f'{part}"{mark}"' for part in code.split(";"))
+    return fmt._get(("segment_row", unit, bold, mark), num_format=code, align="center", bold=bold)
 
 
 def _colour(book: Book, ws, at: tuple[int, int], bench_row: int, cols: tuple[str, ...], higher: bool) -> None:
     """Green / amber / red by the thresholds in the KPI table's "Good at" and "OK at" cells of the row
-    (their columns move right when the table has the plan's two)."""
+    (beside the printed page, wherever the plan's columns put them)."""
     fmt = book.fmt
     row, col = at
     here = cell(row, col)
