@@ -263,16 +263,43 @@ def bulk_company(n_clients: int, n_months: int, seed: int = 1) -> InputData:
         )
         active = (active & ~churn) | back
     t = np.arange(n_months)
-    sm = np.round(45000 * (1.0 + 0.035 * t) * n_clients / 600, 0)
+    return _benchmark_inputs(
+        "C",
+        months,
+        mrr,
+        seg,
+        sm=np.round(45000 * (1.0 + 0.035 * t) * n_clients / 600, 0),
+        self_serve_share=0.4,
+        margin=np.round(0.70 + 0.10 * t / max(n_months - 1, 1), 4),
+        burn=np.round(260000 * np.exp(-t / 40.0) * n_clients / 600, 0),
+    )
+
+
+def _benchmark_inputs(
+    prefix: str,
+    months: tuple,
+    mrr: np.ndarray,
+    seg: np.ndarray,
+    *,
+    sm: np.ndarray,
+    self_serve_share: float,
+    margin: np.ndarray,
+    burn: np.ndarray,
+    **attributes: list[str],
+) -> InputData:
+    """A generated company's inputs: client IDs ``<prefix>0000001``…, the Segment attribute (``seg`` 1:
+    Assisted, 0: Self-serve) then ``attributes``, and S&M split between the segments by
+    ``self_serve_share``."""
+    self_serve = np.round(sm * self_serve_share)
     return InputData(
-        client_ids=tuple(f"C{i + 1:07d}" for i in range(n_clients)),
-        attributes={"Segment": ["Assisted" if s else "Self-serve" for s in seg]},
+        client_ids=tuple(f"{prefix}{i + 1:07d}" for i in range(len(seg))),
+        attributes={"Segment": ["Assisted" if s else "Self-serve" for s in seg], **attributes},
         months=months,
         mrr=mrr,
         sm_spend=sm,
-        gross_margin=np.round(0.70 + 0.10 * t / max(n_months - 1, 1), 4),
-        net_burn=np.round(260000 * np.exp(-t / 40.0) * n_clients / 600, 0),
-        sm_by_segment={"Self-serve": np.round(sm * 0.4), "Assisted": sm - np.round(sm * 0.4)},
+        gross_margin=margin,
+        net_burn=burn,
+        sm_by_segment={"Self-serve": self_serve, "Assisted": sm - self_serve},
         source="benchmark",
     )
 
@@ -315,18 +342,14 @@ def churn_heavy_company(n_clients: int, n_months: int, seed: int = 2) -> InputDa
         level = np.where(contract, np.maximum(np.round(level * np.array([0.5, 0.8, 0.9])[pick]), 1.0), level)
         active &= ~churn
     t = np.arange(n_months)
-    sm = np.round(30000 * (1.0 + 0.02 * t) * n_clients / 600, 0)
-    return InputData(
-        client_ids=tuple(f"H{i + 1:07d}" for i in range(n_clients)),
-        attributes={
-            "Segment": ["Assisted" if s else "Self-serve" for s in seg],
-            "Region": [("Americas", "EMEA", "APAC")[r] for r in region],
-        },
-        months=months,
-        mrr=mrr,
-        sm_spend=sm,
-        gross_margin=np.round(0.72 + 0.06 * t / max(n_months - 1, 1), 4),
-        net_burn=np.round(200000 * np.exp(-t / 50.0) * n_clients / 600, 0),
-        sm_by_segment={"Self-serve": np.round(sm * 0.45), "Assisted": sm - np.round(sm * 0.45)},
-        source="benchmark",
+    return _benchmark_inputs(
+        "H",
+        months,
+        mrr,
+        seg,
+        sm=np.round(30000 * (1.0 + 0.02 * t) * n_clients / 600, 0),
+        self_serve_share=0.45,
+        margin=np.round(0.72 + 0.06 * t / max(n_months - 1, 1), 4),
+        burn=np.round(200000 * np.exp(-t / 50.0) * n_clients / 600, 0),
+        Region=[("Americas", "EMEA", "APAC")[r] for r in region],
     )
