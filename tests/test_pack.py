@@ -220,3 +220,17 @@ def test_the_contents_give_each_sections_first_page(example_workbook, tmp_path):
     wb = openpyxl.load_workbook(book, read_only=True)
     assert all(row[2] is None for row in wb["Cover"].iter_rows(min_row=9, max_col=3, values_only=True))
     wb.close()
+
+
+def test_the_glossary_is_tight_and_whole(pack):
+    """The Glossary took 7 landscape pages, its rows sized by a rough count of characters that left
+    most of them a line or two taller than their text: its rows are now sized by the words they wrap
+    to, and its widths give the Note (the tallest cell of most rows) the room the mostly empty
+    Benchmark column had. Every metric is still on it (tests/test_docs.py checks each row's words)."""
+    from workbook_gen.definitions import METRICS
+
+    workbook, pdf, pages = pack
+    glossary = [p for p in range(1, len(pages) + 1) if tab_of(pdf, p) == "Glossary"]
+    assert 1 <= len(glossary) <= 6, len(glossary)
+    printed = "".join(pages[p - 1] for p in glossary)
+    assert all(m.key in printed for m in METRICS)

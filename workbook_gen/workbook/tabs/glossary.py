@@ -3,8 +3,6 @@ generated from the metric definitions (the same data the engine and JSON use).""
 
 from __future__ import annotations
 
-import math
-
 from workbook_gen.definitions import (
     BY_KEY,
     COHORT_TABLES,
@@ -30,11 +28,20 @@ from workbook_gen.rules import better_sentence, formula_text, period_rule_text, 
 from workbook_gen.settings import SETTING_HELP
 from workbook_gen.text import segments_of
 from workbook_gen.workbook.book import Book
+from workbook_gen.workbook.printing import text_lines
 from workbook_gen.workbook.tabs.common import section_row, sheet_header, unit_text
 from workbook_gen.workbook.tabs.settings import CARRIED_TEXT, NUMERIC_SETTINGS
 
 SHEET = "Glossary"
-WIDTHS = (26, 24, 7, 48, 48, 30, 40)
+# Widths in characters, their sum as before (the page's scale unchanged): the Benchmark column, empty on
+# most rows, gives room to the Note, the tallest cell of most rows; the defined-name column holds the
+# longest name on one line.
+WIDTHS = (22, 26, 7, 48, 48, 18, 54)
+LINE_PT = 12.5  # a wrapped line of the entries' 10-point font
+# Column widths count the digits of the 11-point default font; the entries are 10-point, so a column
+# holds up to 11/10 as many of their characters: a little less is counted, as text_lines does, so that
+# a line full of capitals still fits.
+FONT_ROOM = 1.05
 GAP_PT = 6  # the empty row between the heads and the first entry of every page
 HEADS = ("Metric", "Defined name", "Unit", "What it means", "How it is calculated", "Benchmark", "Note")
 GENERAL_NOTES = (
@@ -89,8 +96,9 @@ def write(book: Book) -> None:
         lines = 1
         for c, v in enumerate(cells):
             ws.write_string(row, c, v, fmt.wrap_bold if c == 0 else fmt.wrap)
-            lines = max(lines, math.ceil(len(v) * 1.1 / WIDTHS[c]))
-        ws.set_row(row, 13.5 * lines)  # spreadsheets do not grow wrapped rows on their own
+            if v:  # broken at spaces, as the spreadsheet wraps it (a rougher count left rows half empty)
+                lines = max(lines, text_lines(v, WIDTHS[c] * FONT_ROOM))
+        ws.set_row(row, LINE_PT * lines)  # spreadsheets do not grow wrapped rows on their own
         row += 1
 
     for m in METRICS:
@@ -195,7 +203,7 @@ def write(book: Book) -> None:
     row += 1
     for note in GENERAL_NOTES:
         ws.merge_range(row, 0, row, len(HEADS) - 1, note, fmt.wrap)
-        ws.set_row(row, 30)
+        ws.set_row(row, LINE_PT * text_lines(note, sum(WIDTHS) * FONT_ROOM))
         row += 1
     for c, width in enumerate(WIDTHS):
         ws.set_column(c, c, width)
