@@ -635,7 +635,10 @@ def _customers() -> list[str]:
             f"{movers} largest clients of each movement, comparing MRR[s] (a) with MRR[T] (b): new — first "
             f"paying after s, b > 0 (score b); expansion — a > 0, b > a (score b − a); contraction — "
             f"b > 0, b < a (score a − b); churned — a > 0, b = 0 (score a). The ARR change shown is "
-            f"12 × (b − a). Reactivated clients (paying at T, not at s, but before s) are not listed."
+            f"12 × (b − a), net of the months between: a client that expanded and then contracted within "
+            f"the three months shows only the difference there, or is absent, as the page says under each "
+            f"window. Reactivated clients (paying at T, not at s, but before s) are not listed. The "
+            f"executive summary's client wins and losses are the same three-month change, in ARR."
         ),
         *_bullet(
             "**Ties**: clients with equal scores are listed in the order of the workbook's client rows (cohort "
