@@ -282,6 +282,32 @@ def test_a_capped_period_lifetime_says_how_it_differs_from_the_monthly_one(
     wb.close()
 
 
+def test_the_period_pages_say_why_their_ratios_differ_from_the_dashboards(example_workbook):
+    """The dashboard's CAC payback (trailing 3 months to Dec 2025) is 23.2 months and the Quarterly
+    page's 2025 Q4 23.3: the same months, worked out two ways by design (the trailing figure takes the
+    latest month's ASP and gross margin, the quarter its own months'); so are LTV, Rule of 40 and the
+    client lifetime. Each page says so where a board compares them: the Quarterly and Annual pages under
+    their tables, naming the ratios whose monthly figure runs over a rolling window (from the
+    catalog's expressions: not ARR or NRR), and the dashboard under its KPIs."""
+    from workbook_gen.workbook.tabs.periods import trailing_note
+
+    ratios = "CAC, CAC payback, Client lifetime, LTV, LTV:CAC, Magic number, Burn multiple and Rule of 40"
+    texts = printed_texts(example_workbook)
+    for sheet, g in (("Quarterly", "quarter"), ("Annual", "year")):
+        line = (
+            f"Each {g}'s ratios are worked out over that {g}'s own months, so its {ratios} can differ "
+            "from the dashboard's figures for the same months, which run over trailing windows."
+        )
+        assert texts[sheet].count(line) == 1, sheet
+    assert trailing_note("quarter", ["arr", "nrr_12m", "mrr_new"]) == ""
+    assert "so its LTV can differ" in trailing_note("year", ["arr", "ltv"])
+    dashboard = " ".join(texts["Dashboard"])
+    assert (
+        "Trailing figures: the window in each label, to Dec 2025; the Quarterly and Annual pages work each "
+        "period's ratios over its own months, so their figures can differ." in dashboard
+    )
+
+
 def test_a_segment_page_prints_its_notes_and_no_band_without_its_table(four_segments_path):
     """Four segments without their own S&M or burn: each page has two notes under its rows (why the
     spend- and burn-based metrics are absent). The period views placed under them started one row too

@@ -79,6 +79,12 @@ WIDTH = {
     "Good at": 8,
     "OK at": 8,
 }
+#: Why a trailing figure here and the Quarterly or Annual figure of the same months differ (the catalog's
+#: monthly expression runs over rolling windows; a period's rule over the period's own months).
+WINDOWS_LINE = (
+    "Trailing figures: the window in each label, to {month}; the Quarterly and Annual pages work each "
+    "period's ratios over its own months, so their figures can differ."
+)
 CHART_GAP = 8  # pixels between two charts
 GAP_PT = 8  # the height of a gap row
 # LibreOffice draws a column of n characters about 6 % wider than the spreadsheets' nominal 7n + 5
@@ -207,7 +213,8 @@ def write(book: Book) -> None:
             f" Plan: the {res.plan.version or 'plan'} for {last:%b %Y}; variance green where favourable."
             if res.plan is not None and "Plan" not in blank_cols
             else ""
-        ),
+        )
+        + f" {WINDOWS_LINE.format(month=f'{last:%b %Y}')}",
         fmt.note_wrap,
         page_chars,
     )

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from workbook_gen.definitions import (
+    BY_KEY,
     GAINS,
     LOSSES,
     MOVEMENTS,
@@ -23,7 +24,7 @@ from workbook_gen.definitions import (
     shown_label,
 )
 from workbook_gen.names import chart_data_name, period_edge_name, period_row_name, series_name
-from workbook_gen.rules import period_marker
+from workbook_gen.rules import period_marker, windows
 from workbook_gen.workbook import charts, printing
 from workbook_gen.workbook.book import Book, ScopeSheets, cached
 from workbook_gen.workbook.derived import PeriodRenderer, period_formula
@@ -32,10 +33,12 @@ from workbook_gen.workbook.formulas import in_column
 from workbook_gen.workbook.layout import FIRST_COL, TIMELINE, Place, cell, on, span
 from workbook_gen.workbook.tabs.common import (
     left_off,
+    listed,
     not_shown_line,
     section_row,
     sheet_header,
     write_row_head,
+    write_wrapped,
 )
 
 VIEWS = (("Quarterly", "quarter", "quarterly"), ("Annual", "year", "annual"))
@@ -45,6 +48,9 @@ PRINT_PERIODS = {"quarter": 8, "year": 99}  # periods on the printed page: two y
 PRINTED_CHARTS = ("quarter",)
 R_LABEL, R_NUMBER, R_FIRST, R_LAST = 3, 4, 5, 6
 TOP = 8
+# Lines under a period table: the rows not shown, the lifetime at its cap, why the ratios can differ
+# from the dashboard's (then a gap row).
+NOTE_ROWS = 4
 
 
 def _keys(book: Book, attr: str, scope=None) -> list[str]:
@@ -78,7 +84,7 @@ def plan(book: Book) -> None:
         keys = _keys(book, attr)
         for r, key in enumerate(keys):
             lay.register(period_row_name(attr, key), Place(sheet, TOP + r, FIRST_COL, lay.n_periods[g]))
-        row = TOP + len(keys) + 2
+        row = TOP + len(keys) + 1 + NOTE_ROWS  # the chart data after the lines under the table
         for key, _sign in CHART_DATA:
             if key in keys:
                 lay.register(chart_row_name(attr, key), Place(sheet, row, FIRST_COL, lay.n_periods[g]))
@@ -240,12 +246,19 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     if note:  # from the first printed period: the columns between it and the labels do not print
         table_bottom += 1
         ws.write_string(table_bottom, first_print, note, fmt.note)
+    windowed = trailing_note(g, [k for k in _keys(book, attr) if k not in blank])
+    if windowed:  # wrapped across the printed columns, once they are known (below)
+        table_bottom += 1
+        windowed_row = table_bottom
     last_table_col = FIRST_COL + n - 1
     shown = printing.width_px(ws, 0, FIRST_COL - 1) + printing.width_px(ws, first_print, last_table_col)
     wanted = max(
         2 * printing.CHART_W + 30, printing.width_for_height(printing.height_px(ws, 0, table_bottom))
     )
     last_print = last_table_col + max(0, math.ceil((wanted - shown) / printing.DEFAULT_COL_PX))
+    if windowed:
+        chars = printing.width_px(ws, first_print, last_print) / 7
+        write_wrapped(ws, windowed_row, first_print, last_print, windowed, fmt.note_wrap, chars)
     # How each period value is built, for the auditor: beside the table but off the printed page
     # (formula text is no board reading; the Glossary in the appendix says the same).
     note_col = last_print + 2
@@ -270,6 +283,21 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
         ws.set_h_pagebreaks([table_bottom + 1])
     ws.print_area(0, first_print, charts_bottom if printed_charts else table_bottom, last_print)
     ws.freeze_panes(R_NUMBER, FIRST_COL, R_NUMBER, first_print)
+
+
+def trailing_note(g: str, keys) -> str:
+    """The line under a period table that says why its ratios can differ from the dashboard's for the
+    same months: a period's ratio is worked out over that period's own months (the catalog's period
+    rule), where the latest month's figure runs over rolling windows (rules.windows: the CAC window,
+    the churn window) and takes the latest month's gross margin and ARPA. Names the printed ratios
+    that have such windows; "" when none is printed."""
+    labels = [BY_KEY[k].label for k in keys if k in BY_KEY and windows(k)]
+    if not labels:
+        return ""
+    return (
+        f"Each {g}'s ratios are worked out over that {g}'s own months, so its {listed(labels)} can "
+        "differ from the dashboard's figures for the same months, which run over trailing windows."
+    )
 
 
 def lifetime_note(book: Book, g: str, view, first: int, blank) -> str:
