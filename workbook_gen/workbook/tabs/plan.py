@@ -28,7 +28,7 @@ COLUMNS = ("Actual", "Plan", "Variance", "Var. %")
 # The page prints its sixteen columns of figures on one landscape sheet: its text a point larger than
 # the workbook's, amounts in thousands or millions, so that fitted to the sheet it stays legible.
 FONT_PT = 11
-LABEL_WIDTH, BETTER_WIDTH, FIGURE_WIDTH = 25, 7, 9
+LABEL_WIDTH, FIGURE_WIDTH = 26, 9
 YEAR_COLUMNS = ("Outlook", "Plan", "Variance", "Var. %")
 
 
@@ -170,9 +170,9 @@ def write(book: Book) -> None:
     _monthly(book, ws)
     ws.set_column(0, 0, LABEL_WIDTH)
     ws.set_column(1, 1, 24, None, {"level": 1, "hidden": True})
-    # the unit is the figures' own ($, k, m, %); its column stays in the workbook, off the page
-    ws.set_column(UNIT_COL, UNIT_COL, 7, None, {"level": 1, "hidden": True})
-    ws.set_column(BETTER_COL, BETTER_COL, BETTER_WIDTH)
+    # The unit is the figures' own ($, k, %), and which way is better shows in the variance's colour
+    # (the notes say so): both columns stay in the workbook, off the page.
+    ws.set_column(UNIT_COL, BETTER_COL, 7, None, {"level": 1, "hidden": True})
     ws.set_column(FIRST_COL, max(lay.last_col, group_col("year") + 3), FIGURE_WIDTH)
     ws.freeze_panes(TABLE_TOP, 1)
     bottom = notes + 2
