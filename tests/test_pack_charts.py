@@ -299,9 +299,11 @@ def test_cohort_heat_maps_leave_age_0_out_of_the_colour_scale(example_workbook):
     starts = {0: 0, 1: 0}
     for ws in wb.worksheets:
         for rng in ws.conditional_formatting:
-            if not any(r.type == "colorScale" and len(r.colorScale.color) == 3 for r in rng.rules):
+            if not any(r.type == "colorScale" for r in rng.rules):
                 continue
             c1, r1, _, r2 = range_boundaries(str(rng.sqref))
+            if isinstance(v := ws.cell(r1, c1).value, int | float) and v > 10:
+                continue  # a cohort MRR table (currency): shaded from age 0
             age = ws.cell(r1 - 1, c1).value  # the ages' header row
             age0_col = c1 - age
             assert ws.cell(r1 - 1, age0_col).value == 0, (ws.title, str(rng.sqref))
@@ -312,6 +314,51 @@ def test_cohort_heat_maps_leave_age_0_out_of_the_colour_scale(example_workbook):
     wb.close()
     # NRR and GRR by month, quarter and year, monthly logo retention; quarterly logo retention from age 0
     assert starts[1] >= 7 and starts[0] >= 1, starts
+
+
+def test_every_cohort_heat_map_is_one_white_to_blue_scale_and_says_what_darker_means(example_workbook):
+    """A board member read the red-amber-green heat maps as status (90 % logo retention amber, 79.9 %
+    GRR orange, while the dashboard calls 80 % GRR OK). Every colour scale in the workbook's XML is a
+    two-colour scale from white (the table's lowest) to one blue (its highest): no red, amber or green,
+    no third colour; and each shaded table's line above it says what darker means."""
+    from workbook_gen.workbook.formats import HEAT_NOTE
+
+    scales = []
+    with zipfile.ZipFile(example_workbook) as z:
+        for name in z.namelist():
+            if not name.startswith("xl/worksheets/sheet"):
+                continue
+            xml = z.read(name).decode()
+            for sqref, body in re.findall(
+                r'<conditionalFormatting sqref="([^"]+)">(.*?)</conditionalFormatting>', xml, re.S
+            ):
+                scale = re.search(r"<colorScale>(.*?)</colorScale>", body, re.S)
+                if scale:
+                    scales.append((name, sqref, scale.group(1)))
+    assert len(scales) >= 12, scales  # MRR, NRR, GRR and logo retention by month, quarter and year
+    for name, sqref, body in scales:
+        assert re.findall(r'<cfvo type="(\w+)"', body) == ["min", "max"], (name, sqref, body)
+        assert re.findall(r'<color rgb="FF(\w{6})"', body) == ["FFFFFF", "5B9BD5"], (name, sqref, body)
+    import warnings
+
+    import openpyxl
+    from openpyxl.utils import range_boundaries
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(example_workbook)
+    try:
+        shaded_heads = 0
+        for ws in wb.worksheets:
+            for rng in ws.conditional_formatting:
+                if any(r.type == "colorScale" for r in rng.rules):
+                    c1, r1, *_ = range_boundaries(str(rng.sqref))
+                    subtitle = ws.cell(r1 - 2, 5).value  # the line above the ages' header, over the ages
+                    assert isinstance(subtitle, str) and subtitle.endswith(HEAT_NOTE), (ws.title, subtitle)
+                    shaded_heads += 1
+        assert shaded_heads == len(scales)
+    finally:
+        wb.close()
 
 
 def _axis_formats(xml: str) -> dict[str, str | None]:

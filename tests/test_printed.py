@@ -726,9 +726,9 @@ def test_a_period_not_complete_is_readable_and_said_the_same_way(young_workbook)
     """The young company's partial quarter and year (Oct 2022) print in italics whose colour reads on
     the light fill and on every colour the cohort tables' shading can give the cell (WCAG AA, 4.5:1),
     and every table with such cells says what the italics mean in the same words."""
-    from workbook_gen.workbook.formats import HEAT_SCALE, MRR_SCALE, PARTIAL_FILL, PARTIAL_NOTE
+    from workbook_gen.workbook.formats import HEAT_SCALE, PARTIAL_FILL, PARTIAL_NOTE
 
-    backgrounds = (PARTIAL_FILL, *HEAT_SCALE, *MRR_SCALE)
+    backgrounds = (PARTIAL_FILL, *HEAT_SCALE)
     for sheet in ("Quarterly", "Annual", "Cohorts (quarter)", "Cohorts (year)"):
         ws = young_workbook[sheet]
         partial = [c for r in ws.iter_rows() for c in r if c.data_type == "f" and c.font.i]

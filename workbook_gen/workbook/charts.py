@@ -15,7 +15,7 @@ from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.layout import TIMELINE, TL_DATE
 
 # Series colours: blues, teals, purples, pink, brown and greys, never the green / amber / red that
-# mark a KPI's status (formats.py, and the cohort heat maps' scale). Neighbours differ in hue, so that
+# mark a KPI's status (formats.py). Neighbours differ in hue, so that
 # the first few series of any chart are told apart at a glance (tests/test_pack_charts.py).
 PALETTE = [
     "#1F3864",  # navy
@@ -40,7 +40,6 @@ STATUS_COLOURS = (
     "#FFFF00",
     "#ED7D31",
     *(formats.GOOD, formats.OK, formats.BAD, formats.GOOD_FONT, formats.OK_FONT, formats.BAD_FONT),
-    *formats.HEAT_SCALE,
 )
 SIZE = {"x_scale": 1.45, "y_scale": 1.25}
 

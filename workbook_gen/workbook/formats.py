@@ -16,9 +16,11 @@ BAD = "#FFC7CE"
 GOOD_FONT = "#006100"
 OK_FONT = "#9C5700"
 BAD_FONT = "#9C0006"
-# The cohort heat maps' colour scale: low (red), middle (amber), high (green).
-HEAT_SCALE = ("#F8696B", "#FFEB84", "#63BE7B")
-MRR_SCALE = ("#FFFFFF", "#5B9BD5")  # the cohort MRR tables' shading, light to dark
+# Every cohort heat map's colour scale, lowest to highest in its table: one hue, white to blue, so
+# that no shade reads as a status (red / amber / green are the benchmarks' colours, and a scale
+# relative to a table cannot say whether a figure is good). Each shaded table says so: HEAT_NOTE.
+HEAT_SCALE = ("#FFFFFF", "#5B9BD5")
+HEAT_NOTE = "Darker blue: higher, within this table."
 # A period not complete yet: dark italics (readable on the light fill and on the heat maps' colours,
 # which replace the fill where a cohort table is shaded), said in each table's note as PARTIAL_NOTE.
 PARTIAL_FONT = "#262626"

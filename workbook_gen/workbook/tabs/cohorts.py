@@ -25,7 +25,7 @@ from workbook_gen.names import (
 )
 from workbook_gen.workbook.book import Book, ScopeSheets, cached, excel_serial
 from workbook_gen.workbook.cohort_formulas import COHORT_FORMULAS, COHORT_TEXT, Blocks, CohortCell
-from workbook_gen.workbook.formats import HEAT_SCALE, MRR_SCALE, PARTIAL_NOTE
+from workbook_gen.workbook.formats import HEAT_NOTE, HEAT_SCALE, PARTIAL_NOTE
 from workbook_gen.workbook.formulas import NA, column_slice, in_column, in_row
 from workbook_gen.workbook.layout import (
     CR_FIRST,
@@ -325,7 +325,8 @@ class _Grouping:
         place = self._place(spec.key)
         head = place.row - 1
         ws.write_string(head - 1, 0, spec.shown_label(self.g), fmt.label_bold)  # named cohort_<g>_<key>
-        ws.write_string(head - 1, FIRST_COL, spec.definition, fmt.subtitle)
+        shaded_note = f" {HEAT_NOTE}" if spec.unit == PCT or spec.key == "mrr" else ""
+        ws.write_string(head - 1, FIRST_COL, spec.definition + shaded_note, fmt.subtitle)
         for c, h in enumerate(("Cohort", "#", "Size", "")):
             ws.write_string(head, c, h, fmt.header)
         for k in range(t.width):
@@ -349,24 +350,13 @@ class _Grouping:
                     style_partial if partial else style,
                     self._cached(spec.key, values[r, k], r),
                 )
-        rng = span(place.row, FIRST_COL, place.row + t.n - 1, FIRST_COL + t.width - 1, False, False)
+        # one white-to-blue scale on every shaded table (rates from age 1 where age 0 is 100 % throughout)
+        shaded = None
         if spec.unit == PCT:
-            ws.conditional_format(
-                heat_map_range(np.asarray(values, dtype=float)[: t.n, : t.width], place.row),
-                {
-                    "type": "3_color_scale",
-                    "min_color": HEAT_SCALE[0],
-                    "mid_color": HEAT_SCALE[1],
-                    "max_color": HEAT_SCALE[2],
-                    "min_type": "num",
-                    "min_value": 0.5,
-                    "mid_type": "num",
-                    "mid_value": 0.9,
-                    "max_type": "num",
-                    "max_value": 1.2,
-                },
-            )
+            shaded = heat_map_range(np.asarray(values, dtype=float)[: t.n, : t.width], place.row)
         elif spec.key == "mrr":
+            shaded = span(place.row, FIRST_COL, place.row + t.n - 1, FIRST_COL + t.width - 1, False, False)
+        if shaded:
             ws.conditional_format(
-                rng, {"type": "2_color_scale", "min_color": MRR_SCALE[0], "max_color": MRR_SCALE[1]}
+                shaded, {"type": "2_color_scale", "min_color": HEAT_SCALE[0], "max_color": HEAT_SCALE[1]}
             )
