@@ -303,3 +303,35 @@ def test_each_summary_move_says_its_unit_and_window(example_workbook):
     ]
     assert "Quick ratio (3 months, x)" in labels
     assert not {"CAC payback", "Burn multiple", "CAC"} & set(labels)
+
+
+@pytest.fixture(scope="module")
+def young(tmp_path_factory):
+    """The example as of October 2022 (ten months of history): its built workbook, inputs and results."""
+    from pathlib import Path
+
+    from workbook_gen.build import build, load
+    from workbook_gen.metrics.engine import compute
+
+    example = Path(__file__).parent.parent / "examples" / "example-company.xlsx"
+    settings = {"company": "Example SaaS Co", "as_of": "2022-10"}
+    out = tmp_path_factory.mktemp("young") / "young.xlsx"
+    build(example, out, settings)
+    data, resolved = load(example, settings)
+    return out, data, compute(data, resolved)
+
+
+def test_clients_ever_counts_only_the_months_up_to_as_of(young):
+    """The MRR sheet keeps all 600 clients' rows after ``as_of``, but by October 2022 only the clients
+    whose first paying month is at most October 2022 have ever paid: 96 (90 of them paying that month).
+    The dashboard's "(… ever)" and the Settings page say 96, not 600."""
+    import openpyxl
+
+    out, data, res = young
+    first_paying = [next((j for j, v in enumerate(row) if v > 0), None) for row in data.mrr.tolist()]
+    ever = sum(1 for j in first_paying if j is not None)  # a column index, all months being ≤ Oct 2022
+    assert (data.n_clients, ever, int(res.total.monthly["clients_closing"][-1])) == (600, 96, 90)
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb["Dashboard"]["A3"].value == "90 paying clients (96 ever)"
+    assert wb["Settings"]["A2"].value.endswith(" · 10 months · 96 clients ever")
+    wb.close()

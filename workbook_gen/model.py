@@ -123,6 +123,12 @@ class InputData:
         return len(self.client_ids)
 
     @property
+    def n_clients_ever(self) -> int:
+        """The clients that paid in at least one of the months held: after ``up_to`` a client whose
+        first paying month is later is still a row of the MRR sheet, but not a client yet."""
+        return int((self.mrr > 0).any(axis=1).sum())
+
+    @property
     def n_months(self) -> int:
         return len(self.months)
 

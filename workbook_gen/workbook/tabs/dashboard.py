@@ -100,7 +100,9 @@ def write(book: Book) -> None:
     ws.write_string(0, 0, f"Dashboard — {book.month_text}", fmt.title)
     ws.write_string(1, 0, f"{book.company} · {book.settings.currency} · {book.month_text}", fmt.subtitle)
     paying = res.total.monthly["clients_closing"][-1]
-    ws.write_string(2, 0, f"{int(paying):,} paying clients ({book.data.n_clients:,} ever)", fmt.label_bold)
+    ws.write_string(
+        2, 0, f"{int(paying):,} paying clients ({book.data.n_clients_ever:,} ever)", fmt.label_bold
+    )
     t = len(res.months)
     last = res.months[-1]
     ws.write_formula(  # the month of the Latest column, over its head

@@ -33,7 +33,7 @@ def write(book: Book) -> None:
     ws.write_string(
         1,
         0,
-        f"{book.company} · {book.period_text} · {len(res.months)} months · {book.data.n_clients:,} clients ever",
+        f"{book.company} · {book.period_text} · {len(res.months)} months · {book.data.n_clients_ever:,} clients ever",
         fmt.subtitle,
     )
     ws.write_string(
