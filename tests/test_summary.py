@@ -335,3 +335,55 @@ def test_clients_ever_counts_only_the_months_up_to_as_of(young):
     assert wb["Dashboard"]["A3"].value == "90 paying clients (96 ever)"
     assert wb["Settings"]["A2"].value.endswith(" · 10 months · 96 clients ever")
     wb.close()
+
+
+def test_a_ratio_far_past_its_benchmarks_good_mark_is_not_ranked():
+    """The mark is twice the benchmark's good mark (half of it when lower is better): quick ratio 2 × 5 =
+    10, magic number 2 × 1 = 2, LTV:CAC 2 × 3 = 6, burn multiple 1 ÷ 2 = 0.5. Past it at either end, a
+    ratio's per-cent change rests on a small denominator (24 when almost nothing churned)."""
+    from workbook_gen.metrics.summary import beyond_the_mark, mark
+
+    assert (mark("quick_ratio_3m"), mark("magic_number"), mark("ltv_cac"), mark("burn_multiple")) == (
+        10,
+        2,
+        6,
+        0.5,
+    )
+    assert mark("arr") is None and mark("logo_churn_rate") is None and mark("cac_payback_months") is None
+    assert beyond_the_mark(move("quick_ratio_3m", 7.18, 24.33))  # +238.9 %: past 10 at the end
+    assert beyond_the_mark(move("quick_ratio_3m", 12.0, 9.0))  # past 10 at the start
+    assert not beyond_the_mark(move("quick_ratio_3m", 4.0, 9.0))  # +125 %, but both within the mark
+    assert beyond_the_mark(move("burn_multiple", 0.2, 0.4))  # under 0.5: doubling is still excellent
+    assert not beyond_the_mark(move("burn_multiple", 4.98, 3.30))
+    assert not beyond_the_mark(move("arr", 1.0, 100.0))  # an amount: no mark
+
+
+def test_a_young_companys_summary_neither_leads_with_a_tiny_denominator_nor_hides_a_red_kpi(young):
+    """October 2022: the quick ratio went 7.18 → 24.33 (+238.9 %, past 10): not ranked, but named in a
+    note with its mark. Improved most are then ARR +39.8 %, magic number +37.2 % and closing clients
+    +34.3 %. No ranked KPI worsened, but cash (−19.3 %) and runway (14.5 → 12.5 months) fell on the same
+    page, and the burn multiple, red on the dashboard at 3.30, improved from 4.98 (−33.8 %, fourth
+    after the top three): the page says both instead of "No KPI worsened"."""
+    import openpyxl
+
+    out, data, res = young
+    s = summarise(data, res)
+    assert [m.key for m in s.improved] == ["arr", "magic_number", "clients_closing"]
+    assert [m.change for m in s.improved] == pytest.approx([39.825, 37.249, 34.328], abs=1e-3)
+    assert [m.key for m in s.set_aside] == ["quick_ratio_3m"] and s.worsened == ()
+    assert [(m.key, round(m.before, 2), round(m.after, 2)) for m in s.still_poor] == [
+        ("burn_multiple", 4.98, 3.30)
+    ]
+    assert s.cash_worsened()
+    wb = openpyxl.load_workbook(out, read_only=True)
+    texts = [row[0] for row in wb["Summary"].iter_rows(values_only=True) if isinstance(row[0], str)]
+    wb.close()
+    improved = texts[texts.index("Improved most") + 2 :][:3]
+    assert improved == ["ARR", "Magic number (x, trailing 3 months)", "Closing clients"]
+    assert "No KPI worsened." not in texts
+    assert "No other KPI worsened: only the cash balance and runway (below) did." in texts
+    assert "Burn multiple improved (4.98 → 3.30) but is still red against its benchmark." in texts
+    assert "Not ranked this time: Quick ratio (3 months) 7.18 → 24.33 (above 10)." in texts
+    assert any(
+        t.startswith("Not ranked: a ratio (x) more than twice as good as its benchmark's") for t in texts
+    )

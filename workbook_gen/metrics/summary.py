@@ -6,6 +6,12 @@ A pure function of the results (and, for the clients, the MRR matrix):
   (a percentage) moves in points, any other figure in per cent of its earlier value; which way is
   better comes from the catalog (the metric's own direction, else its benchmark's); a KPI without a value at either end, or
   an amount whose earlier value is 0, is left out;
+- a ratio (a figure in "x") beyond twice as good as its benchmark's "good" mark at either end (above
+  twice it when higher is better, under half of it when lower is better) is not ranked but named as set
+  aside (:func:`beyond_the_mark`): its denominator is then small (a quick ratio of 24 when almost
+  nothing churned), so that its per-cent change is large without meaning;
+- when no ranked KPI worsened, the KPIs that improved but are still red against their benchmark
+  (``still_poor``), so that "no KPI worsened" never stands beside a red figure unexplained;
 - each segment's direction: its ARR now against :data:`SPAN` months ago, and its 12-month NRR;
 - the largest client wins (MRR gained) and losses (MRR lost) over the same months;
 - cash and runway at both ends of the span, when the company gives its cash balance (not ranked).
@@ -18,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbook_gen.definitions import BOARD_KPIS, BY_KEY, CASH, HIGHER, PCT
+from workbook_gen.definitions import BOARD_KPIS, BY_KEY, CASH, HIGHER, PCT, RATIO
 from workbook_gen.metrics.customers import shown_names
 from workbook_gen.metrics.engine import Results
 from workbook_gen.model import InputData
@@ -32,6 +38,7 @@ CANDIDATES = tuple(k for k in BOARD_KPIS if BY_KEY[k].scope != CASH)
 # Cash and runway are not ranked with them (a company's cash falls every month it burns), but said on a
 # line of their own when the company gives its cash balance, so that a shortening runway is never silent.
 CASH_KEYS = tuple(k for k in BOARD_KPIS if BY_KEY[k].scope == CASH)
+MARK_FACTOR = 2.0  # a ratio "twice as good" as its benchmark's good mark is not ranked
 FLAT = 0.5  # a segment's ARR moving less than this many per cent over the span is "flat"
 
 
@@ -89,6 +96,12 @@ class Summary:
     wins: tuple[ClientMove, ...]
     losses: tuple[ClientMove, ...]
     cash: tuple[Level, ...] = ()  # cash balance and runway (when the company gives its cash)
+    set_aside: tuple[Move, ...] = ()  # ratios beyond their benchmark's mark: not ranked (beyond_the_mark)
+    still_poor: tuple[Move, ...] = ()  # when none worsened: improved, but red against the benchmark
+
+    def cash_worsened(self) -> bool:
+        """True when the cash balance or the runway (said apart from the ranking) fell."""
+        return any(level.move is not None and level.move.gain < 0 for level in self.cash)
 
 
 def better_higher(key: str) -> bool | None:
@@ -115,6 +128,42 @@ def move(key: str, before: float, after: float) -> Move | None:
         change, in_points = (after - before) / abs(before) * 100.0, False
     change = round(change, 9)  # a residue of float arithmetic is no change
     return Move(key, m.label, m.unit, before, after, change, in_points, change if higher else -change)
+
+
+def mark(key: str) -> float | None:
+    """The value past which a ratio KPI is not ranked: :data:`MARK_FACTOR` times its benchmark's good
+    mark when higher is better (quick ratio 10, magic number 2, LTV:CAC 6), the good mark divided by it
+    when lower is better (burn multiple 0.5); None for a KPI that is not a ratio with such a mark."""
+    m = BY_KEY[key]
+    if m.unit != RATIO or m.benchmark is None or m.benchmark.good is None or m.benchmark.good <= 0:
+        return None
+    good = m.benchmark.good
+    return good * MARK_FACTOR if m.benchmark.higher else good / MARK_FACTOR
+
+
+def beyond_the_mark(mv: Move) -> bool:
+    """True when a ratio is past its :func:`mark` at either end of the span: far better than its
+    benchmark's good, its denominator is small and its per-cent change says little."""
+    limit = mark(mv.key)
+    if limit is None:
+        return False
+    if BY_KEY[mv.key].benchmark.higher:
+        return max(mv.before, mv.after) > limit
+    return min(mv.before, mv.after) < limit
+
+
+def still_poor(moves: list[Move], shown: tuple[Move, ...]) -> tuple[Move, ...]:
+    """The KPIs among ``moves`` that improved (and are not in ``shown``) but whose latest value is still
+    red against their benchmark, in catalog order."""
+    keys = {m.key for m in shown}
+    return tuple(
+        m
+        for m in moves
+        if m.gain > 0
+        and m.key not in keys
+        and BY_KEY[m.key].benchmark is not None
+        and BY_KEY[m.key].benchmark.grade(m.after) == "poor"
+    )
 
 
 def kpi_moves(monthly: dict[str, np.ndarray], span: int = SPAN) -> list[Move]:
@@ -200,10 +249,13 @@ def client_moves(
 
 def summarise(data: InputData, results: Results, span: int = SPAN) -> Summary:
     months = results.months
-    improved, worsened = rank(kpi_moves(results.total.monthly, span))
+    moves = kpi_moves(results.total.monthly, span)
+    set_aside = tuple(m for m in moves if beyond_the_mark(m))
+    improved, worsened = rank([m for m in moves if m not in set_aside])
+    poor = () if worsened else still_poor([m for m in moves if m not in set_aside], improved)
     segments = tuple(segment_trend(s.label, s.monthly, span) for s in results.segment_scopes())
     names = shown_names(data.client_ids, data.attributes)
     wins, losses = client_moves(data.client_ids, data.mrr, span, names=names)
     since = months[-1 - span] if len(months) > span else None
     cash = levels(results.total.monthly, span=span)
-    return Summary(months[-1], since, improved, worsened, segments, wins, losses, cash)
+    return Summary(months[-1], since, improved, worsened, segments, wins, losses, cash, set_aside, poor)

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import math
 
-from workbook_gen.definitions import BY_KEY, CURRENCY, PCT
+from workbook_gen.definitions import BY_KEY, CURRENCY, MONTHS, PCT, RATIO
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.plan import covers, largest_variances, plan_months_text
-from workbook_gen.metrics.summary import SPAN, Summary, summarise, trend_verdict
+from workbook_gen.metrics.summary import SPAN, Summary, mark, summarise, trend_verdict
 from workbook_gen.rules import monthly_marker
 from workbook_gen.text import segments_of
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book
 from workbook_gen.workbook.commentary import write_commentary
-from workbook_gen.workbook.tabs.common import kpi_label, section_row
+from workbook_gen.workbook.tabs.common import kpi_label, listed, section_row
 
 SHEET = "Summary"
 LEFT, RIGHT = 0, 5  # first columns of the two blocks
@@ -38,7 +38,16 @@ def write(book: Book) -> None:
         row = write_commentary(ws, fmt.label, text, row + 1, 0, COMMENT_CHARS) + 1
     top = row
     left = _moves(book, ws, top, "Improved most", s.improved, "No KPI improved.")
-    left = _moves(book, ws, left + 1, "Worsened most", s.worsened, "No KPI worsened.")
+    left = _moves(book, ws, left + 1, "Worsened most", s.worsened, _none_worsened(s))
+    for m in s.still_poor:  # "none worsened" beside a red figure on the dashboard says why
+        ws.write_string(
+            left,
+            LEFT,
+            f"{m.label} improved ({_short(m.before, m.unit)} → {_short(m.after, m.unit)}) but is still "
+            "red against its benchmark.",
+            fmt.note,
+        )
+        left += 1
     if s.cash:  # not ranked with the KPIs above, but never left unsaid
         left = _levels(book, ws, left + 1, "Cash and runway", s)
     if res.plan is not None:
@@ -54,6 +63,7 @@ def write(book: Book) -> None:
         "segment's NRR is coloured by the NRR benchmark, as on the dashboard, and its ARR trend is red while "
         "that NRR is.",
     )
+    notes += _set_aside_notes(s)
     if s.since is not None and (s.wins or s.losses):
         notes += (
             f"Client wins and losses: change in ARR (12 × MRR) between {s.since:%b %Y} and "
@@ -65,6 +75,46 @@ def write(book: Book) -> None:
         ws.set_column(c, c, width)
     ws.print_area(0, 0, bottom + len(notes), last)
     printing.report_tab(book, ws, pages_tall=1)
+
+
+def _none_worsened(s: Summary) -> str:
+    """What the Worsened block says when no ranked KPI worsened: never "no KPI worsened" while the cash
+    balance or the runway printed below it fell."""
+    fell = [
+        BY_KEY[level.key].label.lower() for level in s.cash if level.move is not None and level.move.gain < 0
+    ]
+    if fell:
+        return f"No other KPI worsened: only the {listed(fell)} (below) did."
+    return "No KPI worsened."
+
+
+def _short(value: float, unit: str) -> str:
+    """A KPI's value in a sentence, as the tables print it."""
+    if unit == PCT:
+        return f"{value * 100:.1f}%"
+    if unit == RATIO:
+        return f"{value:.2f}"
+    if unit == MONTHS:
+        return f"{value:.1f} months"
+    return f"{value:,.0f}"
+
+
+def _set_aside_notes(s: Summary) -> tuple[str, ...]:
+    """The rule that keeps a far-out ratio out of the ranking, and the ratios it kept out this time with
+    the catalog's mark each passed."""
+    notes = (
+        "Not ranked: a ratio (x) more than twice as good as its benchmark's good mark at either end, as its "
+        "change then rests on a small denominator.",
+    )
+    if s.set_aside:
+        moved = []
+        for m in s.set_aside:
+            way = "above" if BY_KEY[m.key].benchmark.higher else "under"
+            moved.append(
+                f"{m.label} {_short(m.before, m.unit)} → {_short(m.after, m.unit)} ({way} {mark(m.key):g})"
+            )
+        notes += (f"Not ranked this time: {listed(moved)}.",)
+    return notes
 
 
 def _band(book: Book, ws, row: int, col: int, title: str, heads: tuple[str, ...]) -> int:
