@@ -15,7 +15,7 @@ from helpers import expected_names, mismatches, read_names, undefined_cells
 from plan_company import plan_company
 
 from workbook_gen.build import build, load
-from workbook_gen.definitions import BY_KEY, HIGHER, LOWER, plannable
+from workbook_gen.definitions import BY_KEY, HIGHER, LOWER, PCT, plannable
 from workbook_gen.errors import InputError, SettingsError
 from workbook_gen.export import to_json_dict
 from workbook_gen.inputs.plan import parse_plan_csv, parse_plan_wide
@@ -528,7 +528,10 @@ def test_build_summary_names_the_largest_variances(tmp_path):
     i = lines.index("  Largest variances to plan (Reforecast Q3):")
     assert len(ranked) == 3
     for line, v in zip(lines[i + 1 : i + 4], ranked, strict=True):
-        assert f" {v.variance_pct:+.1%} vs plan " in line
+        if BY_KEY[v.key].unit == PCT:  # a rate's variance in points (gross margin +4.0 pts), as the pack
+            assert f" {v.variance * 100:+.1f} pts vs plan " in line
+        else:
+            assert f" {v.variance_pct:+.1%} vs plan " in line
         assert line.endswith("(favourable)" if v.favourable else "(unfavourable)")
     assert [abs(v.variance_pct) for v in ranked] == sorted(
         (abs(v.variance_pct) for v in ranked), reverse=True

@@ -387,3 +387,36 @@ def test_a_young_companys_summary_neither_leads_with_a_tiny_denominator_nor_hide
     assert any(
         t.startswith("Not ranked: a ratio (x) more than twice as good as its benchmark's") for t in texts
     )
+
+
+def test_a_rates_variance_to_plan_is_in_points(tmp_path):
+    """December 2025 of the example (with its plan): logo churn 2.9 % against a plan of 3.4 % is −0.5
+    points, as on the dashboard, not −15 % of the plan; an amount's variance stays in per cent of its
+    plan."""
+    from pathlib import Path
+
+    import openpyxl
+
+    from workbook_gen.build import _plan_line, build, load
+    from workbook_gen.metrics.engine import compute
+    from workbook_gen.metrics.plan import largest_variances
+
+    example = Path(__file__).parent.parent / "examples" / "example-company.xlsx"
+    settings = {"company": "Example SaaS Co"}
+    example_workbook = tmp_path / "example.xlsx"
+    build(example, example_workbook, settings)
+    plan = compute(*load(example, settings)).plan
+    found = {v.key: v for v in largest_variances(plan, "month", 3)}
+    churn = found["logo_churn_rate"]
+    assert round(churn.actual * 100, 1) == 2.9 and round(churn.plan * 100, 1) == 3.4
+    assert _plan_line(churn) == "    Logo churn rate           -0.5 pts vs plan (favourable)"
+    wb = openpyxl.load_workbook(example_workbook)
+    ws = wb["Summary"]
+    rows = {r[0].value: r for r in ws.iter_rows(max_col=4) if isinstance(r[0].value, str)}
+    cell = rows["Logo churn rate (per month)"][3]
+    assert cell.value == pytest.approx((churn.actual - churn.plan) * 100)
+    assert '" pts"' in cell.number_format
+    arr_like = next(v for k, v in found.items() if BY_KEY[k].unit != "pct")
+    amount = rows[next(k for k in rows if k and k.startswith(BY_KEY[arr_like.key].label))][3]
+    assert amount.value == pytest.approx(arr_like.variance_pct * 100) and '"%"' in amount.number_format
+    wb.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from workbook_gen import __version__
 from workbook_gen.cycle import changes_since, check_previous, read_previous
+from workbook_gen.definitions import BY_KEY, PCT
 from workbook_gen.errors import InputError, OutputError, SettingsError
 from workbook_gen.export import to_csv, to_json
 from workbook_gen.expressions import NOT_MEANINGFUL
@@ -188,6 +189,8 @@ class BuildSummary:
 def _plan_line(v) -> str:
     """One of the month's largest variances to plan, in words: ``ARR +10.4 % (favourable)``."""
     verdict = {True: "favourable", False: "unfavourable", None: "on plan"}[v.favourable]
+    if BY_KEY[v.key].unit == PCT:  # a rate's variance in points, as the pack prints it
+        return f"    {label_of(v.key):<26}{v.variance * 100:+.1f} pts vs plan ({verdict})"
     return f"    {label_of(v.key):<26}{v.variance_pct:+.1%} vs plan ({verdict})"
 
 

@@ -58,7 +58,12 @@ def write(book: Book) -> None:
     bottom = max(left, right)
     notes = (
         f"Changes over the last {SPAN} months: rates in percentage points, other figures in per cent of "
-        "their earlier value.",
+        "their earlier value"
+        + (
+            "; variances to plan likewise (in per cent of plan), ranked by their size relative to plan."
+            if res.plan is not None
+            else "."
+        ),
         "Better or worse as each KPI's benchmark reads (lower churn, burn and payback are better); a "
         "segment's NRR is coloured by the NRR benchmark, as on the dashboard, and its ARR trend is red while "
         "that NRR is.",
@@ -205,7 +210,10 @@ def _variances(book: Book, ws, row: int, found) -> int:
         ws.write_string(row, LEFT, kpi_label(v.key, book.settings), fmt.label)
         _value(book, ws, row, LEFT + 1, v.actual, m.unit)
         _value(book, ws, row, LEFT + 2, v.plan, m.unit)
-        ws.write_number(row, LEFT + 3, v.variance_pct * 100, _change_format(book, False))
+        if m.unit == PCT:  # a rate's variance in points, as on the dashboard and the Plan page
+            ws.write_number(row, LEFT + 3, v.variance * 100, _change_format(book, True))
+        else:
+            ws.write_number(row, LEFT + 3, v.variance_pct * 100, _change_format(book, False))
         fill = {True: fmt.good, False: fmt.bad}.get(v.favourable)
         if fill is not None:
             ws.conditional_format(row, LEFT + 3, row, LEFT + 3, {"type": "no_errors", "format": fill})
