@@ -738,3 +738,81 @@ def test_a_period_not_complete_is_readable_and_said_the_same_way(young_workbook)
         notes = [c.value for r in ws.iter_rows(max_row=4) for c in r if isinstance(c.value, str)]
         assert any(n.endswith(PARTIAL_NOTE) for n in notes), sheet
         assert not any("Grey italics" in n for n in notes), sheet
+
+
+def _benchmark_status(ws, values, ref: str) -> str | None:
+    """The benchmark colour (good / ok / bad) the conditional formats of ``ws`` give cell ``ref``,
+    evaluated as a spreadsheet does: the rules in priority order, the first true one wins; each rule
+    compares the cell's cached value with a threshold cell's cached value (``values``: the same
+    sheet opened with cached values)."""
+    from workbook_gen.workbook.formats import BAD, GOOD, OK
+
+    rules = sorted(
+        (rule for rng in ws.conditional_formatting if ref in rng.sqref for rule in rng.rules),
+        key=lambda rule: rule.priority,
+    )
+    x = values[ref].value
+    for rule in rules:
+        formula = rule.formula[0]
+        if not isinstance(x, int | float):
+            return None
+        if formula == f"ISNUMBER({ref})":
+            hit = True
+        else:
+            cmp, threshold = re.search(r"(>=|<=)(\$?[A-Z]+\$?\d+)\)$", formula).groups()
+            t = values[threshold.replace("$", "")].value
+            hit = x >= t if cmp == ">=" else x <= t
+        if hit:
+            fill = rule.dxf.fill.bgColor.rgb[-6:]
+            return {GOOD[1:]: "good", OK[1:]: "ok", BAD[1:]: "bad"}[fill]
+    return None
+
+
+def test_the_segments_page_colours_a_failing_segment_as_the_dashboard_does(four_segments_path):
+    """A board member saw Partner fail on the dashboard (GRR 75 %, red) and look fine on the Segments
+    page, which had no colouring. The Segments page colours every figure that has a benchmark by the
+    dashboard's rule and thresholds: Partner's 12-month GRR (75.2 %, under the 80 % OK mark) and its
+    trailing quick ratio (2.85, under 3) red, Enterprise's GRR (90.01 %) green; the same colour
+    as the dashboard's segment row for the same figure; the thresholds beside the printed page, and
+    the dashboard's legend under the table."""
+    from workbook_gen.workbook.tabs.dashboard import BENCHMARK_LEGEND
+
+    wb = openpyxl.load_workbook(four_segments_path)
+    values = openpyxl.load_workbook(four_segments_path, data_only=True)
+    ws, wv = wb["Segments"], values["Segments"]
+    heads = [c.value for c in ws[4]]
+    labels = [c.value for c in ws["A"]]
+
+    def at(label_start: str, segment: str) -> str:
+        row = next(i for i, v in enumerate(labels, 1) if isinstance(v, str) and v.startswith(label_start))
+        return f"{openpyxl.utils.get_column_letter(heads.index(segment) + 1)}{row}"
+
+    grr, qr = at("Gross revenue retention", "Partner"), at("Quick ratio", "Partner")
+    assert 0.7 < wv[grr].value < 0.8 and 2.5 < wv[qr].value < 3, (wv[grr].value, wv[qr].value)
+    assert _benchmark_status(ws, wv, grr) == "bad"
+    assert _benchmark_status(ws, wv, qr) == "bad"
+    enterprise = at("Gross revenue retention", "Enterprise")
+    assert wv[enterprise].value >= 0.9 and _benchmark_status(ws, wv, enterprise) == "good"
+    # every segment's GRR and NRR as on the dashboard's segment rows
+    dash, dash_v = wb["Dashboard"], values["Dashboard"]
+    d_labels = [c.value for c in dash["A"]]
+    by_segment = next(
+        i for i, v in enumerate(d_labels, 1) if isinstance(v, str) and v.startswith("By segment")
+    )
+    d_heads = [c.value for c in dash[by_segment]]
+    for head, label in (("GRR (12 months)", "Gross revenue"), ("NRR (12 months)", "Net revenue")):
+        col = openpyxl.utils.get_column_letter(d_heads.index(head) + 1)
+        for segment in ("Total", "Self-serve", "Assisted", "Enterprise", "Partner"):
+            d_row = d_labels.index(segment, by_segment) + 1
+            expected = _benchmark_status(dash, dash_v, f"{col}{d_row}")
+            assert expected is not None
+            assert _benchmark_status(ws, wv, at(label, segment)) == expected, (label, segment)
+    # the thresholds are the dashboard's cells, off the printed page
+    area = ws.print_area.split("!")[-1].replace("$", "")
+    last_col = openpyxl.utils.cell.range_boundaries(area)[2]
+    good_at = heads.index("Good at") + 1
+    assert heads.index("Self-serve") + 1 <= last_col < good_at
+    assert ws.cell(int(grr[1:]), good_at).value.startswith("=Dashboard!")
+    assert f"Against its benchmark: {BENCHMARK_LEGEND}" in printed_texts(four_segments_path)["Segments"]
+    wb.close()
+    values.close()

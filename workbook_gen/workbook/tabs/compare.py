@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from workbook_gen.definitions import metric_keys, metric_rows, period_metric, shown_label
@@ -27,6 +29,7 @@ from workbook_gen.workbook.charts import (
 )
 from workbook_gen.workbook.derived import NA, period_formula
 from workbook_gen.workbook.formulas import latest
+from workbook_gen.workbook.layout import cell
 from workbook_gen.workbook.tabs.common import (
     at_lifetime_cap,
     capped_line,
@@ -37,7 +40,13 @@ from workbook_gen.workbook.tabs.common import (
     sheet_header,
     trailing_words,
 )
-from workbook_gen.workbook.tabs.dashboard import trailing_renderer
+from workbook_gen.workbook.tabs.dashboard import (
+    BENCHMARK_LEGEND,
+    THRESHOLD_COLS,
+    benchmark_colours,
+    threshold_cells,
+    trailing_renderer,
+)
 
 SHEET = "Segments"
 TOP = 4
@@ -91,6 +100,7 @@ def write(book: Book) -> None:
         ws.write_string(TOP - 1, 1 + j, scope.label, fmt.header)
     n = len(res.months)
     printed: dict[str, list[float]] = {}
+    coloured: list[tuple[int, str]] = []  # the rows with a benchmark, coloured once the page is laid out
     for r, (key, view) in enumerate(ROWS):
         row = TOP + r
         ws.write_string(row, 0, row_label(key, view, n, book.settings), fmt.label)
@@ -110,6 +120,8 @@ def write(book: Book) -> None:
             else:  # a metric this segment does not have (spend- or burn-based without its own column)
                 formula, value = f"={NA}", UNDEFINED
             ws.write_formula(row, 1 + j, formula, fmt.unit(unit), value)
+        if period_metric(key).benchmark is not None:
+            coloured.append((row, key))
     # A row with no value in any scope (a young company's 12-month figures) stays in the workbook,
     # hidden, and a line under the table names it and says why.
     blank = left_off(printed.items())
@@ -118,8 +130,11 @@ def write(book: Book) -> None:
             ws.set_row(TOP + r, None, None, {"level": 1, "hidden": True})
     # under the table, wrapped across it (it is narrower than a line): the rows left off, and why a
     # segment's "n/a" (no spend or burn of its own)
-    lines = ([not_shown_line(blank, n, book.settings)] if blank else []) + scope_lines(
-        [k for k in printed if k not in blank], scopes
+    legend = [f"Against its benchmark: {BENCHMARK_LEGEND}"] if {k for _r, k in coloured} - set(blank) else []
+    lines = (
+        legend
+        + ([not_shown_line(blank, n, book.settings)] if blank else [])
+        + scope_lines([k for k in printed if k not in blank], scopes)
     )
     capped = [  # the dashboard's rule, on the latest lifetime each column prints
         s
@@ -155,7 +170,40 @@ def write(book: Book) -> None:
         nrr = _nrr_chart(book, scopes, window, drawn)
         # beside the first chart, whatever the column widths (from column E it overlapped the ARR chart)
         ws.insert_chart(top, 0, nrr, {"x_offset": 5 + arr.width + 20})
+    # the page: the table, its notes and the charts (the two side by side may be wider than the table);
+    # the thresholds the figures are coloured by stay beside it, in the workbook
+    charts_px = 5 + arr.width + 20 + arr.width  # the NRR chart is as wide as the ARR chart
+    last_col = len(scopes)
+    while printing.width_px(ws, 0, last_col) < charts_px:
+        last_col += 1
     book.print_setup(ws)
+    bottom = top + math.ceil(arr.height / printing.DEFAULT_ROW_PX) + 1
+    ws.print_area(0, 0, bottom, last_col)
+    cols = [last_col + 1 + i for i in range(len(THRESHOLD_COLS))]
+    for h, c in zip(THRESHOLD_COLS, cols, strict=True):
+        ws.write_string(TOP - 1, c, h, fmt.header)
+        ws.set_column(c, c, VALUE_WIDTH)
+    for row, key in coloured:
+        _benchmark(book, ws, row, key, len(scopes), cols)
+
+
+def _benchmark(book: Book, ws, row: int, key: str, n_scopes: int, cols: list[int]) -> None:
+    """Colour row ``row``'s figures as the dashboard colours its own (green / amber / red by the
+    catalog's benchmark of ``key``), by thresholds in columns ``cols``, beside the page: the
+    dashboard's cells where its KPI table has the metric (one place to change them), else the
+    catalog's values."""
+    bench = period_metric(key).benchmark
+    fmt = book.fmt
+    source = threshold_cells(book, key)
+    unit = period_metric(key).unit
+    for c, value, ref in zip(cols, (bench.good, bench.ok), source or (None, None), strict=True):
+        if ref is None:
+            ws.write_number(row, c, value, fmt.input_unit(unit))
+        else:
+            ws.write_formula(row, c, f"={ref}", fmt.unit(unit), value)
+    good, ok = (cell(row, c, True, True) for c in cols)
+    for j in range(n_scopes):
+        benchmark_colours(fmt, ws, (row, 1 + j), good, ok, bench.higher)
 
 
 def _nrr_chart(book: Book, scopes, window, drawn):

@@ -28,7 +28,7 @@ from workbook_gen.workbook.charts import chart_kinds, has_data, month_window, mo
 from workbook_gen.workbook.derived import NA, PeriodRenderer, period_formula
 from workbook_gen.workbook.formats import HEAD_FILL
 from workbook_gen.workbook.formulas import in_row, latest
-from workbook_gen.workbook.layout import cell
+from workbook_gen.workbook.layout import cell, on
 from workbook_gen.workbook.tabs.common import (
     T12_START,
     at_lifetime_cap,
@@ -65,6 +65,8 @@ TRAILING_COLS = ("Trailing", "Sum / ratio")
 #: The benchmark thresholds the colours compare with: input cells right of the printed page (the
 #: benchmark's words print; the numbers are for whoever tunes them).
 THRESHOLD_COLS = ("Good at", "OK at")
+# What the benchmark colours mean, in the same words wherever figures are coloured by them.
+BENCHMARK_LEGEND = "green good, amber OK, red neither (rules of thumb; see the glossary)."
 WIDTH = {
     "Metric": 35,
     "Latest": 12,
@@ -177,20 +179,7 @@ def write(book: Book) -> None:
             ws.write_number(row, good_col, bench.good, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
             ws.write_number(row, ok_col, bench.ok, fmt.input_unit(m.unit if m.unit != COUNT else "int"))
             g, o = cell(row, good_col, col_abs=True), cell(row, ok_col, col_abs=True)
-            cmp = ">=" if bench.higher else "<="
-            latest_cell = cell(row, 1)
-            for criteria, colour in (
-                (f"=AND(ISNUMBER({latest_cell}),{latest_cell}{cmp}{g})", fmt.good),
-                (f"=AND(ISNUMBER({latest_cell}),{latest_cell}{cmp}{o})", fmt.okay),
-                (f"=ISNUMBER({latest_cell})", fmt.bad),
-            ):
-                ws.conditional_format(
-                    row,
-                    1,
-                    row,
-                    1,
-                    {"type": "formula", "criteria": criteria, "format": colour, "stop_if_true": True},
-                )
+            benchmark_colours(fmt, ws, (row, 1), g, o, bench.higher)
     for h in THRESHOLD_COLS:  # their heads, beside the printed page
         ws.write_string(TABLE_TOP - 1, col[h], h, fmt.header)
     hidden = {TABLE_TOP + r for r, key in enumerate(kpis) if key in blank}
@@ -209,8 +198,7 @@ def write(book: Book) -> None:
         note_row,
         0,
         last_col,
-        "Latest value against its benchmark: green good, amber OK, red neither (rules of thumb; see the "
-        "glossary). Change: % metrics in points."
+        f"Latest value against its benchmark: {BENCHMARK_LEGEND} Change: % metrics in points."
         + (
             f" Plan: the {res.plan.version or 'plan'} for {last:%b %Y}; variance green where favourable."
             if res.plan is not None and "Plan" not in blank_cols
@@ -491,15 +479,23 @@ def _segment_format(book: Book, fmt, unit: str, bold: bool, mark: str = ""):
 def _colour(book: Book, ws, at: tuple[int, int], bench_row: int, cols: tuple[str, ...], higher: bool) -> None:
     """Green / amber / red by the thresholds in the KPI table's "Good at" and "OK at" cells of the row
     (beside the printed page, wherever the plan's columns put them)."""
-    fmt = book.fmt
-    row, col = at
-    here = cell(row, col)
     g = cell(bench_row, cols.index("Good at"), True, True)
     o = cell(bench_row, cols.index("OK at"), True, True)
+    benchmark_colours(book.fmt, ws, at, g, o, higher)
+
+
+def benchmark_colours(fmt, ws, at: tuple[int, int], good: str, ok: str, higher: bool) -> None:
+    """The benchmark rule, the one every coloured KPI figure follows (the dashboard's and the Segments
+    page's): green when the figure at ``at`` reaches the "Good at" threshold in cell ``good``, amber
+    when it reaches "OK at" in ``ok``, red when it reaches neither; a cell with no figure (n/a, –)
+    stays plain. ``higher``: whether a higher figure is better. Said under the figures by
+    :data:`BENCHMARK_LEGEND`."""
+    row, col = at
+    here = cell(row, col)
     cmp = ">=" if higher else "<="
     for criteria, style in (
-        (f"=AND(ISNUMBER({here}),{here}{cmp}{g})", fmt.good),
-        (f"=AND(ISNUMBER({here}),{here}{cmp}{o})", fmt.okay),
+        (f"=AND(ISNUMBER({here}),{here}{cmp}{good})", fmt.good),
+        (f"=AND(ISNUMBER({here}),{here}{cmp}{ok})", fmt.okay),
         (f"=ISNUMBER({here})", fmt.bad),
     ):
         ws.conditional_format(
@@ -509,3 +505,14 @@ def _colour(book: Book, ws, at: tuple[int, int], bench_row: int, cols: tuple[str
             col,
             {"type": "formula", "criteria": criteria, "format": style, "stop_if_true": True},
         )
+
+
+def threshold_cells(book: Book, key: str) -> tuple[str, str] | None:
+    """The "Good at" and "OK at" cells of ``key``'s row in the KPI table (sheet-qualified, absolute),
+    or None when the table has no such row or it has no benchmark."""
+    kpis = [k for k in KPIS if k in book.results.total.monthly]
+    if key not in kpis or BY_KEY[key].benchmark is None:
+        return None
+    row = TABLE_TOP + kpis.index(key)
+    cols = columns(book.results.plan is not None)
+    return tuple(on(SHEET, cell(row, cols.index(h), True, True)) for h in THRESHOLD_COLS)
