@@ -113,7 +113,9 @@ def test_units_and_one_name_for_the_trailing_twelve_months(example_cells):
                     seen += 1
     assert seen >= 10
     segments = [r[0] for r in example_cells["Segments"] if r and isinstance(r[0], str)]
-    assert any(TRAILING_NAME in t for t in segments)
+    # The Segments page names the window in board words, as its title and the line under it do.
+    assert "Quick ratio (x, last 12 months)" in segments
+    assert not [t for t in segments if TRAILING_NAME in t or re.search(r"\bT\d+M\b", t)]
 
 
 def test_cohort_payback_age_is_in_its_groupings_unit(example_cells):
@@ -137,7 +139,7 @@ def test_segments_headings_name_the_split_without_repeating_segment(example_work
     wb = openpyxl.load_workbook(example_workbook, read_only=True)
     texts = [
         v
-        for name in ("Summary", "Cover", "Checks", "Glossary")
+        for name in ("Summary", "Cover", "Checks", "Glossary", "Segments")
         for row in wb[name].iter_rows(values_only=True)
         for v in row
         if isinstance(v, str)
@@ -145,3 +147,31 @@ def test_segments_headings_name_the_split_without_repeating_segment(example_work
     wb.close()
     assert "Segments" in texts  # the Summary's segment block (the split column is called Segment)
     assert not [t for t in texts if "of Segment" in t or "by Segment" in t]
+
+
+@pytest.mark.parametrize(
+    "as_of, window, months",
+    [
+        # 10 months of history: the window is months 2 to 10 (month 1 has no movements), nine months
+        ("2022-10", "last 9 months", "Feb 2022 – Oct 2022"),
+        (None, "last 12 months", "Jan 2025 – Dec 2025"),  # 48 months: the last twelve
+    ],
+)
+def test_the_segments_page_says_its_window_in_board_words(tmp_path, as_of, window, months):
+    """Not "Segments side by side — by Segment", "TTM: sums over … (from month 2)" or a "T9M" head: the
+    title and every trailing row say "last 9 months" (or 12), and the line under the title gives the
+    window's months."""
+    from pathlib import Path
+
+    example = Path(__file__).parent.parent / "examples" / "example-company.xlsx"
+    out = tmp_path / "book.xlsx"
+    build(example, out, {"company": "Example SaaS Co", **({"as_of": as_of} if as_of else {})})
+    wb = openpyxl.load_workbook(out, read_only=True)
+    texts = [r[0] for r in wb["Segments"].iter_rows(values_only=True) if r and isinstance(r[0], str)]
+    wb.close()
+    assert texts[0] == f"Segments compared — latest month and {window}"
+    assert texts[2] == (
+        f"{window.capitalize()}: {months}; ratios divide the months' sums, not average monthly ratios."
+    )
+    assert f"Quick ratio (x, {window})" in texts and f"Logo churn per month ({window})" in texts
+    assert not [t for t in texts if "TTM" in t or re.search(r"\bT\d+M\b", t) or "month 2" in t]

@@ -162,7 +162,7 @@ def write_workbook(
         )
         book.scope_sheets.append(ss)
     if results.segments:
-        book.declare("segments", "Segments", f"{segments_of(results.split)}, side by side")
+        book.declare("segments", "Segments", f"{segments_of(results.split)} compared")
     book.declare(
         "checks", "Checks", "The MRR bridge adds up, segments sum to the total, every month is covered"
     )

@@ -15,7 +15,6 @@ from workbook_gen.definitions import (
     PCT,
     RATIO,
     SM,
-    TRAILING_NAME,
     period_metric,
     scope_note,
     shown_label,
@@ -106,11 +105,11 @@ def t12_slice(n_months: int) -> slice:
 
 def trailing_words(n_months: int, short: bool = False) -> str:
     """What the trailing window covers, said plainly: "Trailing twelve months", or with a shorter
-    history "Trailing 9 months" (never nine months called twelve). ``short``: "TTM" (the one name of the
-    trailing twelve months, definitions.TRAILING_NAME) / "T9M"."""
+    history "Trailing 9 months" (never nine months called twelve). ``short``: "last 12 months" / "last 9
+    months", board words for a window in a label (not "TTM" / "T9M")."""
     k = len(range(*t12_slice(n_months).indices(n_months)))
     if short:
-        return TRAILING_NAME if k == 12 else f"T{k}M"
+        return f"last {k} months" if k != 1 else "last month"
     return "Trailing twelve months" if k == 12 else f"Trailing {k} month{'s' if k != 1 else ''}"
 
 

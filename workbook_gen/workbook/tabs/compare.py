@@ -10,6 +10,7 @@ from workbook_gen.definitions import metric_keys, metric_rows, period_metric, sh
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.names import series_name
 from workbook_gen.rules import monthly_marker, period_marker
+from workbook_gen.text import segments_of
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book, cached
 from workbook_gen.workbook.charts import (
@@ -38,6 +39,7 @@ from workbook_gen.workbook.tabs.common import (
     not_shown_line,
     scope_lines,
     sheet_header,
+    t12_slice,
     trailing_words,
 )
 from workbook_gen.workbook.tabs.dashboard import (
@@ -85,20 +87,21 @@ def row_label(key: str, view: str, n_months: int, settings) -> str:
 def write(book: Book) -> None:
     fmt, res = book.fmt, book.results
     ws = book.sheet(SHEET)
-    sheet_header(book, ws, f"Segments side by side — by {res.split}")
+    n = len(res.months)
+    window = trailing_words(n, short=True)
+    sheet_header(book, ws, f"{segments_of(res.split)} compared — latest month and {window}")
+    months = res.months[t12_slice(n)]
     ws.write_string(
         2,
         0,
-        f"{trailing_words(len(res.months), short=True)}: sums over the "
-        f"{trailing_words(len(res.months)).lower().replace('trailing ', 'last ')} (from month 2), then "
-        "divided — not an average of monthly ratios.",
+        f"{window[0].upper()}{window[1:]}: {months[0]:%b %Y} – {months[-1]:%b %Y}; ratios divide the "
+        "months' sums, not average monthly ratios.",
         fmt.note,
     )
     scopes = res.scopes
     ws.write_string(TOP - 1, 0, "KPI", fmt.header_left)
     for j, scope in enumerate(scopes):
         ws.write_string(TOP - 1, 1 + j, scope.label, fmt.header)
-    n = len(res.months)
     printed: dict[str, list[float]] = {}
     coloured: list[tuple[int, str]] = []  # the rows with a benchmark, coloured once the page is laid out
     for r, (key, view) in enumerate(ROWS):
