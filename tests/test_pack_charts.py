@@ -535,3 +535,40 @@ def test_colours_and_k_or_m_axes_of_a_young_and_a_four_segment_company(which, re
     assert _check_series_colours(workbook) > 20
     for name, title, top, code in _large_axes(workbook):
         assert code and re.search(r'0,"k"|0,,"m"', code), (name, title, top, code)
+
+
+def test_waterfall_amounts_in_thousands_or_millions_by_hand():
+    """Young p6 printed +$7,320 beside +$214k: every amount is in k or m."""
+    from types import SimpleNamespace
+
+    from workbook_gen.workbook.tabs.waterfall import compact_money
+
+    book = SimpleNamespace(settings=SimpleNamespace(currency_symbol="$"))
+    assert compact_money(book, 7320) == "$7.3k"
+    assert compact_money(book, 214_400) == "$214k"
+    assert compact_money(book, 950) == "$0.9k"
+    assert compact_money(book, -47_000) == "$47k"
+    assert compact_money(book, 4_174_104) == "$4.17m"
+
+
+@pytest.mark.parametrize("which", ["example", "young"])
+def test_waterfall_labels_sit_above_the_columns_in_k_or_m(which, example_workbook, young_workbook):
+    """Labels inside the bars' ends straddled short bars' edges (example p6: +$71k, −$47k) and printed
+    black on the dark loss fill (four p4: −$449k). The columns carry no labels; an undrawn line through
+    the columns' tops carries them, above each column: the opening and closing ARR, then each movement
+    signed, in k or m."""
+    workbook = {"example": example_workbook, "young": young_workbook}[which]
+    xml = next(x for x in _charts_xml(workbook).values() if "ARR waterfall" in x)
+    bars = re.search(r"<c:barChart>(.*?)</c:barChart>", xml, re.S)[1]
+    assert "<c:dLbls>" not in bars
+    line = re.search(r"<c:lineChart>(.*?)</c:lineChart>", xml, re.S)[1]
+    assert line.count("<c:ser>") == 1
+    ser = re.search(r"<c:ser>(.*?)</c:ser>", line, re.S)[1]
+    sp = re.search(r"<c:spPr>(.*?)</c:spPr>", ser, re.S)[1]
+    assert "<a:noFill/>" in sp  # the line is not drawn
+    assert '<c:dLblPos val="t"/>' in ser  # above the point: the column's top
+    texts = re.findall(r"<a:t>([^<]*)</a:t>", ser)
+    assert len(texts) >= 4, texts
+    assert all(re.fullmatch(r"[+−]?\$[\d,.]+[km]", t) for t in texts), texts
+    assert texts[0][0] not in "+−" and texts[-1][0] not in "+−"  # opening and closing ARR
+    assert all(t[0] in "+−" for t in texts[1:-1])

@@ -3,7 +3,8 @@ ARR each movement added or took away, and the closing ARR, as floating columns.
 
 Its data are live formulas over the Quarterly tab's named rows (twelve times the quarter's MRR
 movements), in hidden rows under the Quarterly tab's other chart data: the amounts, then the
-invisible base each column floats on, the rises and the falls."""
+invisible base each column floats on, the rises, the falls, and each column's top, where its amount
+is labelled (above the column, never across a bar's edge)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ STEPS = metric_rows(
     )
 )
 OPENING, CLOSING = metric_keys("mrr_opening", "mrr_closing")
-ROWS = ("ARR waterfall: column", "ARR", "base (not drawn)", "rise", "fall")
+ROWS = ("ARR waterfall: column", "ARR", "base (not drawn)", "rise", "fall", "column top (its label's place)")
 
 
 def quarter(book: Book) -> int | None:
@@ -115,6 +116,8 @@ def write(book: Book) -> None:
             b, u, d = f"{amount[0]}+{'+'.join(_signed(amount, j + 1))}", "0", amount[j]
         for row, formula, value in ((r0 + 2, b, base[j]), (r0 + 3, u, rise[j]), (r0 + 4, d, fall[j])):
             ws.write_formula(row, c0 + j, f"={formula}", money, float(value))
+        parts = "+".join(cell(r0 + i, c0 + j) for i in (2, 3, 4))
+        ws.write_formula(r0 + 5, c0 + j, f"={parts}", money, float(base[j] + rise[j] + fall[j]))
 
 
 def _signed(amount: list[str], upto: int) -> list[str]:
@@ -159,7 +162,6 @@ def chart(book: Book):
             "categories": cats,
             "values": [SHEET, r0 + 3, c0, r0 + 3, c1],
             "fill": charts.color(1),
-            "data_labels": value_labels(book, rise, "+"),
         }
     )
     wf.add_series(
@@ -168,9 +170,22 @@ def chart(book: Book):
             "categories": cats,
             "values": [SHEET, r0 + 4, c0, r0 + 4, c1],
             "fill": charts.color(3),
-            "data_labels": value_labels(book, fall, "−"),
         }
     )
+    # The amounts above each column, off the bar (on a short bar a label inside straddled its edge, and
+    # black on the dark fill was hard to read): an undrawn line through the columns' tops carries them.
+    tops = book.wb.add_chart({"type": "line"})
+    tops.add_series(
+        {
+            "name": "Amount",
+            "categories": cats,
+            "values": [SHEET, r0 + 5, c0, r0 + 5, c1],
+            "line": {"none": True},
+            "marker": {"type": "none"},
+            "data_labels": value_labels(book, values, rise, fall),
+        }
+    )
+    wf.combine(tops)
     wf.set_legend({"none": True})
     wf.set_x_axis({"num_font": {"size": 8}, "major_tick_mark": "none"})
     floor = axis_floor(values, base, top)
@@ -200,25 +215,29 @@ def axis_floor(values: np.ndarray, base: list[float], top: float) -> float:
 
 
 def compact_money(book: Book, v: float) -> str:
-    """An amount as a board reads it on a chart: $4.17m, $252k, $950."""
+    """An amount as a board reads it on a chart, in thousands or millions alike: $4.17m, $252k, $7.3k,
+    $0.9k (a small amount in units beside large ones in thousands read as a mistake: +$7,320, +$214k)."""
     sym = book.settings.currency_symbol.strip()
     a = abs(v)
     if a >= 1e6:
         return f"{sym}{a / 1e6:,.2f}m"
     if a >= 1e4:
         return f"{sym}{a / 1e3:,.0f}k"
-    return f"{sym}{a:,.0f}"
+    return f"{sym}{a / 1e3:,.1f}k"
 
 
-def value_labels(book: Book, heights: list[float], sign: str) -> dict:
-    """A label with its amount on each column of the series that has a height (the opening and
-    closing ARR unsigned, the movements signed); none on the others."""
-    last = len(heights) - 1
+def value_labels(book: Book, values, rise, fall) -> dict:
+    """The label above each column: the opening and closing ARR unsigned, a gain with +, a loss with
+    −; none on a movement of nothing."""
+    last = len(values) - 1
     custom = []
-    for j, h in enumerate(heights):
-        if h > 0:
-            text = compact_money(book, h) if j in (0, last) else f"{sign}{compact_money(book, h)}"
-            custom.append({"value": text, "font": {"size": 8}})
+    for j, v in enumerate(values):
+        if j in (0, last):
+            text = compact_money(book, v)
+        elif rise[j] > 0 or fall[j] > 0:
+            text = f"{'+' if rise[j] > 0 else '−'}{compact_money(book, rise[j] or fall[j])}"
         else:
             custom.append({"delete": True})
-    return {"value": True, "position": "inside_end", "custom": custom}
+            continue
+        custom.append({"value": text, "font": {"size": 8}})
+    return {"value": True, "position": "above", "custom": custom}
