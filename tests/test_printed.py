@@ -816,3 +816,26 @@ def test_the_segments_page_colours_a_failing_segment_as_the_dashboard_does(four_
     assert f"Against its benchmark: {BENCHMARK_LEGEND}" in printed_texts(four_segments_path)["Segments"]
     wb.close()
     values.close()
+
+
+def test_each_pages_header_states_the_period_it_prints(example_workbook, young_workbook):
+    """The header's period is the page's own: the example's 48 months run Jan 2022 – Dec 2025, but its
+    monthly and segment pages print the last 12 months (Jan – Dec 2025) and its Quarterly page the
+    last 8 quarters (2024 Q1 – 2025 Q4, from Jan 2024); the Annual page and the cover cover it all. A
+    young company (Jan – Oct 2022) prints all its months on every page."""
+    wb = openpyxl.load_workbook(example_workbook)
+    expected = {
+        "Cover": "Jan 2022 – Dec 2025",
+        "MRR bridge": "Jan 2025 – Dec 2025",
+        "Retention": "Jan 2025 – Dec 2025",
+        "Unit economics": "Jan 2025 – Dec 2025",
+        "Assisted": "Jan 2025 – Dec 2025",
+        "Self-serve": "Jan 2025 – Dec 2025",
+        "Quarterly": "Jan 2024 – Dec 2025",
+        "Annual": "Jan 2022 – Dec 2025",
+    }
+    for sheet, period in expected.items():
+        assert wb[sheet].oddHeader.right.text == period, sheet
+    wb.close()
+    for sheet in ("MRR bridge", "Unit economics", "Quarterly", "Annual"):
+        assert young_workbook[sheet].oddHeader.right.text == "Jan 2022 – Oct 2022", sheet

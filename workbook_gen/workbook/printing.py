@@ -114,18 +114,26 @@ def col_px(width: float) -> int:
     return int(width * 7 + 5) if width >= 1 else int(width * 12 + 0.5)
 
 
-def page_setup(book, ws, repeat_rows: tuple[int, int] | None = None) -> None:
-    """Landscape A4, margins, a header naming the company, the tab and the period, and on every page
-    the footer "<company> · Confidential · <month>" and "page n of m"."""
+def page_setup(book, ws, repeat_rows: tuple[int, int] | None = None, first_month: int = 0) -> None:
+    """Landscape A4, margins, a header naming the company, the tab and the period the tab prints
+    (from its ``first_month``, 0-based, to the latest: :func:`period_from`), and on every page the
+    footer "<company> · Confidential · <month>" and "page n of m"."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.set_margins(left=0.35, right=0.35, top=0.6, bottom=0.6)
     company = book.company.replace("&", "&&")
-    ws.set_header(f"&L&8{company}&C&8&A&R&8{book.period_text}", {"margin": 0.25})
+    ws.set_header(f"&L&8{company}&C&8&A&R&8{period_from(book, first_month)}", {"margin": 0.25})
     ws.set_footer(f"&L&8{footer_text(book)}&R&8page &P of &N", {"margin": 0.25})
     if repeat_rows:
         ws.repeat_rows(*repeat_rows)
     ws.hide_gridlines(2)
+
+
+def period_from(book, first_month: int) -> str:
+    """The period a page prints, for its header: from month ``first_month`` (0-based) to the latest
+    ("Jan 2025 – Dec 2025" on a page of the last twelve months; the whole history from 0)."""
+    m = book.results.months
+    return f"{m[first_month]:%b %Y} – {m[-1]:%b %Y}"
 
 
 def footer_text(book) -> str:
@@ -191,16 +199,19 @@ def _window_print_area(book, ws, bottom: int, charts_px: int) -> int:
     """Page setup, and a print area of rows 0..``bottom`` over the window of the latest months,
     extended to ``charts_px`` pixels when the charts are wider than the window."""
     first, last_print = window_columns(book, charts_px)
-    page_setup(book, ws, repeat_rows=(DATE_ROW, DATE_ROW))
+    page_setup(book, ws, repeat_rows=(DATE_ROW, DATE_ROW), first_month=first - FIRST_COL)
     ws.repeat_columns(0, FIRST_COL - 1)
     ws.print_area(0, first, bottom, last_print)
     hide_audit_columns(ws)
     return first
 
 
-def report_tab(book, ws, repeat_rows: tuple[int, int] | None = None, pages_tall: int = 0) -> None:
-    """A report tab that prints one page wide (and ``pages_tall`` tall, 0 = as many as needed)."""
-    page_setup(book, ws, repeat_rows)
+def report_tab(
+    book, ws, repeat_rows: tuple[int, int] | None = None, pages_tall: int = 0, first_month: int = 0
+) -> None:
+    """A report tab that prints one page wide (and ``pages_tall`` tall, 0 = as many as needed), of
+    the months from ``first_month`` (0-based) on."""
+    page_setup(book, ws, repeat_rows, first_month)
     ws.fit_to_pages(1, pages_tall)
 
 

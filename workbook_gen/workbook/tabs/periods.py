@@ -276,7 +276,7 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     charts_bottom = _charts(book, ws, sheet, g, attr, data_bottom + 2, first_print)
     # No repeated header row: the table fits its page (below), so a repeated row would only open the
     # charts' page with a header of no table (the quarterly charts page did).
-    printing.report_tab(book, ws)
+    printing.report_tab(book, ws, first_month=int(periods.first[first_print - FIRST_COL]))
     ws.repeat_columns(0, FIRST_COL - 1)
     printed_charts = g in PRINTED_CHARTS
     if printed_charts:
