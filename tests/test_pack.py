@@ -176,16 +176,6 @@ def test_arr_waterfall_recalculated_equals_the_engine(example_recalculated, exam
     wb.close()
 
 
-def test_the_quarterly_charts_page_opens_with_its_charts(pack):
-    """The page after the Quarterly table holds its charts and no lone table header above them."""
-    _, pdf, pages = pack
-    page = next(p for p in range(1, len(pages) + 1) if "Quarterly view" in pages[p - 1]) + 1
-    assert tab_of(pdf, page) == "Quarterly"
-    body = [line for line in page_text(pdf, page, "-layout").splitlines() if line.strip()][1:-1]
-    assert body[0].split()[:2] == ["MRR", "drivers"], body[:2]
-    assert not any(line.split()[0] == "Period" for line in body), body
-
-
 def test_the_contents_give_each_sections_first_page(example_workbook, tmp_path):
     """``build --pdf`` prints twice: the second print's cover says on which page each section starts,
     as read from the first print; the numbers agree with the pages' own headers."""

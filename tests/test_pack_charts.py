@@ -430,10 +430,11 @@ def test_cash_page_amounts_read_in_k_or_m(example_workbook):
     wb.close()
 
 
-def test_period_tabs_repeat_no_header_row_over_their_charts(example_workbook):
-    """The Quarterly table fits its page and its charts print on the next: a repeated header row
-    would open the charts' page with the header of no table ("Period 2024 Q1 … 2025 Q4" alone), so
-    the period tabs repeat none, and the Quarterly tab breaks the page right under its table."""
+def test_period_tabs_turn_the_page_at_a_copy_of_their_heads(example_workbook):
+    """A period table prints on two pages at the workbook's size (fitted to one page it printed at 6
+    points): the page turns once, at a copy of the period heads just above the first retention row,
+    and no header row repeats (it would top the chart pages of the other tabs' way, a header of no
+    table). The charts stay in the workbook, under the table, off the printed page."""
     import warnings
 
     import openpyxl
@@ -441,19 +442,25 @@ def test_period_tabs_repeat_no_header_row_over_their_charts(example_workbook):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         wb = openpyxl.load_workbook(example_workbook)
-    for title in ("Quarterly", "Annual"):
-        assert not wb[title].print_title_rows, title
-    ws = wb["Quarterly"]
-    labels = [r for r in range(1, ws.max_row + 1) if isinstance(ws.cell(r, 2).value, str)]
-    last_table_row = max(r for r in labels if ws.cell(r, 2).value.startswith("quarterly_"))
-    # the break is under the table's last row, or under the lines printed under it (the example's
-    # quarters at the lifetime cap have one)
-    below = [
-        r
-        for r in range(last_table_row + 1, last_table_row + 3)
-        if any(isinstance(ws.cell(r, c).value, str) for c in range(1, ws.max_column + 1))
-    ]
-    assert [b.id for b in ws.row_breaks.brk] == [max([last_table_row, *below])]
+    for title, head in (("Quarterly", "Per quarter"), ("Annual", "Per year")):
+        ws = wb[title]
+        assert not ws.print_title_rows, title
+        labels = {
+            ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, str)
+        }
+        quick = labels["Quick ratio (x)"]
+        assert ws.cell(quick - 1, 1).value == head
+        # the copy of the heads shows the same periods as the heads over the first page
+        top = next(r for r in range(1, quick - 1) if ws.cell(r, 1).value == head)
+        periods = range(5, next(c for c in range(5, ws.max_column + 2) if ws.cell(top, c).value is None))
+        assert len(periods) >= 4, title
+        for c in periods:
+            assert ws.cell(quick - 1, c).value == f"={ws.cell(top, c).coordinate}", (title, c)
+        assert [b.id for b in ws.row_breaks.brk] == [quick - 2], title  # openpyxl: the row above the break
+        area_bottom = int(re.search(r"\$(\d+)$", str(ws.print_area))[1])
+        cash = labels["Cash balance"]
+        assert cash < area_bottom < cash + 4, (title, ws.print_area)  # the table and its notes only
+        assert ws._charts and all(ch.anchor._from.row + 1 > area_bottom for ch in ws._charts), title
     wb.close()
 
 

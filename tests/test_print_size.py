@@ -113,3 +113,28 @@ def test_the_plan_page_prints_legibly_on_one_page(printed):
     labels = [shown_label(BY_KEY[k]) for k in results.plan.keys]
     size = printed_size(pdf, pages["Plan vs actual"][0], labels)
     assert size >= PRINTED_FLOOR, size
+
+
+def test_the_quarterly_and_annual_tables_print_legibly_on_two_pages_each(printed):
+    """Each period table prints on two pages (its MRR and client rows, then from its retention rows,
+    under a copy of the period heads) at the floor or more: fitted to one page, it printed at 6 points."""
+    from workbook_gen.definitions import PERIOD_KEYS, period_metric
+
+    pdf, results = printed
+    pages = _pages(pdf)
+    heads = {"Quarterly": "Per quarter 2024 Q1 2024 Q2", "Annual": "Per year 2022 2023 2024 2025"}
+    for tab, attr in (("Quarterly", "quarterly"), ("Annual", "annual")):
+        view = getattr(results.total, attr)
+        labels = [shown_label(period_metric(k), attr) for k in PERIOD_KEYS if k in view]
+        assert len(pages[tab]) == 2, (tab, pages[tab])
+        for page in pages[tab]:
+            size = printed_size(pdf, page, labels)
+            assert size >= PRINTED_FLOOR, (tab, page, size)
+        second = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(pages[tab][1]), "-l", str(pages[tab][1]), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+        ).stdout.splitlines()
+        body = [line.split() for line in second[1:] if line.strip()]
+        assert " ".join(body[0]).startswith(heads[tab]), body[0]
+        assert body[1][:2] == ["Quick", "ratio"], body[1]

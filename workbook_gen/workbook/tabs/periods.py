@@ -16,6 +16,7 @@ from workbook_gen.definitions import (
     LOSSES,
     MOVEMENTS,
     PERIOD_KEYS,
+    RETENTION,
     SECTIONS,
     VIEW_PERIOD,
     metric_keys,
@@ -43,9 +44,12 @@ from workbook_gen.workbook.tabs.common import (
 
 VIEWS = (("Quarterly", "quarter", "quarterly"), ("Annual", "year", "annual"))
 PRINT_PERIODS = {"quarter": 8, "year": 99}  # periods on the printed page: two years of quarters
-# Groupings whose charts print (on a page after the table). The annual charts, a handful of points
-# each, stay in the workbook under the table: the quarterly ones tell the board the same, in more detail.
-PRINTED_CHARTS = ("quarter",)
+# Groupings whose charts print (on a page after the table). None: each table takes two pages at a
+# legible size (second_page), and a page of quarterly charts would take the pack past its 20 pages;
+# the charts stay in the workbook under the tables, and the MRR bridge, Retention and Unit economics
+# pages chart the same movements and ratios month by month.
+PRINTED_CHARTS: tuple[str, ...] = ()
+PERIOD_COL_WIDTH = 12  # characters
 R_LABEL, R_NUMBER, R_FIRST, R_LAST = 3, 4, 5, 6
 TOP = 8
 # Lines under a period table: the rows not shown, the lifetime at its cap, why the ratios can differ
@@ -56,6 +60,15 @@ NOTE_ROWS = 4
 def _keys(book: Book, attr: str, scope=None) -> list[str]:
     view = getattr(scope or book.results.total, attr)
     return [k for k in PERIOD_KEYS if k in view]
+
+
+def second_page(keys: list[str]) -> int:
+    """Where the total's period table turns its page: before its first retention row (the MRR bridge and
+    the clients on the first page, retention and unit economics on the second), so that the table
+    prints at the workbook's size, not scaled down to fit a page (about 6 points on paper). The
+    second page opens with a copy of the period heads."""
+    retention = [i for i, k in enumerate(keys) if k in BY_KEY and BY_KEY[k].section == RETENTION]
+    return retention[0] if retention else len(keys) // 2
 
 
 # Chart data (hidden rows under the table): numbers, or #N/A where undefined; contraction and
@@ -82,9 +95,11 @@ def plan(book: Book) -> None:
     lay = book.layout
     for sheet, g, attr in VIEWS:
         keys = _keys(book, attr)
+        turn = second_page(keys)
         for r, key in enumerate(keys):
-            lay.register(period_row_name(attr, key), Place(sheet, TOP + r, FIRST_COL, lay.n_periods[g]))
-        row = TOP + len(keys) + 1 + NOTE_ROWS  # the chart data after the lines under the table
+            row = TOP + r + (r >= turn)  # a row for the heads of the second page
+            lay.register(period_row_name(attr, key), Place(sheet, row, FIRST_COL, lay.n_periods[g]))
+        row = TOP + len(keys) + 2 + NOTE_ROWS  # the chart data after the lines under the table
         for key, _sign in CHART_DATA:
             if key in keys:
                 lay.register(chart_row_name(attr, key), Place(sheet, row, FIRST_COL, lay.n_periods[g]))
@@ -223,46 +238,57 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     ws.set_column(0, 0, 33)  # the subtitle prints whole within the label columns
     ws.set_column(1, 1, 28)
     ws.set_column(2, 3, 8)
-    ws.set_column(FIRST_COL, FIRST_COL + n - 1, 12)
+    ws.set_column(FIRST_COL, FIRST_COL + n - 1, PERIOD_COL_WIDTH)
     printing.hide_audit_columns(ws)  # before the printed width is measured: they take none
     table_bottom = max(lay.place(period_row_name(attr, k)).row for k in _keys(book, attr))
     # Printed: the label column and the latest PRINT_PERIODS periods (earlier ones a scroll left
-    # on screen), and the charts under them on a page of their own. The page is as wide as the
-    # charts need and as the table's height needs: printed one page wide, a wide enough page is
-    # scaled down until the whole table fits its height (a wider font than the workbook's only
-    # shrinks it further), so the table never runs onto a second page.
+    # on screen) on two pages (second_page), and the quarterly charts under them on a page of their
+    # own, two side by side within the periods' columns. Both views print as wide as two years of
+    # quarters, which a landscape page holds at about the workbook's size (fitted to one page, the
+    # table printed at 6 points).
     first_print = FIRST_COL + max(0, n - PRINT_PERIODS[g])
     # A row with no value in any printed period (a young company's 12-month figures) stays in the
     # workbook, hidden, and one line under the table names it and says why.
     blank = left_off((k, view[k][first_print - FIRST_COL :]) for k in _keys(book, attr))
     for key in blank:
         ws.set_row(lay.place(period_row_name(attr, key)).row, None, None, {"level": 1, "hidden": True})
-    if blank:
+    if blank:  # under the labels, wrapped across the page once its columns are known (below)
         table_bottom += 1
-        ws.write_string(
-            table_bottom, 0, not_shown_line(blank, len(res.months), book.settings, f"{g}s"), fmt.note
-        )
+        blank_row, blank_line = table_bottom, not_shown_line(blank, len(res.months), book.settings, f"{g}s")
     note = lifetime_note(book, g, view, first_print - FIRST_COL, blank)
-    if note:  # from the first printed period: the columns between it and the labels do not print
-        table_bottom += 1
-        ws.write_string(table_bottom, first_print, note, fmt.note)
+    if note:  # from the first printed period (the columns between it and the labels do not print),
+        table_bottom += 1  # wrapped across the printed columns, once they are known (below)
+        note_row = table_bottom
     windowed = trailing_note(g, [k for k in _keys(book, attr) if k not in blank])
     if windowed:  # wrapped across the printed columns, once they are known (below)
         table_bottom += 1
         windowed_row = table_bottom
     last_table_col = FIRST_COL + n - 1
     shown = printing.width_px(ws, 0, FIRST_COL - 1) + printing.width_px(ws, first_print, last_table_col)
-    wanted = max(
-        2 * printing.CHART_W + 30, printing.width_for_height(printing.height_px(ws, 0, table_bottom))
-    )
+    labels_px = printing.width_px(ws, 0, FIRST_COL - 1)
+    wanted = labels_px + PRINT_PERIODS["quarter"] * printing.col_px(PERIOD_COL_WIDTH)
     last_print = last_table_col + max(0, math.ceil((wanted - shown) / printing.DEFAULT_COL_PX))
+    chars = printing.width_px(ws, first_print, last_print) / 7
+    if blank and first_print == FIRST_COL:  # the label column and the periods: one printed stretch
+        all_chars = printing.width_px(ws, 0, last_print) / 7
+        write_wrapped(ws, blank_row, 0, last_print, blank_line, fmt.note_wrap, all_chars)
+    elif blank:  # the columns between the labels and the first printed period do not print
+        ws.write_string(blank_row, 0, blank_line, fmt.note)
+    if note:
+        write_wrapped(ws, note_row, first_print, last_print, note, fmt.note_wrap, chars)
     if windowed:
-        chars = printing.width_px(ws, first_print, last_print) / 7
         write_wrapped(ws, windowed_row, first_print, last_print, windowed, fmt.note_wrap, chars)
     # How each period value is built, for the auditor: beside the table but off the printed page
     # (formula text is no board reading; the Glossary in the appendix says the same).
     note_col = last_print + 2
     _write_rows(book, ws, sheet, g, attr, res.total, R_LABEL, note_col)
+    keys = _keys(book, attr)
+    heads_row = lay.place(period_row_name(attr, keys[second_page(keys)])).row - 1
+    ws.write_string(heads_row, 0, VIEW_PERIOD[attr].capitalize(), fmt.header_left)
+    for p in range(n):  # the period heads again, over the second page
+        ws.write_formula(
+            heads_row, FIRST_COL + p, f"={cell(R_LABEL, FIRST_COL + p)}", fmt.header, periods.labels[p]
+        )
     ws.write_string(R_LABEL, note_col, "How the period's value is built", fmt.header_left)
     ws.set_column(note_col, note_col, 60)
     ws.write_string(
@@ -273,14 +299,19 @@ def _write_view(book: Book, sheet: str, g: str, attr: str) -> None:
     )
     _write_chart_data(book, ws, sheet, attr, view)
     data_bottom = max(p.row + p.height - 1 for p in lay.places.values() if p.sheet == sheet)
-    charts_bottom = _charts(book, ws, sheet, g, attr, data_bottom + 2, first_print)
-    # No repeated header row: the table fits its page (below), so a repeated row would only open the
-    # charts' page with a header of no table (the quarterly charts page did).
+    printed_charts = g in PRINTED_CHARTS
+    chart_w = printing.CHART_W
+    if printed_charts:  # two abreast within the printed columns right of the labels (which repeat)
+        chart_w = min(
+            chart_w, (printing.width_px(ws, first_print, last_print) - 5 - 2 * printing.CHART_GAP) // 2
+        )
+    charts_bottom = _charts(book, ws, sheet, g, attr, data_bottom + 2, first_print, chart_w)
+    # No repeated header row: it would open a charts' page with a header of no table; the table's
+    # second page has its own copy of the heads.
     printing.report_tab(book, ws, first_month=int(periods.first[first_print - FIRST_COL]))
     ws.repeat_columns(0, FIRST_COL - 1)
-    printed_charts = g in PRINTED_CHARTS
-    if printed_charts:
-        ws.set_h_pagebreaks([table_bottom + 1])
+    # the charts' page starts at their top row: the blank rows above them end the table's page
+    ws.set_h_pagebreaks([heads_row, *([data_bottom + 2] if printed_charts else [])])
     ws.print_area(0, first_print, charts_bottom if printed_charts else table_bottom, last_print)
     ws.freeze_panes(R_NUMBER, FIRST_COL, R_NUMBER, first_print)
 
@@ -340,9 +371,9 @@ def _write_chart_data(book: Book, ws, sheet: str, attr: str, view) -> None:
             )
 
 
-def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col: int) -> int:
-    """The period charts of the template: MRR drivers & quick ratio, NRR/GRR, unit economics.
-    Complete periods only (a period still in progress would look like a drop). Returns the last row."""
+def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col: int, w: int) -> int:
+    """The period charts of the template: MRR drivers & quick ratio, NRR/GRR, unit economics, each
+    ``w`` pixels wide. Complete periods only (a period still in progress would look like a drop). Returns the last row."""
     lay, res = book.layout, book.results
     periods = res.periods[g]
     n = len(periods) - (1 if periods.partial[-1] else 0)
@@ -463,10 +494,13 @@ def _charts(book: Book, ws, sheet: str, g: str, attr: str, top: int, anchor_col:
             e.add_series(series(k, period_metric(k).label, fill=charts.color(i + 2), gap=80, **extra))
         e.set_x_axis({"num_font": {"size": 8}})
         made.append(e)
-    w, h = printing.CHART_W, printing.CHART_H
+    h = printing.CHART_H
     for k, chart in enumerate(made):
         chart.set_size({"width": w, "height": h})
         ws.insert_chart(
-            top + (k // 2) * printing.CHART_ROWS_EACH, anchor_col, chart, {"x_offset": 5 + (k % 2) * (w + 10)}
+            top + (k // 2) * printing.CHART_ROWS_EACH,
+            anchor_col,
+            chart,
+            {"x_offset": 5 + (k % 2) * (w + printing.CHART_GAP)},
         )
     return top + ((len(made) + 1) // 2) * printing.CHART_ROWS_EACH
