@@ -387,7 +387,9 @@ def test_segment_notes_on_absent_metrics_come_from_the_scope_rules():
         "for Self-serve on its own."
     )
     burn = d.scope_note(d.BURN, "Self-serve")
-    assert burn.startswith("Net burn, Burn multiple, FCF margin (TTM) and Rule of 40 are not shown: net burn")
+    assert burn.startswith(
+        "Net burn, Burn multiple, FCF margin (last 12 months) and Rule of 40 are not shown: net burn"
+    )
     extra = dataclasses.replace(d.BY_KEY["cac"], key="sm_share", label="S&M share")
     from unittest import mock
 

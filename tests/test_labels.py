@@ -175,3 +175,25 @@ def test_the_segments_page_says_its_window_in_board_words(tmp_path, as_of, windo
     )
     assert f"Quick ratio (x, {window})" in texts and f"Logo churn per month ({window})" in texts
     assert not [t for t in texts if "TTM" in t or re.search(r"\bT\d+M\b", t) or "month 2" in t]
+
+
+def test_no_ttm_jargon_on_the_pages_before_the_appendix(example_cells):
+    """A board member reads "Revenue (last 12 months)", not "Revenue (TTM)": no text of a pack page
+    (Summary to the segment pages) says TTM; the appendix's Glossary keeps the short name."""
+    pack = (
+        "Summary",
+        "Dashboard",
+        "MRR bridge",
+        "Retention",
+        "Unit economics",
+        "Quarterly",
+        "Annual",
+        "Segments",
+    )
+    seen = [s for s in pack if s in example_cells]
+    assert len(seen) >= 6, list(example_cells)
+    texts = {(s, v) for s in seen for row in example_cells[s] for v in row if isinstance(v, str)}
+    assert [t for t in texts if "TTM" in t[1]] == []
+    assert ("Unit economics", "Revenue (last 12 months)") in texts
+    assert ("Unit economics", "FCF margin (last 12 months)") in texts
+    assert any("TTM" in v for row in example_cells["Glossary"] for v in row if isinstance(v, str))

@@ -99,7 +99,7 @@ def test_left_off_and_the_line_saying_why():
         "history (the data covers 10 months)."
     )
     assert not_shown_line(["revenue_ttm", "ltv", "quick_ratio"], 11, s) == (
-        "Not shown: Revenue (TTM) needs 12 months of history; LTV needs 13 months of history (the data "
+        "Not shown: Revenue (last 12 months) needs 12 months of history; LTV needs 13 months of history (the data "
         "covers 11 months); Quick ratio has no value in the months shown."
     )
     assert not_shown_line([], 10, s) == ""

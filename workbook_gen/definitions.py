@@ -150,7 +150,7 @@ class Metric:
 
 # What a label says about the period of a rate, per view, and about units a number format does not show
 # (a percentage and a currency amount carry theirs in the format). The trailing twelve months have one
-# name everywhere: TTM.
+# short name in the workings (the glossary, the JSON's period): TTM; a printed label says "last 12 months".
 TRAILING_NAME = "TTM"
 VIEW_PERIOD = {
     "monthly": "per month",
@@ -704,7 +704,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="revenue_ttm",
-        label="Revenue (TTM)",
+        label="Revenue (last 12 months)",
         unit=CURRENCY,
         section=UNIT,
         definition="Recurring revenue of the trailing twelve months.",
@@ -713,7 +713,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="fcf_margin_ttm",
-        label="FCF margin (TTM)",
+        label="FCF margin (last 12 months)",
         unit=PCT,
         section=UNIT,
         definition="Free cash flow of the trailing twelve months as a share of revenue (burn is negative cash flow).",

@@ -493,8 +493,8 @@ def _trailing() -> list[str]:
         f"## {H_TRAILING}",
         "",
         *_para(
-            f"The Dashboard's trailing-twelve-months ({d.TRAILING_NAME}) table, the {d.TRAILING_NAME} rows of "
-            "the Segments tab and the "
+            f"The Dashboard's trailing-twelve-months ({d.TRAILING_NAME}) table, the rows of the Segments tab "
+            "over the last 12 months and the "
             "`trailing_12m` part of each scope in the JSON are one more period view: the last twelve months, "
             "from month 2 at the earliest (month 1 has no movements). Each row is built by its period rule, "
             "as in the quarterly and annual views; the rows that only this view has follow the list."
