@@ -839,3 +839,21 @@ def test_each_pages_header_states_the_period_it_prints(example_workbook, young_w
     wb.close()
     for sheet in ("MRR bridge", "Unit economics", "Quarterly", "Annual"):
         assert young_workbook[sheet].oddHeader.right.text == "Jan 2022 – Oct 2022", sheet
+
+
+def test_the_segments_page_is_as_wide_as_its_table_and_charts(young_path, four_segments_path):
+    """The Segments page prints its table and the charts under it, no wider, the benchmark thresholds
+    just right of the page: the young company has no NRR chart (no 12-month NRR yet) and its ARR chart
+    is narrower than the table, so the page ends at its last segment's column; the four-segment
+    page's NRR chart, beside the ARR chart, is on the page."""
+    for path, segment, charts in ((young_path, "Self-serve", 1), (four_segments_path, "Self-serve", 2)):
+        wb = openpyxl.load_workbook(path)
+        ws = wb["Segments"]
+        heads = [c.value for c in ws[4]]
+        c2 = openpyxl.utils.cell.range_boundaries(ws.print_area.split("!")[-1].replace("$", ""))[2]
+        assert heads.index("Good at") == c2  # 0-based: the column right after the page's last
+        assert len(ws._charts) == charts
+        assert all(c.anchor._from.col < c2 for c in ws._charts)
+        if charts == 1:
+            assert c2 == heads.index(segment) + 1
+        wb.close()

@@ -169,13 +169,14 @@ def write(book: Book) -> None:
     ws.insert_chart(top, 0, arr, {"x_offset": 5})
     window = defined_window(book, None, metric_keys("nrr_12m"), window)
     drawn = [scope_values_all(book, s.slug, "nrr_12m", window) for s in scopes]
+    charts_px = 5 + arr.width
     if any(np.isfinite(d).any() for d in drawn):  # a young company's NRR chart would be empty
         nrr = _nrr_chart(book, scopes, window, drawn)
         # beside the first chart, whatever the column widths (from column E it overlapped the ARR chart)
-        ws.insert_chart(top, 0, nrr, {"x_offset": 5 + arr.width + 20})
+        ws.insert_chart(top, 0, nrr, {"x_offset": charts_px + 20})
+        charts_px += 20 + nrr.width
     # the page: the table, its notes and the charts (the two side by side may be wider than the table);
     # the thresholds the figures are coloured by stay beside it, in the workbook
-    charts_px = 5 + arr.width + 20 + arr.width  # the NRR chart is as wide as the ARR chart
     last_col = len(scopes)
     while printing.width_px(ws, 0, last_col) < charts_px:
         last_col += 1
