@@ -109,7 +109,8 @@ def test_units_and_one_name_for_the_trailing_twelve_months(example_cells):
                 m = _metric_of(row[1])
                 if m is not None and m.unit in (MONTHS, RATIO):
                     word = "months" if m.unit == MONTHS else "x"
-                    assert re.search(rf"[(,] ?{word}\)", row[0]) or f", {word}," in row[0], (sheet, row[0])
+                    unit = rf"[(,] ?{word}\)|, {word},|\({word}, trailing"  # "(months, trailing 3 months)"
+                    assert re.search(unit, row[0]), (sheet, row[0])
                     seen += 1
     assert seen >= 10
     segments = [r[0] for r in example_cells["Segments"] if r and isinstance(r[0], str)]
@@ -197,3 +198,32 @@ def test_no_ttm_jargon_on_the_pages_before_the_appendix(example_cells):
     assert ("Unit economics", "Revenue (last 12 months)") in texts
     assert ("Unit economics", "FCF margin (last 12 months)") in texts
     assert any("TTM" in v for row in example_cells["Glossary"] for v in row if isinstance(v, str))
+
+
+def test_monthly_rows_name_the_window_their_figure_rests_on(example_cells):
+    """A month's CAC, CAC payback, magic number or burn multiple runs over the trailing 3 months (the
+    CAC window), its lifetime and LTV over the 12-month churn window: the monthly and segment pages say
+    so in the row label as the dashboard does (one label function), so "CAC" on the Unit economics page
+    is not read as that month's spend over that month's new clients. A label that already states its
+    window keeps it once ("Revenue (last 12 months)", "Quick ratio (3 months, x)")."""
+    from workbook_gen.settings import Settings
+    from workbook_gen.workbook.tabs.common import kpi_label
+
+    expected = {
+        "cac": "CAC (trailing 3 months)",
+        "cac_payback_months": "CAC payback (months, trailing 3 months)",
+        "magic_number": "Magic number (x, trailing 3 months)",
+        "burn_multiple": "Burn multiple (x, trailing 3 months)",
+        "ltv_cac": "LTV:CAC (x, trailing 12 and 3 months)",
+        "lifetime_months": "Client lifetime (months, trailing 12 months)",
+        "revenue_ttm": "Revenue (last 12 months)",
+        "quick_ratio_3m": "Quick ratio (3 months, x)",
+    }
+    for key, label in expected.items():
+        assert kpi_label(key, Settings()) == label, key
+    for sheet in ("Unit economics", "Assisted", "Self-serve"):
+        named = {row[1].split("__")[0]: row[0] for row in example_cells[sheet] if len(row) > 2 and row[1]}
+        for key, label in expected.items():
+            if key in named:
+                assert named[key] == label, (sheet, key, named[key])
+        assert sum(key in named for key in expected) >= 5, sheet

@@ -193,14 +193,15 @@ def test_a_young_companys_dashboard_prints_no_column_of_na(tmp_path, young_workb
 
 
 def test_a_young_companys_segment_pages_leave_off_their_empty_rows(young_workbook):
-    from workbook_gen.definitions import BY_KEY, shown_label
+    from workbook_gen.settings import Settings
+    from workbook_gen.workbook.tabs.common import kpi_label
 
     for sheet in ("Assisted", "Self-serve"):
         ws = young_workbook[sheet]
         rows = rows_by_label(ws)
         for key in ("arr_growth_yoy", "nrr_12m", "grr_12m", "ltv", "ltv_cac"):
-            assert ws.row_dimensions[rows[shown_label(BY_KEY[key])]].hidden, (sheet, key)
-        assert not ws.row_dimensions[rows[shown_label(BY_KEY["cac_payback_months"])]].hidden
+            assert ws.row_dimensions[rows[kpi_label(key, Settings())]].hidden, (sheet, key)
+        assert not ws.row_dimensions[rows[kpi_label("cac_payback_months", Settings())]].hidden
         line = next(label for label in rows if label.startswith("Not shown:"))
         assert "Net revenue retention (12m)" in line and "LTV:CAC" in line, line
         assert line.endswith("need 13 months of history (the data covers 10 months).")

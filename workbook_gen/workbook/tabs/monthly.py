@@ -44,6 +44,7 @@ from workbook_gen.workbook.tabs import waterfall
 from workbook_gen.workbook.tabs.common import (
     at_lifetime_cap,
     capped_line,
+    kpi_label,
     left_off,
     month_header,
     monthly_columns,
@@ -239,9 +240,10 @@ def write(book: Book, ss: ScopeSheets) -> None:
             metric = BY_KEY[key]
             name = series_name(key, scope.slug)
             row = lay.place(name).row
-            write_row_head(
-                ws, fmt, row, shown_label(metric), name, metric.unit, book.settings.currency_symbol.strip()
-            )
+            # the rolling window a month's figure rests on, as the dashboard says it ("CAC payback
+            # (months, trailing 3 months)"): a month's CAC is not that month's spend over its clients
+            label = kpi_label(key, book.settings)
+            write_row_head(ws, fmt, row, label, name, metric.unit, book.settings.currency_symbol.strip())
             bold = key in BOLD_ROWS
             style = fmt.unit(metric.unit, bold)
             values = scope.monthly[key]
