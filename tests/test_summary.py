@@ -389,6 +389,29 @@ def test_a_young_companys_summary_neither_leads_with_a_tiny_denominator_nor_hide
     )
 
 
+def test_a_young_companys_segment_nrr_says_why_it_is_missing(young, example_workbook):
+    """October 2022 has ten months of history: NRR (12m) needs the month twelve months earlier, so its first
+    value is for January 2023 (month 13). The segments' NRR reads n/a and the line under them says why;
+    the example (48 months) prints no such line."""
+    import openpyxl
+
+    line = (
+        "NRR (12m) compares with 12 months earlier: the history starts in Jan 2022, "
+        "so its first value is for Jan 2023."
+    )
+
+    def texts(path):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        out = [v for row in wb["Summary"].iter_rows(values_only=True) for v in row if isinstance(v, str)]
+        wb.close()
+        return out
+
+    out, _data, res = young
+    assert all(math.isnan(s.monthly["nrr_12m"][-1]) for s in res.segment_scopes())
+    assert line in texts(out)
+    assert not any(t.startswith("NRR (12m) compares") for t in texts(example_workbook))
+
+
 def test_a_rates_variance_to_plan_is_in_points(tmp_path):
     """December 2025 of the example (with its plan): logo churn 2.9 % against a plan of 3.4 % is −0.5
     points, as on the dashboard, not −15 % of the plan; an amount's variance stays in per cent of its

@@ -4,13 +4,14 @@ months, each segment's direction, the largest client wins and losses. One landsc
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from workbook_gen.definitions import BY_KEY, CURRENCY, MONTHS, PCT, RATIO
 from workbook_gen.expressions import UNDEFINED
 from workbook_gen.metrics.plan import covers, largest_variances, plan_months_text
 from workbook_gen.metrics.summary import SPAN, Summary, mark, summarise, trend_verdict
-from workbook_gen.rules import monthly_marker
+from workbook_gen.rules import first_month_number, monthly_marker
 from workbook_gen.text import segments_of
 from workbook_gen.workbook import printing
 from workbook_gen.workbook.book import Book
@@ -248,6 +249,20 @@ def _segments(book: Book, ws, row: int, s: Summary) -> int:
         ws.write_string(row, RIGHT + 4, text or UNDEFINED, fmt.label)
         if style is not None:
             ws.conditional_format(row, RIGHT + 4, row, RIGHT + 4, {"type": "no_errors", "format": style})
+        row += 1
+    months = book.results.months
+    first = first_month_number("nrr_12m", book.settings)
+    if len(months) < first and s.segments:  # an n/a NRR says why, as the dashboard's rows left off do
+        start = months[0]
+        k = start.month - 1 + first - 1
+        when = dt.date(start.year + k // 12, k % 12 + 1, 1)
+        ws.write_string(
+            row,
+            RIGHT,
+            f"NRR (12m) compares with 12 months earlier: the history starts in {start:%b %Y}, "
+            f"so its first value is for {when:%b %Y}.",
+            fmt.note,
+        )
         row += 1
     return row
 
