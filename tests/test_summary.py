@@ -165,6 +165,16 @@ def test_benchmark_grades_by_hand():
     assert nrr.grade(float("nan")) is None
 
 
+def _fills(ws, coordinate: str) -> list[str]:
+    """The fill colours of every conditional format covering ``coordinate``."""
+    return [
+        rule.dxf.fill.bgColor.rgb
+        for rng in ws.conditional_formatting
+        if coordinate in rng.sqref
+        for rule in rng.rules
+    ]
+
+
 def test_a_failing_segment_is_red_on_the_summary(example_workbook):
     """The example's Self-serve segment grows its ARR but keeps 65 % of last year's revenue: its NRR cell
     carries the dashboard's red, and its trend under "ARR trend" reads "growing, but NRR 65%" in red,
@@ -179,24 +189,14 @@ def test_a_failing_segment_is_red_on_the_summary(example_workbook):
     label = next(c for c in row if c.value == "Self-serve")
     nrr = ws.cell(label.row, label.column + 3)
     assert isinstance(nrr.value, float) and nrr.value < 1.0
-    fills = [
-        rule.dxf.fill.bgColor.rgb
-        for rng in ws.conditional_formatting
-        if nrr.coordinate in rng.sqref
-        for rule in rng.rules
-    ]
+    fills = _fills(ws, nrr.coordinate)
     assert fills and all(f.endswith(BAD.lstrip("#")) for f in fills)
     heads = [c.value for r in ws.iter_rows() for c in r if c.value == "ARR trend"]
     assert heads == ["ARR trend"]
     assert any(c.value == "ARR change, 3 months" for r in ws.iter_rows() for c in r)
     trend = ws.cell(label.row, label.column + 4)  # its ARR grew 7.6 %, but it is no success
     assert trend.value == f"growing, but NRR {nrr.value * 100:.0f}%"
-    fills = [
-        rule.dxf.fill.bgColor.rgb
-        for rng in ws.conditional_formatting
-        if trend.coordinate in rng.sqref
-        for rule in rng.rules
-    ]
+    fills = _fills(ws, trend.coordinate)
     assert fills and all(f.endswith(BAD.lstrip("#")) for f in fills)
 
 

@@ -164,6 +164,11 @@ def at_lifetime_cap(lifetimes: Sequence[float], settings) -> bool:
     return bool(np.any(np.isfinite(v) & (v >= settings.lifetime_cap_months)))
 
 
+def capped_figures(with_ltv_cac: bool) -> str:
+    """What a lifetime at the cap inflates on a page that prints LTV (and LTV:CAC when ``with_ltv_cac``)."""
+    return "LTV and LTV:CAC are upper figures" if with_ltv_cac else "LTV is an upper figure"
+
+
 def capped_line(
     labels: Sequence[str], settings, figures: str = "LTV:CAC is an upper figure", where: str = ""
 ) -> str:

@@ -33,6 +33,7 @@ from workbook_gen.workbook.formulas import latest
 from workbook_gen.workbook.layout import cell
 from workbook_gen.workbook.tabs.common import (
     at_lifetime_cap,
+    capped_figures,
     capped_line,
     kpi_label,
     left_off,
@@ -146,8 +147,7 @@ def write(book: Book) -> None:
         and at_lifetime_cap(s.monthly.get("lifetime_months", [])[-1:], book.settings)
     ]
     if capped:
-        both = any("ltv_cac" in s.monthly for s in capped)
-        figures = "LTV and LTV:CAC are upper figures" if both else "LTV is an upper figure"
+        figures = capped_figures(any("ltv_cac" in s.monthly for s in capped))
         labels = ["Total" if s.is_total else s.label for s in capped]
         lines.append(capped_line(labels, book.settings, figures))
     for i, line in enumerate(lines):

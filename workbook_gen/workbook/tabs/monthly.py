@@ -43,6 +43,7 @@ from workbook_gen.workbook.printing import MONTH_COL_WIDTH, print_window
 from workbook_gen.workbook.tabs import waterfall
 from workbook_gen.workbook.tabs.common import (
     at_lifetime_cap,
+    capped_figures,
     capped_line,
     kpi_label,
     left_off,
@@ -181,9 +182,7 @@ def section_notes(book: Book, ss: ScopeSheets) -> list[str]:
     if life is not None and at_lifetime_cap(life[print_window(book.layout.n_months) :], book.settings):
         # the dashboard's rule, for the months this page prints
         cap = book.settings.lifetime_cap_months
-        figures = (
-            "LTV and LTV:CAC are upper figures" if "ltv_cac" in scope.monthly else "LTV is an upper figure"
-        )
+        figures = capped_figures("ltv_cac" in scope.monthly)
         notes.append(
             capped_line([scope.label], book.settings, figures, f" where client lifetime shows {cap:g}")
         )
